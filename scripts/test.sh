@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite: builds once, runs every test project, prints one "N passed, N failed" line.
+# Later issues add real servers here (Redis, ClickHouse, Chromium): each is installed if missing,
+# started if not running, and stopped at exit only if this script started it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+
+dotnet build Sluice.slnx -c Release --nologo -v quiet -clp:NoSummary
+
+status=0
+for project in tests/*/*.csproj; do
+  name=$(basename "$project" .csproj)
+  dotnet test "$project" -c Release --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" "$@" || status=1
+done
+
+# Sum the counters of every TRX file into the closing line CI reads.
+python3 - "$results" <<'PY'
+import glob, re, sys
+passed = failed = skipped = 0
+for path in glob.glob(sys.argv[1] + "/*.trx"):
+    text = open(path, encoding="utf-8").read()
+    m = re.search(r'<Counters [^>]*total="(\d+)"[^>]*passed="(\d+)"[^>]*failed="(\d+)"', text)
+    if m:
+        total, p, f = map(int, m.groups())
+        passed += p; failed += f
+        nx = re.search(r'notExecuted="(\d+)"', text)
+        skipped += int(nx.group(1)) if nx else 0
+print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
+PY
+exit $status

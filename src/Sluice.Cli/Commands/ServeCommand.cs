@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Hosting;
+using Sluice.Core.Options;
+using Sluice.Server.Configuration;
+using Sluice.Server.Hosting;
+
+namespace Sluice.Cli.Commands;
+
+/// <summary><c>sluice serve [--listen H:P] [--data DIR] [--config FILE] [--durability fsync|batch|none]</c></summary>
+public static class ServeCommand
+{
+    public static async Task<int> RunAsync(CommandLine args)
+    {
+        var overrides = new Dictionary<string, string?>();
+        if (args.Get("listen") is { } listen)
+        {
+            overrides["Listen"] = listen;
+        }
+
+        if (args.Get("data") is { } data)
+        {
+            overrides["DataDir"] = data;
+        }
+
+        if (args.Get("durability") is { } durability)
+        {
+            overrides["Durability"] = durability;
+        }
+
+        var config = args.Get("config");
+        args.RejectUnknown();
+
+        SluiceOptions options;
+        try
+        {
+            options = SluiceConfiguration.Load(config, overrides);
+        }
+        catch (OptionsException e)
+        {
+            await Console.Error.WriteLineAsync($"sluice: invalid configuration: {e.Message}");
+            return 2;
+        }
+
+        Console.WriteLine("sluice: effective options");
+        foreach (var line in OptionsPrinter.Lines(options))
+        {
+            Console.WriteLine("  " + line);
+        }
+
+        await using var app = SluiceServer.Build(options);
+        await app.StartAsync();
+        var url = app.BaseAddress();
+        Console.WriteLine($"sluice: serving {url} (ingest {url}api/ingest, search {url}api/logs/search, metrics {url}metrics)");
+        await app.WaitForShutdownAsync();
+        return Environment.ExitCode;
+    }
+}

@@ -1,0 +1,40 @@
+using Sluice.Cli.Commands;
+
+namespace Sluice.Cli;
+
+public static class Program
+{
+    private const string Usage = """
+        usage:
+          sluice serve [--listen HOST:PORT] [--data DIR] [--config FILE] [--durability fsync|batch|none]
+          sluice bench gen --events N --seed S --out FILE [--start ISO|now] [--hours H]
+          sluice bench ingest --url URL --file FILE [--connections C] [--batch B] [--rate EVENTS_PER_S] [--path /api/ingest] [--repeat R]
+        environment: SLUICE_LISTEN, SLUICE_DATA_DIR, SLUICE__Section__Key (see docs/configuration.md)
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        try
+        {
+            return args switch
+            {
+                [] or ["serve", ..] => await ServeCommand.RunAsync(new CommandLine(args.Skip(1))),
+                ["bench", "gen", ..] => await BenchGenCommand.RunAsync(new CommandLine(args.Skip(2))),
+                ["bench", "ingest", ..] => await BenchIngestCommand.RunAsync(new CommandLine(args.Skip(2))),
+                ["help" or "--help" or "-h", ..] => Help(),
+                _ => throw new UsageException($"unknown command '{string.Join(' ', args.Take(2))}'"),
+            };
+        }
+        catch (UsageException e)
+        {
+            await Console.Error.WriteLineAsync($"sluice: {e.Message}\n{Usage}");
+            return 2;
+        }
+    }
+
+    private static int Help()
+    {
+        Console.WriteLine(Usage);
+        return 0;
+    }
+}

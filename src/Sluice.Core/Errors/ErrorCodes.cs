@@ -1,0 +1,27 @@
+namespace Sluice.Core.Errors;
+
+/// <summary>The stable, machine-readable error codes of the API (docs/api.md lists each with its status).</summary>
+public static class ErrorCodes
+{
+    public const string MalformedJson = "malformed_json";
+    public const string InvalidType = "invalid_type";
+    public const string InvalidValue = "invalid_value";
+    public const string MissingField = "missing_field";
+    public const string FieldTooLong = "field_too_long";
+    public const string TooDeep = "too_deep";
+    public const string TooManyAttributes = "too_many_attributes";
+    public const string InvalidUtf8 = "invalid_utf8";
+    public const string ExpectedObject = "expected_object";
+    public const string EmptyBatch = "empty_batch";
+    public const string AllEventsRejected = "all_events_rejected";
+    public const string TooManyEvents = "too_many_events";
+    public const string BodyTooLarge = "body_too_large";
+    public const string UnsupportedMediaType = "unsupported_media_type";
+    public const string UnsupportedEncoding = "unsupported_encoding";
+    public const string InvalidParameter = "invalid_parameter";
+    public const string InvalidCursor = "invalid_cursor";
+    public const string NotFound = "not_found";
+    public const string Recovering = "recovering";
+    public const string StorageUnavailable = "storage_unavailable";
+    public const string Internal = "internal_error";
+}

@@ -1,0 +1,7 @@
+namespace Sluice.Core.Errors;
+
+/// <summary>Why one event (or one parameter) was refused: a stable code, the field at fault, words for a person.</summary>
+public readonly record struct FieldError(string Code, string? Field, string Message);
+
+/// <summary>A refused event inside a batch, by its 0-based position in the request.</summary>
+public readonly record struct Rejection(int Index, FieldError Error);

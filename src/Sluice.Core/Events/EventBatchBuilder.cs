@@ -1,0 +1,156 @@
+using System.Buffers;
+using Sluice.Core.Buffers;
+
+namespace Sluice.Core.Events;
+
+/// <summary>
+/// Encodes events as rows into one pooled buffer, so a request's whole batch becomes a single WAL record with no
+/// per-event objects. A row is opened with <see cref="BeginRow"/>, filled field by field, then either committed
+/// with <see cref="EndRow"/> or dropped with <see cref="AbandonRow"/> (a rejected event leaves no trace).
+/// </summary>
+public sealed class EventBatchBuilder : IDisposable
+{
+    private byte[] _buffer;
+    private int _length;
+    private int _rowStart = -1;
+
+    public EventBatchBuilder(int initialCapacity = 16 * 1024)
+    {
+        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, 256));
+    }
+
+    /// <summary>Rows committed so far.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The committed rows, back to back.</summary>
+    public ReadOnlyMemory<byte> Rows => _buffer.AsMemory(0, _rowStart >= 0 ? _rowStart : _length);
+
+    public int RowBytes => _rowStart >= 0 ? _rowStart : _length;
+
+    /// <summary>Bytes written so far into the open row (header included).</summary>
+    public int OpenRowBytes => _rowStart >= 0 ? _length - _rowStart : 0;
+
+    public void BeginRow()
+    {
+        if (_rowStart >= 0)
+        {
+            throw new InvalidOperationException("a row is already open");
+        }
+
+        Ensure(RowLayout.HeaderSize);
+        _rowStart = _length;
+        _length += RowLayout.HeaderSize;
+    }
+
+    public void WriteString(FieldTag tag, ReadOnlySpan<byte> utf8)
+    {
+        var span = Reserve(1 + Varint.MaxBytes + utf8.Length);
+        span[0] = (byte)tag;
+        var n = 1 + Varint.Write(span[1..], (ulong)utf8.Length);
+        utf8.CopyTo(span[n..]);
+        _length += n + utf8.Length;
+    }
+
+    public void WriteInteger(FieldTag tag, long value)
+    {
+        var span = Reserve(1 + Varint.MaxBytes);
+        span[0] = (byte)tag;
+        _length += 1 + Varint.WriteSigned(span[1..], value);
+    }
+
+    public void WriteBoolean(FieldTag tag, bool value)
+    {
+        var span = Reserve(2);
+        span[0] = (byte)tag;
+        span[1] = value ? (byte)1 : (byte)0;
+        _length += 2;
+    }
+
+    public void WriteAttribute(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        var span = Reserve(1 + (2 * Varint.MaxBytes) + key.Length + value.Length);
+        span[0] = (byte)FieldTag.Attribute;
+        var n = 1 + Varint.Write(span[1..], (ulong)key.Length);
+        key.CopyTo(span[n..]);
+        n += key.Length;
+        n += Varint.Write(span[n..], (ulong)value.Length);
+        value.CopyTo(span[n..]);
+        _length += n + value.Length;
+    }
+
+    /// <summary>Reserves space inside the open row for a value written in place (e.g. a generated id).</summary>
+    public Span<byte> ReserveString(FieldTag tag, int length)
+    {
+        var span = Reserve(1 + Varint.MaxBytes + length);
+        span[0] = (byte)tag;
+        var n = 1 + Varint.Write(span[1..], (ulong)length);
+        _length += n + length;
+        return span.Slice(n, length);
+    }
+
+    public void EndRow(long timestamp, EventKind kind, EventLevel level)
+    {
+        var start = RequireOpenRow();
+        RowLayout.WriteHeader(_buffer.AsSpan(start), _length - start, timestamp, kind, level);
+        _rowStart = -1;
+        Count++;
+    }
+
+    public void AbandonRow()
+    {
+        _length = RequireOpenRow();
+        _rowStart = -1;
+    }
+
+    /// <summary>A point to come back to with <see cref="Rewind"/>; only valid while no row is open.</summary>
+    public (int Length, int Count) Mark() => (RowBytes, Count);
+
+    /// <summary>Drops every row committed after <paramref name="mark"/> (and any open row).</summary>
+    public void Rewind((int Length, int Count) mark)
+    {
+        _length = mark.Length;
+        Count = mark.Count;
+        _rowStart = -1;
+    }
+
+    /// <summary>Forgets every row, keeping the buffer for reuse.</summary>
+    public void Clear()
+    {
+        _length = 0;
+        _rowStart = -1;
+        Count = 0;
+    }
+
+    public void Dispose()
+    {
+        var buffer = _buffer;
+        _buffer = [];
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private int RequireOpenRow() =>
+        _rowStart >= 0 ? _rowStart : throw new InvalidOperationException("no row is open");
+
+    private Span<byte> Reserve(int bytes)
+    {
+        RequireOpenRow();
+        Ensure(bytes);
+        return _buffer.AsSpan(_length);
+    }
+
+    private void Ensure(int bytes)
+    {
+        if (_length + bytes <= _buffer.Length)
+        {
+            return;
+        }
+
+        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + bytes));
+        _buffer.AsSpan(0, _length).CopyTo(grown);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = grown;
+    }
+}

@@ -1,0 +1,112 @@
+namespace Sluice.Core.Options;
+
+/// <summary>
+/// Every setting of the server. Bound from defaults &lt; sluice.json &lt; environment (SLUICE__Section__Key and the
+/// aliases of DESIGN §3) &lt; command line; validated by <see cref="SluiceOptionsValidator"/> and printed at start.
+/// </summary>
+public sealed record SluiceOptions
+{
+    /// <summary>Address and port of the HTTP listener, "host:port".</summary>
+    public string Listen { get; init; } = "127.0.0.1:5080";
+
+    /// <summary>Directory holding wal/, meta/ and (later) partitions/.</summary>
+    public string DataDir { get; init; } = "./data";
+
+    /// <summary>When a 2xx is sent: after fsync (default), after the write with a periodic fsync, or after the write.</summary>
+    public DurabilityMode Durability { get; init; } = DurabilityMode.Fsync;
+
+    public WalOptions Wal { get; init; } = new();
+
+    public IngestLimits Limits { get; init; } = new();
+
+    public HotTierOptions Hot { get; init; } = new();
+
+    public PrivacyOptions Privacy { get; init; } = new();
+
+    public QueryOptions Query { get; init; } = new();
+
+    public RetentionOptions Retention { get; init; } = new();
+
+    public MemoryOptions Memory { get; init; } = new();
+}
+
+public enum DurabilityMode
+{
+    /// <summary>Acknowledge after the WAL write is fsynced (group commit).</summary>
+    Fsync,
+
+    /// <summary>Acknowledge after the write reaches the OS; fsync every <see cref="WalOptions.BatchFsyncIntervalMs"/>.</summary>
+    Batch,
+
+    /// <summary>Acknowledge after the write reaches the OS; never fsync (tests, throw-away data).</summary>
+    None,
+}
+
+public sealed record WalOptions
+{
+    /// <summary>Size at which the WAL starts a new segment file, in bytes.</summary>
+    public long SegmentBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>In <see cref="DurabilityMode.Batch"/>, the longest time written data waits for an fsync, in ms.</summary>
+    public int BatchFsyncIntervalMs { get; init; } = 100;
+}
+
+public sealed record IngestLimits
+{
+    /// <summary>Largest request body, in bytes, before and after decompression.</summary>
+    public int MaxBodyBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>Largest single field value (message, stack trace, attribute value…), in bytes.</summary>
+    public int MaxFieldBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Most events in one request.</summary>
+    public int MaxEventsPerRequest { get; init; } = 100_000;
+
+    /// <summary>Deepest nesting of objects inside one event.</summary>
+    public int MaxJsonDepth { get; init; } = 16;
+
+    /// <summary>Most attributes one event may carry after flattening.</summary>
+    public int MaxAttributesPerEvent { get; init; } = 256;
+}
+
+public sealed record HotTierOptions
+{
+    /// <summary>Memory the hot tier may hold, in bytes of encoded rows; past it the oldest chunks are handed off.</summary>
+    public long MaxBytes { get; init; } = 512L * 1024 * 1024;
+
+    /// <summary>Size of one hot chunk, in bytes: the unit that is sealed and handed to the partition writer.</summary>
+    public int ChunkBytes { get; init; } = 8 * 1024 * 1024;
+}
+
+public sealed record PrivacyOptions
+{
+    /// <summary>Secret for the keyed IP hash (base64, ≥ 16 bytes). Unset: generated once and kept in meta/ip-hash.key.</summary>
+    public string? IpHashKey { get; init; }
+}
+
+public sealed record QueryOptions
+{
+    /// <summary>Events per page when a search names no limit.</summary>
+    public int DefaultLimit { get; init; } = 100;
+
+    /// <summary>Largest page a search may ask for.</summary>
+    public int MaxLimit { get; init; } = 10_000;
+}
+
+public sealed record RetentionOptions
+{
+    /// <summary>How long traffic events are kept, in hours (alias TRAFFIC_LOGS_RETENTION_HOURS). Enforced by the storage layer.</summary>
+    public int TrafficHours { get; init; } = 48;
+
+    /// <summary>How long log events are kept, in days. Enforced by the storage layer.</summary>
+    public int LogDays { get; init; } = 7;
+}
+
+public sealed record MemoryOptions
+{
+    /// <summary>Cap on accepted but un-flushed batches, in MiB (alias TRAFFIC_LOGS_MAX_MEMORY_MB).</summary>
+    public int MaxUnflushedMb { get; init; } = 10;
+
+    /// <summary>Events per batch handed to external sinks (alias TRAFFIC_LOGS_BATCH_SIZE).</summary>
+    public int BatchSize { get; init; } = 100;
+}

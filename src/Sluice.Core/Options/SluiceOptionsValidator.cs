@@ -1,0 +1,54 @@
+namespace Sluice.Core.Options;
+
+/// <summary>Checks options once at start; each problem is one line naming the setting.</summary>
+public static class SluiceOptionsValidator
+{
+    public static IReadOnlyList<string> Validate(SluiceOptions o)
+    {
+        var errors = new List<string>();
+        if (!ListenAddress.TryParse(o.Listen, out _))
+        {
+            errors.Add($"Listen: '{o.Listen}' is not host:port (e.g. 127.0.0.1:5080)");
+        }
+
+        if (string.IsNullOrWhiteSpace(o.DataDir))
+        {
+            errors.Add("DataDir: must name a directory");
+        }
+
+        Check(errors, o.Wal.SegmentBytes >= 64 * 1024, "Wal:SegmentBytes must be at least 65536");
+        Check(errors, o.Wal.BatchFsyncIntervalMs is >= 1 and <= 60_000, "Wal:BatchFsyncIntervalMs must be 1..60000");
+        Check(errors, o.Limits.MaxBodyBytes >= 1024, "Limits:MaxBodyBytes must be at least 1024");
+        Check(errors, o.Limits.MaxFieldBytes >= 64, "Limits:MaxFieldBytes must be at least 64");
+        Check(errors, o.Limits.MaxEventsPerRequest >= 1, "Limits:MaxEventsPerRequest must be at least 1");
+        Check(errors, o.Limits.MaxJsonDepth is >= 1 and <= 64, "Limits:MaxJsonDepth must be 1..64");
+        Check(errors, o.Limits.MaxAttributesPerEvent >= 0, "Limits:MaxAttributesPerEvent must not be negative");
+        Check(errors, o.Hot.ChunkBytes >= 64 * 1024, "Hot:ChunkBytes must be at least 65536");
+        Check(errors, o.Hot.MaxBytes >= o.Hot.ChunkBytes * 2L, "Hot:MaxBytes must hold at least two chunks (2 × Hot:ChunkBytes)");
+        Check(errors, o.Query.DefaultLimit >= 1 && o.Query.DefaultLimit <= o.Query.MaxLimit, "Query:DefaultLimit must be 1..Query:MaxLimit");
+        Check(errors, o.Retention.TrafficHours >= 1, "Retention:TrafficHours must be at least 1");
+        Check(errors, o.Retention.LogDays >= 1, "Retention:LogDays must be at least 1");
+        Check(errors, o.Memory.MaxUnflushedMb >= 1, "Memory:MaxUnflushedMb must be at least 1");
+        Check(errors, o.Memory.BatchSize >= 1, "Memory:BatchSize must be at least 1");
+        if (o.Privacy.IpHashKey is { } key && !IsKey(key))
+        {
+            errors.Add("Privacy:IpHashKey must be base64 of at least 16 bytes");
+        }
+
+        return errors;
+    }
+
+    private static void Check(List<string> errors, bool ok, string message)
+    {
+        if (!ok)
+        {
+            errors.Add(message);
+        }
+    }
+
+    private static bool IsKey(string base64)
+    {
+        Span<byte> bytes = stackalloc byte[256];
+        return Convert.TryFromBase64String(base64, bytes, out var written) && written >= 16;
+    }
+}

@@ -1,0 +1,616 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Unicode;
+using Sluice.Core.Errors;
+using Sluice.Core.Events;
+using Sluice.Core.Options;
+using Sluice.Core.Privacy;
+
+namespace Sluice.Ingest.Json;
+
+/// <summary>
+/// Reads one native JSON event straight from UTF-8 into a row of an <see cref="EventBatchBuilder"/>:
+/// names are matched as bytes, values copied as bytes, client IPs hashed before anything is written.
+/// One instance serves one request at a time (it owns scratch buffers).
+/// </summary>
+public sealed class EventParser : IDisposable
+{
+    private const int MaxKeyBytes = 512;
+
+    private readonly IngestLimits _limits;
+    private readonly IIpHasher _ipHasher;
+    private readonly EventIdGenerator _ids;
+    private byte[] _scratch;
+    private byte[] _key;
+
+    public EventParser(IngestLimits limits, IIpHasher ipHasher, EventIdGenerator ids)
+    {
+        _limits = limits;
+        _ipHasher = ipHasher;
+        _ids = ids;
+        _scratch = ArrayPool<byte>.Shared.Rent(limits.MaxFieldBytes + 16);
+        _key = ArrayPool<byte>.Shared.Rent(MaxKeyBytes);
+    }
+
+    /// <summary>
+    /// Parses the object whose StartObject the reader is on. On success one row is committed to
+    /// <paramref name="batch"/>; on a content error nothing is, the reader is left on the object's EndObject and
+    /// the error returned. JSON syntax errors throw <see cref="JsonException"/> with the row abandoned.
+    /// </summary>
+    public FieldError? ParseObject(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, EventBatchBuilder batch, in ParseContext context)
+    {
+        var startDepth = reader.CurrentDepth;
+        var state = new EventState();
+        batch.BeginRow();
+        try
+        {
+            var error = ReadProperties(json, ref reader, batch, context, ref state);
+            error ??= Complete(batch, context, ref state);
+            if (error is not null)
+            {
+                batch.AbandonRow();
+                SkipToEnd(ref reader, startDepth);
+            }
+
+            return error;
+        }
+        catch
+        {
+            if (batch.OpenRowBytes > 0)
+            {
+                batch.AbandonRow();
+            }
+
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        ArrayPool<byte>.Shared.Return(_scratch);
+        ArrayPool<byte>.Shared.Return(_key);
+        _scratch = [];
+        _key = [];
+    }
+
+    private FieldError? ReadProperties(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, EventBatchBuilder batch, in ParseContext context, ref EventState state)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var nameLength = CopyName(ref reader, _key);
+            if (nameLength < 0)
+            {
+                return new FieldError(ErrorCodes.FieldTooLong, null, $"a property name is longer than {MaxKeyBytes} bytes");
+            }
+
+            reader.Read();
+            var name = _key.AsSpan(0, nameLength);
+            var field = NativeFieldNames.Match(name);
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                continue;
+            }
+
+            var error = field.Role switch
+            {
+                FieldRole.Canonical => ReadCanonical(json, ref reader, batch, field.Tag, name, ref state),
+                FieldRole.Timestamp => ReadTimestamp(ref reader, name, ref state),
+                FieldRole.Level => ReadLevel(ref reader, name, ref state),
+                FieldRole.Kind => ReadKind(ref reader, name, ref state),
+                FieldRole.ClientIp => ReadClientIp(ref reader, batch, name, ref state),
+                FieldRole.Attributes when reader.TokenType == JsonTokenType.StartObject =>
+                    Flatten(json, ref reader, batch, 0, 1, ref state),
+                FieldRole.ClickId => ReadClickId(json, ref reader, batch, name, ref state),
+                _ => ReadUnknown(json, ref reader, batch, name, ref state),
+            };
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+
+        return null;
+    }
+
+    private FieldError? Complete(EventBatchBuilder batch, in ParseContext context, ref EventState state)
+    {
+        var kind = state.Kind ?? (state.HasTrafficField || context.DefaultKind == EventKind.Traffic ? EventKind.Traffic : EventKind.Log);
+        if (kind == EventKind.Log && !state.Seen(FieldTag.Message))
+        {
+            return new FieldError(ErrorCodes.MissingField, "message", "a log event needs a non-empty 'message'");
+        }
+
+        if (!state.Seen(FieldTag.Id))
+        {
+            _ids.Write(context.ReceivedAtMs, batch.ReserveString(FieldTag.Id, EventIdGenerator.Length));
+        }
+
+        if (context.AssignTraceId && !state.Seen(FieldTag.TraceId))
+        {
+            Span<byte> random = stackalloc byte[16];
+            RandomNumberGenerator.Fill(random);
+            Convert.TryToHexStringLower(random, batch.ReserveString(FieldTag.TraceId, 32), out _);
+        }
+
+        if (state.ClickIdSeen && !state.Seen(FieldTag.AdClick))
+        {
+            batch.WriteBoolean(FieldTag.AdClick, true);
+        }
+
+        batch.EndRow(state.Timestamp ?? context.ReceivedAtMs, kind, state.Level ?? EventLevel.Info);
+        return null;
+    }
+
+    private FieldError? ReadCanonical(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, EventBatchBuilder batch, FieldTag tag, ReadOnlySpan<byte> name, ref EventState state)
+    {
+        if (state.Seen(tag))
+        {
+            // A second spelling of a field already set (say msg beside message): keep it, as an attribute.
+            return ReadUnknown(json, ref reader, batch, name, ref state);
+        }
+
+        if (tag is FieldTag.Decision or FieldTag.Risk or FieldTag.AdClick)
+        {
+            state.HasTrafficField = true;
+        }
+
+        var info = FieldCatalog.Get(tag);
+        switch (info.Type)
+        {
+            case FieldType.Integer:
+                if (!TryReadInteger(ref reader, tag == FieldTag.Risk, out var number))
+                {
+                    return TypeError(info.Name, "an integer");
+                }
+
+                var (min, max) = tag switch
+                {
+                    FieldTag.Priority => (1, 5),
+                    FieldTag.Risk => (0, 100),
+                    _ => (0, 999),
+                };
+                if (number < min || number > max)
+                {
+                    return new FieldError(ErrorCodes.InvalidValue, info.Name, $"'{info.Name}' must be between {min} and {max}, not {number}");
+                }
+
+                batch.WriteInteger(tag, number);
+                break;
+            case FieldType.Boolean:
+                if (!TryReadBoolean(ref reader, out var flag))
+                {
+                    return TypeError(info.Name, "true or false");
+                }
+
+                batch.WriteBoolean(tag, flag);
+                break;
+            default:
+                if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Number))
+                {
+                    return TypeError(info.Name, "a string");
+                }
+
+                var error = ReadText(ref reader, info.Name, out var text);
+                if (error is not null)
+                {
+                    return error;
+                }
+
+                if (text.IsEmpty)
+                {
+                    return null;
+                }
+
+                batch.WriteString(tag, text);
+                break;
+        }
+
+        state.Mark(tag);
+        return null;
+    }
+
+    private FieldError? ReadTimestamp(ref Utf8JsonReader reader, ReadOnlySpan<byte> name, ref EventState state)
+    {
+        long ms;
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Number:
+                var ok = reader.TryGetInt64(out var whole) ? Timestamps.TryFromEpoch(whole, out ms) : Timestamps.TryFromEpoch(reader.GetDouble(), out ms);
+                if (!ok)
+                {
+                    return new FieldError(ErrorCodes.InvalidValue, "timestamp", "'timestamp' is out of range (1970 to 9999)");
+                }
+
+                break;
+            case JsonTokenType.String:
+                var error = ReadText(ref reader, "timestamp", out var text);
+                if (error is not null)
+                {
+                    return error;
+                }
+
+                if (!Timestamps.TryParse(text, out ms))
+                {
+                    return new FieldError(ErrorCodes.InvalidValue, "timestamp", "'timestamp' is neither ISO-8601 nor an epoch number (s, ms, µs or ns)");
+                }
+
+                break;
+            default:
+                return TypeError("timestamp", "an ISO-8601 string or an epoch number");
+        }
+
+        state.Timestamp = ms;
+        return null;
+    }
+
+    private FieldError? ReadLevel(ref Utf8JsonReader reader, ReadOnlySpan<byte> name, ref EventState state)
+    {
+        EventLevel level;
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Number:
+                if (!reader.TryGetInt64(out var number) || !Levels.TryFromNumber(number, out level))
+                {
+                    return new FieldError(ErrorCodes.InvalidValue, "level", "a numeric 'level' must be an OpenTelemetry severity (1–24) or 30/40/50/60");
+                }
+
+                break;
+            case JsonTokenType.String:
+                var error = ReadText(ref reader, "level", out var text);
+                if (error is not null)
+                {
+                    return error;
+                }
+
+                if (!Levels.TryParse(text, out level))
+                {
+                    return new FieldError(ErrorCodes.InvalidValue, "level", "'level' must be one of trace, debug, info, warn, error, fatal (or an alias such as warning, err, critical)");
+                }
+
+                break;
+            default:
+                return TypeError("level", "a string or a number");
+        }
+
+        state.Level = level;
+        return null;
+    }
+
+    private FieldError? ReadKind(ref Utf8JsonReader reader, ReadOnlySpan<byte> name, ref EventState state)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            return TypeError("kind", "\"log\" or \"traffic\"");
+        }
+
+        if (reader.ValueTextEquals("log"u8))
+        {
+            state.Kind = EventKind.Log;
+        }
+        else if (reader.ValueTextEquals("traffic"u8))
+        {
+            state.Kind = EventKind.Traffic;
+        }
+        else
+        {
+            return new FieldError(ErrorCodes.InvalidValue, "kind", "'kind' must be \"log\" or \"traffic\"");
+        }
+
+        return null;
+    }
+
+    private FieldError? ReadClientIp(ref Utf8JsonReader reader, EventBatchBuilder batch, ReadOnlySpan<byte> name, ref EventState state)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            return TypeError(System.Text.Encoding.UTF8.GetString(name), "a string");
+        }
+
+        var error = ReadText(ref reader, "ip", out var text);
+        if (error is not null || text.IsEmpty || state.Seen(FieldTag.IpHash))
+        {
+            return error;
+        }
+
+        _ipHasher.Hash(text, batch.ReserveString(FieldTag.IpHash, _ipHasher.HashLength));
+        state.Mark(FieldTag.IpHash);
+        return null;
+    }
+
+    private FieldError? ReadClickId(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, EventBatchBuilder batch, ReadOnlySpan<byte> name, ref EventState state)
+    {
+        if (reader.TokenType == JsonTokenType.String && reader.ValueSpan.Length > 0)
+        {
+            state.ClickIdSeen = true;
+        }
+
+        return ReadUnknown(json, ref reader, batch, name, ref state);
+    }
+
+    /// <summary>A property with no canonical meaning: an attribute; an object is flattened under its name.</summary>
+    private FieldError? ReadUnknown(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, EventBatchBuilder batch, ReadOnlySpan<byte> name, ref EventState state)
+    {
+        if (reader.TokenType == JsonTokenType.StartObject)
+        {
+            return Flatten(json, ref reader, batch, name.Length, 1, ref state);
+        }
+
+        return WriteAttributeValue(json, ref reader, batch, name, ref state);
+    }
+
+    /// <summary>
+    /// Flattens the object the reader is on into attributes whose keys are the first
+    /// <paramref name="prefixLength"/> bytes of the key buffer, a dot, and each property name.
+    /// </summary>
+    private FieldError? Flatten(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, EventBatchBuilder batch, int prefixLength, int depth, ref EventState state)
+    {
+        if (depth > _limits.MaxJsonDepth)
+        {
+            return new FieldError(ErrorCodes.TooDeep, KeyText(prefixLength), $"objects inside an event may nest at most {_limits.MaxJsonDepth} deep");
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var start = prefixLength == 0 ? 0 : prefixLength + 1;
+            if (prefixLength > 0)
+            {
+                _key[prefixLength] = (byte)'.';
+            }
+
+            var length = CopyName(ref reader, _key.AsSpan(start));
+            if (length < 0)
+            {
+                return new FieldError(ErrorCodes.FieldTooLong, KeyText(prefixLength), $"an attribute name is longer than {MaxKeyBytes} bytes");
+            }
+
+            reader.Read();
+            var keyLength = start + length;
+            var error = reader.TokenType switch
+            {
+                JsonTokenType.Null => null,
+                JsonTokenType.StartObject => Flatten(json, ref reader, batch, keyLength, depth + 1, ref state),
+                _ => WriteAttributeValue(json, ref reader, batch, _key.AsSpan(0, keyLength), ref state),
+            };
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+
+        return null;
+    }
+
+    private FieldError? WriteAttributeValue(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, EventBatchBuilder batch, ReadOnlySpan<byte> key, ref EventState state)
+    {
+        if (++state.Attributes > _limits.MaxAttributesPerEvent)
+        {
+            return new FieldError(ErrorCodes.TooManyAttributes, "attributes", $"an event may carry at most {_limits.MaxAttributesPerEvent} attributes");
+        }
+
+        ReadOnlySpan<byte> value;
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String:
+                var error = ReadText(ref reader, null, out var text, key);
+                if (error is not null)
+                {
+                    return error;
+                }
+
+                if (NativeFieldNames.IsIpName(key))
+                {
+                    Span<byte> hash = stackalloc byte[_ipHasher.HashLength];
+                    _ipHasher.Hash(text, hash);
+                    batch.WriteAttribute(key, hash);
+                }
+                else
+                {
+                    batch.WriteAttribute(key, text);
+                }
+
+                return null;
+            case JsonTokenType.Number:
+                value = reader.ValueSpan;
+                break;
+            case JsonTokenType.True:
+                value = "true"u8;
+                break;
+            case JsonTokenType.False:
+                value = "false"u8;
+                break;
+            case JsonTokenType.StartArray:
+                // Arrays are kept as their JSON text.
+                var begin = (int)reader.TokenStartIndex;
+                reader.Skip();
+                value = json[begin..(int)reader.BytesConsumed];
+                if (value.Length > _limits.MaxFieldBytes)
+                {
+                    return TooLong(KeyText(key));
+                }
+
+                break;
+            default:
+                return TypeError(KeyText(key), "a string, number, boolean, object or array");
+        }
+
+        batch.WriteAttribute(key, value);
+        return null;
+    }
+
+    /// <summary>Reads a string (unescaped) or a number's text, enforcing the field length limit and UTF-8.</summary>
+    private FieldError? ReadText(ref Utf8JsonReader reader, string? field, out ReadOnlySpan<byte> text, scoped ReadOnlySpan<byte> key = default)
+    {
+        text = default;
+        var raw = reader.ValueSpan;
+        if (reader.TokenType == JsonTokenType.String && reader.ValueIsEscaped)
+        {
+            if (raw.Length > _limits.MaxFieldBytes * 6)
+            {
+                return TooLong(field ?? KeyText(key));
+            }
+
+            var scratch = raw.Length <= _scratch.Length ? _scratch : new byte[raw.Length];
+            var written = reader.CopyString(scratch);
+            raw = scratch.AsSpan(0, written);
+        }
+
+        if (raw.Length > _limits.MaxFieldBytes)
+        {
+            return TooLong(field ?? KeyText(key));
+        }
+
+        if (!Utf8.IsValid(raw))
+        {
+            return new FieldError(ErrorCodes.InvalidUtf8, field ?? KeyText(key), "the value is not valid UTF-8");
+        }
+
+        text = raw;
+        return null;
+    }
+
+    private FieldError TooLong(string field) =>
+        new(ErrorCodes.FieldTooLong, field, $"'{field}' is longer than {_limits.MaxFieldBytes} bytes");
+
+    private static FieldError TypeError(string field, string expected) =>
+        new(ErrorCodes.InvalidType, field, $"'{field}' must be {expected}");
+
+    private static bool TryReadInteger(ref Utf8JsonReader reader, bool allowFraction, out long value)
+    {
+        value = 0;
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Number:
+                if (reader.TryGetInt64(out value))
+                {
+                    return true;
+                }
+
+                if (allowFraction && reader.TryGetDouble(out var d) && Math.Abs(d) < long.MaxValue)
+                {
+                    value = (long)Math.Round(d);
+                    return true;
+                }
+
+                return false;
+            case JsonTokenType.String when !reader.ValueIsEscaped:
+                var span = reader.ValueSpan;
+                if (Utf8Parser.TryParse(span, out value, out var consumed) && consumed == span.Length)
+                {
+                    return true;
+                }
+
+                if (allowFraction && Utf8Parser.TryParse(span, out double fraction, out consumed) && consumed == span.Length && Math.Abs(fraction) < long.MaxValue)
+                {
+                    value = (long)Math.Round(fraction);
+                    return true;
+                }
+
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    private static bool TryReadBoolean(ref Utf8JsonReader reader, out bool value)
+    {
+        value = false;
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.True:
+                value = true;
+                return true;
+            case JsonTokenType.False:
+                return true;
+            case JsonTokenType.Number when reader.TryGetInt64(out var n) && n is 0 or 1:
+                value = n == 1;
+                return true;
+            case JsonTokenType.String:
+                if (reader.ValueTextEquals("true"u8) || reader.ValueTextEquals("1"u8))
+                {
+                    value = true;
+                    return true;
+                }
+
+                return reader.ValueTextEquals("false"u8) || reader.ValueTextEquals("0"u8);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Copies the (unescaped) property name into <paramref name="destination"/>; -1 when it does not fit.</summary>
+    private static int CopyName(ref Utf8JsonReader reader, Span<byte> destination)
+    {
+        var limit = Math.Min(destination.Length, MaxKeyBytes);
+        if (!reader.ValueIsEscaped)
+        {
+            var raw = reader.ValueSpan;
+            if (raw.Length > limit)
+            {
+                return -1;
+            }
+
+            raw.CopyTo(destination);
+            return raw.Length;
+        }
+
+        if (reader.ValueSpan.Length > limit * 6)
+        {
+            return -1;
+        }
+
+        Span<byte> unescaped = stackalloc byte[MaxKeyBytes * 6];
+        var written = reader.CopyString(unescaped);
+        if (written > limit)
+        {
+            return -1;
+        }
+
+        unescaped[..written].CopyTo(destination);
+        return written;
+    }
+
+    private string KeyText(int prefixLength) => System.Text.Encoding.UTF8.GetString(_key, 0, prefixLength);
+
+    private static string KeyText(ReadOnlySpan<byte> key) => System.Text.Encoding.UTF8.GetString(key);
+
+    /// <summary>Moves the reader to the EndObject of the event that started at <paramref name="depth"/>.</summary>
+    private static void SkipToEnd(ref Utf8JsonReader reader, int depth)
+    {
+        if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth > depth)
+        {
+            reader.Skip();
+        }
+
+        while (!(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+        {
+            if (!reader.Read())
+            {
+                throw new JsonException("the event object does not end");
+            }
+
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                reader.Skip();
+            }
+        }
+    }
+
+    /// <summary>What has been seen of the event being parsed.</summary>
+    private struct EventState
+    {
+        private ulong _seen;
+
+        public long? Timestamp;
+        public EventLevel? Level;
+        public EventKind? Kind;
+        public bool HasTrafficField;
+        public bool ClickIdSeen;
+        public int Attributes;
+
+        public readonly bool Seen(FieldTag tag) => (_seen & (1UL << (int)tag)) != 0;
+
+        public void Mark(FieldTag tag) => _seen |= 1UL << (int)tag;
+    }
+}

@@ -1,0 +1,115 @@
+using System.Collections.Frozen;
+using Sluice.Core.Events;
+
+namespace Sluice.Ingest.Json;
+
+/// <summary>
+/// Property names of the native JSON API and the aliases that common loggers use (pino's msg, Serilog's @m,
+/// camelCase ids…). The table is documented in docs/api.md; matching is exact (case-sensitive).
+/// </summary>
+public static class NativeFieldNames
+{
+    private static readonly FrozenDictionary<string, FieldName> Names = Build();
+    private static readonly FrozenDictionary<string, FieldName>.AlternateLookup<ReadOnlySpan<char>> ByChars =
+        Names.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static readonly FrozenSet<string> IpNames = FrozenSet.Create(
+        StringComparer.Ordinal, "ip", "client_ip", "clientIp", "ip_address", "ipAddress", "remote_addr", "remote_ip", "remoteIp");
+
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> IpByChars =
+        IpNames.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    public static FieldName Match(ReadOnlySpan<byte> utf8)
+    {
+        Span<char> chars = stackalloc char[32];
+        return TryAscii(utf8, chars, out var name) && ByChars.TryGetValue(name, out var field) ? field : default;
+    }
+
+    /// <summary>True when a (nested) attribute key's last segment names a client address, which must be hashed.</summary>
+    public static bool IsIpName(ReadOnlySpan<byte> utf8)
+    {
+        var dot = utf8.LastIndexOf((byte)'.');
+        var last = dot >= 0 ? utf8[(dot + 1)..] : utf8;
+        Span<char> chars = stackalloc char[32];
+        return TryAscii(last, chars, out var name) && IpByChars.Contains(name);
+    }
+
+    private static bool TryAscii(ReadOnlySpan<byte> utf8, Span<char> chars, out ReadOnlySpan<char> name)
+    {
+        name = default;
+        if (utf8.Length > chars.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < utf8.Length; i++)
+        {
+            if (utf8[i] >= 0x80)
+            {
+                return false;
+            }
+
+            chars[i] = (char)utf8[i];
+        }
+
+        name = chars[..utf8.Length];
+        return true;
+    }
+
+    private static FrozenDictionary<string, FieldName> Build()
+    {
+        var map = new Dictionary<string, FieldName>(StringComparer.Ordinal);
+
+        void Canonical(FieldTag tag, params string[] aliases)
+        {
+            map[FieldCatalog.Get(tag).Name] = new FieldName(FieldRole.Canonical, tag);
+            foreach (var alias in aliases)
+            {
+                map[alias] = new FieldName(FieldRole.Canonical, tag);
+            }
+        }
+
+        void Role(FieldRole role, params string[] names)
+        {
+            foreach (var name in names)
+            {
+                map[name] = new FieldName(role);
+            }
+        }
+
+        Canonical(FieldTag.Id, "event_id", "eventId");
+        Canonical(FieldTag.Message, "msg", "@m");
+        Canonical(FieldTag.Template, "message_template", "messageTemplate", "@mt");
+        Canonical(FieldTag.Service, "service_name", "serviceName", "app");
+        Canonical(FieldTag.System);
+        Canonical(FieldTag.Host, "hostname");
+        Canonical(FieldTag.Domain);
+        Canonical(FieldTag.Category);
+        Canonical(FieldTag.TraceId, "traceId", "@tr");
+        Canonical(FieldTag.SpanId, "spanId", "@sp");
+        Canonical(FieldTag.RequestId, "requestId");
+        Canonical(FieldTag.SessionId, "sessionId");
+        Canonical(FieldTag.UserId, "userId");
+        Canonical(FieldTag.Priority);
+        Canonical(FieldTag.StackTrace, "stackTrace", "stack", "exception", "@x");
+        Canonical(FieldTag.Url);
+        Canonical(FieldTag.Method);
+        Canonical(FieldTag.Status, "status_code", "statusCode");
+        Canonical(FieldTag.Path);
+        Canonical(FieldTag.IpHash);
+        Canonical(FieldTag.Country, "country_code");
+        Canonical(FieldTag.Decision);
+        Canonical(FieldTag.Reason);
+        Canonical(FieldTag.Risk, "risk_score");
+        Canonical(FieldTag.AdClick, "adClick");
+        Canonical(FieldTag.PatternId);
+
+        Role(FieldRole.Timestamp, "timestamp", "time", "ts", "@timestamp", "@t");
+        Role(FieldRole.Level, "level", "severity", "lvl", "log_level", "@l");
+        Role(FieldRole.Kind, "kind");
+        Role(FieldRole.ClientIp, "ip", "client_ip", "clientIp", "ip_address", "ipAddress", "remote_addr", "remote_ip", "remoteIp");
+        Role(FieldRole.Attributes, "attributes");
+        Role(FieldRole.ClickId, "gclid", "fbclid", "msclkid", "ttclid", "click_id");
+        return map.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+}

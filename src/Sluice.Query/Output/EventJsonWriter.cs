@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Sluice.Core.Events;
+
+namespace Sluice.Query.Output;
+
+/// <summary>Writes an encoded row as the API's JSON event (DESIGN §4): bytes to bytes, no strings in between.</summary>
+public static class EventJsonWriter
+{
+    public static void Write(Utf8JsonWriter json, ReadOnlySpan<byte> row)
+    {
+        var reader = new RowReader(row);
+        json.WriteStartObject();
+        if (RowReader.TryGetString(row, FieldTag.Id, out var id))
+        {
+            json.WriteString("id"u8, id);
+        }
+
+        json.WriteNumber("timestamp"u8, reader.Timestamp);
+        json.WriteString("time"u8, DateTimeOffset.FromUnixTimeMilliseconds(reader.Timestamp).UtcDateTime);
+        json.WriteString("kind"u8, reader.Kind == EventKind.Traffic ? "traffic"u8 : "log"u8);
+        json.WriteString("level"u8, Levels.Utf8Name(reader.Level));
+
+        var attributes = false;
+        while (reader.MoveNext())
+        {
+            if (reader.Tag == FieldTag.Attribute)
+            {
+                attributes = true;
+                continue;
+            }
+
+            if (reader.Tag == FieldTag.Id)
+            {
+                continue;
+            }
+
+            var info = FieldCatalog.Get(reader.Tag);
+            switch (info.Type)
+            {
+                case FieldType.Integer:
+                    json.WriteNumber(info.Utf8Name, reader.Integer);
+                    break;
+                case FieldType.Boolean:
+                    json.WriteBoolean(info.Utf8Name, reader.Integer != 0);
+                    break;
+                default:
+                    json.WriteString(info.Utf8Name, reader.Value);
+                    break;
+            }
+        }
+
+        if (attributes)
+        {
+            json.WriteStartObject("attributes"u8);
+            var again = new RowReader(row);
+            while (again.MoveNext())
+            {
+                if (again.Tag == FieldTag.Attribute)
+                {
+                    json.WriteString(again.Key, again.Value);
+                }
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+    }
+}

@@ -1,0 +1,43 @@
+using System.Buffers.Binary;
+using System.Buffers.Text;
+
+namespace Sluice.Query.Search;
+
+/// <summary>
+/// Where the next page starts: the last (timestamp, seq) returned, and the highest seq that existed when the
+/// first page was read. Pages only ever show events up to that snapshot, so events arriving meanwhile can
+/// neither push a row onto the next page twice nor make one skip. Opaque to clients: versioned base64url.
+/// </summary>
+public readonly record struct SearchCursor(long SnapshotSeq, long Timestamp, long Seq, bool Descending)
+{
+    private const byte Version = 1;
+    private const int Size = 1 + 8 + 8 + 8 + 1;
+
+    public string Encode()
+    {
+        Span<byte> bytes = stackalloc byte[Size];
+        bytes[0] = Version;
+        BinaryPrimitives.WriteInt64LittleEndian(bytes[1..], SnapshotSeq);
+        BinaryPrimitives.WriteInt64LittleEndian(bytes[9..], Timestamp);
+        BinaryPrimitives.WriteInt64LittleEndian(bytes[17..], Seq);
+        bytes[25] = Descending ? (byte)1 : (byte)0;
+        return Base64Url.EncodeToString(bytes);
+    }
+
+    public static bool TryDecode(string text, out SearchCursor cursor)
+    {
+        cursor = default;
+        Span<byte> bytes = stackalloc byte[Size + 4];
+        if (text.Length > 64 || !Base64Url.TryDecodeFromChars(text, bytes, out var written) || written != Size || bytes[0] != Version || bytes[25] > 1)
+        {
+            return false;
+        }
+
+        cursor = new SearchCursor(
+            BinaryPrimitives.ReadInt64LittleEndian(bytes[1..]),
+            BinaryPrimitives.ReadInt64LittleEndian(bytes[9..]),
+            BinaryPrimitives.ReadInt64LittleEndian(bytes[17..]),
+            bytes[25] == 1);
+        return true;
+    }
+}

@@ -1,0 +1,36 @@
+using Sluice.Core.Events;
+
+namespace Sluice.Query.Search;
+
+/// <summary>A plain search: every filter given must hold (AND). Strings are UTF-8, compared exactly.</summary>
+public sealed record SearchRequest
+{
+    public long? StartMs { get; init; }
+
+    /// <summary>Exclusive upper bound.</summary>
+    public long? EndMs { get; init; }
+
+    /// <summary>Bit per <see cref="EventLevel"/>; 0 means any level.</summary>
+    public int LevelMask { get; init; }
+
+    public EventKind? Kind { get; init; }
+
+    public byte[]? Service { get; init; }
+
+    public byte[]? System { get; init; }
+
+    public byte[]? Domain { get; init; }
+
+    public byte[]? TraceId { get; init; }
+
+    public byte[]? UserId { get; init; }
+
+    /// <summary>Case-insensitive substring of the message.</summary>
+    public string? Text { get; init; }
+
+    public int Limit { get; init; } = 100;
+
+    public bool Descending { get; init; } = true;
+
+    public SearchCursor? Cursor { get; init; }
+}

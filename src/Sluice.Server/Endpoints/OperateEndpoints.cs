@@ -1,0 +1,23 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Sluice.Server.Metrics;
+using Sluice.Storage;
+
+namespace Sluice.Server.Endpoints;
+
+/// <summary>Health probes and metrics: no key needed, cheap to call.</summary>
+public static class OperateEndpoints
+{
+    public static IEndpointRouteBuilder MapOperate(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health/live", () => Results.Json(new { status = "live" }));
+        app.MapGet("/health/ready", (EventStore store) => store.IsReady
+            ? Results.Json(new { status = "ready" })
+            : Results.Json(new { status = "recovering" }, statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapGet("/metrics", (ServerMetrics metrics, EventStore store) =>
+            Results.Text(PrometheusExposition.Render(metrics, store), PrometheusExposition.ContentType));
+        return app;
+    }
+}

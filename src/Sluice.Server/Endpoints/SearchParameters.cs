@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Sluice.Core.Errors;
+using Sluice.Core.Events;
+using Sluice.Core.Options;
+using Sluice.Query.Search;
+
+namespace Sluice.Server.Endpoints;
+
+/// <summary>Turns the query string of <c>GET /api/logs/search</c> into a <see cref="SearchRequest"/>, or names the bad parameter.</summary>
+public static class SearchParameters
+{
+    public static bool TryParse(IQueryCollection query, QueryOptions options, out SearchRequest request, out FieldError error)
+    {
+        request = new SearchRequest();
+        error = default;
+
+        long? start = null, end = null;
+        if (!TryTime(query, "start_time", ref start, ref error) || !TryTime(query, "end_time", ref end, ref error))
+        {
+            return false;
+        }
+
+        var levels = 0;
+        foreach (var part in Split(query["level"]))
+        {
+            if (!Levels.TryParse(Encoding.UTF8.GetBytes(part), out var level))
+            {
+                error = Bad("level", $"'{part}' is not a level (trace, debug, info, warn, error, fatal)");
+                return false;
+            }
+
+            levels |= 1 << (int)level;
+        }
+
+        EventKind? kind = null;
+        switch (query["kind"].ToString())
+        {
+            case "": break;
+            case "log": kind = EventKind.Log; break;
+            case "traffic": kind = EventKind.Traffic; break;
+            default:
+                error = Bad("kind", "'kind' must be log or traffic");
+                return false;
+        }
+
+        var limit = options.DefaultLimit;
+        if (query.TryGetValue("limit", out var limitText) && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > options.MaxLimit))
+        {
+            error = Bad("limit", $"'limit' must be a whole number from 1 to {options.MaxLimit}");
+            return false;
+        }
+
+        var descending = true;
+        switch (query["order"].ToString().ToLowerInvariant())
+        {
+            case "" or "desc": break;
+            case "asc": descending = false; break;
+            default:
+                error = Bad("order", "'order' must be asc or desc");
+                return false;
+        }
+
+        SearchCursor? cursor = null;
+        if (query.TryGetValue("cursor", out var cursorText) && cursorText.ToString().Length > 0)
+        {
+            if (!SearchCursor.TryDecode(cursorText.ToString(), out var decoded) || decoded.Descending != descending)
+            {
+                error = new FieldError(ErrorCodes.InvalidCursor, "cursor", "'cursor' is not one this search returned (was the order changed?)");
+                return false;
+            }
+
+            cursor = decoded;
+        }
+
+        var text = query["q"].ToString();
+        request = new SearchRequest
+        {
+            StartMs = start,
+            EndMs = end,
+            LevelMask = levels,
+            Kind = kind,
+            Service = Bytes(query, "service"),
+            System = Bytes(query, "system"),
+            Domain = Bytes(query, "domain"),
+            TraceId = Bytes(query, "trace_id"),
+            UserId = Bytes(query, "user_id"),
+            Text = text.Length == 0 ? null : text,
+            Limit = limit,
+            Descending = descending,
+            Cursor = cursor,
+        };
+        return true;
+    }
+
+    private static bool TryTime(IQueryCollection query, string name, ref long? value, ref FieldError error)
+    {
+        var text = query[name].ToString();
+        if (text.Length == 0)
+        {
+            return true;
+        }
+
+        if (!Timestamps.TryParse(text, out var ms))
+        {
+            error = Bad(name, $"'{name}' must be epoch (s, ms, µs or ns) or ISO-8601");
+            return false;
+        }
+
+        value = ms;
+        return true;
+    }
+
+    private static byte[]? Bytes(IQueryCollection query, string name)
+    {
+        var text = query[name].ToString();
+        return text.Length == 0 ? null : Encoding.UTF8.GetBytes(text);
+    }
+
+    private static IEnumerable<string> Split(Microsoft.Extensions.Primitives.StringValues values) =>
+        values.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    private static FieldError Bad(string field, string message) => new(ErrorCodes.InvalidParameter, field, message);
+}

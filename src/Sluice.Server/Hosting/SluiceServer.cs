@@ -1,0 +1,71 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Sluice.Admission.Privacy;
+using Sluice.Core.Events;
+using Sluice.Core.Options;
+using Sluice.Core.Privacy;
+using Sluice.Core.Time;
+using Sluice.Server.Endpoints;
+using Sluice.Server.Ingest;
+using Sluice.Server.Metrics;
+using Sluice.Storage;
+
+namespace Sluice.Server.Hosting;
+
+/// <summary>The composition root: services per stage of the flow, then endpoints per feature.</summary>
+public static class SluiceServer
+{
+    /// <summary>Builds the server for validated options. The data directory is locked from here until disposal.</summary>
+    public static WebApplication Build(SluiceOptions options, Action<ILoggingBuilder>? logging = null)
+    {
+        ListenAddress.TryParse(options.Listen, out var listen);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging?.Invoke(builder.Logging);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(listen.Address, listen.Port);
+            kestrel.AddServerHeader = false;
+            // Body size is enforced while reading, so the client gets a problem+json 413 rather than a reset.
+            kestrel.Limits.MaxRequestBodySize = null;
+        });
+
+        builder.Services.AddSluice(options);
+        var app = builder.Build();
+        app.MapOperate();
+        app.MapIngest();
+        app.MapQuery();
+        return app;
+    }
+
+    public static IServiceCollection AddSluice(this IServiceCollection services, SluiceOptions options)
+    {
+        var data = DataDirectory.Open(options.DataDir);
+        services.AddSingleton(options);
+        services.AddSingleton(data);
+        services.AddSingleton<IClock>(SystemClock.Instance);
+        services.AddSingleton<IIpHasher>(new KeyedIpHasher(IpHashKeyStore.LoadOrCreate(options.Privacy.IpHashKey, data.Meta)));
+        services.AddSingleton<EventIdGenerator>();
+        services.AddSingleton<ServerMetrics>();
+        services.AddSingleton(sp => new EventStore(options, data, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Storage")));
+        services.AddSingleton<IngestPipeline>();
+        services.AddHostedService<Hosting.RecoveryService>();
+        return services;
+    }
+
+    /// <summary>The address the server actually listens on (useful with port 0).</summary>
+    public static Uri BaseAddress(this WebApplication app)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address.Replace("[::]", IPAddress.Loopback.ToString(), StringComparison.Ordinal));
+    }
+}

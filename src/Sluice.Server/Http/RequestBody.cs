@@ -1,0 +1,119 @@
+using System.Buffers;
+using System.IO.Compression;
+using Microsoft.AspNetCore.Http;
+using Sluice.Core.Errors;
+
+namespace Sluice.Server.Http;
+
+/// <summary>
+/// A request body read whole into one pooled buffer (decompressed if it came with Content-Encoding), never
+/// larger than the configured limit. Dispose returns the buffer.
+/// </summary>
+public sealed class RequestBody : IDisposable
+{
+    private byte[] _buffer;
+
+    private RequestBody(byte[] buffer, int length)
+    {
+        _buffer = buffer;
+        Length = length;
+    }
+
+    public int Length { get; }
+
+    public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);
+
+    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, Length);
+
+    /// <summary>Reads the body; on a bad body returns null with the error and status to answer.</summary>
+    public static async Task<(RequestBody? Body, FieldError Error, int Status)> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancel)
+    {
+        if (request.ContentLength > maxBytes)
+        {
+            return (null, TooLarge(maxBytes), StatusCodes.Status413PayloadTooLarge);
+        }
+
+        var encoding = request.Headers.ContentEncoding.ToString().Trim().ToLowerInvariant();
+        Stream? decoder = encoding switch
+        {
+            "" or "identity" => null,
+            "gzip" or "x-gzip" => new GZipStream(request.Body, CompressionMode.Decompress, leaveOpen: true),
+            "deflate" => new ZLibStream(request.Body, CompressionMode.Decompress, leaveOpen: true),
+            "br" => new BrotliStream(request.Body, CompressionMode.Decompress, leaveOpen: true),
+            _ => Stream.Null,
+        };
+        if (decoder == Stream.Null)
+        {
+            return (null, new FieldError(ErrorCodes.UnsupportedEncoding, "Content-Encoding",
+                $"Content-Encoding '{encoding}' is not supported; use gzip, deflate, br or none"), StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        var source = decoder ?? request.Body;
+        var buffer = ArrayPool<byte>.Shared.Rent(decoder is null && request.ContentLength is { } known ? (int)Math.Max(known, 1) : 64 * 1024);
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length > maxBytes)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        return (null, TooLarge(maxBytes), StatusCodes.Status413PayloadTooLarge);
+                    }
+
+                    var grown = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(grown);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = grown;
+                }
+
+                var read = await source.ReadAsync(buffer.AsMemory(length), cancel);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+                if (length > maxBytes)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return (null, TooLarge(maxBytes), StatusCodes.Status413PayloadTooLarge);
+                }
+            }
+        }
+        catch (InvalidDataException)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return (null, new FieldError(ErrorCodes.UnsupportedEncoding, "Content-Encoding", $"the body is not valid {encoding} data"), StatusCodes.Status400BadRequest);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+        finally
+        {
+            if (decoder is not null)
+            {
+                await decoder.DisposeAsync();
+            }
+        }
+
+        return (new RequestBody(buffer, length), default, 0);
+    }
+
+    public void Dispose()
+    {
+        var buffer = _buffer;
+        _buffer = [];
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static FieldError TooLarge(int maxBytes) =>
+        new(ErrorCodes.BodyTooLarge, null, $"the request body is larger than {maxBytes} bytes (Limits:MaxBodyBytes)");
+}

@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Sluice.Core.Errors;
+using Sluice.Core.Events;
+using Sluice.Core.Options;
+using Sluice.Core.Privacy;
+using Sluice.Core.Time;
+using Sluice.Ingest.Json;
+using Sluice.Server.Http;
+using Sluice.Server.Metrics;
+using Sluice.Storage;
+using Sluice.Storage.Wal;
+
+namespace Sluice.Server.Ingest;
+
+/// <summary>
+/// receive → admit → log for the native JSON endpoints: the body is read into one pooled buffer, parsed and
+/// admitted straight into one pooled batch of rows, appended to the WAL as one record, and acknowledged once
+/// durable. Nothing of a request is stored unless the whole request got that far.
+/// </summary>
+public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpHasher ipHasher, EventIdGenerator ids, IClock clock, ServerMetrics metrics)
+{
+    public async Task HandleAsync(HttpContext context, IngestRoute route)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var status = await ProcessAsync(context, route);
+        metrics.Requests.Add(1, route.Path, StatusText(status));
+        if (status == StatusCodes.Status200OK)
+        {
+            metrics.AckLatency.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    private async Task<int> ProcessAsync(HttpContext context, IngestRoute route)
+    {
+        if (!store.IsReady)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            return await Fail(context, route, StatusCodes.Status503ServiceUnavailable, new FieldError(ErrorCodes.Recovering, null, "the server is recovering its log; retry shortly"));
+        }
+
+        if (!MediaTypes.IsJson(context.Request))
+        {
+            return await Fail(context, route, StatusCodes.Status415UnsupportedMediaType, new FieldError(ErrorCodes.UnsupportedMediaType, "Content-Type",
+                $"Content-Type '{context.Request.ContentType}' is not accepted here; send application/json or application/x-ndjson"));
+        }
+
+        var (body, bodyError, bodyStatus) = await RequestBody.ReadAsync(context.Request, options.Limits.MaxBodyBytes, context.RequestAborted);
+        if (body is null)
+        {
+            return await Fail(context, route, bodyStatus, bodyError);
+        }
+
+        using (body)
+        using (var batch = new EventBatchBuilder(body.Length + 4096))
+        {
+            var parseContext = new ParseContext(route.DefaultKind, clock.UnixMilliseconds, route.AssignTraceId);
+            BodyParseResult result;
+            using (var parser = new EventParser(options.Limits, ipHasher, ids))
+            {
+                result = EventBodyParser.Parse(body.Span, route.Shape, parser, batch, parseContext, options.Limits);
+            }
+
+            if (result.Fatal is { } fatal)
+            {
+                return await Fail(context, route, result.FatalStatus, fatal);
+            }
+
+            CountRejections(route, result.Rejections);
+            if (result.Accepted == 0)
+            {
+                // Every event was refused: a single event answers with its own error, a batch with the list.
+                var only = result.Rejections![0].Error;
+                return result.Total == 1
+                    ? await Fail(context, route, StatusCodes.Status400BadRequest, only, count: false)
+                    : await Fail(context, route, StatusCodes.Status400BadRequest,
+                        new FieldError(ErrorCodes.AllEventsRejected, null, $"none of the {result.Total} events was accepted; see 'rejected'"),
+                        json => Problem.WriteRejections(json, result.Rejections), count: false);
+            }
+
+            try
+            {
+                await store.AppendAsync(batch.Rows, batch.Count);
+            }
+            catch (WalUnavailableException e)
+            {
+                context.Response.Headers.RetryAfter = "5";
+                return await Fail(context, route, StatusCodes.Status503ServiceUnavailable, new FieldError(ErrorCodes.StorageUnavailable, null, "the event log cannot take writes: " + e.Message));
+            }
+
+            metrics.EventsAccepted.Add(result.Accepted, route.Path);
+            await WriteAccepted(context, route, batch, result);
+            return StatusCodes.Status200OK;
+        }
+    }
+
+    private static async Task WriteAccepted(HttpContext context, IngestRoute route, EventBatchBuilder batch, BodyParseResult result)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        using (var json = new Utf8JsonWriter(response.BodyWriter, JsonOutput.Options))
+        {
+            json.WriteStartObject();
+            if (route.Reply == IngestReply.BrowserLog)
+            {
+                json.WriteBoolean("success", true);
+                WriteFirstRowString(json, "trace_id", batch, FieldTag.TraceId);
+                WriteFirstRowString(json, "id", batch, FieldTag.Id);
+                json.WriteNull("remaining_quota");
+            }
+            else
+            {
+                json.WriteNumber("accepted", result.Accepted);
+                Problem.WriteRejections(json, result.Rejections);
+                if (result.Total == 1)
+                {
+                    WriteFirstRowString(json, "id", batch, FieldTag.Id);
+                }
+            }
+
+            json.WriteEndObject();
+        }
+
+        await response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    private static void WriteFirstRowString(Utf8JsonWriter json, string name, EventBatchBuilder batch, FieldTag tag)
+    {
+        if (RowReader.TryGetString(batch.Rows.Span, tag, out var value))
+        {
+            json.WriteString(name, value);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+
+    private async Task<int> Fail(HttpContext context, IngestRoute route, int status, FieldError error, Action<Utf8JsonWriter>? extensions = null, bool count = true)
+    {
+        if (count)
+        {
+            metrics.EventsRejected.Add(1, route.Path, error.Code);
+        }
+
+        if (route.Reply == IngestReply.BrowserLog)
+        {
+            var inner = extensions;
+            extensions = json =>
+            {
+                json.WriteBoolean("success", false);
+                json.WriteString("error", error.Message);
+                json.WriteNull("remaining_quota");
+                inner?.Invoke(json);
+            };
+        }
+
+        await Problem.WriteAsync(context, status, error, extensions);
+        return status;
+    }
+
+    private void CountRejections(IngestRoute route, List<Rejection>? rejections)
+    {
+        foreach (var r in rejections ?? [])
+        {
+            metrics.EventsRejected.Add(1, route.Path, r.Error.Code);
+        }
+    }
+
+    private static string StatusText(int status) => status switch
+    {
+        200 => "200",
+        400 => "400",
+        413 => "413",
+        415 => "415",
+        503 => "503",
+        _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text;
+using Sluice.Storage;
+
+namespace Sluice.Server.Metrics;
+
+/// <summary>Renders every metric in the Prometheus text exposition format, version 0.0.4.</summary>
+public static class PrometheusExposition
+{
+    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+    public static string Render(ServerMetrics metrics, EventStore store)
+    {
+        var text = new StringBuilder(4096);
+        Counters(text, "sluice_ingest_events_accepted_total", "Events acknowledged as durable, by ingest endpoint.", metrics.EventsAccepted);
+        Counters(text, "sluice_ingest_events_rejected_total", "Events refused, by ingest endpoint and error code.", metrics.EventsRejected);
+        Counters(text, "sluice_http_requests_total", "HTTP requests answered, by endpoint and status.", metrics.Requests);
+        Histogram(text, "sluice_ingest_ack_seconds", "Time from request start to durable acknowledgement.", metrics.AckLatency);
+        Histogram(text, "sluice_search_seconds", "Time to answer a search.", metrics.SearchLatency);
+
+        var wal = store.Wal.Stats;
+        Single(text, "sluice_wal_bytes_written_total", "counter", "Bytes appended to the WAL.", wal.BytesWritten);
+        Single(text, "sluice_wal_fsyncs_total", "counter", "fdatasync calls made by the WAL.", wal.Fsyncs);
+        Single(text, "sluice_wal_records_total", "counter", "WAL records (one per accepted request batch).", wal.Records);
+        Single(text, "sluice_wal_group_commits_total", "counter", "WAL writes; records / writes = batches served per write.", wal.GroupCommits);
+        Single(text, "sluice_wal_disk_bytes", "gauge", "Bytes of WAL segments on disk.", store.WalDiskBytes());
+        Single(text, "sluice_hot_rows", "gauge", "Events held in the hot tier.", store.Hot.RowCount);
+        Single(text, "sluice_hot_bytes", "gauge", "Memory held by hot-tier chunks.", store.Hot.Bytes);
+        Single(text, "sluice_hot_chunks", "gauge", "Hot-tier chunks in memory.", store.Hot.Chunks.Count);
+        Single(text, "sluice_ready", "gauge", "1 once WAL recovery has finished.", store.IsReady ? 1 : 0);
+        return text.ToString();
+    }
+
+    private static void Counters(StringBuilder text, string name, string help, LabeledCounters counters)
+    {
+        Header(text, name, "counter", help);
+        foreach (var (labels, value) in counters.Snapshot())
+        {
+            text.Append(name).Append('{');
+            for (var i = 0; i < labels.Length; i++)
+            {
+                if (i > 0)
+                {
+                    text.Append(',');
+                }
+
+                text.Append(counters.LabelNames[i]).Append("=\"").Append(Escape(labels[i])).Append('"');
+            }
+
+            text.Append("} ").Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+    }
+
+    private static void Histogram(StringBuilder text, string name, string help, Histogram histogram)
+    {
+        Header(text, name, "histogram", help);
+        foreach (var (bound, count) in histogram.Buckets())
+        {
+            var le = double.IsPositiveInfinity(bound) ? "+Inf" : bound.ToString("R", CultureInfo.InvariantCulture);
+            text.Append(name).Append("_bucket{le=\"").Append(le).Append("\"} ").Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        text.Append(name).Append("_sum ").Append(histogram.Sum.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+        text.Append(name).Append("_count ").Append(histogram.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+    }
+
+    private static void Single(StringBuilder text, string name, string type, string help, long value)
+    {
+        Header(text, name, type, help);
+        text.Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+    }
+
+    private static void Header(StringBuilder text, string name, string type, string help) =>
+        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
+            .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+
+    private static string Escape(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+}

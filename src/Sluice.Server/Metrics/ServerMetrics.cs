@@ -1,0 +1,15 @@
+namespace Sluice.Server.Metrics;
+
+/// <summary>The server's own instruments; <see cref="PrometheusExposition"/> renders them with the storage gauges.</summary>
+public sealed class ServerMetrics
+{
+    public LabeledCounters EventsAccepted { get; } = new("endpoint");
+
+    public LabeledCounters EventsRejected { get; } = new("endpoint", "reason");
+
+    public LabeledCounters Requests { get; } = new("endpoint", "status");
+
+    public Histogram AckLatency { get; } = new(Histogram.LatencyBounds);
+
+    public Histogram SearchLatency { get; } = new(Histogram.LatencyBounds);
+}

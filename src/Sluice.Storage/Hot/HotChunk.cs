@@ -1,0 +1,85 @@
+namespace Sluice.Storage.Hot;
+
+/// <summary>
+/// A run of consecutive hot rows: their bytes in one array and their <see cref="RowEntry"/> index. Written by the
+/// single WAL writer thread, read by any number of searches without locks: the writer fills a slot, then publishes
+/// it by advancing <see cref="Count"/> with release semantics; readers load Count first (acquire).
+/// </summary>
+public sealed class HotChunk
+{
+    private RowEntry[] _rows;
+    private int _count;
+
+    internal HotChunk(long baseIndex, int capacityBytes)
+    {
+        BaseIndex = baseIndex;
+        Data = GC.AllocateUninitializedArray<byte>(capacityBytes);
+        _rows = new RowEntry[Math.Max(64, capacityBytes / 512)];
+        MinTimestamp = long.MaxValue;
+        MaxTimestamp = long.MinValue;
+    }
+
+    /// <summary>Global index of this chunk's first row (indexes keep counting across chunks).</summary>
+    public long BaseIndex { get; }
+
+    public byte[] Data { get; }
+
+    /// <summary>Bytes of <see cref="Data"/> in use.</summary>
+    public int UsedBytes { get; private set; }
+
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>The index entries; valid up to a <see cref="Count"/> read before this property.</summary>
+    public RowEntry[] Rows => Volatile.Read(ref _rows);
+
+    public long MinTimestamp { get; private set; }
+
+    public long MaxTimestamp { get; private set; }
+
+    public long FirstSeq { get; private set; }
+
+    public long LastSeq { get; private set; }
+
+    /// <summary>Full: no more rows go in; it has been offered to the <see cref="ISealedChunkSink"/>.</summary>
+    public bool IsSealed { get; internal set; }
+
+    /// <summary>Its rows are durable outside the WAL (or nothing needs them to be), so it may leave memory.</summary>
+    public bool IsPersisted { get; set; }
+
+    public ReadOnlySpan<byte> RowBytes(int index)
+    {
+        ref readonly var entry = ref Rows[index];
+        return Data.AsSpan(entry.Offset, entry.Length);
+    }
+
+    internal bool HasRoomFor(int bytes) => Data.Length - UsedBytes >= bytes;
+
+    /// <summary>Copies a row in and publishes it; returns its index inside this chunk.</summary>
+    internal int Add(ReadOnlySpan<byte> row, in RowEntry entry)
+    {
+        var index = _count;
+        if (index == _rows.Length)
+        {
+            var grown = new RowEntry[_rows.Length * 2];
+            _rows.AsSpan().CopyTo(grown);
+            Volatile.Write(ref _rows, grown);
+        }
+
+        row.CopyTo(Data.AsSpan(UsedBytes));
+        var stored = entry;
+        stored.Offset = UsedBytes;
+        stored.Length = row.Length;
+        _rows[index] = stored;
+        UsedBytes += row.Length;
+        if (index == 0)
+        {
+            FirstSeq = entry.Seq;
+        }
+
+        LastSeq = entry.Seq;
+        MinTimestamp = Math.Min(MinTimestamp, entry.Timestamp);
+        MaxTimestamp = Math.Max(MaxTimestamp, entry.Timestamp);
+        Volatile.Write(ref _count, index + 1);
+        return index;
+    }
+}

@@ -1,0 +1,77 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Sluice.Storage.IO;
+
+/// <summary>The few durability calls .NET does not expose directly: fdatasync of a file and fsync of a directory.</summary>
+public static class NativeFile
+{
+    private const int ReadOnlyDirectoryFlags = 0x10000; // O_RDONLY | O_DIRECTORY on Linux
+
+    /// <summary>Makes a file's written data durable (fdatasync on Linux: the size is flushed, not the mtime).</summary>
+    public static void FlushData(SafeFileHandle handle)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            var added = false;
+            handle.DangerousAddRef(ref added);
+            try
+            {
+                if (fdatasync((int)handle.DangerousGetHandle()) != 0)
+                {
+                    throw new IOException($"fdatasync failed with errno {Marshal.GetLastPInvokeError()}");
+                }
+            }
+            finally
+            {
+                if (added)
+                {
+                    handle.DangerousRelease();
+                }
+            }
+
+            return;
+        }
+
+        RandomAccess.FlushToDisk(handle);
+    }
+
+    /// <summary>Makes the creation, rename or removal of entries in a directory durable.</summary>
+    public static void FlushDirectory(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var fd = open(path, ReadOnlyDirectoryFlags);
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open directory {path} to fsync it (errno {Marshal.GetLastPInvokeError()})");
+        }
+
+        try
+        {
+            if (fsync(fd) != 0)
+            {
+                throw new IOException($"fsync of directory {path} failed with errno {Marshal.GetLastPInvokeError()}");
+            }
+        }
+        finally
+        {
+            _ = close(fd);
+        }
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int fdatasync(int fd);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int fsync(int fd);
+
+    [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false)]
+    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int close(int fd);
+}

@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Logging;
+using Sluice.Core.Events;
+using Sluice.Storage.IO;
+
+namespace Sluice.Storage.Wal;
+
+/// <summary>What recovery found: where appending resumes and what was cut from a torn tail.</summary>
+public sealed record WalRecoveryResult(long NextSeq, long LastSegment, long LastSegmentLength, int Records, long Events, long TruncatedBytes);
+
+/// <summary>
+/// Replays every intact record in log order and cuts a torn tail off the last segment. A record counts only if
+/// its header CRC, its payload CRC, its sequence continuity and its row structure all check out; the first one
+/// that does not ends the log. Damage before the last segment is not a torn write and stops start-up instead.
+/// </summary>
+public static class WalRecovery
+{
+    public static WalRecoveryResult Run(string directory, IWalConsumer consumer, ILogger logger)
+    {
+        Directory.CreateDirectory(directory);
+        var segments = ListSegments(directory);
+        long nextSeq = 1, records = 0, events = 0, truncated = 0;
+        long lastSegment = 0, lastLength = 0;
+        byte[] payload = new byte[64 * 1024];
+        Span<byte> header = stackalloc byte[WalFormat.RecordHeaderSize];
+        Span<byte> segmentHeader = stackalloc byte[WalFormat.SegmentHeaderSize];
+
+        for (var s = 0; s < segments.Count; s++)
+        {
+            var (number, path) = segments[s];
+            var isLast = s == segments.Count - 1;
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+            var length = RandomAccess.GetLength(handle);
+            lastSegment = number;
+
+            if (RandomAccess.Read(handle, segmentHeader, 0) < WalFormat.SegmentHeaderSize
+                || !WalFormat.TryReadSegmentHeader(segmentHeader, out var headerNumber) || headerNumber != number)
+            {
+                if (!isLast)
+                {
+                    throw new InvalidDataException($"WAL segment {path} has a damaged header and is not the last segment");
+                }
+
+                // The crash came while the segment was being created: no record can be in it. Start it afresh.
+                logger.LogWarning("WAL segment {Path} had an incomplete header; rewriting it", path);
+                truncated += length;
+                RandomAccess.SetLength(handle, 0);
+                WalFormat.WriteSegmentHeader(segmentHeader, number);
+                RandomAccess.Write(handle, segmentHeader, 0);
+                NativeFile.FlushData(handle);
+                lastLength = WalFormat.SegmentHeaderSize;
+                continue;
+            }
+
+            long offset = WalFormat.SegmentHeaderSize;
+            while (true)
+            {
+                if (offset == length)
+                {
+                    break;
+                }
+
+                if (TryReadRecord(handle, offset, length, nextSeq, header, ref payload, out var record))
+                {
+                    consumer.Apply(new WalRecord(record.FirstSeq, record.EventCount, payload.AsSpan(0, record.PayloadLength)));
+                    nextSeq += record.EventCount;
+                    events += record.EventCount;
+                    records++;
+                    offset += WalFormat.RecordHeaderSize + record.PayloadLength;
+                    continue;
+                }
+
+                if (!isLast)
+                {
+                    throw new InvalidDataException($"WAL segment {path} is damaged at byte {offset} and is not the last segment");
+                }
+
+                logger.LogWarning("WAL tail torn in {Path} at byte {Offset}: cutting {Bytes} bytes", path, offset, length - offset);
+                truncated += length - offset;
+                RandomAccess.SetLength(handle, offset);
+                NativeFile.FlushData(handle);
+                length = offset;
+                break;
+            }
+
+            lastLength = length;
+        }
+
+        return new WalRecoveryResult(nextSeq, lastSegment, lastLength, (int)records, events, truncated);
+    }
+
+    private static bool TryReadRecord(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long offset, long length, long expectedSeq,
+        Span<byte> header, ref byte[] payload, out WalFormat.RecordHeader record)
+    {
+        if (RandomAccess.Read(handle, header, offset) != WalFormat.RecordHeaderSize
+            || !WalFormat.TryReadRecordHeader(header, out record)
+            || record.FirstSeq != expectedSeq
+            || offset + WalFormat.RecordHeaderSize + record.PayloadLength > length)
+        {
+            record = default;
+            return false;
+        }
+
+        if (payload.Length < record.PayloadLength)
+        {
+            payload = new byte[Math.Max(record.PayloadLength, payload.Length * 2)];
+        }
+
+        var rows = payload.AsSpan(0, record.PayloadLength);
+        return RandomAccess.Read(handle, rows, offset + WalFormat.RecordHeaderSize) == record.PayloadLength
+            && Crc32C.Compute(rows) == record.PayloadCrc
+            && RowLayout.IsWellFormedBatch(rows, record.EventCount);
+    }
+
+    public static List<(long Number, string Path)> ListSegments(string directory) =>
+        [.. Directory.EnumerateFiles(directory, "*" + WalFormat.FileExtension)
+            .Select(path => (Ok: WalFormat.TryParseSegmentFileName(Path.GetFileName(path), out var n), Number: n, Path: path))
+            .Where(s => s.Ok)
+            .OrderBy(s => s.Number)
+            .Select(s => (s.Number, s.Path))];
+}

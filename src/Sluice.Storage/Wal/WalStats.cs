@@ -1,0 +1,28 @@
+namespace Sluice.Storage.Wal;
+
+/// <summary>Counters of the WAL since start, read by /metrics.</summary>
+public sealed class WalStats
+{
+    private long _bytesWritten;
+    private long _fsyncs;
+    private long _records;
+    private long _groupCommits;
+
+    public long BytesWritten => Volatile.Read(ref _bytesWritten);
+
+    public long Fsyncs => Volatile.Read(ref _fsyncs);
+
+    public long Records => Volatile.Read(ref _records);
+
+    /// <summary>Writes that carried one or more records (records / group commits = requests served per write).</summary>
+    public long GroupCommits => Volatile.Read(ref _groupCommits);
+
+    internal void AddWrite(long bytes, int records)
+    {
+        Interlocked.Add(ref _bytesWritten, bytes);
+        Interlocked.Add(ref _records, records);
+        Interlocked.Increment(ref _groupCommits);
+    }
+
+    internal void AddFsync() => Interlocked.Increment(ref _fsyncs);
+}

@@ -1,0 +1,334 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+using Sluice.Core.Options;
+using Sluice.Storage.IO;
+
+namespace Sluice.Storage.Wal;
+
+/// <summary>
+/// The write-ahead log: callers hand whole batches to <see cref="AppendAsync"/>; one writer thread takes every
+/// batch that is waiting, writes them with one vectored write and makes them durable with one fdatasync (group
+/// commit), passes them in order to the <see cref="IWalConsumer"/> (the hot tier), and only then completes the
+/// callers' tasks. So a completed append is durable (per <see cref="DurabilityMode"/>) and already queryable.
+/// </summary>
+public sealed class WriteAheadLog : IDisposable
+{
+    private readonly string _directory;
+    private readonly WalOptions _options;
+    private readonly DurabilityMode _durability;
+    private readonly IWalConsumer _consumer;
+    private readonly ILogger _logger;
+    private readonly object _gate = new();
+    private List<PendingAppend> _pending = [];
+    private Thread? _writer;
+    private SafeFileHandle? _segment;
+    private long _segmentNumber;
+    private long _offset;
+    private long _nextSeq;
+    private bool _stopping;
+    private volatile string? _fault;
+
+    public WriteAheadLog(string directory, WalOptions options, DurabilityMode durability, IWalConsumer consumer, ILogger logger)
+    {
+        _directory = directory;
+        _options = options;
+        _durability = durability;
+        _consumer = consumer;
+        _logger = logger;
+    }
+
+    public WalStats Stats { get; } = new();
+
+    public string Directory => _directory;
+
+    /// <summary>Sequence number the next event will get.</summary>
+    public long NextSeq => Volatile.Read(ref _nextSeq);
+
+    /// <summary>Replays the log into the consumer, cuts a torn tail, and starts taking appends.</summary>
+    public WalRecoveryResult Open()
+    {
+        var result = WalRecovery.Run(_directory, _consumer, _logger);
+        _nextSeq = result.NextSeq;
+        if (result.LastSegment == 0)
+        {
+            CreateSegment(1);
+        }
+        else
+        {
+            _segmentNumber = result.LastSegment;
+            _segment = File.OpenHandle(Path.Combine(_directory, WalFormat.SegmentFileName(_segmentNumber)), FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+            _offset = result.LastSegmentLength;
+        }
+
+        _writer = new Thread(WriterLoop) { IsBackground = true, Name = "sluice-wal-writer" };
+        _writer.Start();
+        return result;
+    }
+
+    /// <summary>
+    /// Appends one batch of encoded rows. Completes with the batch's first sequence number once the batch is
+    /// durable and applied to the consumer; fails with <see cref="WalUnavailableException"/> if it is neither.
+    /// The caller must keep <paramref name="rows"/> unchanged until then.
+    /// </summary>
+    public Task<long> AppendAsync(ReadOnlyMemory<byte> rows, int eventCount)
+    {
+        if (_fault is { } fault)
+        {
+            return Task.FromException<long>(new WalUnavailableException(fault));
+        }
+
+        // The payload CRC is computed here, on the caller's thread, so the writer thread only writes.
+        var pending = new PendingAppend(rows, eventCount, Crc32C.Compute(rows.Span));
+        lock (_gate)
+        {
+            if (_stopping)
+            {
+                return Task.FromException<long>(new WalUnavailableException("the WAL is shutting down"));
+            }
+
+            _pending.Add(pending);
+            if (_pending.Count == 1)
+            {
+                Monitor.Pulse(_gate);
+            }
+        }
+
+        return pending.Done.Task;
+    }
+
+    /// <summary>Stops the writer after it has written what is already queued, and closes the segment.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+            Monitor.PulseAll(_gate);
+        }
+
+        _writer?.Join();
+        _segment?.Dispose();
+        _segment = null;
+    }
+
+    private void WriterLoop()
+    {
+        var group = new List<PendingAppend>();
+        var dirty = false;
+        var lastFsync = Environment.TickCount64;
+        while (true)
+        {
+            lock (_gate)
+            {
+                while (_pending.Count == 0 && !_stopping)
+                {
+                    // In batch mode, wake up to fsync data that has waited long enough.
+                    if (dirty && !Monitor.Wait(_gate, _options.BatchFsyncIntervalMs))
+                    {
+                        break;
+                    }
+
+                    if (!dirty)
+                    {
+                        Monitor.Wait(_gate);
+                    }
+                }
+
+                (group, _pending) = (_pending, group);
+            }
+
+            if (group.Count > 0)
+            {
+                dirty |= WriteGroup(group);
+                group.Clear();
+            }
+
+            if (dirty && (_durability == DurabilityMode.Batch && Environment.TickCount64 - lastFsync >= _options.BatchFsyncIntervalMs || Stopping()))
+            {
+                TryFsync();
+                dirty = false;
+                lastFsync = Environment.TickCount64;
+            }
+
+            if (Stopping() && group.Count == 0 && PendingCount() == 0)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Writes and (in fsync mode) syncs one group; returns true if it left unsynced data behind.</summary>
+    private bool WriteGroup(List<PendingAppend> group)
+    {
+        if (_fault is { } fault)
+        {
+            FailAll(group, new WalUnavailableException(fault));
+            return false;
+        }
+
+        var headers = ArrayPool<byte>.Shared.Rent(group.Count * WalFormat.RecordHeaderSize);
+        var buffers = new List<ReadOnlyMemory<byte>>(group.Count * 2);
+        var startOffset = _offset;
+        long bytes = 0;
+        try
+        {
+            var seq = _nextSeq;
+            for (var i = 0; i < group.Count; i++)
+            {
+                var p = group[i];
+                var header = headers.AsMemory(i * WalFormat.RecordHeaderSize, WalFormat.RecordHeaderSize);
+                WalFormat.WriteRecordHeader(header.Span, p.Rows.Length, p.Crc, seq, p.Count, WalRecordType.EventBatch);
+                p.FirstSeq = seq;
+                seq += p.Count;
+                buffers.Add(header);
+                buffers.Add(p.Rows);
+                bytes += WalFormat.RecordHeaderSize + p.Rows.Length;
+            }
+
+            try
+            {
+                RandomAccess.Write(_segment!, buffers, startOffset);
+                if (_durability == DurabilityMode.Fsync)
+                {
+                    NativeFile.FlushData(_segment!);
+                    Stats.AddFsync();
+                }
+            }
+            catch (Exception e)
+            {
+                Undo(startOffset, e);
+                FailAll(group, new WalUnavailableException("the WAL write failed: " + e.Message, e));
+                return false;
+            }
+
+            _offset = startOffset + bytes;
+            Volatile.Write(ref _nextSeq, seq);
+            Stats.AddWrite(bytes, group.Count);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(headers);
+        }
+
+        foreach (var p in group)
+        {
+            try
+            {
+                _consumer.Apply(new WalRecord(p.FirstSeq, p.Count, p.Rows.Span));
+            }
+            catch (Exception e)
+            {
+                // The batch is durable and will be replayed on restart; a consumer bug must not lose the ack.
+                _logger.LogError(e, "Applying WAL record at seq {Seq} to the hot tier failed", p.FirstSeq);
+            }
+        }
+
+        foreach (var p in group)
+        {
+            p.Done.TrySetResult(p.FirstSeq);
+        }
+
+        if (_offset >= _options.SegmentBytes)
+        {
+            Roll();
+        }
+
+        return _durability != DurabilityMode.Fsync;
+    }
+
+    private void Roll()
+    {
+        try
+        {
+            NativeFile.FlushData(_segment!);
+            Stats.AddFsync();
+            _segment!.Dispose();
+            CreateSegment(_segmentNumber + 1);
+        }
+        catch (Exception e)
+        {
+            _fault = "the WAL could not start a new segment: " + e.Message;
+            _logger.LogCritical(e, "WAL segment roll failed; refusing writes");
+        }
+    }
+
+    private void CreateSegment(long number)
+    {
+        var path = Path.Combine(_directory, WalFormat.SegmentFileName(number));
+        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
+        Span<byte> header = stackalloc byte[WalFormat.SegmentHeaderSize];
+        WalFormat.WriteSegmentHeader(header, number);
+        RandomAccess.Write(handle, header, 0);
+        NativeFile.FlushData(handle);
+        NativeFile.FlushDirectory(_directory);
+        _segment = handle;
+        _segmentNumber = number;
+        _offset = WalFormat.SegmentHeaderSize;
+    }
+
+    /// <summary>After a failed write, cut whatever part of it reached the file so the log stays well-formed.</summary>
+    private void Undo(long offset, Exception cause)
+    {
+        _logger.LogError(cause, "WAL write failed at byte {Offset} of segment {Segment}", offset, _segmentNumber);
+        try
+        {
+            RandomAccess.SetLength(_segment!, offset);
+        }
+        catch (Exception e)
+        {
+            _fault = "the WAL could not undo a failed write: " + e.Message;
+            _logger.LogCritical(e, "WAL could not be truncated after a failed write; refusing writes");
+        }
+    }
+
+    private void TryFsync()
+    {
+        try
+        {
+            NativeFile.FlushData(_segment!);
+            Stats.AddFsync();
+        }
+        catch (Exception e)
+        {
+            _fault = "the WAL fsync failed: " + e.Message;
+            _logger.LogCritical(e, "WAL fsync failed; refusing writes");
+        }
+    }
+
+    private static void FailAll(List<PendingAppend> group, Exception error)
+    {
+        foreach (var p in group)
+        {
+            p.Done.TrySetException(error);
+        }
+    }
+
+    private bool Stopping()
+    {
+        lock (_gate)
+        {
+            return _stopping;
+        }
+    }
+
+    private int PendingCount()
+    {
+        lock (_gate)
+        {
+            return _pending.Count;
+        }
+    }
+
+    private sealed class PendingAppend(ReadOnlyMemory<byte> rows, int count, uint crc)
+    {
+        public ReadOnlyMemory<byte> Rows { get; } = rows;
+
+        public int Count { get; } = count;
+
+        public uint Crc { get; } = crc;
+
+        public long FirstSeq { get; set; }
+
+        public TaskCompletionSource<long> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

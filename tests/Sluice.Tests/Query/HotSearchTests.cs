@@ -1,0 +1,116 @@
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Core.Events;
+using Sluice.Core.Options;
+using Sluice.Query.Search;
+using Sluice.Storage.Hot;
+using Sluice.Storage.Wal;
+using Sluice.Tests.Support;
+
+namespace Sluice.Tests.Query;
+
+public class HotSearchTests
+{
+    private static HotTier NewTier(long maxBytes = 512L * 1024 * 1024, int chunkBytes = 64 * 1024) =>
+        new(new HotTierOptions { MaxBytes = maxBytes, ChunkBytes = chunkBytes }, WalOnlyChunkSink.Instance, NullLogger.Instance);
+
+    private static long _seq = 1;
+
+    private static void Add(HotTier tier, byte[] rows, int count)
+    {
+        var first = Interlocked.Add(ref _seq, count) - count;
+        tier.Apply(new WalRecord(first, count, rows));
+    }
+
+    [Fact]
+    public void Finds_by_id_and_trace()
+    {
+        var tier = NewTier();
+        Add(tier, Rows.Batch([("a", 30, "t1", "x"), ("b", 10, "t1", "y"), ("c", 20, "t2", "z")]), 3);
+        Assert.True(tier.TryFind("b"u8, out var row));
+        Assert.Equal("b", Rows.Id(row.Bytes));
+        Assert.False(tier.TryFind("zz"u8, out _));
+        Assert.Equal(["b", "a"], tier.FindTrace("t1"u8).Select(r => Rows.Id(r.Bytes)));
+    }
+
+    [Fact]
+    public void Filters_apply_together()
+    {
+        var tier = NewTier();
+        Add(tier, Rows.Batch([("a", 1, null, "Connection TIMEOUT here")], service: "auth", level: EventLevel.Error), 1);
+        Add(tier, Rows.Batch([("b", 2, null, "all good")], service: "auth", level: EventLevel.Error), 1);
+        Add(tier, Rows.Batch([("c", 3, null, "timeout too")], service: "billing", level: EventLevel.Error), 1);
+        Add(tier, Rows.Batch([("d", 4, null, "timeout again")], service: "auth", level: EventLevel.Info), 1);
+
+        var page = HotSearch.Run(tier, new SearchRequest
+        {
+            Service = Encoding.UTF8.GetBytes("auth"),
+            LevelMask = 1 << (int)EventLevel.Error,
+            Text = "timeout",
+        });
+        Assert.Equal(["a"], page.Rows.Select(r => Rows.Id(r.Bytes)));
+
+        var window = HotSearch.Run(tier, new SearchRequest { StartMs = 2, EndMs = 4, Descending = false });
+        Assert.Equal(["b", "c"], window.Rows.Select(r => Rows.Id(r.Bytes)));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Cursor_pages_never_skip_or_repeat_while_events_keep_arriving(bool descending)
+    {
+        var tier = NewTier(chunkBytes: 64 * 1024);
+        var random = new Random(7);
+        var initial = Enumerable.Range(0, 2_000).Select(i => ($"old{i}", (long)random.Next(0, 10_000), (string?)null, "m")).ToList();
+        foreach (var chunk in initial.Chunk(100))
+        {
+            Add(tier, Rows.Batch(chunk), chunk.Length);
+        }
+
+        var seen = new List<string>();
+        SearchCursor? cursor = null;
+        var fresh = 0;
+        do
+        {
+            var page = HotSearch.Run(tier, new SearchRequest { Limit = 37, Descending = descending, Cursor = cursor });
+            seen.AddRange(page.Rows.Select(r => Rows.Id(r.Bytes)));
+            cursor = page.Next;
+
+            // New events land everywhere in time, including before and after the page boundary.
+            var arrivals = Enumerable.Range(0, 25).Select(_ => ($"new{fresh++}", (long)random.Next(0, 10_000), (string?)null, "m")).ToList();
+            Add(tier, Rows.Batch(arrivals), arrivals.Count);
+        }
+        while (cursor is not null);
+
+        Assert.Equal(initial.Count, seen.Count);
+        Assert.Equal(initial.Select(e => e.Item1).Order(), seen.Order());
+    }
+
+    [Fact]
+    public void Eviction_frees_memory_and_forgets_index_entries()
+    {
+        var tier = NewTier(maxBytes: 256 * 1024, chunkBytes: 64 * 1024);
+        for (var i = 0; i < 3_000; i++)
+        {
+            Add(tier, Rows.Single($"id{i}", i, trace: "same", message: new string('x', 200)), 1);
+        }
+
+        Assert.True(tier.Bytes <= 256 * 1024);
+        Assert.False(tier.TryFind("id0"u8, out _));
+        Assert.True(tier.TryFind("id2999"u8, out _));
+        var trace = tier.FindTrace("same"u8);
+        Assert.Equal((int)tier.RowCount, trace.Count);
+        Assert.Equal("id2999", Rows.Id(trace[0].Bytes));
+    }
+
+    [Theory]
+    [InlineData("hello WORLD", "world", true)]
+    [InlineData("hello", "hello world", false)]
+    [InlineData("Ärger im Büro", "büro", true)]
+    [InlineData("abcabd", "abd", true)]
+    [InlineData("", "a", false)]
+    public void Text_matching_is_case_insensitive(string haystack, string needle, bool expected)
+    {
+        Assert.Equal(expected, new TextMatcher(needle).IsMatch(Encoding.UTF8.GetBytes(haystack)));
+    }
+}

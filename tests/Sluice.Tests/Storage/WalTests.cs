@@ -1,0 +1,183 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Core.Options;
+using Sluice.Storage.Wal;
+using Sluice.Tests.Support;
+
+namespace Sluice.Tests.Storage;
+
+public class WalTests
+{
+    private static WriteAheadLog Open(string dir, RecordingConsumer consumer, long segmentBytes = 64 * 1024 * 1024, DurabilityMode durability = DurabilityMode.Fsync) =>
+        new(dir, new WalOptions { SegmentBytes = segmentBytes }, durability, consumer, NullLogger.Instance);
+
+    [Fact]
+    public async Task Appended_batches_are_replayed_in_order_after_reopen()
+    {
+        using var dir = new TempDirectory();
+        var first = new RecordingConsumer();
+        using (var wal = Open(dir.Path, first))
+        {
+            wal.Open();
+            Assert.Equal(1, await wal.AppendAsync(Rows.Batch([("a", 1, null, "x"), ("b", 2, null, "y")]), 2));
+            Assert.Equal(3, await wal.AppendAsync(Rows.Single("c"), 1));
+        }
+
+        Assert.Equal([(1L, "a"), (2L, "b"), (3L, "c")], first.Events);
+        var replay = new RecordingConsumer();
+        using var reopened = Open(dir.Path, replay);
+        var result = reopened.Open();
+        Assert.Equal(first.Events, replay.Events);
+        Assert.Equal(4, result.NextSeq);
+        Assert.Equal(4, await reopened.AppendAsync(Rows.Single("d"), 1));
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_share_fsyncs_and_each_gets_its_own_sequence_range()
+    {
+        using var dir = new TempDirectory();
+        var consumer = new RecordingConsumer();
+        using var wal = Open(dir.Path, consumer);
+        wal.Open();
+        var tasks = Enumerable.Range(0, 400).Select(i => Task.Run(() => wal.AppendAsync(Rows.Batch([($"e{i}a", i, null, "m"), ($"e{i}b", i, null, "m")]), 2))).ToArray();
+        var firsts = await Task.WhenAll(tasks);
+        Assert.Equal(400, firsts.Distinct().Count());
+        Assert.All(firsts, f => Assert.Equal(1, f % 2));
+        Assert.Equal(800, consumer.Events.Select(e => e.Id).Distinct().Count());
+        Assert.Equal(Enumerable.Range(1, 800).Select(i => (long)i), consumer.Events.Select(e => e.Seq));
+        Assert.True(wal.Stats.Fsyncs <= wal.Stats.Records, "each record costs at most one fsync");
+        Assert.Equal(400, wal.Stats.Records);
+    }
+
+    [Fact]
+    public async Task Segments_roll_over_and_replay_across_them()
+    {
+        using var dir = new TempDirectory();
+        var consumer = new RecordingConsumer();
+        using (var wal = Open(dir.Path, consumer, segmentBytes: 64 * 1024))
+        {
+            wal.Open();
+            for (var i = 0; i < 300; i++)
+            {
+                await wal.AppendAsync(Rows.Single($"id{i}", message: new string('m', 500)), 1);
+            }
+        }
+
+        Assert.True(WalRecovery.ListSegments(dir.Path).Count > 2);
+        var replay = new RecordingConsumer();
+        using var reopened = Open(dir.Path, replay, segmentBytes: 64 * 1024);
+        reopened.Open();
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => $"id{i}"), replay.Events.Select(e => e.Id));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(10)]
+    [InlineData(27)]
+    [InlineData(40)]
+    public async Task Torn_tail_is_cut_and_never_misread(int bytesCut)
+    {
+        using var dir = new TempDirectory();
+        await WriteThree(dir.Path);
+        var segment = WalRecovery.ListSegments(dir.Path).Single().Path;
+        var full = new FileInfo(segment).Length;
+        using (var stream = new FileStream(segment, FileMode.Open))
+        {
+            stream.SetLength(full - bytesCut);
+        }
+
+        var replay = new RecordingConsumer();
+        using var wal = Open(dir.Path, replay);
+        var result = wal.Open();
+        Assert.Equal(["a", "b"], replay.Events.Select(e => e.Id));
+        Assert.True(result.TruncatedBytes > 0);
+        Assert.Equal(3, await wal.AppendAsync(Rows.Single("d"), 1));
+        wal.Dispose();
+
+        var again = new RecordingConsumer();
+        using var third = Open(dir.Path, again);
+        Assert.Equal(0, third.Open().TruncatedBytes);
+        Assert.Equal(["a", "b", "d"], again.Events.Select(e => e.Id));
+    }
+
+    [Fact]
+    public async Task Corrupted_last_record_is_cut()
+    {
+        using var dir = new TempDirectory();
+        await WriteThree(dir.Path);
+        var segment = WalRecovery.ListSegments(dir.Path).Single().Path;
+        var bytes = await File.ReadAllBytesAsync(segment);
+        bytes[^5] ^= 0x5A;
+        await File.WriteAllBytesAsync(segment, bytes);
+
+        var replay = new RecordingConsumer();
+        using var wal = Open(dir.Path, replay);
+        wal.Open();
+        Assert.Equal(["a", "b"], replay.Events.Select(e => e.Id));
+    }
+
+    [Fact]
+    public async Task Zeroed_tail_is_cut()
+    {
+        using var dir = new TempDirectory();
+        await WriteThree(dir.Path);
+        var segment = WalRecovery.ListSegments(dir.Path).Single().Path;
+        await using (var stream = new FileStream(segment, FileMode.Append))
+        {
+            stream.Write(new byte[4096]);
+        }
+
+        var replay = new RecordingConsumer();
+        using var wal = Open(dir.Path, replay);
+        var result = wal.Open();
+        Assert.Equal(["a", "b", "c"], replay.Events.Select(e => e.Id));
+        Assert.Equal(4096, result.TruncatedBytes);
+    }
+
+    [Fact]
+    public async Task Damage_before_the_last_segment_stops_recovery()
+    {
+        using var dir = new TempDirectory();
+        using (var wal = Open(dir.Path, new RecordingConsumer(), segmentBytes: 64 * 1024))
+        {
+            wal.Open();
+            for (var i = 0; i < 300; i++)
+            {
+                await wal.AppendAsync(Rows.Single($"id{i}", message: new string('m', 500)), 1);
+            }
+        }
+
+        var firstSegment = WalRecovery.ListSegments(dir.Path)[0].Path;
+        var bytes = await File.ReadAllBytesAsync(firstSegment);
+        bytes[WalFormat.SegmentHeaderSize + 40] ^= 0xFF;
+        await File.WriteAllBytesAsync(firstSegment, bytes);
+
+        using var reopened = Open(dir.Path, new RecordingConsumer(), segmentBytes: 64 * 1024);
+        var error = Assert.Throws<InvalidDataException>(() => reopened.Open());
+        Assert.Contains("not the last segment", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Batch_durability_acks_and_still_replays_after_clean_close()
+    {
+        using var dir = new TempDirectory();
+        using (var wal = Open(dir.Path, new RecordingConsumer(), durability: DurabilityMode.Batch))
+        {
+            wal.Open();
+            await wal.AppendAsync(Rows.Single("a"), 1);
+        }
+
+        var replay = new RecordingConsumer();
+        using var reopened = Open(dir.Path, replay);
+        reopened.Open();
+        Assert.Equal(["a"], replay.Events.Select(e => e.Id));
+    }
+
+    private static async Task WriteThree(string dir)
+    {
+        using var wal = Open(dir, new RecordingConsumer());
+        wal.Open();
+        await wal.AppendAsync(Rows.Single("a"), 1);
+        await wal.AppendAsync(Rows.Single("b"), 1);
+        await wal.AppendAsync(Rows.Single("c", message: "third"), 1);
+    }
+}
