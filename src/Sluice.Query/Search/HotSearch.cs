@@ -154,12 +154,12 @@ public static class HotSearch
             {
                 switch (reader.Tag)
                 {
-                    case FieldTag.Service: service |= reader.Value.SequenceEqual(_request.Service); break;
-                    case FieldTag.System: system |= reader.Value.SequenceEqual(_request.System); break;
-                    case FieldTag.Domain: domain |= reader.Value.SequenceEqual(_request.Domain); break;
-                    case FieldTag.UserId: user |= reader.Value.SequenceEqual(_request.UserId); break;
-                    case FieldTag.TraceId: trace |= reader.Value.SequenceEqual(_request.TraceId); break;
-                    case FieldTag.Message: text |= _text!.IsMatch(reader.Value); break;
+                    case FieldTag.Service: service = service || reader.Value.SequenceEqual(_request.Service); break;
+                    case FieldTag.System: system = system || reader.Value.SequenceEqual(_request.System); break;
+                    case FieldTag.Domain: domain = domain || reader.Value.SequenceEqual(_request.Domain); break;
+                    case FieldTag.UserId: user = user || reader.Value.SequenceEqual(_request.UserId); break;
+                    case FieldTag.TraceId: trace = trace || reader.Value.SequenceEqual(_request.TraceId); break;
+                    case FieldTag.Message: text = text || _text!.IsMatch(reader.Value); break;
                 }
             }
 

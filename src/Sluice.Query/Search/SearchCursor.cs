@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
 
@@ -28,7 +29,9 @@ public readonly record struct SearchCursor(long SnapshotSeq, long Timestamp, lon
     {
         cursor = default;
         Span<byte> bytes = stackalloc byte[Size + 4];
-        if (text.Length > 64 || !Base64Url.TryDecodeFromChars(text, bytes, out var written) || written != Size || bytes[0] != Version || bytes[25] > 1)
+        // DecodeFromChars reports bad input as a status; TryDecodeFromChars would throw on it.
+        if (text.Length > 64 || Base64Url.DecodeFromChars(text, bytes, out _, out var written) != OperationStatus.Done
+            || written != Size || bytes[0] != Version || bytes[25] > 1)
         {
             return false;
         }

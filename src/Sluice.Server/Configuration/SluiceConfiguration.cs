@@ -74,7 +74,8 @@ public static class SluiceConfiguration
         }
         catch (InvalidOperationException e)
         {
-            throw new OptionsException(e.InnerException?.Message ?? e.Message);
+            // The binder names the setting in the outer message ("… at 'Wal:SegmentBytes' to type …").
+            throw new OptionsException(e.Message.ReplaceLineEndings(" "));
         }
         catch (InvalidDataException e)
         {

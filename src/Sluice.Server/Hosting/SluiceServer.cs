@@ -11,6 +11,7 @@ using Sluice.Core.Options;
 using Sluice.Core.Privacy;
 using Sluice.Core.Time;
 using Sluice.Server.Endpoints;
+using Sluice.Server.Http;
 using Sluice.Server.Ingest;
 using Sluice.Server.Metrics;
 using Sluice.Storage;
@@ -41,6 +42,7 @@ public static class SluiceServer
 
         builder.Services.AddSluice(options);
         var app = builder.Build();
+        app.UseProblemForUnhandledErrors();
         app.MapOperate();
         app.MapIngest();
         app.MapQuery();

@@ -50,6 +50,9 @@ public class HotSearchTests
         });
         Assert.Equal(["a"], page.Rows.Select(r => Rows.Id(r.Bytes)));
 
+        var textOnly = HotSearch.Run(tier, new SearchRequest { Text = "TimeOut" });
+        Assert.Equal(["d", "c", "a"], textOnly.Rows.Select(r => Rows.Id(r.Bytes)));
+
         var window = HotSearch.Run(tier, new SearchRequest { StartMs = 2, EndMs = 4, Descending = false });
         Assert.Equal(["b", "c"], window.Rows.Select(r => Rows.Id(r.Bytes)));
     }
@@ -112,5 +115,39 @@ public class HotSearchTests
     public void Text_matching_is_case_insensitive(string haystack, string needle, bool expected)
     {
         Assert.Equal(expected, new TextMatcher(needle).IsMatch(Encoding.UTF8.GetBytes(haystack)));
+    }
+}
+
+public class SearchCursorTests
+{
+    [Fact]
+    public void Cursor_round_trips()
+    {
+        var cursor = new SearchCursor(99, 1_750_000_000_123, 42, Descending: false);
+        Assert.True(SearchCursor.TryDecode(cursor.Encode(), out var decoded));
+        Assert.Equal(cursor, decoded);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("garbage!")]
+    [InlineData("====")]
+    [InlineData("AQAAAAAAAAA")]
+    [InlineData("€€€")]
+    public void Foreign_text_is_not_a_cursor_and_never_throws(string text)
+    {
+        Assert.False(SearchCursor.TryDecode(text, out _));
+    }
+
+    [Fact]
+    public void Random_text_never_throws()
+    {
+        var random = new Random(3);
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ !é";
+        for (var i = 0; i < 5_000; i++)
+        {
+            var text = new string(Enumerable.Range(0, random.Next(0, 50)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
+            _ = SearchCursor.TryDecode(text, out _);
+        }
     }
 }

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using Sluice.Server.Tests.Support;
+
+namespace Sluice.Server.Tests;
+
+public sealed class CliTests
+{
+    [Fact]
+    public async Task Bench_gen_is_deterministic_for_a_seed()
+    {
+        var dir = Directory.CreateTempSubdirectory("sluice-gen-").FullName;
+        try
+        {
+            var a = Path.Combine(dir, "a.ndjson");
+            var b = Path.Combine(dir, "b.ndjson");
+            var c = Path.Combine(dir, "c.ndjson");
+            Assert.Equal(0, (await Run("bench", "gen", "--events", "2000", "--seed", "7", "--out", a)).Exit);
+            Assert.Equal(0, (await Run("bench", "gen", "--events", "2000", "--seed", "7", "--out", b)).Exit);
+            Assert.Equal(0, (await Run("bench", "gen", "--events", "2000", "--seed", "8", "--out", c)).Exit);
+            Assert.Equal(await File.ReadAllBytesAsync(a), await File.ReadAllBytesAsync(b));
+            Assert.NotEqual(await File.ReadAllBytesAsync(a), await File.ReadAllBytesAsync(c));
+
+            var lines = await File.ReadAllLinesAsync(a);
+            Assert.Equal(2000, lines.Length);
+            Assert.Contains(lines, l => l.Contains("\"kind\":\"traffic\"", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains("\"level\":\"error\"", StringComparison.Ordinal));
+            Assert.InRange(lines.Select(l => l[(l.IndexOf("\"trace_id\":\"", StringComparison.Ordinal) + 12)..][..32]).Distinct().Count(), 2000 / 40, 2000 / 10);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Bench_ingest_posts_a_file_and_reports_rate_and_latency()
+    {
+        var dir = Directory.CreateTempSubdirectory("sluice-load-").FullName;
+        try
+        {
+            var file = Path.Combine(dir, "events.ndjson");
+            Assert.Equal(0, (await Run("bench", "gen", "--events", "3000", "--seed", "1", "--out", file)).Exit);
+            await using var server = await TestServer.StartAsync();
+            var (exit, output) = await Run("bench", "ingest", "--url", server.Http.BaseAddress!.ToString(), "--file", file, "--connections", "4", "--batch", "250");
+            Assert.True(exit == 0, output);
+            Assert.Matches(@"events/s: [\d,]+ +\(3,000 events acked", output);
+            Assert.Matches(@"ack latency ms: p50 [\d.]+ +p99 [\d.]+ +p999 [\d.]+", output);
+            var metrics = await server.Http.GetStringAsync("/metrics");
+            Assert.Contains("sluice_ingest_events_accepted_total{endpoint=\"/api/ingest\"} 3000", metrics, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_prints_options_and_invalid_configuration_stops_with_one_line()
+    {
+        var (exit, output) = await Run("serve", "--listen", "not-an-address");
+        Assert.Equal(2, exit);
+        Assert.Contains("sluice: invalid configuration: Listen", output, StringComparison.Ordinal);
+        var (usageExit, usage) = await Run("bench", "gen", "--events", "5", "--sed", "1", "--out", "x");
+        Assert.Equal(2, usageExit);
+        Assert.Contains("unknown option --sed", usage, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Exit, string Output)> Run(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(SluiceProcess.Executable);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
