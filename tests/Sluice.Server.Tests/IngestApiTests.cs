@@ -67,6 +67,51 @@ public sealed class IngestApiTests : IAsyncLifetime
         Assert.Equal(50, found.GetProperty("events").GetArrayLength());
     }
 
+    [Theory]
+    [InlineData("zstd")]
+    [InlineData("br")]
+    [InlineData("deflate")]
+    public async Task Other_content_encodings_are_accepted(string encoding)
+    {
+        var service = "enc-" + encoding;
+        var ndjson = Encoding.UTF8.GetBytes(string.Join('\n', Enumerable.Range(0, 20).Select(i => $$"""{"message":"line {{i}}","service":"{{service}}"}""")));
+        byte[] body;
+        if (encoding == "zstd")
+        {
+            using var compressor = new ZstdSharp.Compressor(3);
+            body = compressor.Wrap(ndjson).ToArray();
+        }
+        else
+        {
+            using var buffer = new MemoryStream();
+            await using (Stream stream = encoding == "br" ? new BrotliStream(buffer, CompressionLevel.Fastest, true) : new ZLibStream(buffer, CompressionLevel.Fastest, true))
+            {
+                await stream.WriteAsync(ndjson);
+            }
+
+            body = buffer.ToArray();
+        }
+
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/x-ndjson");
+        content.Headers.ContentEncoding.Add(encoding);
+        using var response = await _server.Http.PostAsync("/api/ingest", content);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var found = await _server.GetJsonAsync($"/api/logs/search?service={service}");
+        Assert.Equal(20, found.GetProperty("events").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Corrupt_compressed_body_is_400()
+    {
+        using var content = new ByteArrayContent([1, 2, 3, 4, 5, 6, 7, 8]);
+        content.Headers.ContentType = new("application/json");
+        content.Headers.ContentEncoding.Add("gzip");
+        using var response = await _server.Http.PostAsync("/api/ingest", content);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("\"field\":\"Content-Encoding\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Traffic_endpoint_stores_traffic_events_with_hashed_ip()
     {

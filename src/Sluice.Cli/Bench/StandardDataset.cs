@@ -71,7 +71,7 @@ public sealed class StandardDataset
         var random = new SplitMix64(_seed ^ ((ulong)index * 0xD1B54A32D192ED03UL));
         var timestamp = _startMs + (long)((double)index / Math.Max(count, 1) * _spanMs) + random.Below(1000);
         var trace = (index + random.Below(TraceLength)) / TraceLength;
-        var traceId = Hex(_seed ^ (ulong)trace * 0x9E3779B97F4A7C15UL, 32);
+        var traceId = Hex(new SplitMix64(_seed ^ ((ulong)trace << 20)).Next(), 32);
 
         json.WriteStartObject();
         json.WriteNumber("timestamp", timestamp);

@@ -6,7 +6,8 @@ namespace Sluice.Query.Search;
 /// <summary>
 /// Runs a <see cref="SearchRequest"/> over the hot tier: one pass over the row index, most rows rejected on
 /// the entry's sort key, level and field hashes; the survivors decoded once for the exact checks; the best
-/// <c>limit + 1</c> kept in a heap ordered by (timestamp, seq).
+/// <c>limit + 1</c> kept in a heap ordered by (timestamp, seq). Call it inside <see cref="HotTier.EnterRead"/> and
+/// keep that scope open while the returned rows are read.
 /// </summary>
 public static class HotSearch
 {

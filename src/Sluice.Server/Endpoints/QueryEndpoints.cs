@@ -43,6 +43,7 @@ public static class QueryEndpoints
             return;
         }
 
+        using var read = store.Hot.EnterRead();
         var page = HotSearch.Run(store.Hot, request);
         await WriteJson(context, json =>
         {
@@ -76,6 +77,7 @@ public static class QueryEndpoints
             return;
         }
 
+        using var read = store.Hot.EnterRead();
         if (!store.Hot.TryFind(Encoding.UTF8.GetBytes(id), out var row))
         {
             await Problem.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"no event has id '{id}'", "id");
@@ -93,6 +95,7 @@ public static class QueryEndpoints
             return;
         }
 
+        using var read = store.Hot.EnterRead();
         var rows = store.Hot.FindTrace(Encoding.UTF8.GetBytes(traceId));
         if (rows.Count == 0)
         {

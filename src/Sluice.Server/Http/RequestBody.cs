@@ -40,12 +40,13 @@ public sealed class RequestBody : IDisposable
             "gzip" or "x-gzip" => new GZipStream(request.Body, CompressionMode.Decompress, leaveOpen: true),
             "deflate" => new ZLibStream(request.Body, CompressionMode.Decompress, leaveOpen: true),
             "br" => new BrotliStream(request.Body, CompressionMode.Decompress, leaveOpen: true),
+            "zstd" => new ZstdSharp.DecompressionStream(request.Body, leaveOpen: true),
             _ => Stream.Null,
         };
         if (decoder == Stream.Null)
         {
             return (null, new FieldError(ErrorCodes.UnsupportedEncoding, "Content-Encoding",
-                $"Content-Encoding '{encoding}' is not supported; use gzip, deflate, br or none"), StatusCodes.Status415UnsupportedMediaType);
+                $"Content-Encoding '{encoding}' is not supported; use gzip, zstd, deflate, br or none"), StatusCodes.Status415UnsupportedMediaType);
         }
 
         var source = decoder ?? request.Body;
@@ -83,7 +84,7 @@ public sealed class RequestBody : IDisposable
                 }
             }
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
         {
             ArrayPool<byte>.Shared.Return(buffer);
             return (null, new FieldError(ErrorCodes.UnsupportedEncoding, "Content-Encoding", $"the body is not valid {encoding} data"), StatusCodes.Status400BadRequest);

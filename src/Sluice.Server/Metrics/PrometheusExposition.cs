@@ -28,7 +28,25 @@ public static class PrometheusExposition
         Single(text, "sluice_hot_bytes", "gauge", "Memory held by hot-tier chunks.", store.Hot.Bytes);
         Single(text, "sluice_hot_chunks", "gauge", "Hot-tier chunks in memory.", store.Hot.Chunks.Count);
         Single(text, "sluice_ready", "gauge", "1 once WAL recovery has finished.", store.IsReady ? 1 : 0);
+        Runtime(text);
         return text.ToString();
+    }
+
+    /// <summary>The runtime figures that explain latency and memory: GC counts and pause time, heap and RSS.</summary>
+    private static void Runtime(StringBuilder text)
+    {
+        Header(text, "dotnet_gc_collections_total", "counter", "Garbage collections, by generation.");
+        for (var generation = 0; generation <= GC.MaxGeneration; generation++)
+        {
+            text.Append("dotnet_gc_collections_total{generation=\"").Append(generation).Append("\"} ")
+                .Append(GC.CollectionCount(generation).ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        Header(text, "dotnet_gc_pause_seconds_total", "counter", "Time the runtime was paused for garbage collection.");
+        text.Append("dotnet_gc_pause_seconds_total ").Append(GC.GetTotalPauseDuration().TotalSeconds.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+        Single(text, "dotnet_gc_heap_bytes", "gauge", "Bytes of the managed heap in use.", GC.GetGCMemoryInfo().HeapSizeBytes);
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        Single(text, "process_resident_memory_bytes", "gauge", "Resident set size of the server process.", process.WorkingSet64);
     }
 
     private static void Counters(StringBuilder text, string name, string help, LabeledCounters counters)

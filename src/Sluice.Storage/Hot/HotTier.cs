@@ -10,6 +10,10 @@ namespace Sluice.Storage.Hot;
 /// (the only writer) after each group commit and during recovery; read concurrently by searches. Bounded by
 /// <see cref="HotTierOptions.MaxBytes"/>: full chunks are sealed and handed to the <see cref="ISealedChunkSink"/>,
 /// and the oldest persisted ones leave memory when the bound is passed.
+/// <para>
+/// Readers take no locks, but they enter a <see cref="ReadScope"/> for as long as they hold chunks or rows; an
+/// evicted chunk's buffer is reused only at a moment when no scope is open, so no reader can still see it.
+/// </para>
 /// </summary>
 public sealed class HotTier : IWalConsumer
 {
@@ -17,21 +21,33 @@ public sealed class HotTier : IWalConsumer
     private readonly ISealedChunkSink _sink;
     private readonly ILogger _logger;
     private readonly object _indexLock = new();
-    private readonly Dictionary<ulong, long> _byId = [];
-    private readonly Dictionary<ulong, long> _lastOfTrace = [];
     private HotChunk[] _chunks = [];
     private HotChunk? _current;
-    private long _nextIndex;
     private long _maxSeq;
     private long _bytes;
     private long _rows;
     private bool _warnedUnpersisted;
+
+    /// <summary>Evicted chunk buffers waiting to be reused. Fresh 8 MiB arrays cost page faults and LOH
+    /// collections: recycling them took the hot-tier copy from 17 % of ingest CPU to noise (docs/benchmarks.md).</summary>
+    private readonly Queue<byte[]> _retired = new();
+    private int _activeReaders;
 
     public HotTier(HotTierOptions options, ISealedChunkSink sink, ILogger logger)
     {
         _options = options;
         _sink = sink;
         _logger = logger;
+    }
+
+    /// <summary>
+    /// Opens a read: chunks and rows obtained inside it stay valid until it is disposed. Enter it before taking
+    /// <see cref="Chunks"/> or calling a lookup, and keep it open while the rows are being read.
+    /// </summary>
+    public ReadScope EnterRead()
+    {
+        Interlocked.Increment(ref _activeReaders);
+        return new ReadScope(this);
     }
 
     /// <summary>Highest event sequence number that is visible to searches.</summary>
@@ -66,12 +82,18 @@ public sealed class HotTier : IWalConsumer
     /// <summary>Finds the newest hot row with this id.</summary>
     public bool TryFind(ReadOnlySpan<byte> id, out RowRef row)
     {
+        var key = FieldHash.Of64(id);
         lock (_indexLock)
         {
-            if (_byId.TryGetValue(FieldHash.Of64(id), out var index) && TryLocate(index, out row)
-                && RowReader.TryGetString(row.Bytes, FieldTag.Id, out var stored) && stored.SequenceEqual(id))
+            var chunks = _chunks;
+            for (var c = chunks.Length - 1; c >= 0; c--)
             {
-                return true;
+                if (chunks[c].IdIndex.TryGetValue(key, out var index)
+                    && RowReader.TryGetString(chunks[c].RowBytes(index), FieldTag.Id, out var stored) && stored.SequenceEqual(id))
+                {
+                    row = new RowRef(chunks[c], index);
+                    return true;
+                }
             }
         }
 
@@ -82,22 +104,26 @@ public sealed class HotTier : IWalConsumer
     /// <summary>Every hot row of a trace, newest first.</summary>
     public List<RowRef> FindTrace(ReadOnlySpan<byte> traceId)
     {
+        var key = FieldHash.Of64(traceId);
         var found = new List<RowRef>();
         lock (_indexLock)
         {
-            if (!_lastOfTrace.TryGetValue(FieldHash.Of64(traceId), out var index))
+            var chunks = _chunks;
+            for (var c = chunks.Length - 1; c >= 0; c--)
             {
-                return found;
-            }
-
-            while (index >= 0 && TryLocate(index, out var row))
-            {
-                if (RowReader.TryGetString(row.Bytes, FieldTag.TraceId, out var stored) && stored.SequenceEqual(traceId))
+                var chunk = chunks[c];
+                if (!chunk.LastOfTrace.TryGetValue(key, out var index))
                 {
-                    found.Add(row);
+                    continue;
                 }
 
-                index = row.Entry.PreviousInTrace;
+                for (; index >= 0; index = chunk.Rows[index].PreviousInTrace)
+                {
+                    if (RowReader.TryGetString(chunk.RowBytes(index), FieldTag.TraceId, out var stored) && stored.SequenceEqual(traceId))
+                    {
+                        found.Add(new RowRef(chunk, index));
+                    }
+                }
             }
         }
 
@@ -130,34 +156,34 @@ public sealed class HotTier : IWalConsumer
             }
         }
 
-        var global = _nextIndex++;
+        var chunk = _current;
+        if (chunk is null || !chunk.HasRoomFor(row.Length))
+        {
+            chunk = StartChunk(row.Length);
+        }
+
+        var local = chunk.Count;
         if (!trace.IsEmpty)
         {
             var traceKey = FieldHash.Of64(trace);
-            if (_lastOfTrace.TryGetValue(traceKey, out var previous))
+            if (chunk.LastOfTrace.TryGetValue(traceKey, out var previous))
             {
                 entry.PreviousInTrace = previous;
             }
 
-            _lastOfTrace[traceKey] = global;
+            chunk.LastOfTrace[traceKey] = local;
         }
 
         if (!id.IsEmpty)
         {
-            _byId[FieldHash.Of64(id)] = global;
-        }
-
-        var chunk = _current;
-        if (chunk is null || !chunk.HasRoomFor(row.Length))
-        {
-            chunk = StartChunk(global, row.Length);
+            chunk.IdIndex[FieldHash.Of64(id)] = local;
         }
 
         chunk.Add(row, entry);
         Interlocked.Increment(ref _rows);
     }
 
-    private HotChunk StartChunk(long baseIndex, int rowLength)
+    private HotChunk StartChunk(int rowLength)
     {
         if (_current is { } full)
         {
@@ -165,7 +191,7 @@ public sealed class HotTier : IWalConsumer
             _sink.Accept(full);
         }
 
-        var chunk = new HotChunk(baseIndex, Math.Max(_options.ChunkBytes, rowLength));
+        var chunk = new HotChunk(TakeBuffer(Math.Max(_options.ChunkBytes, rowLength)));
         Volatile.Write(ref _chunks, [.. _chunks, chunk]);
         Interlocked.Add(ref _bytes, chunk.Data.Length);
         _current = chunk;
@@ -191,63 +217,33 @@ public sealed class HotTier : IWalConsumer
 
             lock (_indexLock)
             {
-                ForgetIndexEntries(oldest);
                 Volatile.Write(ref _chunks, chunks[1..]);
             }
 
             Interlocked.Add(ref _bytes, -oldest.Data.Length);
             Interlocked.Add(ref _rows, -oldest.Count);
-        }
-    }
-
-    /// <summary>Drops the id and trace entries that point into a chunk that is leaving memory.</summary>
-    private void ForgetIndexEntries(HotChunk chunk)
-    {
-        for (var i = 0; i < chunk.Count; i++)
-        {
-            var global = chunk.BaseIndex + i;
-            var reader = new RowReader(chunk.RowBytes(i));
-            while (reader.MoveNext())
+            if (oldest.Data.Length == _options.ChunkBytes && _retired.Count < 4)
             {
-                var index = reader.Tag switch
-                {
-                    FieldTag.Id => _byId,
-                    FieldTag.TraceId => _lastOfTrace,
-                    _ => null,
-                };
-                var key = index is null ? 0 : FieldHash.Of64(reader.Value);
-                if (index is not null && index.TryGetValue(key, out var pointed) && pointed == global)
-                {
-                    index.Remove(key);
-                }
+                _retired.Enqueue(oldest.Data);
             }
         }
     }
 
-    private bool TryLocate(long globalIndex, out RowRef row)
+    private byte[] TakeBuffer(int size)
     {
-        var chunks = _chunks;
-        int lo = 0, hi = chunks.Length - 1;
-        while (lo <= hi)
+        // The full fence orders the eviction's write of _chunks before this read of the reader count: a reader
+        // that enters after it sees the new chunk list, so if none is inside now, none can hold a retired buffer.
+        if (size == _options.ChunkBytes && _retired.Count > 0 && Interlocked.CompareExchange(ref _activeReaders, 0, 0) == 0)
         {
-            var mid = (lo + hi) >>> 1;
-            var chunk = chunks[mid];
-            if (globalIndex < chunk.BaseIndex)
-            {
-                hi = mid - 1;
-            }
-            else if (globalIndex >= chunk.BaseIndex + chunk.Count)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                row = new RowRef(chunk, (int)(globalIndex - chunk.BaseIndex));
-                return true;
-            }
+            return _retired.Dequeue();
         }
 
-        row = default;
-        return false;
+        return GC.AllocateUninitializedArray<byte>(size);
+    }
+
+    /// <summary>See <see cref="EnterRead"/>.</summary>
+    public readonly struct ReadScope(HotTier tier) : IDisposable
+    {
+        public void Dispose() => Interlocked.Decrement(ref tier._activeReaders);
     }
 }

@@ -13,8 +13,8 @@ public struct RowEntry
     public long Timestamp;
     public long Seq;
 
-    /// <summary>Global index of the previous row of the same trace, or -1.</summary>
-    public long PreviousInTrace;
+    /// <summary>Index, in the same chunk, of the previous row of the same trace, or -1.</summary>
+    public int PreviousInTrace;
 
     public int ServiceHash;
     public int SystemHash;
