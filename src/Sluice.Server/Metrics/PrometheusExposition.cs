@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Sluice.Core.Metrics;
 using Sluice.Storage;
 
 namespace Sluice.Server.Metrics;
@@ -21,6 +22,7 @@ public static class PrometheusExposition
         var wal = store.Wal.Stats;
         Single(text, "sluice_wal_bytes_written_total", "counter", "Bytes appended to the WAL.", wal.BytesWritten);
         Single(text, "sluice_wal_fsyncs_total", "counter", "fdatasync calls made by the WAL.", wal.Fsyncs);
+        Histogram(text, "sluice_wal_fsync_seconds", "Duration of each WAL fdatasync.", wal.FsyncSeconds);
         Single(text, "sluice_wal_records_total", "counter", "WAL records (one per accepted request batch).", wal.Records);
         Single(text, "sluice_wal_group_commits_total", "counter", "WAL writes; records / writes = batches served per write.", wal.GroupCommits);
         Single(text, "sluice_wal_disk_bytes", "gauge", "Bytes of WAL segments on disk.", store.WalDiskBytes());

@@ -1,3 +1,5 @@
+using Sluice.Core.Metrics;
+
 namespace Sluice.Server.Metrics;
 
 /// <summary>The server's own instruments; <see cref="PrometheusExposition"/> renders them with the storage gauges.</summary>

@@ -1,3 +1,5 @@
+using Sluice.Core.Metrics;
+
 namespace Sluice.Storage.Wal;
 
 /// <summary>Counters of the WAL since start, read by /metrics.</summary>
@@ -9,6 +11,9 @@ public sealed class WalStats
     private long _groupCommits;
 
     public long BytesWritten => Volatile.Read(ref _bytesWritten);
+
+    /// <summary>Duration of each fdatasync: the floor of ack latency in fsync mode, and where disk stalls show.</summary>
+    public Histogram FsyncSeconds { get; } = new(Histogram.LatencyBounds);
 
     public long Fsyncs => Volatile.Read(ref _fsyncs);
 

@@ -190,8 +190,7 @@ public sealed class WriteAheadLog : IDisposable
                 RandomAccess.Write(_segment!, buffers, startOffset);
                 if (_durability == DurabilityMode.Fsync)
                 {
-                    NativeFile.FlushData(_segment!);
-                    Stats.AddFsync();
+                    Fsync();
                 }
             }
             catch (Exception e)
@@ -240,8 +239,7 @@ public sealed class WriteAheadLog : IDisposable
     {
         try
         {
-            NativeFile.FlushData(_segment!);
-            Stats.AddFsync();
+            Fsync();
             _segment!.Dispose();
             CreateSegment(_segmentNumber + 1);
         }
@@ -285,14 +283,21 @@ public sealed class WriteAheadLog : IDisposable
     {
         try
         {
-            NativeFile.FlushData(_segment!);
-            Stats.AddFsync();
+            Fsync();
         }
         catch (Exception e)
         {
             _fault = "the WAL fsync failed: " + e.Message;
             _logger.LogCritical(e, "WAL fsync failed; refusing writes");
         }
+    }
+
+    private void Fsync()
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        NativeFile.FlushData(_segment!);
+        Stats.AddFsync();
+        Stats.FsyncSeconds.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
     private static void FailAll(List<PendingAppend> group, Exception error)

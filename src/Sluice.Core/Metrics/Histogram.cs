@@ -1,4 +1,4 @@
-namespace Sluice.Server.Metrics;
+namespace Sluice.Core.Metrics;
 
 /// <summary>A lock-free cumulative histogram with fixed bucket bounds (seconds), exposed in Prometheus form.</summary>
 public sealed class Histogram

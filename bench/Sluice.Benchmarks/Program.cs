@@ -1,0 +1,4 @@
+using BenchmarkDotNet.Running;
+
+// dotnet run -c Release --project bench/Sluice.Benchmarks -- --filter '*' --job short
+BenchmarkSwitcher.FromAssembly(typeof(Sluice.Benchmarks.IngestPathBenchmarks).Assembly).Run(args);
