@@ -34,7 +34,9 @@ public sealed class KeyedIpHasher : IIpHasher
         if (!cache.TryGet(this, input, out var hash))
         {
             Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-            HMACSHA256.HashData(_key, input, mac);
+            var hmac = cache.HmacFor(this);
+            hmac.AppendData(input);
+            hmac.TryGetHashAndReset(mac, out _);
             hash = BitConverter.ToUInt64(mac);
             cache.Set(this, input, hash);
         }
@@ -44,30 +46,46 @@ public sealed class KeyedIpHasher : IIpHasher
         Convert.TryToHexStringLower(bytes, destination[..HashLength], out _);
     }
 
-    // HMAC costs ~2 µs a call here (a native context per call) and was 19 % of ingest CPU in the profile in
-    // docs/benchmarks.md. Client IPs repeat heavily, so each thread keeps a small direct-mapped cache of
-    // address → hash. It holds hashes and binary addresses in memory only; nothing of it is ever written.
+    public string Hash(string ip)
+    {
+        Span<byte> hash = stackalloc byte[16];
+        Hash(Encoding.UTF8.GetBytes(ip), hash);
+        return Encoding.ASCII.GetString(hash);
+    }
+
+    // One-shot HMAC costs ~2 µs here (a native context per call) and was 19 % of ingest CPU in the profile in
+    // docs/benchmarks.md. Each thread keeps its own HMAC context (reset, not rebuilt, per address) and a small
+    // direct-mapped cache of address → hash, since client IPs repeat heavily. Both live in memory only.
     [ThreadStatic]
     private static HashCache? t_cache;
 
     private sealed class HashCache
     {
-        private const int Size = 8192;
+        // 32 K entries (~800 KB a thread) hold most of a Zipf-skewed client population's traffic.
+        private const int Size = 32768;
         private readonly UInt128[] _keys = new UInt128[Size];
         private readonly byte[] _lengths = new byte[Size];
         private readonly ulong[] _hashes = new ulong[Size];
-        private readonly KeyedIpHasher?[] _owners = new KeyedIpHasher?[Size];
+        private KeyedIpHasher? _owner;
+        private IncrementalHash? _hmac;
+
+        /// <summary>The thread's HMAC context for <paramref name="owner"/>'s key; switching hashers empties the cache.</summary>
+        public IncrementalHash HmacFor(KeyedIpHasher owner)
+        {
+            Bind(owner);
+            return _hmac!;
+        }
 
         public bool TryGet(KeyedIpHasher owner, ReadOnlySpan<byte> address, out ulong hash)
         {
             hash = 0;
-            if (!TryKey(address, out var key))
+            if (!ReferenceEquals(_owner, owner) || !TryKey(address, out var key))
             {
                 return false;
             }
 
             var slot = Slot(key);
-            if (_keys[slot] != key || _lengths[slot] != address.Length || !ReferenceEquals(_owners[slot], owner))
+            if (_keys[slot] != key || _lengths[slot] != address.Length)
             {
                 return false;
             }
@@ -78,43 +96,42 @@ public sealed class KeyedIpHasher : IIpHasher
 
         public void Set(KeyedIpHasher owner, ReadOnlySpan<byte> address, ulong hash)
         {
+            Bind(owner);
             if (TryKey(address, out var key))
             {
                 var slot = Slot(key);
                 _keys[slot] = key;
                 _lengths[slot] = (byte)address.Length;
                 _hashes[slot] = hash;
-                _owners[slot] = owner;
             }
         }
 
-        private static int Slot(UInt128 key) => (int)((ulong)(key ^ (key >> 64)) * 0x9E3779B97F4A7C15UL >> 51) & (Size - 1);
+        private void Bind(KeyedIpHasher owner)
+        {
+            if (ReferenceEquals(_owner, owner))
+            {
+                return;
+            }
+
+            Array.Clear(_lengths);
+            _hmac?.Dispose();
+            _hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, owner._key);
+            _owner = owner;
+        }
+
+        private static int Slot(UInt128 key) => (int)(((ulong)(key ^ (key >> 64)) * 0x9E3779B97F4A7C15UL) >> 49) & (Size - 1);
 
         /// <summary>Binary IPv4 (4 bytes) and IPv6 (16 bytes) fit a 128-bit key; the length is kept beside it.</summary>
         private static bool TryKey(ReadOnlySpan<byte> address, out UInt128 key)
         {
-            key = 0;
-            if (address.Length == 16)
+            key = address.Length switch
             {
-                key = System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(address);
-                return true;
-            }
-
-            if (address.Length == 4)
-            {
-                key = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(address);
-                return true;
-            }
-
-            return false;
+                16 => System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(address),
+                4 => System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(address),
+                _ => 0,
+            };
+            return address.Length is 4 or 16;
         }
-    }
-
-    public string Hash(string ip)
-    {
-        Span<byte> hash = stackalloc byte[16];
-        Hash(Encoding.UTF8.GetBytes(ip), hash);
-        return Encoding.ASCII.GetString(hash);
     }
 
     private static ReadOnlySpan<byte> Canonicalise(ReadOnlySpan<byte> text, Span<byte> scratch)
