@@ -181,3 +181,22 @@ public class WalTests
         await wal.AppendAsync(Rows.Single("c", message: "third"), 1);
     }
 }
+
+public class EventStoreTests
+{
+    [Fact]
+    public async Task Appends_are_refused_until_recovery_has_run()
+    {
+        using var dir = new TempDirectory();
+        var options = new SluiceOptions { DataDir = dir.Path };
+        using var store = new Sluice.Storage.EventStore(options, Sluice.Storage.DataDirectory.Open(dir.Path), NullLogger.Instance);
+        Assert.False(store.IsReady);
+        await Assert.ThrowsAsync<WalUnavailableException>(() => store.AppendAsync(Rows.Single("early"), 1));
+
+        store.Recover();
+        Assert.True(store.IsReady);
+        Assert.Equal(1, await store.AppendAsync(Rows.Single("late"), 1));
+        Assert.True(store.Hot.TryFind("late"u8, out _));
+        Assert.False(store.Hot.TryFind("early"u8, out _));
+    }
+}
