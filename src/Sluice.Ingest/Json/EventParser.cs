@@ -217,7 +217,9 @@ public sealed class EventParser : IDisposable
         switch (reader.TokenType)
         {
             case JsonTokenType.Number:
-                var ok = reader.TryGetInt64(out var whole) ? Timestamps.TryFromEpoch(whole, out ms) : Timestamps.TryFromEpoch(reader.GetDouble(), out ms);
+                var ok = reader.TryGetInt64(out var whole)
+                    ? Timestamps.TryFromEpoch(whole, out ms)
+                    : reader.TryGetDouble(out var fraction) & Timestamps.TryFromEpoch(fraction, out ms);
                 if (!ok)
                 {
                     return new FieldError(ErrorCodes.InvalidValue, "timestamp", "'timestamp' is out of range (1970 to 9999)");
@@ -452,7 +454,11 @@ public sealed class EventParser : IDisposable
             }
 
             var scratch = raw.Length <= _scratch.Length ? _scratch : new byte[raw.Length];
-            var written = reader.CopyString(scratch);
+            if (!TryUnescape(ref reader, scratch, out var written))
+            {
+                return new FieldError(ErrorCodes.InvalidUtf8, field ?? KeyText(key), "the value is not valid UTF-8 (or escapes a lone surrogate)");
+            }
+
             raw = scratch.AsSpan(0, written);
         }
 
@@ -561,14 +567,28 @@ public sealed class EventParser : IDisposable
         }
 
         Span<byte> unescaped = stackalloc byte[MaxKeyBytes * 6];
-        var written = reader.CopyString(unescaped);
-        if (written > limit)
+        if (!TryUnescape(ref reader, unescaped, out var written) || written > limit)
         {
             return -1;
         }
 
         unescaped[..written].CopyTo(destination);
         return written;
+    }
+
+    /// <summary>CopyString throws on invalid UTF-8 or a lone surrogate escape; here that is bad input, not a bug.</summary>
+    private static bool TryUnescape(ref Utf8JsonReader reader, scoped Span<byte> destination, out int written)
+    {
+        try
+        {
+            written = reader.CopyString(destination);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            written = 0;
+            return false;
+        }
     }
 
     private string KeyText(int prefixLength) => System.Text.Encoding.UTF8.GetString(_key, 0, prefixLength);

@@ -131,6 +131,18 @@ public class BadInputTests
     }
 
     [Fact]
+    public void Invalid_utf8_or_lone_surrogate_inside_an_escaped_string_is_refused_not_thrown()
+    {
+        var surrogate = Parse.Error("""{"message":"a\ud800b"}""");
+        Assert.Equal((ErrorCodes.InvalidUtf8, "message"), (surrogate.Code, surrogate.Field));
+
+        byte[] body = [.. "{\"message\":\"\\n"u8, 0xFF, .. "\"}"u8];
+        var (result, events) = Parse.Body(body, BodyShape.SingleObject);
+        Assert.Empty(events);
+        Assert.Contains(result.Fatal?.Code ?? result.Rejections![0].Error.Code, new[] { ErrorCodes.InvalidUtf8, ErrorCodes.MalformedJson });
+    }
+
+    [Fact]
     public void Single_object_endpoint_refuses_an_array()
     {
         Assert.Equal(ErrorCodes.ExpectedObject, Parse.Body("""[{"message":"a"}]""", BodyShape.SingleObject).Result.Fatal!.Value.Code);
