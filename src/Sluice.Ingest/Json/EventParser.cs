@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -14,10 +13,14 @@ namespace Sluice.Ingest.Json;
 /// Reads one native JSON event straight from UTF-8 into a row of an <see cref="EventBatchBuilder"/>:
 /// names are matched as bytes, values copied as bytes, client IPs hashed before anything is written.
 /// One instance serves one request at a time (it owns scratch buffers).
+/// <para>
+/// This file is longer than most because every field reader shares the scratch buffers, the attribute-key buffer
+/// and the per-event <c>EventState</c>; pure value helpers live in <see cref="JsonValues"/>.
+/// </para>
 /// </summary>
 public sealed class EventParser : IDisposable
 {
-    private const int MaxKeyBytes = 512;
+    private const int MaxKeyBytes = JsonValues.MaxKeyBytes;
 
     private readonly IngestLimits _limits;
     private readonly IIpHasher _ipHasher;
@@ -51,7 +54,7 @@ public sealed class EventParser : IDisposable
             if (error is not null)
             {
                 batch.AbandonRow();
-                SkipToEnd(ref reader, startDepth);
+                JsonValues.SkipToEnd(ref reader, startDepth);
             }
 
             return error;
@@ -79,7 +82,7 @@ public sealed class EventParser : IDisposable
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var nameLength = CopyName(ref reader, _key);
+            var nameLength = JsonValues.CopyName(ref reader, _key);
             if (nameLength < 0)
             {
                 return new FieldError(ErrorCodes.FieldTooLong, null, $"a property name is longer than {MaxKeyBytes} bytes");
@@ -160,7 +163,7 @@ public sealed class EventParser : IDisposable
         switch (info.Type)
         {
             case FieldType.Integer:
-                if (!TryReadInteger(ref reader, tag == FieldTag.Risk, out var number))
+                if (!JsonValues.TryReadInteger(ref reader, tag == FieldTag.Risk, out var number))
                 {
                     return TypeError(info.Name, "an integer");
                 }
@@ -179,7 +182,7 @@ public sealed class EventParser : IDisposable
                 batch.WriteInteger(tag, number);
                 break;
             case FieldType.Boolean:
-                if (!TryReadBoolean(ref reader, out var flag))
+                if (!JsonValues.TryReadBoolean(ref reader, out var flag))
                 {
                     return TypeError(info.Name, "true or false");
                 }
@@ -361,7 +364,7 @@ public sealed class EventParser : IDisposable
                 _key[prefixLength] = (byte)'.';
             }
 
-            var length = CopyName(ref reader, _key.AsSpan(start));
+            var length = JsonValues.CopyName(ref reader, _key.AsSpan(start));
             if (length < 0)
             {
                 return new FieldError(ErrorCodes.FieldTooLong, KeyText(prefixLength), $"an attribute name is longer than {MaxKeyBytes} bytes");
@@ -454,7 +457,7 @@ public sealed class EventParser : IDisposable
             }
 
             var scratch = raw.Length <= _scratch.Length ? _scratch : new byte[raw.Length];
-            if (!TryUnescape(ref reader, scratch, out var written))
+            if (!JsonValues.TryUnescape(ref reader, scratch, out var written))
             {
                 return new FieldError(ErrorCodes.InvalidUtf8, field ?? KeyText(key), "the value is not valid UTF-8 (or escapes a lone surrogate)");
             }
@@ -482,140 +485,9 @@ public sealed class EventParser : IDisposable
     private static FieldError TypeError(string field, string expected) =>
         new(ErrorCodes.InvalidType, field, $"'{field}' must be {expected}");
 
-    private static bool TryReadInteger(ref Utf8JsonReader reader, bool allowFraction, out long value)
-    {
-        value = 0;
-        switch (reader.TokenType)
-        {
-            case JsonTokenType.Number:
-                if (reader.TryGetInt64(out value))
-                {
-                    return true;
-                }
-
-                if (allowFraction && reader.TryGetDouble(out var d) && Math.Abs(d) < long.MaxValue)
-                {
-                    value = (long)Math.Round(d);
-                    return true;
-                }
-
-                return false;
-            case JsonTokenType.String when !reader.ValueIsEscaped:
-                var span = reader.ValueSpan;
-                if (Utf8Parser.TryParse(span, out value, out var consumed) && consumed == span.Length)
-                {
-                    return true;
-                }
-
-                if (allowFraction && Utf8Parser.TryParse(span, out double fraction, out consumed) && consumed == span.Length && Math.Abs(fraction) < long.MaxValue)
-                {
-                    value = (long)Math.Round(fraction);
-                    return true;
-                }
-
-                return false;
-            default:
-                return false;
-        }
-    }
-
-    private static bool TryReadBoolean(ref Utf8JsonReader reader, out bool value)
-    {
-        value = false;
-        switch (reader.TokenType)
-        {
-            case JsonTokenType.True:
-                value = true;
-                return true;
-            case JsonTokenType.False:
-                return true;
-            case JsonTokenType.Number when reader.TryGetInt64(out var n) && n is 0 or 1:
-                value = n == 1;
-                return true;
-            case JsonTokenType.String:
-                if (reader.ValueTextEquals("true"u8) || reader.ValueTextEquals("1"u8))
-                {
-                    value = true;
-                    return true;
-                }
-
-                return reader.ValueTextEquals("false"u8) || reader.ValueTextEquals("0"u8);
-            default:
-                return false;
-        }
-    }
-
-    /// <summary>Copies the (unescaped) property name into <paramref name="destination"/>; -1 when it does not fit.</summary>
-    private static int CopyName(ref Utf8JsonReader reader, Span<byte> destination)
-    {
-        var limit = Math.Min(destination.Length, MaxKeyBytes);
-        if (!reader.ValueIsEscaped)
-        {
-            var raw = reader.ValueSpan;
-            if (raw.Length > limit)
-            {
-                return -1;
-            }
-
-            raw.CopyTo(destination);
-            return raw.Length;
-        }
-
-        if (reader.ValueSpan.Length > limit * 6)
-        {
-            return -1;
-        }
-
-        Span<byte> unescaped = stackalloc byte[MaxKeyBytes * 6];
-        if (!TryUnescape(ref reader, unescaped, out var written) || written > limit)
-        {
-            return -1;
-        }
-
-        unescaped[..written].CopyTo(destination);
-        return written;
-    }
-
-    /// <summary>CopyString throws on invalid UTF-8 or a lone surrogate escape; here that is bad input, not a bug.</summary>
-    private static bool TryUnescape(ref Utf8JsonReader reader, scoped Span<byte> destination, out int written)
-    {
-        try
-        {
-            written = reader.CopyString(destination);
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            written = 0;
-            return false;
-        }
-    }
-
     private string KeyText(int prefixLength) => System.Text.Encoding.UTF8.GetString(_key, 0, prefixLength);
 
     private static string KeyText(ReadOnlySpan<byte> key) => System.Text.Encoding.UTF8.GetString(key);
-
-    /// <summary>Moves the reader to the EndObject of the event that started at <paramref name="depth"/>.</summary>
-    private static void SkipToEnd(ref Utf8JsonReader reader, int depth)
-    {
-        if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth > depth)
-        {
-            reader.Skip();
-        }
-
-        while (!(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
-        {
-            if (!reader.Read())
-            {
-                throw new JsonException("the event object does not end");
-            }
-
-            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
-            {
-                reader.Skip();
-            }
-        }
-    }
 
     /// <summary>What has been seen of the event being parsed.</summary>
     private struct EventState

@@ -1,0 +1,142 @@
+using System.Buffers.Text;
+using System.Text.Json;
+
+namespace Sluice.Ingest.Json;
+
+/// <summary>Value readers the event parser shares: lenient numbers and booleans, names, unescaping, skipping.</summary>
+internal static class JsonValues
+{
+    /// <summary>Longest property or attribute name accepted, in bytes.</summary>
+    internal const int MaxKeyBytes = 512;
+
+    internal static bool TryReadInteger(ref Utf8JsonReader reader, bool allowFraction, out long value)
+    {
+        value = 0;
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Number:
+                if (reader.TryGetInt64(out value))
+                {
+                    return true;
+                }
+
+                if (allowFraction && reader.TryGetDouble(out var d) && Math.Abs(d) < long.MaxValue)
+                {
+                    value = (long)Math.Round(d);
+                    return true;
+                }
+
+                return false;
+            case JsonTokenType.String when !reader.ValueIsEscaped:
+                var span = reader.ValueSpan;
+                if (Utf8Parser.TryParse(span, out value, out var consumed) && consumed == span.Length)
+                {
+                    return true;
+                }
+
+                if (allowFraction && Utf8Parser.TryParse(span, out double fraction, out consumed) && consumed == span.Length && Math.Abs(fraction) < long.MaxValue)
+                {
+                    value = (long)Math.Round(fraction);
+                    return true;
+                }
+
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    internal static bool TryReadBoolean(ref Utf8JsonReader reader, out bool value)
+    {
+        value = false;
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.True:
+                value = true;
+                return true;
+            case JsonTokenType.False:
+                return true;
+            case JsonTokenType.Number when reader.TryGetInt64(out var n) && n is 0 or 1:
+                value = n == 1;
+                return true;
+            case JsonTokenType.String:
+                if (reader.ValueTextEquals("true"u8) || reader.ValueTextEquals("1"u8))
+                {
+                    value = true;
+                    return true;
+                }
+
+                return reader.ValueTextEquals("false"u8) || reader.ValueTextEquals("0"u8);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Copies the (unescaped) property name into <paramref name="destination"/>; -1 when it does not fit.</summary>
+    internal static int CopyName(ref Utf8JsonReader reader, Span<byte> destination)
+    {
+        var limit = Math.Min(destination.Length, MaxKeyBytes);
+        if (!reader.ValueIsEscaped)
+        {
+            var raw = reader.ValueSpan;
+            if (raw.Length > limit)
+            {
+                return -1;
+            }
+
+            raw.CopyTo(destination);
+            return raw.Length;
+        }
+
+        if (reader.ValueSpan.Length > limit * 6)
+        {
+            return -1;
+        }
+
+        Span<byte> unescaped = stackalloc byte[MaxKeyBytes * 6];
+        if (!TryUnescape(ref reader, unescaped, out var written) || written > limit)
+        {
+            return -1;
+        }
+
+        unescaped[..written].CopyTo(destination);
+        return written;
+    }
+
+    /// <summary>CopyString throws on invalid UTF-8 or a lone surrogate escape; here that is bad input, not a bug.</summary>
+    internal static bool TryUnescape(ref Utf8JsonReader reader, scoped Span<byte> destination, out int written)
+    {
+        try
+        {
+            written = reader.CopyString(destination);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            written = 0;
+            return false;
+        }
+    }
+
+    /// <summary>Moves the reader to the EndObject of the event that started at <paramref name="depth"/>.</summary>
+    internal static void SkipToEnd(ref Utf8JsonReader reader, int depth)
+    {
+        if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth > depth)
+        {
+            reader.Skip();
+        }
+
+        while (!(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+        {
+            if (!reader.Read())
+            {
+                throw new JsonException("the event object does not end");
+            }
+
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                reader.Skip();
+            }
+        }
+    }
+}
