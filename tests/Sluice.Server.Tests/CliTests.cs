@@ -65,6 +65,29 @@ public sealed class CliTests
         Assert.Contains("unknown option --sed", usage, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Serve_on_a_busy_port_or_a_locked_data_directory_fails_with_one_line()
+    {
+        await using var server = await TestServer.StartAsync();
+        var (lockedExit, locked) = await Run("serve", "--listen", "127.0.0.1:0", "--data", server.DataDir);
+        Assert.Equal(1, lockedExit);
+        Assert.Contains("sluice: cannot open the data directory", locked, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", locked, StringComparison.Ordinal);
+
+        var busyPort = server.Http.BaseAddress!.Port;
+        var otherDir = TestServer.NewDataDir();
+        try
+        {
+            var (busyExit, busy) = await Run("serve", "--listen", $"127.0.0.1:{busyPort}", "--data", otherDir);
+            Assert.Equal(1, busyExit);
+            Assert.Contains($"sluice: cannot listen on 127.0.0.1:{busyPort}", busy, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(otherDir, recursive: true);
+        }
+    }
+
     private static async Task<(int Exit, string Output)> Run(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using Sluice.Core.Options;
 using Sluice.Server.Configuration;
@@ -46,8 +47,28 @@ public static class ServeCommand
             Console.WriteLine("  " + line);
         }
 
-        await using var app = SluiceServer.Build(options);
-        await app.StartAsync();
+        WebApplication app;
+        try
+        {
+            app = SluiceServer.Build(options);
+        }
+        catch (IOException e)
+        {
+            await Console.Error.WriteLineAsync($"sluice: cannot open the data directory: {e.Message}");
+            return 1;
+        }
+
+        await using var running = app;
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (IOException e)
+        {
+            await Console.Error.WriteLineAsync($"sluice: cannot listen on {options.Listen}: {e.Message}");
+            return 1;
+        }
+
         var url = app.BaseAddress();
         Console.WriteLine($"sluice: serving {url} (ingest {url}api/ingest, search {url}api/logs/search, metrics {url}metrics)");
         await app.WaitForShutdownAsync();
