@@ -27,7 +27,8 @@ public sealed class EventStore : IDisposable
 
     public WriteAheadLog Wal { get; }
 
-    public bool IsReady => _ready;
+    /// <summary>Recovered, and the log takes writes.</summary>
+    public bool IsReady => _ready && Wal.Fault is null;
 
     public WalRecoveryResult? Recovery { get; private set; }
 
@@ -46,6 +47,9 @@ public sealed class EventStore : IDisposable
     /// <summary>Appends a batch; completes when it is durable and visible. Throws <see cref="WalUnavailableException"/> before recovery.</summary>
     public Task<long> AppendAsync(ReadOnlyMemory<byte> rows, int eventCount) =>
         _ready ? Wal.AppendAsync(rows, eventCount) : Task.FromException<long>(new WalUnavailableException("recovery is still running"));
+
+    /// <summary>True while recovery runs (as opposed to a log that failed).</summary>
+    public bool IsRecovering => !_ready;
 
     /// <summary>Bytes of WAL segments on disk.</summary>
     public long WalDiskBytes() =>

@@ -10,6 +10,7 @@ public static class ErrorCodes
     public const string FieldTooLong = "field_too_long";
     public const string TooDeep = "too_deep";
     public const string TooManyAttributes = "too_many_attributes";
+    public const string EventTooLarge = "event_too_large";
     public const string InvalidUtf8 = "invalid_utf8";
     public const string ExpectedObject = "expected_object";
     public const string EmptyBatch = "empty_batch";
@@ -20,6 +21,7 @@ public static class ErrorCodes
     public const string UnsupportedEncoding = "unsupported_encoding";
     public const string InvalidParameter = "invalid_parameter";
     public const string InvalidCursor = "invalid_cursor";
+    public const string CursorExpired = "cursor_expired";
     public const string NotFound = "not_found";
     public const string Recovering = "recovering";
     public const string StorageUnavailable = "storage_unavailable";

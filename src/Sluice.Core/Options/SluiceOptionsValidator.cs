@@ -3,6 +3,12 @@ namespace Sluice.Core.Options;
 /// <summary>Checks options once at start; each problem is one line naming the setting.</summary>
 public static class SluiceOptionsValidator
 {
+    /// <summary>
+    /// 64 MiB: a body this size of the smallest events encodes to at most ~3.5× as many row bytes, which stays
+    /// under the WAL's 256 MiB record limit (the pipeline still checks each batch).
+    /// </summary>
+    public const int MaxBodyBytesCeiling = 64 * 1024 * 1024;
+
     public static IReadOnlyList<string> Validate(SluiceOptions o)
     {
         var errors = new List<string>();
@@ -18,7 +24,7 @@ public static class SluiceOptionsValidator
 
         Check(errors, o.Wal.SegmentBytes >= 64 * 1024, "Wal:SegmentBytes must be at least 65536");
         Check(errors, o.Wal.BatchFsyncIntervalMs is >= 1 and <= 60_000, "Wal:BatchFsyncIntervalMs must be 1..60000");
-        Check(errors, o.Limits.MaxBodyBytes >= 1024, "Limits:MaxBodyBytes must be at least 1024");
+        Check(errors, o.Limits.MaxBodyBytes is >= 1024 and <= MaxBodyBytesCeiling, $"Limits:MaxBodyBytes must be 1024..{MaxBodyBytesCeiling}");
         Check(errors, o.Limits.MaxFieldBytes >= 64, "Limits:MaxFieldBytes must be at least 64");
         Check(errors, o.Limits.MaxEventsPerRequest >= 1, "Limits:MaxEventsPerRequest must be at least 1");
         Check(errors, o.Limits.MaxJsonDepth is >= 1 and <= 64, "Limits:MaxJsonDepth must be 1..64");

@@ -142,6 +142,12 @@ public sealed class EventParser : IDisposable
             batch.WriteBoolean(FieldTag.AdClick, true);
         }
 
+        // Flattening repeats key prefixes, so a row can outgrow its JSON; the WAL and recovery refuse rows past this.
+        if (batch.OpenRowBytes > RowLayout.MaxRowBytes)
+        {
+            return new FieldError(ErrorCodes.EventTooLarge, null, $"the event is larger than {RowLayout.MaxRowBytes} bytes once encoded");
+        }
+
         batch.EndRow(state.Timestamp ?? context.ReceivedAtMs, kind, state.Level ?? EventLevel.Info);
         return null;
     }
@@ -359,12 +365,18 @@ public sealed class EventParser : IDisposable
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var start = prefixLength == 0 ? 0 : prefixLength + 1;
+            if (start >= MaxKeyBytes)
+            {
+                return new FieldError(ErrorCodes.FieldTooLong, KeyText(prefixLength), $"an attribute name is longer than {MaxKeyBytes} bytes");
+            }
+
             if (prefixLength > 0)
             {
                 _key[prefixLength] = (byte)'.';
             }
 
-            var length = JsonValues.CopyName(ref reader, _key.AsSpan(start));
+            // The whole dotted key, prefix included, stays within MaxKeyBytes.
+            var length = JsonValues.CopyName(ref reader, _key.AsSpan(start, MaxKeyBytes - start));
             if (length < 0)
             {
                 return new FieldError(ErrorCodes.FieldTooLong, KeyText(prefixLength), $"an attribute name is longer than {MaxKeyBytes} bytes");
@@ -418,6 +430,11 @@ public sealed class EventParser : IDisposable
                 return null;
             case JsonTokenType.Number:
                 value = reader.ValueSpan;
+                if (value.Length > _limits.MaxFieldBytes)
+                {
+                    return TooLong(KeyText(key));
+                }
+
                 break;
             case JsonTokenType.True:
                 value = "true"u8;

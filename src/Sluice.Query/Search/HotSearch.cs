@@ -13,6 +13,12 @@ public static class HotSearch
 {
     public static SearchPage Run(HotTier hot, SearchRequest request)
     {
+        var evicted = hot.EvictedThroughSeq;
+        if (request.Cursor is { } started && evicted > started.EvictedThroughSeq)
+        {
+            return SearchPage.Expired;
+        }
+
         var snapshot = request.Cursor?.SnapshotSeq ?? hot.MaxSeq;
         var filter = new RowFilter(request);
         var keep = request.Limit + 1;
@@ -79,7 +85,7 @@ public static class HotSearch
         {
             ordered = ordered[..request.Limit];
             ref readonly var last = ref ordered[^1].Entry;
-            next = new SearchCursor(snapshot, last.Timestamp, last.Seq, request.Descending);
+            next = new SearchCursor(snapshot, last.Timestamp, last.Seq, request.Descending, evicted);
         }
 
         return new SearchPage(ordered, next);

@@ -7,12 +7,14 @@ namespace Sluice.Query.Search;
 /// <summary>
 /// Where the next page starts: the last (timestamp, seq) returned, and the highest seq that existed when the
 /// first page was read. Pages only ever show events up to that snapshot, so events arriving meanwhile can
-/// neither push a row onto the next page twice nor make one skip. Opaque to clients: versioned base64url.
+/// neither push a row onto the next page twice nor make one skip. <see cref="EvictedThroughSeq"/> records what
+/// had left memory at the first page: if more leaves before the last page, the cursor expires rather than skip.
+/// Opaque to clients: versioned base64url.
 /// </summary>
-public readonly record struct SearchCursor(long SnapshotSeq, long Timestamp, long Seq, bool Descending)
+public readonly record struct SearchCursor(long SnapshotSeq, long Timestamp, long Seq, bool Descending, long EvictedThroughSeq = 0)
 {
     private const byte Version = 1;
-    private const int Size = 1 + 8 + 8 + 8 + 1;
+    private const int Size = 1 + 8 + 8 + 8 + 1 + 8;
 
     public string Encode()
     {
@@ -22,6 +24,7 @@ public readonly record struct SearchCursor(long SnapshotSeq, long Timestamp, lon
         BinaryPrimitives.WriteInt64LittleEndian(bytes[9..], Timestamp);
         BinaryPrimitives.WriteInt64LittleEndian(bytes[17..], Seq);
         bytes[25] = Descending ? (byte)1 : (byte)0;
+        BinaryPrimitives.WriteInt64LittleEndian(bytes[26..], EvictedThroughSeq);
         return Base64Url.EncodeToString(bytes);
     }
 
@@ -40,7 +43,8 @@ public readonly record struct SearchCursor(long SnapshotSeq, long Timestamp, lon
             BinaryPrimitives.ReadInt64LittleEndian(bytes[1..]),
             BinaryPrimitives.ReadInt64LittleEndian(bytes[9..]),
             BinaryPrimitives.ReadInt64LittleEndian(bytes[17..]),
-            bytes[25] == 1);
+            bytes[25] == 1,
+            BinaryPrimitives.ReadInt64LittleEndian(bytes[26..]));
         return true;
     }
 }

@@ -15,7 +15,7 @@ public static class OperateEndpoints
         app.MapGet("/health/live", () => Results.Json(new { status = "live" }));
         app.MapGet("/health/ready", (EventStore store) => store.IsReady
             ? Results.Json(new { status = "ready" })
-            : Results.Json(new { status = "recovering" }, statusCode: StatusCodes.Status503ServiceUnavailable));
+            : Results.Json(new { status = store.IsRecovering ? "recovering" : "unavailable", reason = store.Wal.Fault }, statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapGet("/metrics", (ServerMetrics metrics, EventStore store) =>
             Results.Text(PrometheusExposition.Render(metrics, store), PrometheusExposition.ContentType));
         return app;

@@ -43,29 +43,23 @@ public static class QueryEndpoints
             return;
         }
 
-        using var read = store.Hot.EnterRead();
-        var page = HotSearch.Run(store.Hot, request);
-        await WriteJson(context, json =>
+        Task written;
+        using (store.Hot.EnterRead())
         {
-            json.WriteStartObject();
-            json.WriteStartArray("events");
-            foreach (var row in page.Rows)
+            var page = HotSearch.Run(store.Hot, request);
+            if (page.CursorExpired)
             {
-                EventJsonWriter.Write(json, row.Bytes);
-            }
-
-            json.WriteEndArray();
-            if (page.Next is { } next)
-            {
-                json.WriteString("next_cursor", next.Encode());
+                written = Problem.WriteAsync(context, StatusCodes.Status410Gone, ErrorCodes.CursorExpired,
+                    "events this cursor had still to return have left the hot tier; start the search again", "cursor");
             }
             else
             {
-                json.WriteNull("next_cursor");
+                written = WriteJson(context, json => WritePage(json, page));
             }
+        }
 
-            json.WriteEndObject();
-        });
+        // The rows are copied into the response pipe by now: release the read scope before waiting on the client.
+        await written;
         services.GetRequiredService<ServerMetrics>().SearchLatency.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
@@ -77,14 +71,15 @@ public static class QueryEndpoints
             return;
         }
 
-        using var read = store.Hot.EnterRead();
-        if (!store.Hot.TryFind(Encoding.UTF8.GetBytes(id), out var row))
+        Task written;
+        using (store.Hot.EnterRead())
         {
-            await Problem.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"no event has id '{id}'", "id");
-            return;
+            written = store.Hot.TryFind(Encoding.UTF8.GetBytes(id), out var row)
+                ? WriteJson(context, json => EventJsonWriter.Write(json, row.Bytes))
+                : Problem.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"no event has id '{id}'", "id");
         }
 
-        await WriteJson(context, json => EventJsonWriter.Write(json, row.Bytes));
+        await written;
     }
 
     private static async Task GetTraceAsync(HttpContext context, string traceId)
@@ -95,37 +90,60 @@ public static class QueryEndpoints
             return;
         }
 
-        using var read = store.Hot.EnterRead();
-        var rows = store.Hot.FindTrace(Encoding.UTF8.GetBytes(traceId));
-        if (rows.Count == 0)
+        Task written;
+        using (store.Hot.EnterRead())
         {
-            await Problem.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"no event has trace_id '{traceId}'", "trace_id");
-            return;
+            var rows = store.Hot.FindTrace(Encoding.UTF8.GetBytes(traceId));
+            rows.Sort(static (a, b) =>
+            {
+                var c = a.Entry.Timestamp.CompareTo(b.Entry.Timestamp);
+                return c != 0 ? c : a.Entry.Seq.CompareTo(b.Entry.Seq);
+            });
+            written = rows.Count == 0
+                ? Problem.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"no event has trace_id '{traceId}'", "trace_id")
+                : WriteJson(context, json =>
+                {
+                    json.WriteStartObject();
+                    json.WriteString("trace_id", traceId);
+                    json.WriteStartArray("events");
+                    foreach (var row in rows)
+                    {
+                        EventJsonWriter.Write(json, row.Bytes);
+                    }
+
+                    json.WriteEndArray();
+                    json.WriteEndObject();
+                });
         }
 
-        rows.Sort(static (a, b) =>
-        {
-            var c = a.Entry.Timestamp.CompareTo(b.Entry.Timestamp);
-            return c != 0 ? c : a.Entry.Seq.CompareTo(b.Entry.Seq);
-        });
-        await WriteJson(context, json =>
-        {
-            json.WriteStartObject();
-            json.WriteString("trace_id", traceId);
-            json.WriteStartArray("events");
-            foreach (var row in rows)
-            {
-                EventJsonWriter.Write(json, row.Bytes);
-            }
+        await written;
+    }
 
-            json.WriteEndArray();
-            json.WriteEndObject();
-        });
+    private static void WritePage(Utf8JsonWriter json, SearchPage page)
+    {
+        json.WriteStartObject();
+        json.WriteStartArray("events");
+        foreach (var row in page.Rows)
+        {
+            EventJsonWriter.Write(json, row.Bytes);
+        }
+
+        json.WriteEndArray();
+        if (page.Next is { } next)
+        {
+            json.WriteString("next_cursor", next.Encode());
+        }
+        else
+        {
+            json.WriteNull("next_cursor");
+        }
+
+        json.WriteEndObject();
     }
 
     private static async Task<bool> EnsureReady(HttpContext context, EventStore store)
     {
-        if (store.IsReady)
+        if (!store.IsRecovering)
         {
             return true;
         }

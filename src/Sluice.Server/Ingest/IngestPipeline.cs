@@ -34,7 +34,7 @@ public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpH
 
     private async Task<int> ProcessAsync(HttpContext context, IngestRoute route)
     {
-        if (!store.IsReady)
+        if (store.IsRecovering)
         {
             context.Response.Headers.RetryAfter = "1";
             return await Fail(context, route, StatusCodes.Status503ServiceUnavailable, new FieldError(ErrorCodes.Recovering, null, "the server is recovering its log; retry shortly"));
@@ -77,6 +77,12 @@ public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpH
                     : await Fail(context, route, StatusCodes.Status400BadRequest,
                         new FieldError(ErrorCodes.AllEventsRejected, null, $"none of the {result.Total} events was accepted; see 'rejected'"),
                         json => Problem.WriteRejections(json, result.Rejections), count: false);
+            }
+
+            if (batch.RowBytes > WalFormat.MaxPayloadBytes)
+            {
+                return await Fail(context, route, StatusCodes.Status413PayloadTooLarge, new FieldError(ErrorCodes.BodyTooLarge, null,
+                    $"the events of this request encode to more than {WalFormat.MaxPayloadBytes} bytes; send smaller batches"));
             }
 
             try

@@ -29,7 +29,7 @@ public static class PrometheusExposition
         Single(text, "sluice_hot_rows", "gauge", "Events held in the hot tier.", store.Hot.RowCount);
         Single(text, "sluice_hot_bytes", "gauge", "Memory held by hot-tier chunks.", store.Hot.Bytes);
         Single(text, "sluice_hot_chunks", "gauge", "Hot-tier chunks in memory.", store.Hot.Chunks.Count);
-        Single(text, "sluice_ready", "gauge", "1 once WAL recovery has finished.", store.IsReady ? 1 : 0);
+        Single(text, "sluice_ready", "gauge", "1 once WAL recovery has finished and while the log takes writes.", store.IsReady ? 1 : 0);
         Runtime(text);
         return text.ToString();
     }

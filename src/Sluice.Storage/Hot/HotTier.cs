@@ -26,6 +26,7 @@ public sealed class HotTier : IWalConsumer
     private long _maxSeq;
     private long _bytes;
     private long _rows;
+    private long _evictedThroughSeq;
     private bool _warnedUnpersisted;
 
     /// <summary>Evicted chunk buffers waiting to be reused. Fresh 8 MiB arrays cost page faults and LOH
@@ -55,6 +56,9 @@ public sealed class HotTier : IWalConsumer
 
     public long RowCount => Volatile.Read(ref _rows);
 
+    /// <summary>Highest sequence number that has left memory (0 if none): a cursor older than this may miss rows.</summary>
+    public long EvictedThroughSeq => Volatile.Read(ref _evictedThroughSeq);
+
     /// <summary>Memory held by chunk buffers, in bytes.</summary>
     public long Bytes => Volatile.Read(ref _bytes);
 
@@ -65,17 +69,25 @@ public sealed class HotTier : IWalConsumer
     {
         var rows = record.Rows;
         var seq = record.FirstSeq;
-        lock (_indexLock)
+        try
         {
-            while (!rows.IsEmpty)
+            lock (_indexLock)
             {
-                var length = RowLayout.ReadLength(rows);
-                AddRow(rows[..length], seq++);
-                rows = rows[length..];
+                while (!rows.IsEmpty)
+                {
+                    var length = RowLayout.ReadLength(rows);
+                    AddRow(rows[..length], seq);
+                    seq++;
+                    rows = rows[length..];
+                }
             }
         }
+        finally
+        {
+            // Whatever went in is visible, even if a later row of the record failed.
+            Volatile.Write(ref _maxSeq, seq - 1);
+        }
 
-        Volatile.Write(ref _maxSeq, seq - 1);
         EvictOverflow();
     }
 
@@ -162,15 +174,16 @@ public sealed class HotTier : IWalConsumer
             chunk = StartChunk(row.Length);
         }
 
-        var local = chunk.Count;
+        var traceKey = trace.IsEmpty ? 0 : FieldHash.Of64(trace);
+        if (!trace.IsEmpty && chunk.LastOfTrace.TryGetValue(traceKey, out var previous))
+        {
+            entry.PreviousInTrace = previous;
+        }
+
+        // The row goes in first, the indexes after: an index entry never points at a row that is not there.
+        var local = chunk.Add(row, entry);
         if (!trace.IsEmpty)
         {
-            var traceKey = FieldHash.Of64(trace);
-            if (chunk.LastOfTrace.TryGetValue(traceKey, out var previous))
-            {
-                entry.PreviousInTrace = previous;
-            }
-
             chunk.LastOfTrace[traceKey] = local;
         }
 
@@ -179,22 +192,23 @@ public sealed class HotTier : IWalConsumer
             chunk.IdIndex[FieldHash.Of64(id)] = local;
         }
 
-        chunk.Add(row, entry);
         Interlocked.Increment(ref _rows);
     }
 
     private HotChunk StartChunk(int rowLength)
     {
-        if (_current is { } full)
+        // Allocate before touching any state, so a failed allocation leaves the tier as it was.
+        var chunk = new HotChunk(TakeBuffer(Math.Max(_options.ChunkBytes, rowLength)));
+        var full = _current;
+        Volatile.Write(ref _chunks, [.. _chunks, chunk]);
+        Interlocked.Add(ref _bytes, chunk.Data.Length);
+        _current = chunk;
+        if (full is not null)
         {
             full.IsSealed = true;
             _sink.Accept(full);
         }
 
-        var chunk = new HotChunk(TakeBuffer(Math.Max(_options.ChunkBytes, rowLength)));
-        Volatile.Write(ref _chunks, [.. _chunks, chunk]);
-        Interlocked.Add(ref _bytes, chunk.Data.Length);
-        _current = chunk;
         return chunk;
     }
 
@@ -222,6 +236,7 @@ public sealed class HotTier : IWalConsumer
 
             Interlocked.Add(ref _bytes, -oldest.Data.Length);
             Interlocked.Add(ref _rows, -oldest.Count);
+            Volatile.Write(ref _evictedThroughSeq, oldest.LastSeq);
             if (oldest.Data.Length == _options.ChunkBytes && _retired.Count < 4)
             {
                 _retired.Enqueue(oldest.Data);

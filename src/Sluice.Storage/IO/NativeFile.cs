@@ -6,7 +6,9 @@ namespace Sluice.Storage.IO;
 /// <summary>The few durability calls .NET does not expose directly: fdatasync of a file and fsync of a directory.</summary>
 public static class NativeFile
 {
-    private const int ReadOnlyDirectoryFlags = 0x10000; // O_RDONLY | O_DIRECTORY on Linux
+    // O_RDONLY alone: enough to fsync a directory, and the same number on every Linux architecture
+    // (O_DIRECTORY is 0x10000 on x86 but 0x4000 on arm64, where 0x10000 means O_DIRECT).
+    private const int ReadOnly = 0;
 
     /// <summary>Makes a file's written data durable (fdatasync on Linux: the size is flushed, not the mtime).</summary>
     public static void FlushData(SafeFileHandle handle)
@@ -44,7 +46,7 @@ public static class NativeFile
             return;
         }
 
-        var fd = open(path, ReadOnlyDirectoryFlags);
+        var fd = open(path, ReadOnly);
         if (fd < 0)
         {
             throw new IOException($"cannot open directory {path} to fsync it (errno {Marshal.GetLastPInvokeError()})");

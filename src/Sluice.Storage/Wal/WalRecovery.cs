@@ -35,12 +35,14 @@ public static class WalRecovery
             if (RandomAccess.Read(handle, segmentHeader, 0) < WalFormat.SegmentHeaderSize
                 || !WalFormat.TryReadSegmentHeader(segmentHeader, out var headerNumber) || headerNumber != number)
             {
-                if (!isLast)
+                // A crash while the segment was being created leaves it shorter than a header, or zeros: no record
+                // can be in it (the header is synced before the first record). Anything else is damage.
+                var incomplete = length < WalFormat.SegmentHeaderSize || segmentHeader.IndexOfAnyExcept((byte)0) < 0;
+                if (!isLast || !incomplete)
                 {
-                    throw new InvalidDataException($"WAL segment {path} has a damaged header and is not the last segment");
+                    throw new InvalidDataException($"WAL segment {path} has a damaged header; refusing to guess what it held");
                 }
 
-                // The crash came while the segment was being created: no record can be in it. Start it afresh.
                 logger.LogWarning("WAL segment {Path} had an incomplete header; rewriting it", path);
                 truncated += length;
                 RandomAccess.SetLength(handle, 0);

@@ -42,6 +42,9 @@ public sealed class WriteAheadLog : IDisposable
 
     public string Directory => _directory;
 
+    /// <summary>Why the log refuses writes, or null while it takes them.</summary>
+    public string? Fault => _fault;
+
     /// <summary>Sequence number the next event will get.</summary>
     public long NextSeq => Volatile.Read(ref _nextSeq);
 
@@ -76,6 +79,11 @@ public sealed class WriteAheadLog : IDisposable
         if (_fault is { } fault)
         {
             return Task.FromException<long>(new WalUnavailableException(fault));
+        }
+
+        if (rows.Length > WalFormat.MaxPayloadBytes)
+        {
+            return Task.FromException<long>(new ArgumentOutOfRangeException(nameof(rows), rows.Length, "a WAL record holds at most 256 MiB"));
         }
 
         // The payload CRC is computed here, on the caller's thread, so the writer thread only writes.
@@ -122,15 +130,17 @@ public sealed class WriteAheadLog : IDisposable
             {
                 while (_pending.Count == 0 && !_stopping)
                 {
-                    // In batch mode, wake up to fsync data that has waited long enough.
-                    if (dirty && !Monitor.Wait(_gate, _options.BatchFsyncIntervalMs))
-                    {
-                        break;
-                    }
-
                     if (!dirty)
                     {
                         Monitor.Wait(_gate);
+                        continue;
+                    }
+
+                    // Batch mode: wake up when the oldest unsynced write has waited the interval, not later.
+                    var left = _options.BatchFsyncIntervalMs - (Environment.TickCount64 - lastFsync);
+                    if (left <= 0 || !Monitor.Wait(_gate, (int)left))
+                    {
+                        break;
                     }
                 }
 
@@ -188,16 +198,29 @@ public sealed class WriteAheadLog : IDisposable
             try
             {
                 RandomAccess.Write(_segment!, buffers, startOffset);
-                if (_durability == DurabilityMode.Fsync)
-                {
-                    Fsync();
-                }
             }
             catch (Exception e)
             {
                 Undo(startOffset, e);
                 FailAll(group, new WalUnavailableException("the WAL write failed: " + e.Message, e));
                 return false;
+            }
+
+            if (_durability == DurabilityMode.Fsync)
+            {
+                try
+                {
+                    Fsync();
+                }
+                catch (Exception e)
+                {
+                    // After a failed fsync the page cache can no longer be trusted (Linux may drop the dirty pages
+                    // and report success next time), so the log stops taking writes instead of retrying.
+                    _fault = "the WAL fsync failed: " + e.Message;
+                    _logger.LogCritical(e, "WAL fsync failed; refusing writes");
+                    FailAll(group, new WalUnavailableException(_fault, e));
+                    return false;
+                }
             }
 
             _offset = startOffset + bytes;
@@ -217,8 +240,10 @@ public sealed class WriteAheadLog : IDisposable
             }
             catch (Exception e)
             {
-                // The batch is durable and will be replayed on restart; a consumer bug must not lose the ack.
-                _logger.LogError(e, "Applying WAL record at seq {Seq} to the hot tier failed", p.FirstSeq);
+                // The batch is durable and will be replayed on restart, so it is still acknowledged; but the hot
+                // tier can no longer be trusted to hold what follows, so the log takes no more writes.
+                _fault = "the hot tier failed to apply a record; restart to replay the log: " + e.Message;
+                _logger.LogCritical(e, "Applying WAL record at seq {Seq} to the hot tier failed; refusing writes", p.FirstSeq);
             }
         }
 
@@ -232,7 +257,7 @@ public sealed class WriteAheadLog : IDisposable
             Roll();
         }
 
-        return _durability != DurabilityMode.Fsync;
+        return _durability == DurabilityMode.Batch;
     }
 
     private void Roll()
@@ -254,11 +279,20 @@ public sealed class WriteAheadLog : IDisposable
     {
         var path = Path.Combine(_directory, WalFormat.SegmentFileName(number));
         var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
-        Span<byte> header = stackalloc byte[WalFormat.SegmentHeaderSize];
-        WalFormat.WriteSegmentHeader(header, number);
-        RandomAccess.Write(handle, header, 0);
-        NativeFile.FlushData(handle);
-        NativeFile.FlushDirectory(_directory);
+        try
+        {
+            Span<byte> header = stackalloc byte[WalFormat.SegmentHeaderSize];
+            WalFormat.WriteSegmentHeader(header, number);
+            RandomAccess.Write(handle, header, 0);
+            NativeFile.FlushData(handle);
+            NativeFile.FlushDirectory(_directory);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+
         _segment = handle;
         _segmentNumber = number;
         _offset = WalFormat.SegmentHeaderSize;
@@ -271,6 +305,7 @@ public sealed class WriteAheadLog : IDisposable
         try
         {
             RandomAccess.SetLength(_segment!, offset);
+            NativeFile.FlushData(_segment!);
         }
         catch (Exception e)
         {

@@ -16,7 +16,7 @@ public class OptionsTests
         var errors = SluiceOptionsValidator.Validate(new SluiceOptions
         {
             Listen = "nowhere",
-            Limits = new IngestLimits { MaxBodyBytes = 10 },
+            Limits = new IngestLimits { MaxBodyBytes = 100 * 1024 * 1024 },
             Privacy = new PrivacyOptions { IpHashKey = "c2hvcnQ=" },
         });
         Assert.Contains(errors, e => e.StartsWith("Listen", StringComparison.Ordinal));

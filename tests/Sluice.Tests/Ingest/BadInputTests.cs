@@ -143,6 +143,29 @@ public class BadInputTests
     }
 
     [Fact]
+    public void Long_names_and_numbers_are_refused_not_thrown()
+    {
+        var name = new string('k', 512);
+        Assert.Equal(ErrorCodes.FieldTooLong, Parse.Error("{\"message\":\"m\",\"" + name + "\":{\"x\":1}}").Code);
+        Assert.Equal(ErrorCodes.FieldTooLong, Parse.Error("{\"message\":\"m\",\"" + name[..300] + "\":{\"" + name[..300] + "\":1}}").Code);
+        Assert.Equal(ErrorCodes.FieldTooLong, Parse.Error($$"""{"message":"m","{{name}}x":1}""").Code);
+        var limits = new IngestLimits { MaxFieldBytes = 100 };
+        var number = Parse.Error($$"""{"message":"m","n":{{new string('7', 101)}}}""", limits);
+        Assert.Equal((ErrorCodes.FieldTooLong, "n"), (number.Code, number.Field));
+    }
+
+    [Fact]
+    public void An_event_that_encodes_past_the_row_limit_is_refused()
+    {
+        // Flattening repeats the 500-byte prefix in every key: the row outgrows the 16 MiB row limit.
+        var prefix = new string('p', 500);
+        var value = new string('v', 65_500);
+        var children = string.Join(',', Enumerable.Range(0, 256).Select(i => $"\"c{i}\":\"{value}\""));
+        var error = Parse.Error("{\"message\":\"m\",\"" + prefix + "\":{" + children + "}}");
+        Assert.Equal(ErrorCodes.EventTooLarge, error.Code);
+    }
+
+    [Fact]
     public void Single_object_endpoint_refuses_an_array()
     {
         Assert.Equal(ErrorCodes.ExpectedObject, Parse.Body("""[{"message":"a"}]""", BodyShape.SingleObject).Result.Fatal!.Value.Code);

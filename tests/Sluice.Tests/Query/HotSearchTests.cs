@@ -90,6 +90,28 @@ public class HotSearchTests
     }
 
     [Fact]
+    public void A_cursor_expires_when_rows_it_still_had_to_return_leave_memory()
+    {
+        var tier = NewTier(maxBytes: 256 * 1024, chunkBytes: 64 * 1024);
+        for (var i = 0; i < 500; i++)
+        {
+            Add(tier, Rows.Single($"a{i}", i, message: new string('x', 200)), 1);
+        }
+
+        var first = HotSearch.Run(tier, new SearchRequest { Limit = 10, Descending = false });
+        Assert.NotNull(first.Next);
+        Assert.False(HotSearch.Run(tier, new SearchRequest { Limit = 10, Descending = false, Cursor = first.Next }).CursorExpired);
+
+        for (var i = 0; i < 3_000; i++)
+        {
+            Add(tier, Rows.Single($"b{i}", 10_000 + i, message: new string('x', 200)), 1);
+        }
+
+        Assert.True(tier.EvictedThroughSeq > 0);
+        Assert.True(HotSearch.Run(tier, new SearchRequest { Limit = 10, Descending = false, Cursor = first.Next }).CursorExpired);
+    }
+
+    [Fact]
     public void Eviction_frees_memory_and_forgets_index_entries()
     {
         var tier = NewTier(maxBytes: 256 * 1024, chunkBytes: 64 * 1024);
@@ -123,7 +145,7 @@ public class SearchCursorTests
     [Fact]
     public void Cursor_round_trips()
     {
-        var cursor = new SearchCursor(99, 1_750_000_000_123, 42, Descending: false);
+        var cursor = new SearchCursor(99, 1_750_000_000_123, 42, Descending: false, EvictedThroughSeq: 7);
         Assert.True(SearchCursor.TryDecode(cursor.Encode(), out var decoded));
         Assert.Equal(cursor, decoded);
     }

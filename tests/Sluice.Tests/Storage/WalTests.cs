@@ -134,6 +134,28 @@ public class WalTests
     }
 
     [Fact]
+    public async Task A_damaged_header_stops_recovery_but_an_incomplete_one_is_rewritten()
+    {
+        using var dir = new TempDirectory();
+        await WriteThree(dir.Path);
+        var segment = WalRecovery.ListSegments(dir.Path).Single().Path;
+        var bytes = await File.ReadAllBytesAsync(segment);
+        bytes[3] ^= 1;
+        await File.WriteAllBytesAsync(segment, bytes);
+        using (var damaged = Open(dir.Path, new RecordingConsumer()))
+        {
+            Assert.Throws<InvalidDataException>(() => damaged.Open());
+        }
+
+        await File.WriteAllBytesAsync(segment, bytes[..10]);
+        var replay = new RecordingConsumer();
+        using var wal = Open(dir.Path, replay);
+        Assert.Equal(10, wal.Open().TruncatedBytes);
+        Assert.Empty(replay.Events);
+        Assert.Equal(1, await wal.AppendAsync(Rows.Single("fresh"), 1));
+    }
+
+    [Fact]
     public async Task Damage_before_the_last_segment_stops_recovery()
     {
         using var dir = new TempDirectory();
@@ -153,7 +175,7 @@ public class WalTests
 
         using var reopened = Open(dir.Path, new RecordingConsumer(), segmentBytes: 64 * 1024);
         var error = Assert.Throws<InvalidDataException>(() => reopened.Open());
-        Assert.Contains("not the last segment", error.Message, StringComparison.Ordinal);
+        Assert.Contains("damaged", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
