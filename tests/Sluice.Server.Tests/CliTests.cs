@@ -66,6 +66,49 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Serve_prints_its_effective_options_and_urls_with_the_secret_masked()
+    {
+        var dataDir = TestServer.NewDataDir();
+        var config = Path.Combine(dataDir + "-config.json");
+        await File.WriteAllTextAsync(config, """{"Query":{"MaxLimit":777},"Privacy":{"IpHashKey":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}}""");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { SluiceProcess.Executable, "serve", "--listen", "127.0.0.1:0", "--data", dataDir, "--config", config })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["SLUICE__Limits__MaxFieldBytes"] = "4096";
+        using var process = Process.Start(info)!;
+        try
+        {
+            var lines = new List<string>();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                lines.Add(line);
+                if (line.StartsWith("sluice: serving", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+
+            Assert.Contains("  Listen = 127.0.0.1:0", lines);
+            Assert.Contains("  Query:MaxLimit = 777", lines);
+            Assert.Contains("  Limits:MaxFieldBytes = 4096", lines);
+            Assert.Contains("  Privacy:IpHashKey = ****", lines);
+            Assert.DoesNotContain(lines, l => l.Contains("AAAAAAAA", StringComparison.Ordinal));
+            Assert.Matches(@"^sluice: serving http://127\.0\.0\.1:\d+/", lines[^1]);
+        }
+        finally
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+            File.Delete(config);
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Serve_on_a_busy_port_or_a_locked_data_directory_fails_with_one_line()
     {
         await using var server = await TestServer.StartAsync();
