@@ -85,9 +85,11 @@ public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpH
                     $"the events of this request encode to more than {WalFormat.MaxPayloadBytes} bytes; send smaller batches"));
             }
 
+            var appending = Stopwatch.GetTimestamp();
             try
             {
                 await store.AppendAsync(batch.Rows, batch.Count);
+                metrics.WalWait.Observe(Stopwatch.GetElapsedTime(appending).TotalSeconds);
             }
             catch (WalUnavailableException e)
             {

@@ -17,6 +17,7 @@ public static class PrometheusExposition
         Counters(text, "sluice_ingest_events_rejected_total", "Events refused, by ingest endpoint and error code.", metrics.EventsRejected);
         Counters(text, "sluice_http_requests_total", "HTTP requests answered, by endpoint and status.", metrics.Requests);
         Histogram(text, "sluice_ingest_ack_seconds", "Time from request start to durable acknowledgement.", metrics.AckLatency);
+        Histogram(text, "sluice_ingest_wal_wait_seconds", "Part of the ack spent waiting for the WAL: queue, group write, fsync, hot-tier apply.", metrics.WalWait);
         Histogram(text, "sluice_search_seconds", "Time to answer a search.", metrics.SearchLatency);
 
         var wal = store.Wal.Stats;
@@ -27,7 +28,7 @@ public static class PrometheusExposition
         Single(text, "sluice_wal_group_commits_total", "counter", "WAL writes; records / writes = batches served per write.", wal.GroupCommits);
         Single(text, "sluice_wal_disk_bytes", "gauge", "Bytes of WAL segments on disk.", store.WalDiskBytes());
         Single(text, "sluice_hot_rows", "gauge", "Events held in the hot tier.", store.Hot.RowCount);
-        Single(text, "sluice_hot_bytes", "gauge", "Memory held by hot-tier chunks.", store.Hot.Bytes);
+        Single(text, "sluice_hot_bytes", "gauge", "Memory held by hot-tier chunks: rows and their indexes.", store.Hot.Bytes);
         Single(text, "sluice_hot_chunks", "gauge", "Hot-tier chunks in memory.", store.Hot.Chunks.Count);
         Single(text, "sluice_ready", "gauge", "1 once WAL recovery has finished and while the log takes writes.", store.IsReady ? 1 : 0);
         Runtime(text);

@@ -13,5 +13,8 @@ public sealed class ServerMetrics
 
     public Histogram AckLatency { get; } = new(Histogram.LatencyBounds);
 
+    /// <summary>The part of an ack spent waiting for the WAL (queue, group write, fsync, hot-tier apply).</summary>
+    public Histogram WalWait { get; } = new(Histogram.LatencyBounds);
+
     public Histogram SearchLatency { get; } = new(Histogram.LatencyBounds);
 }

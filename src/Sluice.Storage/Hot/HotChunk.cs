@@ -7,16 +7,20 @@ namespace Sluice.Storage.Hot;
 /// </summary>
 public sealed class HotChunk
 {
+    // A dictionary entry of <ulong, int> with its bucket costs about 28 bytes.
+    private const int IndexEntryBytes = 28;
+
+    private readonly int _expectedRows;
     private RowEntry[] _rows;
     private int _count;
 
     internal HotChunk(byte[] buffer)
     {
         Data = buffer;
-        var expectedRows = Math.Max(64, buffer.Length / 256);
-        _rows = new RowEntry[expectedRows];
-        IdIndex = new Dictionary<ulong, int>(expectedRows);
-        LastOfTrace = new Dictionary<ulong, int>(expectedRows / 8);
+        _expectedRows = Math.Max(64, buffer.Length / 256);
+        _rows = new RowEntry[_expectedRows];
+        IdIndex = new Dictionary<ulong, int>(_expectedRows);
+        LastOfTrace = new Dictionary<ulong, int>(_expectedRows / 8);
         MinTimestamp = long.MaxValue;
         MaxTimestamp = long.MinValue;
     }
@@ -36,6 +40,15 @@ public sealed class HotChunk
     public int UsedBytes { get; private set; }
 
     public int Count => Volatile.Read(ref _count);
+
+    /// <summary>
+    /// Memory this chunk holds: row bytes plus its row index and id/trace dictionaries, which for small rows
+    /// weigh as much as the rows themselves (an estimate: dictionaries are counted at their presized capacity).
+    /// </summary>
+    public long MemoryBytes =>
+        Data.Length
+        + ((long)Rows.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<RowEntry>())
+        + ((long)(Math.Max(IdIndex.Count, _expectedRows) + Math.Max(LastOfTrace.Count, _expectedRows / 8)) * IndexEntryBytes);
 
     /// <summary>The index entries; valid up to a <see cref="Count"/> read before this property.</summary>
     public RowEntry[] Rows => Volatile.Read(ref _rows);

@@ -24,7 +24,6 @@ public sealed class HotTier : IWalConsumer
     private HotChunk[] _chunks = [];
     private HotChunk? _current;
     private long _maxSeq;
-    private long _bytes;
     private long _rows;
     private long _evictedThroughSeq;
     private bool _warnedUnpersisted;
@@ -59,8 +58,20 @@ public sealed class HotTier : IWalConsumer
     /// <summary>Highest sequence number that has left memory (0 if none): a cursor older than this may miss rows.</summary>
     public long EvictedThroughSeq => Volatile.Read(ref _evictedThroughSeq);
 
-    /// <summary>Memory held by chunk buffers, in bytes.</summary>
-    public long Bytes => Volatile.Read(ref _bytes);
+    /// <summary>Memory held by the live chunks — rows and their indexes — in bytes; what <see cref="HotTierOptions.MaxBytes"/> bounds.</summary>
+    public long Bytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var chunk in Volatile.Read(ref _chunks))
+            {
+                total += chunk.MemoryBytes;
+            }
+
+            return total;
+        }
+    }
 
     /// <summary>The live chunks, oldest first; an immutable snapshot.</summary>
     public IReadOnlyList<HotChunk> Chunks => Volatile.Read(ref _chunks);
@@ -201,7 +212,6 @@ public sealed class HotTier : IWalConsumer
         var chunk = new HotChunk(TakeBuffer(Math.Max(_options.ChunkBytes, rowLength)));
         var full = _current;
         Volatile.Write(ref _chunks, [.. _chunks, chunk]);
-        Interlocked.Add(ref _bytes, chunk.Data.Length);
         _current = chunk;
         if (full is not null)
         {
@@ -234,7 +244,6 @@ public sealed class HotTier : IWalConsumer
                 Volatile.Write(ref _chunks, chunks[1..]);
             }
 
-            Interlocked.Add(ref _bytes, -oldest.Data.Length);
             Interlocked.Add(ref _rows, -oldest.Count);
             Volatile.Write(ref _evictedThroughSeq, oldest.LastSeq);
             if (oldest.Data.Length == _options.ChunkBytes && _retired.Count < 4)
