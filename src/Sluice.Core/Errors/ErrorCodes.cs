@@ -17,6 +17,7 @@ public static class ErrorCodes
     public const string AllEventsRejected = "all_events_rejected";
     public const string TooManyEvents = "too_many_events";
     public const string BodyTooLarge = "body_too_large";
+    public const string MalformedBody = "malformed_body";
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string UnsupportedEncoding = "unsupported_encoding";
     public const string InvalidParameter = "invalid_parameter";

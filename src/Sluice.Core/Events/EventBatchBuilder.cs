@@ -148,7 +148,13 @@ public sealed class EventBatchBuilder : IDisposable
             return;
         }
 
-        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + bytes));
+        var size = Math.Min(Math.Max(2L * _buffer.Length, (long)_length + bytes), Array.MaxLength);
+        if (size < (long)_length + bytes)
+        {
+            throw new InvalidOperationException("an event batch cannot grow past the largest array");
+        }
+
+        var grown = ArrayPool<byte>.Shared.Rent((int)size);
         _buffer.AsSpan(0, _length).CopyTo(grown);
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = grown;

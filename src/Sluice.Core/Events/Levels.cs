@@ -43,19 +43,35 @@ public static class Levels
     }
 
     /// <summary>
-    /// Numbers: 1–24 are OpenTelemetry severity numbers (1–4 trace … 21–24 fatal); 30, 40, 50, 60 are the
-    /// bunyan/pino levels info, warn, error, fatal. Anything else is not a level.
+    /// OpenTelemetry severity numbers: 1–4 trace, 5–8 debug, 9–12 info, 13–16 warn, 17–20 error, 21–24 fatal;
+    /// 0 (unspecified) reads as info.
     /// </summary>
-    public static bool TryFromNumber(long number, out EventLevel level)
+    public static bool TryFromSeverityNumber(long number, out EventLevel level)
     {
         level = number switch
         {
+            0 => EventLevel.Info,
             >= 1 and <= 24 => (EventLevel)((number - 1) / 4),
-            30 => EventLevel.Info,
-            40 => EventLevel.Warn,
-            50 => EventLevel.Error,
-            60 => EventLevel.Fatal,
             _ => (EventLevel)255,
+        };
+        return level != (EventLevel)255;
+    }
+
+    /// <summary>
+    /// pino/bunyan level numbers, by band so custom levels in between still land: ≤ 10 trace, ≤ 20 debug,
+    /// ≤ 30 info, ≤ 40 warn, ≤ 50 error, above fatal. Zero and negatives are not levels.
+    /// </summary>
+    public static bool TryFromLevelNumber(long number, out EventLevel level)
+    {
+        level = number switch
+        {
+            <= 0 => (EventLevel)255,
+            <= 10 => EventLevel.Trace,
+            <= 20 => EventLevel.Debug,
+            <= 30 => EventLevel.Info,
+            <= 40 => EventLevel.Warn,
+            <= 50 => EventLevel.Error,
+            _ => EventLevel.Fatal,
         };
         return level != (EventLevel)255;
     }

@@ -19,6 +19,9 @@ public static class RowLayout
     /// <summary>Largest row accepted anywhere (defends readers against a corrupt length).</summary>
     public const int MaxRowBytes = 16 * 1024 * 1024;
 
+    /// <summary>Largest batch of rows one request may produce: one WAL record.</summary>
+    public const int MaxBatchBytes = 256 * 1024 * 1024;
+
     public static int ReadLength(ReadOnlySpan<byte> row) => (int)BinaryPrimitives.ReadUInt32LittleEndian(row);
 
     public static long ReadTimestamp(ReadOnlySpan<byte> row) => BinaryPrimitives.ReadInt64LittleEndian(row[TimestampOffset..]);

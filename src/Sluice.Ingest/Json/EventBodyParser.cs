@@ -145,6 +145,10 @@ public static class EventBodyParser
             }
 
             Consume(body, ref reader, parser, batch, context, result, index++);
+            if (OverBudget(result, batch))
+            {
+                return;
+            }
         }
     }
 
@@ -176,6 +180,10 @@ public static class EventBodyParser
                 reader.Read();
                 Consume(line, ref reader, parser, batch, context, result, index);
                 EnsureEnd(ref reader);
+                if (OverBudget(result, batch))
+                {
+                    return;
+                }
             }
             catch (JsonException e)
             {
@@ -245,6 +253,22 @@ public static class EventBodyParser
             var newline = body.IndexOf((byte)'\n');
             return newline < 0 || TrimStart(body[(newline + 1)..]).IsEmpty;
         }
+    }
+
+    /// <summary>
+    /// Flattening can make rows far larger than their JSON, so the batch is checked after every event: it must
+    /// fit one WAL record, and stopping early keeps a hostile body from growing the buffer for long.
+    /// </summary>
+    private static bool OverBudget(BodyParseResult result, EventBatchBuilder batch)
+    {
+        if (batch.RowBytes <= RowLayout.MaxBatchBytes)
+        {
+            return false;
+        }
+
+        Fail(result, batch, new FieldError(ErrorCodes.BodyTooLarge, null, $"the events of this request encode to more than {RowLayout.MaxBatchBytes} bytes; send smaller batches"));
+        result.FatalStatus = 413;
+        return true;
     }
 
     private static void TooMany(BodyParseResult result, EventBatchBuilder batch, IngestLimits limits)

@@ -99,12 +99,13 @@ public sealed class EventParser : IDisposable
             var error = field.Role switch
             {
                 FieldRole.Canonical => ReadCanonical(json, ref reader, batch, field.Tag, name, ref state),
-                FieldRole.Timestamp => ReadTimestamp(ref reader, name, ref state),
-                FieldRole.Level => ReadLevel(ref reader, name, ref state),
-                FieldRole.Kind => ReadKind(ref reader, name, ref state),
-                FieldRole.ClientIp => ReadClientIp(ref reader, batch, name, ref state),
+                // A second spelling of a field already set falls through to the attributes, like canonical fields.
+                FieldRole.Timestamp when state.Timestamp is null => ReadTimestamp(ref reader, name, ref state),
+                FieldRole.Level or FieldRole.Severity when state.Level is null => ReadLevel(ref reader, field.Role, ref state),
+                FieldRole.Kind when state.Kind is null => ReadKind(ref reader, name, ref state),
+                FieldRole.ClientIp when !state.Seen(FieldTag.IpHash) => ReadClientIp(ref reader, batch, name, ref state),
                 FieldRole.Attributes when reader.TokenType == JsonTokenType.StartObject =>
-                    Flatten(json, ref reader, batch, 0, 1, ref state),
+                    Flatten(json, ref reader, batch, 0, 1, hashLeaves: false, ref state),
                 FieldRole.ClickId => ReadClickId(json, ref reader, batch, name, ref state),
                 _ => ReadUnknown(json, ref reader, batch, name, ref state),
             };
@@ -212,6 +213,13 @@ public sealed class EventParser : IDisposable
                     return null;
                 }
 
+                if (tag == FieldTag.IpHash && !LooksHashed(text))
+                {
+                    // Whatever a client sends as ip_hash is stored only if it already has the hash's shape.
+                    _ipHasher.Hash(text, batch.ReserveString(FieldTag.IpHash, _ipHasher.HashLength));
+                    break;
+                }
+
                 batch.WriteString(tag, text);
                 break;
         }
@@ -256,15 +264,22 @@ public sealed class EventParser : IDisposable
         return null;
     }
 
-    private FieldError? ReadLevel(ref Utf8JsonReader reader, ReadOnlySpan<byte> name, ref EventState state)
+    private FieldError? ReadLevel(ref Utf8JsonReader reader, FieldRole role, ref EventState state)
     {
         EventLevel level;
         switch (reader.TokenType)
         {
-            case JsonTokenType.Number:
-                if (!reader.TryGetInt64(out var number) || !Levels.TryFromNumber(number, out level))
+            case JsonTokenType.Number when role == FieldRole.Severity:
+                if (!reader.TryGetInt64(out var severity) || !Levels.TryFromSeverityNumber(severity, out level))
                 {
-                    return new FieldError(ErrorCodes.InvalidValue, "level", "a numeric 'level' must be an OpenTelemetry severity (1–24) or 30/40/50/60");
+                    return new FieldError(ErrorCodes.InvalidValue, "level", "a numeric 'severity' must be an OpenTelemetry severity number, 0–24");
+                }
+
+                break;
+            case JsonTokenType.Number:
+                if (!reader.TryGetInt64(out var number) || !Levels.TryFromLevelNumber(number, out level))
+                {
+                    return new FieldError(ErrorCodes.InvalidValue, "level", "a numeric 'level' must be a pino/bunyan level: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal");
                 }
 
                 break;
@@ -345,17 +360,18 @@ public sealed class EventParser : IDisposable
     {
         if (reader.TokenType == JsonTokenType.StartObject)
         {
-            return Flatten(json, ref reader, batch, name.Length, 1, ref state);
+            return Flatten(json, ref reader, batch, name.Length, 1, NativeFieldNames.IsIpName(name), ref state);
         }
 
-        return WriteAttributeValue(json, ref reader, batch, name, ref state);
+        return WriteAttributeValue(json, ref reader, batch, name, NativeFieldNames.IsIpName(name), ref state);
     }
 
     /// <summary>
     /// Flattens the object the reader is on into attributes whose keys are the first
-    /// <paramref name="prefixLength"/> bytes of the key buffer, a dot, and each property name.
+    /// <paramref name="prefixLength"/> bytes of the key buffer, a dot, and each property name. Below a key that
+    /// names a client address (<paramref name="hashLeaves"/>) every value is hashed, whatever its shape.
     /// </summary>
-    private FieldError? Flatten(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, EventBatchBuilder batch, int prefixLength, int depth, ref EventState state)
+    private FieldError? Flatten(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, EventBatchBuilder batch, int prefixLength, int depth, bool hashLeaves, ref EventState state)
     {
         if (depth > _limits.MaxJsonDepth)
         {
@@ -384,11 +400,12 @@ public sealed class EventParser : IDisposable
 
             reader.Read();
             var keyLength = start + length;
+            var hash = hashLeaves || NativeFieldNames.IsIpName(_key.AsSpan(0, keyLength));
             var error = reader.TokenType switch
             {
                 JsonTokenType.Null => null,
-                JsonTokenType.StartObject => Flatten(json, ref reader, batch, keyLength, depth + 1, ref state),
-                _ => WriteAttributeValue(json, ref reader, batch, _key.AsSpan(0, keyLength), ref state),
+                JsonTokenType.StartObject => Flatten(json, ref reader, batch, keyLength, depth + 1, hash, ref state),
+                _ => WriteAttributeValue(json, ref reader, batch, _key.AsSpan(0, keyLength), hash, ref state),
             };
             if (error is not null)
             {
@@ -399,7 +416,8 @@ public sealed class EventParser : IDisposable
         return null;
     }
 
-    private FieldError? WriteAttributeValue(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, EventBatchBuilder batch, ReadOnlySpan<byte> key, ref EventState state)
+    /// <summary>Writes one attribute; with <paramref name="hash"/> (a client address) only its keyed hash is kept.</summary>
+    private FieldError? WriteAttributeValue(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, EventBatchBuilder batch, ReadOnlySpan<byte> key, bool hash, ref EventState state)
     {
         if (++state.Attributes > _limits.MaxAttributesPerEvent)
         {
@@ -416,25 +434,10 @@ public sealed class EventParser : IDisposable
                     return error;
                 }
 
-                if (NativeFieldNames.IsIpName(key))
-                {
-                    Span<byte> hash = stackalloc byte[_ipHasher.HashLength];
-                    _ipHasher.Hash(text, hash);
-                    batch.WriteAttribute(key, hash);
-                }
-                else
-                {
-                    batch.WriteAttribute(key, text);
-                }
-
+                WriteAttribute(batch, key, text, hash);
                 return null;
             case JsonTokenType.Number:
                 value = reader.ValueSpan;
-                if (value.Length > _limits.MaxFieldBytes)
-                {
-                    return TooLong(KeyText(key));
-                }
-
                 break;
             case JsonTokenType.True:
                 value = "true"u8;
@@ -447,9 +450,9 @@ public sealed class EventParser : IDisposable
                 var begin = (int)reader.TokenStartIndex;
                 reader.Skip();
                 value = json[begin..(int)reader.BytesConsumed];
-                if (value.Length > _limits.MaxFieldBytes)
+                if (!Utf8.IsValid(value))
                 {
-                    return TooLong(KeyText(key));
+                    return new FieldError(ErrorCodes.InvalidUtf8, KeyText(key), "the value is not valid UTF-8");
                 }
 
                 break;
@@ -457,8 +460,26 @@ public sealed class EventParser : IDisposable
                 return TypeError(KeyText(key), "a string, number, boolean, object or array");
         }
 
-        batch.WriteAttribute(key, value);
+        if (value.Length > _limits.MaxFieldBytes)
+        {
+            return TooLong(KeyText(key));
+        }
+
+        WriteAttribute(batch, key, value, hash);
         return null;
+    }
+
+    private void WriteAttribute(EventBatchBuilder batch, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool hash)
+    {
+        if (!hash)
+        {
+            batch.WriteAttribute(key, value);
+            return;
+        }
+
+        Span<byte> hashed = stackalloc byte[_ipHasher.HashLength];
+        _ipHasher.Hash(value, hashed);
+        batch.WriteAttribute(key, hashed);
     }
 
     /// <summary>Reads a string (unescaped) or a number's text, enforcing the field length limit and UTF-8.</summary>
@@ -494,6 +515,24 @@ public sealed class EventParser : IDisposable
 
         text = raw;
         return null;
+    }
+
+    private bool LooksHashed(ReadOnlySpan<byte> text)
+    {
+        if (text.Length != _ipHasher.HashLength)
+        {
+            return false;
+        }
+
+        foreach (var b in text)
+        {
+            if (b is not ((>= (byte)'0' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f')))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private FieldError TooLong(string field) =>

@@ -11,7 +11,11 @@ public enum FieldRole : byte
     /// <summary>A canonical field stored under its <see cref="FieldTag"/>.</summary>
     Canonical,
     Timestamp,
+    /// <summary><c>level</c> and its aliases: strings, or pino/bunyan numbers (10 … 60).</summary>
     Level,
+
+    /// <summary><c>severity</c> and its aliases: strings, or OpenTelemetry severity numbers (1 … 24).</summary>
+    Severity,
     Kind,
 
     /// <summary>A raw client address: hashed into ip_hash, never stored.</summary>

@@ -9,12 +9,20 @@ namespace Sluice.Ingest.Json;
 /// </summary>
 public static class NativeFieldNames
 {
+    // Declared first: the tables below are built from it, and static fields initialise in order.
+    /// <summary>Names that carry a client address, at the top level or as the last segment of a nested key.</summary>
+    public static readonly string[] ClientIpNames =
+    [
+        "ip", "client_ip", "clientIp", "ip_address", "ipAddress", "remote_addr", "remote_ip", "remoteIp", "remoteAddress",
+        "remote_address", "client_address", "clientAddress", "x-forwarded-for", "x_forwarded_for", "forwarded_for",
+        "x-real-ip", "x_real_ip", "cf-connecting-ip", "true-client-ip",
+    ];
+
     private static readonly FrozenDictionary<string, FieldName> Names = Build();
     private static readonly FrozenDictionary<string, FieldName>.AlternateLookup<ReadOnlySpan<char>> ByChars =
         Names.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    private static readonly FrozenSet<string> IpNames = FrozenSet.Create(
-        StringComparer.Ordinal, "ip", "client_ip", "clientIp", "ip_address", "ipAddress", "remote_addr", "remote_ip", "remoteIp");
+    private static readonly FrozenSet<string> IpNames = FrozenSet.Create(StringComparer.Ordinal, ClientIpNames);
 
     private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> IpByChars =
         IpNames.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -105,9 +113,10 @@ public static class NativeFieldNames
         Canonical(FieldTag.PatternId);
 
         Role(FieldRole.Timestamp, "timestamp", "time", "ts", "@timestamp", "@t");
-        Role(FieldRole.Level, "level", "severity", "lvl", "log_level", "@l");
+        Role(FieldRole.Level, "level", "lvl", "log_level", "@l");
+        Role(FieldRole.Severity, "severity", "severity_number", "severityNumber", "severity_text", "severityText");
         Role(FieldRole.Kind, "kind");
-        Role(FieldRole.ClientIp, "ip", "client_ip", "clientIp", "ip_address", "ipAddress", "remote_addr", "remote_ip", "remoteIp");
+        Role(FieldRole.ClientIp, ClientIpNames);
         Role(FieldRole.Attributes, "attributes");
         Role(FieldRole.ClickId, "gclid", "fbclid", "msclkid", "ttclid", "click_id");
         return map.ToFrozenDictionary(StringComparer.Ordinal);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Compression;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Sluice.Core.Errors;
 
 namespace Sluice.Server.Http;
@@ -31,6 +32,12 @@ public sealed class RequestBody : IDisposable
         if (request.ContentLength > maxBytes)
         {
             return (null, TooLarge(maxBytes), StatusCodes.Status413PayloadTooLarge);
+        }
+
+        // Also bound the bytes on the wire, so a compressed body that inflates to little cannot stream forever.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } wireLimit)
+        {
+            wireLimit.MaxRequestBodySize = maxBytes;
         }
 
         var encoding = request.Headers.ContentEncoding.ToString().Trim().ToLowerInvariant();
@@ -84,10 +91,18 @@ public sealed class RequestBody : IDisposable
                 }
             }
         }
-        catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException)
+        catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException or EndOfStreamException)
         {
             ArrayPool<byte>.Shared.Return(buffer);
             return (null, new FieldError(ErrorCodes.UnsupportedEncoding, "Content-Encoding", $"the body is not valid {encoding} data"), StatusCodes.Status400BadRequest);
+        }
+        catch (BadHttpRequestException e) when (!cancel.IsCancellationRequested)
+        {
+            // Kestrel's own verdicts on the body: bad chunked framing, too slow, or past the wire limit set above.
+            ArrayPool<byte>.Shared.Return(buffer);
+            return e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? (null, TooLarge(maxBytes), StatusCodes.Status413PayloadTooLarge)
+                : (null, new FieldError(ErrorCodes.MalformedBody, null, "the request body is not valid HTTP framing: " + e.Message), e.StatusCode);
         }
         catch
         {

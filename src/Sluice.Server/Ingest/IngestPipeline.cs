@@ -67,22 +67,16 @@ public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpH
                 return await Fail(context, route, result.FatalStatus, fatal);
             }
 
-            CountRejections(route, result.Rejections);
             if (result.Accepted == 0)
             {
                 // Every event was refused: a single event answers with its own error, a batch with the list.
+                CountRejections(route, result.Rejections);
                 var only = result.Rejections![0].Error;
                 return result.Total == 1
                     ? await Fail(context, route, StatusCodes.Status400BadRequest, only, count: false)
                     : await Fail(context, route, StatusCodes.Status400BadRequest,
                         new FieldError(ErrorCodes.AllEventsRejected, null, $"none of the {result.Total} events was accepted; see 'rejected'"),
                         json => Problem.WriteRejections(json, result.Rejections), count: false);
-            }
-
-            if (batch.RowBytes > WalFormat.MaxPayloadBytes)
-            {
-                return await Fail(context, route, StatusCodes.Status413PayloadTooLarge, new FieldError(ErrorCodes.BodyTooLarge, null,
-                    $"the events of this request encode to more than {WalFormat.MaxPayloadBytes} bytes; send smaller batches"));
             }
 
             var appending = Stopwatch.GetTimestamp();
@@ -98,6 +92,7 @@ public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpH
             }
 
             metrics.EventsAccepted.Add(result.Accepted, route.Path);
+            CountRejections(route, result.Rejections);
             await WriteAccepted(context, route, batch, result);
             return StatusCodes.Status200OK;
         }

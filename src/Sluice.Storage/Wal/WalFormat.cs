@@ -18,7 +18,7 @@ public static class WalFormat
     public const int RecordHeaderSize = 28;
 
     /// <summary>Largest record payload accepted; anything larger on disk is corruption.</summary>
-    public const int MaxPayloadBytes = 256 * 1024 * 1024;
+    public const int MaxPayloadBytes = Sluice.Core.Events.RowLayout.MaxBatchBytes;
 
     public const string FileExtension = ".wal";
 

@@ -218,6 +218,7 @@ public sealed class WriteAheadLog : IDisposable
                     // and report success next time), so the log stops taking writes instead of retrying.
                     _fault = "the WAL fsync failed: " + e.Message;
                     _logger.LogCritical(e, "WAL fsync failed; refusing writes");
+                    Undo(startOffset, e);
                     FailAll(group, new WalUnavailableException(_fault, e));
                     return false;
                 }

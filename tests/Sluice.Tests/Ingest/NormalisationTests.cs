@@ -48,15 +48,41 @@ public class NormalisationTests
     [InlineData("\"critical\"", EventLevel.Fatal)]
     [InlineData("\"verbose\"", EventLevel.Trace)]
     [InlineData("\"debug\"", EventLevel.Debug)]
+    [InlineData("10", EventLevel.Trace)]
+    [InlineData("20", EventLevel.Debug)]
+    [InlineData("30", EventLevel.Info)]
+    [InlineData("35", EventLevel.Warn)]
+    [InlineData("40", EventLevel.Warn)]
+    [InlineData("50", EventLevel.Error)]
+    [InlineData("60", EventLevel.Fatal)]
+    public void Level_aliases_and_pino_numbers_normalise(string value, EventLevel expected)
+    {
+        Assert.Equal(expected, Parse.One($$"""{"message":"m","level":{{value}}}""").Level);
+    }
+
+    [Theory]
+    [InlineData("0", EventLevel.Info)]
     [InlineData("1", EventLevel.Trace)]
+    [InlineData("5", EventLevel.Debug)]
     [InlineData("9", EventLevel.Info)]
     [InlineData("13", EventLevel.Warn)]
     [InlineData("17", EventLevel.Error)]
     [InlineData("24", EventLevel.Fatal)]
-    [InlineData("50", EventLevel.Error)]
-    public void Level_aliases_and_numbers_normalise(string value, EventLevel expected)
+    [InlineData("\"WARN\"", EventLevel.Warn)]
+    public void Severity_numbers_are_read_as_OpenTelemetry(string value, EventLevel expected)
     {
-        Assert.Equal(expected, Parse.One($$"""{"message":"m","level":{{value}}}""").Level);
+        Assert.Equal(expected, Parse.One($$"""{"message":"m","severity_number":{{value}}}""").Level);
+    }
+
+    [Fact]
+    public void A_second_spelling_of_time_level_or_kind_is_kept_as_an_attribute_not_used()
+    {
+        var e = Parse.One("""{"message":"m","level":"error","severity":"info","timestamp":1751119200000,"ts":"n/a","kind":"log","kind":"traffic"}""");
+        Assert.Equal(EventLevel.Error, e.Level);
+        Assert.Equal("info", e.Attributes["severity"]);
+        Assert.Equal(1_751_119_200_000, e.Timestamp);
+        Assert.Equal("n/a", e.Attributes["ts"]);
+        Assert.Equal(EventKind.Log, e.Kind);
     }
 
     [Fact]
@@ -64,6 +90,7 @@ public class NormalisationTests
     {
         Assert.Equal(EventLevel.Info, Parse.One("""{"message":"m"}""").Level);
         Assert.Equal(EventLevel.Error, Parse.One("""{"message":"m","severity":"ERROR"}""").Level);
+        Assert.Equal(EventLevel.Warn, Parse.One("""{"message":"m","lvl":"warning"}""").Level);
     }
 
     [Fact]
@@ -137,6 +164,27 @@ public class NormalisationTests
         Assert.Equal(expected, e.Attributes["metadata.client_ip"]);
         Assert.DoesNotContain(e.Fields.Values, v => v.ToString()!.Contains("203.0.113.9", StringComparison.Ordinal));
         Assert.DoesNotContain(e.Attributes.Values, v => v.Contains("203.0.113.9", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("""{"message":"m","ctx":{"client_ip":["203.0.113.9"]}}""", "ctx.client_ip")]
+    [InlineData("""{"message":"m","attributes":{"ip":3405803785}}""", "ip")]
+    [InlineData("""{"message":"m","net":{"ip":{"v4":"203.0.113.9"}}}""", "net.ip.v4")]
+    [InlineData("""{"message":"m","req":{"remoteAddress":"203.0.113.9"}}""", "req.remoteAddress")]
+    [InlineData("""{"message":"m","headers":{"x-forwarded-for":"203.0.113.9, 10.0.0.1"}}""", "headers.x-forwarded-for")]
+    public void Every_value_under_an_address_key_is_hashed_whatever_its_shape(string json, string key)
+    {
+        var e = Parse.One(json);
+        Assert.Matches("^[0-9a-f]{16}$", e.Attributes[key]);
+        Assert.DoesNotContain(e.Attributes.Values, v => v.Contains("203.0.113", StringComparison.Ordinal) || v.Contains("3405803785", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_client_ip_hash_is_kept_only_when_it_has_the_hash_shape()
+    {
+        Assert.Equal("0123456789abcdef", Parse.One("""{"message":"m","ip_hash":"0123456789abcdef"}""")["ip_hash"]);
+        Assert.Equal(Parse.Hasher.Hash("203.0.113.9"), Parse.One("""{"message":"m","ip_hash":"203.0.113.9"}""")["ip_hash"]);
+        Assert.Equal(Parse.Hasher.Hash("198.51.100.1"), Parse.One("""{"message":"m","remoteAddress":"198.51.100.1"}""")["ip_hash"]);
     }
 
     [Fact]
