@@ -117,6 +117,15 @@ public sealed class CliTests
         Assert.Contains("sluice: cannot open the data directory", locked, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", locked, StringComparison.Ordinal);
 
+        var corruptDir = TestServer.NewDataDir();
+        Directory.CreateDirectory(Path.Combine(corruptDir, "meta"));
+        await File.WriteAllTextAsync(Path.Combine(corruptDir, "meta", "ip-hash.key"), "not base64!");
+        var (corruptExit, corrupt) = await Run("serve", "--listen", "127.0.0.1:0", "--data", corruptDir);
+        Directory.Delete(corruptDir, recursive: true);
+        Assert.Equal(1, corruptExit);
+        Assert.Contains("ip-hash.key does not hold a base64 key", corrupt, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", corrupt, StringComparison.Ordinal);
+
         var busyPort = server.Http.BaseAddress!.Port;
         var otherDir = TestServer.NewDataDir();
         try

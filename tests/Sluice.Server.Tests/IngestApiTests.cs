@@ -102,6 +102,31 @@ public sealed class IngestApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Truncated_zstd_body_is_400()
+    {
+        using var compressor = new ZstdSharp.Compressor(3);
+        var full = compressor.Wrap(Encoding.UTF8.GetBytes("""{"message":"a fairly long message so the frame has a body"}""")).ToArray();
+        using var content = new ByteArrayContent(full[..(full.Length / 2)]);
+        content.Headers.ContentType = new("application/json");
+        content.Headers.ContentEncoding.Add("zstd");
+        using var response = await _server.Http.PostAsync("/api/ingest", content);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("unsupported_encoding", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_paths_and_methods_are_problems_too()
+    {
+        using var missing = await _server.Http.GetAsync("/no/such/thing");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("\"code\":\"not_found\"", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var wrongMethod = await _server.Http.GetAsync("/api/ingest");
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
+        Assert.Contains("\"code\":\"method_not_allowed\"", await wrongMethod.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Corrupt_compressed_body_is_400()
     {
         using var content = new ByteArrayContent([1, 2, 3, 4, 5, 6, 7, 8]);

@@ -20,25 +20,32 @@ public static class IpHashKeyStore
         var path = Path.Combine(metaDirectory, FileName);
         if (File.Exists(path))
         {
-            var stored = Convert.FromBase64String(File.ReadAllText(path).Trim());
-            if (stored.Length < 16)
+            Span<byte> stored = stackalloc byte[256];
+            if (!Convert.TryFromBase64String(File.ReadAllText(path).Trim(), stored, out var length) || length < 16)
             {
-                throw new InvalidDataException($"{path} holds a key shorter than 16 bytes");
+                throw new InvalidDataException($"{path} does not hold a base64 key of at least 16 bytes; restore it, or remove it to start new hashes");
             }
 
-            return stored;
+            return stored[..length].ToArray();
         }
 
         Directory.CreateDirectory(metaDirectory);
         var key = RandomNumberGenerator.GetBytes(32);
         var temp = path + ".tmp";
-        File.WriteAllText(temp, Convert.ToBase64String(key));
+        var create = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            // Created 0600 from the start: the secret is never readable by others, not even for a moment.
+            create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        File.Move(temp, path);
+        using (var file = new FileStream(temp, create))
+        {
+            file.Write(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(key)));
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, path, overwrite: true);
         return key;
     }
 }

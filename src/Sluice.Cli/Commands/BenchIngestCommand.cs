@@ -79,7 +79,7 @@ public static class BenchIngestCommand
                         firstFailure ??= $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
                     }
                 }
-                catch (HttpRequestException e)
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
                     Interlocked.Increment(ref failures);
                     firstFailure ??= e.Message;

@@ -52,7 +52,7 @@ public static class ServeCommand
         {
             app = SluiceServer.Build(options);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {
             await Console.Error.WriteLineAsync($"sluice: cannot open the data directory: {e.Message}");
             return 1;

@@ -41,14 +41,16 @@ public static class EventBodyParser
                 default:
                     if (body[0] == (byte)'[')
                     {
+                        // An array is one value: a syntax error anywhere in it refuses the request.
                         ParseArray(body, parser, batch, context, limits, result);
                     }
-                    else if (body[0] == (byte)'{' && IsSingleObject(body))
+                    else if (IsSingleObject(body))
                     {
                         ParseSingle(body, parser, batch, context, result);
                     }
-                    else if (body[0] == (byte)'{')
+                    else if (HasSeveralLines(body))
                     {
+                        // Several lines that are not one JSON value: NDJSON, where each line is judged alone.
                         ParseNdjson(body, parser, batch, context, limits, result);
                     }
                     else
@@ -238,8 +240,14 @@ public static class EventBodyParser
         }
     }
 
+    /// <summary>True when the body is exactly one JSON object (then its syntax errors refuse it whole).</summary>
     private static bool IsSingleObject(ReadOnlySpan<byte> body)
     {
+        if (body[0] != (byte)'{')
+        {
+            return false;
+        }
+
         try
         {
             var reader = new Utf8JsonReader(body, ReaderOptions);
@@ -249,10 +257,15 @@ public static class EventBodyParser
         }
         catch (JsonException)
         {
-            // Not one clean object: if there are several lines, treat it as NDJSON so each line is judged alone.
-            var newline = body.IndexOf((byte)'\n');
-            return newline < 0 || TrimStart(body[(newline + 1)..]).IsEmpty;
+            // A broken value on a single line is still "one value": the caller's parse reports where it broke.
+            return !HasSeveralLines(body);
         }
+    }
+
+    private static bool HasSeveralLines(ReadOnlySpan<byte> body)
+    {
+        var newline = body.IndexOf((byte)'\n');
+        return newline >= 0 && !TrimStart(body[(newline + 1)..]).IsEmpty;
     }
 
     /// <summary>

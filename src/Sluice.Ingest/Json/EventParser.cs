@@ -85,7 +85,7 @@ public sealed class EventParser : IDisposable
             var nameLength = JsonValues.CopyName(ref reader, _key);
             if (nameLength < 0)
             {
-                return new FieldError(ErrorCodes.FieldTooLong, null, $"a property name is longer than {MaxKeyBytes} bytes");
+                return NameError(nameLength, null);
             }
 
             reader.Read();
@@ -395,7 +395,7 @@ public sealed class EventParser : IDisposable
             var length = JsonValues.CopyName(ref reader, _key.AsSpan(start, MaxKeyBytes - start));
             if (length < 0)
             {
-                return new FieldError(ErrorCodes.FieldTooLong, KeyText(prefixLength), $"an attribute name is longer than {MaxKeyBytes} bytes");
+                return NameError(length, KeyText(prefixLength));
             }
 
             reader.Read();
@@ -534,6 +534,10 @@ public sealed class EventParser : IDisposable
 
         return true;
     }
+
+    private static FieldError NameError(int code, string? parent) => code == JsonValues.InvalidName
+        ? new FieldError(ErrorCodes.InvalidUtf8, parent, "a property name is not valid UTF-8")
+        : new FieldError(ErrorCodes.FieldTooLong, parent, $"a property name is longer than {MaxKeyBytes} bytes");
 
     private FieldError TooLong(string field) =>
         new(ErrorCodes.FieldTooLong, field, $"'{field}' is longer than {_limits.MaxFieldBytes} bytes");

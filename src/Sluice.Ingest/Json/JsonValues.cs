@@ -9,6 +9,9 @@ internal static class JsonValues
     /// <summary>Longest property or attribute name accepted, in bytes.</summary>
     internal const int MaxKeyBytes = 512;
 
+    /// <summary>What <see cref="CopyName"/> returns for a name that is not valid UTF-8 (−1 means too long).</summary>
+    internal const int InvalidName = -2;
+
     internal static bool TryReadInteger(ref Utf8JsonReader reader, bool allowFraction, out long value)
     {
         value = 0;
@@ -84,6 +87,11 @@ internal static class JsonValues
                 return -1;
             }
 
+            if (!System.Text.Unicode.Utf8.IsValid(raw))
+            {
+                return InvalidName;
+            }
+
             raw.CopyTo(destination);
             return raw.Length;
         }
@@ -94,7 +102,12 @@ internal static class JsonValues
         }
 
         Span<byte> unescaped = stackalloc byte[MaxKeyBytes * 6];
-        if (!TryUnescape(ref reader, unescaped, out var written) || written > limit)
+        if (!TryUnescape(ref reader, unescaped, out var written))
+        {
+            return InvalidName;
+        }
+
+        if (written > limit)
         {
             return -1;
         }

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Sluice.Core.Errors;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Sluice.Admission.Privacy;
@@ -43,6 +45,12 @@ public static class SluiceServer
         builder.Services.AddSluice(options);
         var app = builder.Build();
         app.UseProblemForUnhandledErrors();
+        app.UseStatusCodePages(context => context.HttpContext.Response.StatusCode switch
+        {
+            StatusCodes.Status404NotFound => Problem.WriteAsync(context.HttpContext, 404, ErrorCodes.NotFound, $"no endpoint at {context.HttpContext.Request.Path}"),
+            StatusCodes.Status405MethodNotAllowed => Problem.WriteAsync(context.HttpContext, 405, ErrorCodes.MethodNotAllowed, $"{context.HttpContext.Request.Method} is not allowed on {context.HttpContext.Request.Path}"),
+            _ => Task.CompletedTask,
+        });
         app.MapOperate();
         app.MapIngest();
         app.MapQuery();

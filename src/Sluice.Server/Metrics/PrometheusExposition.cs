@@ -15,7 +15,7 @@ public static class PrometheusExposition
         var text = new StringBuilder(4096);
         Counters(text, "sluice_ingest_events_accepted_total", "Events acknowledged as durable, by ingest endpoint.", metrics.EventsAccepted);
         Counters(text, "sluice_ingest_events_rejected_total", "Events refused, by ingest endpoint and error code.", metrics.EventsRejected);
-        Counters(text, "sluice_http_requests_total", "HTTP requests answered, by endpoint and status.", metrics.Requests);
+        Counters(text, "sluice_http_requests_total", "Ingest requests answered, by endpoint and status.", metrics.Requests);
         Histogram(text, "sluice_ingest_ack_seconds", "Time from request start to durable acknowledgement.", metrics.AckLatency);
         Histogram(text, "sluice_ingest_wal_wait_seconds", "Part of the ack spent waiting for the WAL: queue, group write, fsync, hot-tier apply.", metrics.WalWait);
         Histogram(text, "sluice_search_seconds", "Time to answer a search.", metrics.SearchLatency);
@@ -75,14 +75,17 @@ public static class PrometheusExposition
     private static void Histogram(StringBuilder text, string name, string help, Histogram histogram)
     {
         Header(text, name, "histogram", help);
+        long total = 0;
         foreach (var (bound, count) in histogram.Buckets())
         {
+            total = count;
             var le = double.IsPositiveInfinity(bound) ? "+Inf" : bound.ToString("R", CultureInfo.InvariantCulture);
             text.Append(name).Append("_bucket{le=\"").Append(le).Append("\"} ").Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
         text.Append(name).Append("_sum ").Append(histogram.Sum.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
-        text.Append(name).Append("_count ").Append(histogram.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        // _count repeats the +Inf bucket read above, so the two always agree within one scrape.
+        text.Append(name).Append("_count ").Append(total.ToString(CultureInfo.InvariantCulture)).Append('\n');
     }
 
     private static void Single(StringBuilder text, string name, string type, string help, long value)

@@ -167,6 +167,23 @@ public class BadInputTests
     }
 
     [Fact]
+    public void In_ndjson_a_bad_first_line_is_refused_alone()
+    {
+        var (result, events) = Parse.Body("x\n{\"message\":\"ok\"}\n");
+        Assert.Equal(["ok"], events.Select(e => e["message"]));
+        Assert.Equal(0, Assert.Single(result.Rejections!).Index);
+    }
+
+    [Fact]
+    public void A_property_name_that_is_not_utf8_is_refused()
+    {
+        byte[] body = [.. "{\"message\":\"m\",\""u8, 0xFF, 0xFE, .. "\":\"v\"}"u8];
+        var (result, events) = Parse.Body(body, BodyShape.SingleObject);
+        Assert.Empty(events);
+        Assert.Equal(ErrorCodes.InvalidUtf8, result.Rejections![0].Error.Code);
+    }
+
+    [Fact]
     public void Single_object_endpoint_refuses_an_array()
     {
         Assert.Equal(ErrorCodes.ExpectedObject, Parse.Body("""[{"message":"a"}]""", BodyShape.SingleObject).Result.Fatal!.Value.Code);
