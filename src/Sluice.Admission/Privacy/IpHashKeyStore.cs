@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Sluice.Core.IO;
 
 namespace Sluice.Admission.Privacy;
 
@@ -46,6 +47,7 @@ public static class IpHashKeyStore
         }
 
         File.Move(temp, path, overwrite: true);
+        NativeFile.FlushDirectory(metaDirectory);
         return key;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Sluice.Core.Events;
+using Sluice.Core.IO;
 using Sluice.Storage.IO;
 
 namespace Sluice.Storage.Wal;

@@ -2,6 +2,7 @@ using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using Sluice.Core.Options;
+using Sluice.Core.IO;
 using Sluice.Storage.IO;
 
 namespace Sluice.Storage.Wal;

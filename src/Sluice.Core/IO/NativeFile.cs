@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace Sluice.Storage.IO;
+namespace Sluice.Core.IO;
 
 /// <summary>The few durability calls .NET does not expose directly: fdatasync of a file and fsync of a directory.</summary>
 public static class NativeFile
