@@ -30,14 +30,11 @@ public sealed class EventStore : IDisposable
     /// <summary>Recovered, and the log takes writes.</summary>
     public bool IsReady => _ready && Wal.Fault is null;
 
-    public WalRecoveryResult? Recovery { get; private set; }
-
     /// <summary>Replays the WAL into the hot tier and opens it for appends. Runs once, at start.</summary>
     public WalRecoveryResult Recover()
     {
         var started = Environment.TickCount64;
         var result = Wal.Open();
-        Recovery = result;
         _ready = true;
         _logger.LogInformation("Recovered {Events} events from {Records} WAL records in {Ms} ms; cut {Bytes} torn bytes",
             result.Events, result.Records, Environment.TickCount64 - started, result.TruncatedBytes);

@@ -21,22 +21,6 @@ public static class FieldCatalog
         return info is not null;
     }
 
-    /// <summary>Finds the canonical field with exactly this snake_case name.</summary>
-    public static bool TryGetByName(string name, out FieldInfo info)
-    {
-        foreach (var candidate in All)
-        {
-            if (candidate.Name == name)
-            {
-                info = candidate;
-                return true;
-            }
-        }
-
-        info = null!;
-        return false;
-    }
-
     private static FieldInfo?[] Build()
     {
         var fields = new (FieldTag Tag, string Name, FieldType Type)[]

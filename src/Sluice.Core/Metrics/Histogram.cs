@@ -9,7 +9,6 @@ public sealed class Histogram
     private readonly double[] _bounds;
     private readonly long[] _counts;
     private long _sumMicros;
-    private long _count;
 
     public Histogram(double[] bounds)
     {
@@ -27,10 +26,7 @@ public sealed class Histogram
 
         Interlocked.Increment(ref _counts[i]);
         Interlocked.Add(ref _sumMicros, (long)(seconds * 1_000_000));
-        Interlocked.Increment(ref _count);
     }
-
-    public long Count => Volatile.Read(ref _count);
 
     public double Sum => Volatile.Read(ref _sumMicros) / 1_000_000d;
 

@@ -12,8 +12,6 @@ public sealed class LabeledCounters(params string[] labelNames)
     public void Add(long value, params string[] labelValues) =>
         _counters.GetOrAdd(labelValues, static _ => new Counter()).Add(value);
 
-    public long Get(params string[] labelValues) => _counters.TryGetValue(labelValues, out var c) ? c.Value : 0;
-
     public IEnumerable<(string[] Labels, long Value)> Snapshot() =>
         _counters.Select(pair => (pair.Key, pair.Value.Value)).OrderBy(p => string.Join(',', p.Key), StringComparer.Ordinal);
 

@@ -41,13 +41,8 @@ public sealed class WriteAheadLog : IDisposable
 
     public WalStats Stats { get; } = new();
 
-    public string Directory => _directory;
-
     /// <summary>Why the log refuses writes, or null while it takes them.</summary>
     public string? Fault => _fault;
-
-    /// <summary>Sequence number the next event will get.</summary>
-    public long NextSeq => Volatile.Read(ref _nextSeq);
 
     /// <summary>Replays the log into the consumer, cuts a torn tail, and starts taking appends.</summary>
     public WalRecoveryResult Open()
