@@ -14,6 +14,14 @@ public sealed class IngestApiTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
+    private async Task<HttpResponseMessage> PostEncodedAsync(byte[] body, string encoding, string contentType)
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new(contentType);
+        content.Headers.ContentEncoding.Add(encoding);
+        return await _server.Http.PostAsync("/api/ingest", content);
+    }
+
     [Fact]
     public async Task Browser_log_is_acknowledged_with_trace_id_and_readable_at_once()
     {
@@ -58,10 +66,7 @@ public sealed class IngestApiTests : IAsyncLifetime
             await gzip.WriteAsync(Encoding.UTF8.GetBytes(ndjson));
         }
 
-        using var content = new ByteArrayContent(compressed.ToArray());
-        content.Headers.ContentType = new("application/x-ndjson");
-        content.Headers.ContentEncoding.Add("gzip");
-        using var response = await _server.Http.PostAsync("/api/ingest", content);
+        using var response = await PostEncodedAsync(compressed.ToArray(), "gzip", "application/x-ndjson");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var found = await _server.GetJsonAsync("/api/logs/search?service=gzip-test&limit=1000");
         Assert.Equal(50, found.GetProperty("events").GetArrayLength());
@@ -92,10 +97,7 @@ public sealed class IngestApiTests : IAsyncLifetime
             body = buffer.ToArray();
         }
 
-        using var content = new ByteArrayContent(body);
-        content.Headers.ContentType = new("application/x-ndjson");
-        content.Headers.ContentEncoding.Add(encoding);
-        using var response = await _server.Http.PostAsync("/api/ingest", content);
+        using var response = await PostEncodedAsync(body, encoding, "application/x-ndjson");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var found = await _server.GetJsonAsync($"/api/logs/search?service={service}");
         Assert.Equal(20, found.GetProperty("events").GetArrayLength());
@@ -106,10 +108,7 @@ public sealed class IngestApiTests : IAsyncLifetime
     {
         using var compressor = new ZstdSharp.Compressor(3);
         var full = compressor.Wrap(Encoding.UTF8.GetBytes("""{"message":"a fairly long message so the frame has a body"}""")).ToArray();
-        using var content = new ByteArrayContent(full[..(full.Length / 2)]);
-        content.Headers.ContentType = new("application/json");
-        content.Headers.ContentEncoding.Add("zstd");
-        using var response = await _server.Http.PostAsync("/api/ingest", content);
+        using var response = await PostEncodedAsync(full[..(full.Length / 2)], "zstd", "application/json");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("unsupported_encoding", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
@@ -129,10 +128,7 @@ public sealed class IngestApiTests : IAsyncLifetime
     [Fact]
     public async Task Corrupt_compressed_body_is_400()
     {
-        using var content = new ByteArrayContent([1, 2, 3, 4, 5, 6, 7, 8]);
-        content.Headers.ContentType = new("application/json");
-        content.Headers.ContentEncoding.Add("gzip");
-        using var response = await _server.Http.PostAsync("/api/ingest", content);
+        using var response = await PostEncodedAsync([1, 2, 3, 4, 5, 6, 7, 8], "gzip", "application/json");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("\"field\":\"Content-Encoding\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
