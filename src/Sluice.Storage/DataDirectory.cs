@@ -2,7 +2,7 @@ namespace Sluice.Storage;
 
 /// <summary>
 /// The layout under the data directory (DESIGN §6) and the lock that keeps a second server off it.
-/// <code>wal/  meta/  (partitions/, archive/, recent/ come with the storage layer)</code>
+/// <code>wal/  meta/  partitions/  archive/</code>
 /// </summary>
 public sealed class DataDirectory : IDisposable
 {
@@ -20,6 +20,10 @@ public sealed class DataDirectory : IDisposable
 
     public string Meta => Path.Combine(Root, "meta");
 
+    public string Partitions => Path.Combine(Root, "partitions");
+
+    public string Archive => Path.Combine(Root, "archive");
+
     /// <summary>Creates the layout if needed and takes an exclusive lock on it.</summary>
     public static DataDirectory Open(string path)
     {
@@ -27,6 +31,7 @@ public sealed class DataDirectory : IDisposable
         Directory.CreateDirectory(root);
         Directory.CreateDirectory(Path.Combine(root, "wal"));
         Directory.CreateDirectory(Path.Combine(root, "meta"));
+        Directory.CreateDirectory(Path.Combine(root, "partitions"));
         try
         {
             // FileShare.None is an exclusive advisory lock on Unix; the kernel drops it if the process dies.

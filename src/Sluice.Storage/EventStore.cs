@@ -1,13 +1,17 @@
 using Microsoft.Extensions.Logging;
 using Sluice.Core.Options;
+using Sluice.Core.Time;
+using Sluice.Storage.Engine;
 using Sluice.Storage.Hot;
+using Sluice.Storage.Partitions;
 using Sluice.Storage.Wal;
 
 namespace Sluice.Storage;
 
 /// <summary>
-/// The storage side of the flow: accepted batches go to the WAL, and from it to the hot tier. Readiness is
-/// reached once recovery has replayed the WAL; until then appends are refused.
+/// The storage side of the flow: accepted batches go to the WAL, from it to the hot tier, and from there — chunk
+/// by chunk — into sealed hourly parts, after which their WAL segments are trimmed. Readiness is reached once
+/// recovery has replayed the part of the WAL that is not in parts yet; until then appends are refused.
 /// </summary>
 public sealed class EventStore : IDisposable
 {
@@ -15,11 +19,15 @@ public sealed class EventStore : IDisposable
     private readonly ILogger _logger;
     private volatile bool _ready;
 
-    public EventStore(SluiceOptions options, DataDirectory data, ILogger logger, ISealedChunkSink? sink = null)
+    public EventStore(SluiceOptions options, DataDirectory data, IClock clock, ILogger logger)
     {
         _data = data;
         _logger = logger;
-        Hot = new HotTier(options.Hot, sink ?? WalOnlyChunkSink.Instance, logger);
+        Catalog = new PartCatalog(data.Meta, logger);
+        PartStats = new PartStatsCache();
+        Engine = new DuckDbEngine(options.Storage);
+        Worker = new StorageWorker(options, data, Catalog, PartStats, Engine, clock, logger);
+        Hot = new HotTier(options.Hot, Worker, logger);
         Wal = new WriteAheadLog(data.Wal, options.Wal, options.Durability, Hot, logger);
     }
 
@@ -27,17 +35,39 @@ public sealed class EventStore : IDisposable
 
     public WriteAheadLog Wal { get; }
 
+    /// <summary>The sealed parts (warm partitions and archive).</summary>
+    public PartCatalog Catalog { get; }
+
+    public PartStatsCache PartStats { get; }
+
+    /// <summary>The embedded query engine over the parts.</summary>
+    public DuckDbEngine Engine { get; }
+
+    /// <summary>Sealing, compaction and retention.</summary>
+    public StorageWorker Worker { get; }
+
     /// <summary>Recovered, and the log takes writes.</summary>
     public bool IsReady => _ready && Wal.Fault is null;
 
-    /// <summary>Replays the WAL into the hot tier and opens it for appends. Runs once, at start.</summary>
+    /// <summary>True while recovery runs (as opposed to a log that failed).</summary>
+    public bool IsRecovering => !_ready;
+
+    /// <summary>
+    /// Deletes part files a crash left unlisted, replays the WAL events that no part holds into the hot tier,
+    /// opens the log for appends and starts the storage worker. Runs once, at start.
+    /// </summary>
     public WalRecoveryResult Recover()
     {
         var started = Environment.TickCount64;
-        var result = Wal.Open();
+        var orphans = Worker.DeleteOrphans();
+        var persisted = Catalog.Current.PersistedThroughSeq;
+        Hot.SkipThrough(persisted);
+        var result = Wal.Open(persisted);
+        Worker.Start(Hot, Wal);
         _ready = true;
-        _logger.LogInformation("Recovered {Events} events from {Records} WAL records in {Ms} ms; cut {Bytes} torn bytes",
-            result.Events, result.Records, Environment.TickCount64 - started, result.TruncatedBytes);
+        _logger.LogInformation(
+            "Recovered {Events} events from {Records} WAL records in {Ms} ms ({Persisted} already in {Parts} parts); cut {Bytes} torn bytes; deleted {Orphans} orphan files",
+            result.Events, result.Records, Environment.TickCount64 - started, persisted, Catalog.Current.Parts.Count, result.TruncatedBytes, orphans);
         return result;
     }
 
@@ -45,16 +75,15 @@ public sealed class EventStore : IDisposable
     public Task<long> AppendAsync(ReadOnlyMemory<byte> rows, int eventCount) =>
         _ready ? Wal.AppendAsync(rows, eventCount) : Task.FromException<long>(new WalUnavailableException("recovery is still running"));
 
-    /// <summary>True while recovery runs (as opposed to a log that failed).</summary>
-    public bool IsRecovering => !_ready;
-
     /// <summary>Bytes of WAL segments on disk.</summary>
     public long WalDiskBytes() =>
         WalRecovery.ListSegments(_data.Wal).Sum(s => new FileInfo(s.Path).Length);
 
     public void Dispose()
     {
+        Worker.Dispose();
         Wal.Dispose();
+        Engine.Dispose();
         _data.Dispose();
     }
 }

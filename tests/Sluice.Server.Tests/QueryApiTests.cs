@@ -3,10 +3,24 @@ using Sluice.Server.Tests.Support;
 
 namespace Sluice.Server.Tests;
 
-public sealed class QueryApiTests : IAsyncLifetime
+/// <summary>The query API over events still in memory.</summary>
+public sealed class QueryApiTests : QueryApiContract
+{
+    protected override bool Sealed => false;
+}
+
+/// <summary>The same answers once every event is in sealed Parquet parts and memory is empty (flush, restart).</summary>
+public sealed class SealedQueryApiTests : QueryApiContract
+{
+    protected override bool Sealed => true;
+}
+
+public abstract class QueryApiContract : IAsyncLifetime
 {
     private const long Base = 1_751_119_200_000; // 2025-06-28T14:00:00Z
     private TestServer _server = null!;
+
+    protected abstract bool Sealed { get; }
 
     public async Task InitializeAsync()
     {
@@ -20,6 +34,14 @@ public sealed class QueryApiTests : IAsyncLifetime
         };
         var (status, _, _) = await _server.PostAsync("/api/ingest", string.Join('\n', events), "application/x-ndjson");
         Assert.Equal(200, status);
+        if (Sealed)
+        {
+            Assert.Equal(200, (await _server.PostAsync("/api/admin/flush", "")).Status);
+            await _server.RestartAsync();
+            var stats = await _server.GetJsonAsync("/api/storage/stats");
+            Assert.Equal(0, stats.GetProperty("hot").GetProperty("events").GetInt64());
+            Assert.Equal(4, stats.GetProperty("partitions").GetProperty("log").GetProperty("events").GetInt64());
+        }
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();

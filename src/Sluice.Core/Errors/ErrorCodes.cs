@@ -24,6 +24,7 @@ public static class ErrorCodes
     public const string InvalidCursor = "invalid_cursor";
     public const string CursorExpired = "cursor_expired";
     public const string NotFound = "not_found";
+    public const string ForceRequired = "force_required";
     public const string MethodNotAllowed = "method_not_allowed";
     public const string Recovering = "recovering";
     public const string StorageUnavailable = "storage_unavailable";

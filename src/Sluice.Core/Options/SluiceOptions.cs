@@ -28,6 +28,8 @@ public sealed record SluiceOptions
     public RetentionOptions Retention { get; init; } = new();
 
     public MemoryOptions Memory { get; init; } = new();
+
+    public StorageOptions Storage { get; init; } = new();
 }
 
 public enum DurabilityMode
@@ -100,6 +102,24 @@ public sealed record RetentionOptions
 
     /// <summary>How long log events are kept, in days. Enforced by the storage layer.</summary>
     public int LogDays { get; init; } = 7;
+
+    /// <summary>How long events stay in the in-memory hot tier (and its trace index) once persisted, in hours.</summary>
+    public int HotHours { get; init; } = 1;
+
+    /// <summary>Cap on the bytes of sealed partitions; past it the oldest go first. 0: no cap.</summary>
+    public long MaxDiskBytes { get; init; }
+
+    /// <summary>Partitions older than this many hours move to the archive instead of being deleted. 0: no archive.</summary>
+    public int ArchiveAfterHours { get; init; }
+
+    /// <summary>How long archived partitions are kept, in days. 0: for ever.</summary>
+    public int ArchiveDays { get; init; }
+
+    /// <summary>Where archived partitions go; empty: archive/ under the data directory.</summary>
+    public string ArchiveDir { get; init; } = "";
+
+    /// <summary>Minutes between runs of the cleanup job.</summary>
+    public int CleanupIntervalMinutes { get; init; } = 60;
 }
 
 public sealed record MemoryOptions
@@ -109,4 +129,25 @@ public sealed record MemoryOptions
 
     /// <summary>Events per batch handed to external sinks (alias TRAFFIC_LOGS_BATCH_SIZE).</summary>
     public int BatchSize { get; init; } = 100;
+}
+
+public sealed record StorageOptions
+{
+    /// <summary>Hot bytes waiting to be persisted at which the partition writer seals them into parts.</summary>
+    public long SealBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>Longest time, in seconds, an acknowledged event waits before it is sealed into a part.</summary>
+    public int SealIntervalSeconds { get; init; } = 60;
+
+    /// <summary>Minutes after an hour ends before its parts are compacted into one.</summary>
+    public int CompactAfterMinutes { get; init; } = 10;
+
+    /// <summary>zstd level of parts rewritten by compaction (1..22).</summary>
+    public int CompactionZstdLevel { get; init; } = 9;
+
+    /// <summary>Threads the embedded query engine (DuckDB) may use.</summary>
+    public int QueryThreads { get; init; } = 1;
+
+    /// <summary>Memory the embedded query engine may use, in MiB (outside the .NET heap).</summary>
+    public int QueryMemoryMb { get; init; } = 512;
 }

@@ -34,6 +34,17 @@ public static class SluiceOptionsValidator
         Check(errors, o.Query.DefaultLimit >= 1 && o.Query.DefaultLimit <= o.Query.MaxLimit, "Query:DefaultLimit must be 1..Query:MaxLimit");
         Check(errors, o.Retention.TrafficHours >= 1, "Retention:TrafficHours must be at least 1");
         Check(errors, o.Retention.LogDays >= 1, "Retention:LogDays must be at least 1");
+        Check(errors, o.Retention.HotHours >= 1, "Retention:HotHours must be at least 1");
+        Check(errors, o.Retention.MaxDiskBytes >= 0, "Retention:MaxDiskBytes must not be negative");
+        Check(errors, o.Retention.ArchiveAfterHours >= 0, "Retention:ArchiveAfterHours must not be negative");
+        Check(errors, o.Retention.ArchiveDays >= 0, "Retention:ArchiveDays must not be negative");
+        Check(errors, o.Retention.CleanupIntervalMinutes >= 1, "Retention:CleanupIntervalMinutes must be at least 1");
+        Check(errors, o.Storage.SealBytes >= 64 * 1024, "Storage:SealBytes must be at least 65536");
+        Check(errors, o.Storage.SealIntervalSeconds >= 1, "Storage:SealIntervalSeconds must be at least 1");
+        Check(errors, o.Storage.CompactAfterMinutes >= 0, "Storage:CompactAfterMinutes must not be negative");
+        Check(errors, o.Storage.CompactionZstdLevel is >= 1 and <= 22, "Storage:CompactionZstdLevel must be 1..22");
+        Check(errors, o.Storage.QueryThreads is >= 1 and <= 64, "Storage:QueryThreads must be 1..64");
+        Check(errors, o.Storage.QueryMemoryMb >= 64, "Storage:QueryMemoryMb must be at least 64");
         Check(errors, o.Memory.MaxUnflushedMb >= 1, "Memory:MaxUnflushedMb must be at least 1");
         Check(errors, o.Memory.BatchSize >= 1, "Memory:BatchSize must be at least 1");
         if (o.Privacy.IpHashKey is { } key && !IsKey(key))

@@ -11,15 +11,19 @@ namespace Sluice.Query.Search;
 /// </summary>
 public static class HotSearch
 {
+    /// <summary>Searches the hot tier alone (a tier used without partitions: tests, tools).</summary>
     public static SearchPage Run(HotTier hot, SearchRequest request)
     {
-        var evicted = hot.EvictedThroughSeq;
-        if (request.Cursor is { } started && evicted > started.EvictedThroughSeq)
-        {
-            return SearchPage.Expired;
-        }
-
         var snapshot = request.Cursor?.SnapshotSeq ?? hot.MaxSeq;
+        return SearchPage.From(Candidates(hot.Chunks, request, snapshot), request, snapshot);
+    }
+
+    /// <summary>
+    /// The best <c>limit + 1</c> rows of these chunks with seq ≤ <paramref name="snapshot"/> that pass the request
+    /// and come after its cursor, in result order.
+    /// </summary>
+    public static List<EventRow> Candidates(IReadOnlyList<HotChunk> chunks, SearchRequest request, long snapshot)
+    {
         var filter = new RowFilter(request);
         var keep = request.Limit + 1;
         var comparer = request.Descending ? SortKeyComparer.Ascending : SortKeyComparer.Descending;
@@ -27,7 +31,7 @@ public static class HotSearch
         var start = request.StartMs ?? long.MinValue;
         var end = request.EndMs ?? long.MaxValue;
 
-        foreach (var chunk in hot.Chunks)
+        foreach (var chunk in chunks)
         {
             var count = chunk.Count;
             if (count == 0 || chunk.FirstSeq > snapshot || chunk.MaxTimestamp < start || chunk.MinTimestamp >= end)
@@ -74,21 +78,15 @@ public static class HotSearch
             }
         }
 
-        var ordered = new RowRef[best.Count];
+        var ordered = new EventRow[best.Count];
         for (var i = ordered.Length - 1; i >= 0; i--)
         {
-            ordered[i] = best.Dequeue();
+            var row = best.Dequeue();
+            ref readonly var entry = ref row.Entry;
+            ordered[i] = new EventRow(row.Chunk.Data.AsMemory(entry.Offset, entry.Length), entry.Timestamp, entry.Seq);
         }
 
-        SearchCursor? next = null;
-        if (ordered.Length > request.Limit)
-        {
-            ordered = ordered[..request.Limit];
-            ref readonly var last = ref ordered[^1].Entry;
-            next = new SearchCursor(snapshot, last.Timestamp, last.Seq, request.Descending, evicted);
-        }
-
-        return new SearchPage(ordered, next);
+        return [.. ordered];
     }
 
     private static SortKey PeekKey(PriorityQueue<RowRef, SortKey> queue)
@@ -97,14 +95,14 @@ public static class HotSearch
         return key;
     }
 
-    private static bool IsAfterCursor(SortKey key, SearchCursor cursor)
+    internal static bool IsAfterCursor(SortKey key, SearchCursor cursor)
     {
         var c = key.CompareTo(new SortKey(cursor.Timestamp, cursor.Seq));
         return cursor.Descending ? c < 0 : c > 0;
     }
 
     /// <summary>The order of results: timestamp, then the WAL sequence number, which is unique.</summary>
-    private readonly record struct SortKey(long Timestamp, long Seq) : IComparable<SortKey>
+    internal readonly record struct SortKey(long Timestamp, long Seq) : IComparable<SortKey>
     {
         public int CompareTo(SortKey other)
         {

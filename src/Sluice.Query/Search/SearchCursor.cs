@@ -7,9 +7,9 @@ namespace Sluice.Query.Search;
 /// <summary>
 /// Where the next page starts: the last (timestamp, seq) returned, and the highest seq that existed when the
 /// first page was read. Pages only ever show events up to that snapshot, so events arriving meanwhile can
-/// neither push a row onto the next page twice nor make one skip. <see cref="EvictedThroughSeq"/> records what
-/// had left memory at the first page: if more leaves before the last page, the cursor expires rather than skip.
-/// Opaque to clients: versioned base64url.
+/// neither push a row onto the next page twice nor make one skip — whether a row is read from memory or from a
+/// sealed part changes between pages, its sort key does not. Opaque to clients: versioned base64url.
+/// <see cref="EvictedThroughSeq"/> is no longer read (pages span the hot tier and the parts); it keeps the v1 layout.
 /// </summary>
 public readonly record struct SearchCursor(long SnapshotSeq, long Timestamp, long Seq, bool Descending, long EvictedThroughSeq = 0)
 {

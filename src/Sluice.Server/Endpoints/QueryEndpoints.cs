@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -12,11 +11,10 @@ using Sluice.Query.Search;
 using Sluice.Server.Http;
 using Sluice.Server.Metrics;
 using Sluice.Storage;
-using Sluice.Storage.Hot;
 
 namespace Sluice.Server.Endpoints;
 
-/// <summary>Reading events back: search with cursors, one event by id, one trace.</summary>
+/// <summary>Reading events back, from memory and sealed parts alike: search with cursors, one event by id, one trace.</summary>
 public static class QueryEndpoints
 {
     public static IEndpointRouteBuilder MapQuery(this IEndpointRouteBuilder app)
@@ -31,8 +29,13 @@ public static class QueryEndpoints
     {
         var started = Stopwatch.GetTimestamp();
         var services = context.RequestServices;
-        var store = services.GetRequiredService<EventStore>();
-        if (!await EnsureReady(context, store))
+        if (!await EnsureReady(context))
+        {
+            return;
+        }
+
+        var (ok, includeArchive) = await TryArchiveFlag(context);
+        if (!ok)
         {
             return;
         }
@@ -44,18 +47,9 @@ public static class QueryEndpoints
         }
 
         Task written;
-        using (store.Hot.EnterRead())
+        using (var result = services.GetRequiredService<EventQueries>().Search(request, includeArchive))
         {
-            var page = HotSearch.Run(store.Hot, request);
-            if (page.CursorExpired)
-            {
-                written = Problem.WriteAsync(context, StatusCodes.Status410Gone, ErrorCodes.CursorExpired,
-                    "events this cursor had still to return have left the hot tier; start the search again", "cursor");
-            }
-            else
-            {
-                written = WriteJson(context, json => WritePage(json, page));
-            }
+            written = WriteJson(context, json => WritePage(json, result.Value));
         }
 
         // The rows are copied into the response pipe by now: release the read scope before waiting on the client.
@@ -65,17 +59,22 @@ public static class QueryEndpoints
 
     private static async Task GetByIdAsync(HttpContext context, string id)
     {
-        var store = context.RequestServices.GetRequiredService<EventStore>();
-        if (!await EnsureReady(context, store))
+        if (!await EnsureReady(context))
+        {
+            return;
+        }
+
+        var (ok, includeArchive) = await TryArchiveFlag(context);
+        if (!ok)
         {
             return;
         }
 
         Task written;
-        using (store.Hot.EnterRead())
+        using (var result = context.RequestServices.GetRequiredService<EventQueries>().Find(id, includeArchive))
         {
-            written = store.Hot.TryFind(Encoding.UTF8.GetBytes(id), out var row)
-                ? WriteJson(context, json => EventJsonWriter.Write(json, row.Bytes))
+            written = result.Value is { } row
+                ? WriteJson(context, json => EventJsonWriter.Write(json, row.Bytes.Span))
                 : Problem.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"no event has id '{id}'", "id");
         }
 
@@ -84,21 +83,21 @@ public static class QueryEndpoints
 
     private static async Task GetTraceAsync(HttpContext context, string traceId)
     {
-        var store = context.RequestServices.GetRequiredService<EventStore>();
-        if (!await EnsureReady(context, store))
+        if (!await EnsureReady(context))
+        {
+            return;
+        }
+
+        var (ok, includeArchive) = await TryArchiveFlag(context);
+        if (!ok)
         {
             return;
         }
 
         Task written;
-        using (store.Hot.EnterRead())
+        using (var result = context.RequestServices.GetRequiredService<EventQueries>().Trace(traceId, includeArchive))
         {
-            var rows = store.Hot.FindTrace(Encoding.UTF8.GetBytes(traceId));
-            rows.Sort(static (a, b) =>
-            {
-                var c = a.Entry.Timestamp.CompareTo(b.Entry.Timestamp);
-                return c != 0 ? c : a.Entry.Seq.CompareTo(b.Entry.Seq);
-            });
+            var rows = result.Value;
             written = rows.Count == 0
                 ? Problem.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"no event has trace_id '{traceId}'", "trace_id")
                 : WriteJson(context, json =>
@@ -108,7 +107,7 @@ public static class QueryEndpoints
                     json.WriteStartArray("events");
                     foreach (var row in rows)
                     {
-                        EventJsonWriter.Write(json, row.Bytes);
+                        EventJsonWriter.Write(json, row.Bytes.Span);
                     }
 
                     json.WriteEndArray();
@@ -125,7 +124,7 @@ public static class QueryEndpoints
         json.WriteStartArray("events");
         foreach (var row in page.Rows)
         {
-            EventJsonWriter.Write(json, row.Bytes);
+            EventJsonWriter.Write(json, row.Bytes.Span);
         }
 
         json.WriteEndArray();
@@ -141,9 +140,21 @@ public static class QueryEndpoints
         json.WriteEndObject();
     }
 
-    private static async Task<bool> EnsureReady(HttpContext context, EventStore store)
+    private static async Task<(bool Ok, bool IncludeArchive)> TryArchiveFlag(HttpContext context)
     {
-        if (!store.IsRecovering)
+        if (SearchParameters.TryFlag(context.Request.Query, "include_archive", out var include, out var error))
+        {
+            return (true, include);
+        }
+
+        await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, error);
+        return (false, false);
+    }
+
+    /// <summary>Answers 503 while the WAL is being replayed; true when the data endpoints may run.</summary>
+    internal static async Task<bool> EnsureReady(HttpContext context)
+    {
+        if (!context.RequestServices.GetRequiredService<EventStore>().IsRecovering)
         {
             return true;
         }
@@ -153,7 +164,7 @@ public static class QueryEndpoints
         return false;
     }
 
-    private static Task WriteJson(HttpContext context, Action<Utf8JsonWriter> write)
+    internal static Task WriteJson(HttpContext context, Action<Utf8JsonWriter> write)
     {
         context.Response.ContentType = "application/json";
         using (var json = new Utf8JsonWriter(context.Response.BodyWriter, JsonOutput.Options))

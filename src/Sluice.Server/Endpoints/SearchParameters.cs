@@ -94,6 +94,40 @@ public static class SearchParameters
         return true;
     }
 
+    /// <summary>A true/false parameter; absent is false.</summary>
+    public static bool TryFlag(IQueryCollection query, string name, out bool value, out FieldError error)
+    {
+        error = default;
+        switch (query[name].ToString().ToLowerInvariant())
+        {
+            case "" or "false" or "0": value = false; return true;
+            case "true" or "1": value = true; return true;
+            default:
+                value = false;
+                error = Bad(name, $"'{name}' must be true or false");
+                return false;
+        }
+    }
+
+    /// <summary>Start and end times (either may be absent), checked to be in order.</summary>
+    public static bool TryRange(IQueryCollection query, out long? start, out long? end, out FieldError error)
+    {
+        start = end = null;
+        error = default;
+        if (!TryTime(query, "start_time", ref start, ref error) || !TryTime(query, "end_time", ref end, ref error))
+        {
+            return false;
+        }
+
+        if (start > end)
+        {
+            error = Bad("end_time", "'end_time' is before 'start_time'");
+            return false;
+        }
+
+        return true;
+    }
+
     private static bool TryTime(IQueryCollection query, string name, ref long? value, ref FieldError error)
     {
         var text = query[name].ToString();

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Sluice.Core.Errors;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Sluice.Admission.Privacy;
 using Sluice.Core.Events;
@@ -16,6 +17,9 @@ using Sluice.Server.Endpoints;
 using Sluice.Server.Http;
 using Sluice.Server.Ingest;
 using Sluice.Server.Metrics;
+using Sluice.Query.Search;
+using Sluice.Query.Sql;
+using Sluice.Query.Summaries;
 using Sluice.Storage;
 
 namespace Sluice.Server.Hosting;
@@ -24,7 +28,8 @@ namespace Sluice.Server.Hosting;
 public static class SluiceServer
 {
     /// <summary>Builds the server for validated options. The data directory is locked from here until disposal.</summary>
-    public static WebApplication Build(SluiceOptions options, Action<ILoggingBuilder>? logging = null)
+    /// <param name="services">Registers services before Sluice's own (tests put a hand-moved <see cref="IClock"/> here).</param>
+    public static WebApplication Build(SluiceOptions options, Action<ILoggingBuilder>? logging = null, Action<IServiceCollection>? services = null)
     {
         ListenAddress.TryParse(options.Listen, out var listen);
         var builder = WebApplication.CreateSlimBuilder();
@@ -42,6 +47,7 @@ public static class SluiceServer
             kestrel.Limits.MaxRequestBodySize = null;
         });
 
+        services?.Invoke(builder.Services);
         builder.Services.AddSluice(options);
         var app = builder.Build();
         app.UseProblemForUnhandledErrors();
@@ -54,6 +60,8 @@ public static class SluiceServer
         app.MapOperate();
         app.MapIngest();
         app.MapQuery();
+        app.MapStorage();
+        app.MapSummaries();
         return app;
     }
 
@@ -62,11 +70,13 @@ public static class SluiceServer
         var data = DataDirectory.Open(options.DataDir);
         services.AddSingleton(options);
         services.AddSingleton(data);
-        services.AddSingleton<IClock>(SystemClock.Instance);
+        services.TryAddSingleton<IClock>(SystemClock.Instance);
         services.AddSingleton<IIpHasher>(new KeyedIpHasher(IpHashKeyStore.LoadOrCreate(options.Privacy.IpHashKey, data.Meta)));
         services.AddSingleton<EventIdGenerator>();
         services.AddSingleton<ServerMetrics>();
-        services.AddSingleton(sp => new EventStore(options, data, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Storage")));
+        services.AddSingleton(sp => new EventStore(options, data, sp.GetRequiredService<IClock>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Storage")));
+        services.AddSingleton(sp => new SummaryQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance));
+        services.AddSingleton(sp => new EventQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance, options.Query.MaxLimit));
         services.AddSingleton<IngestPipeline>();
         services.AddHostedService<Hosting.RecoveryService>();
         return services;

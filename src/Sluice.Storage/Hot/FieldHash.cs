@@ -2,7 +2,10 @@ using System.IO.Hashing;
 
 namespace Sluice.Storage.Hot;
 
-/// <summary>Hashes of field values for the hot tier's filters and indexes (in memory only, never persisted).</summary>
+/// <summary>
+/// Hashes of field values for the hot tier's filters and indexes. The 64-bit hash is also stored in part stats
+/// (trace index, distinct-IP sketch): XxHash3 with seed 0 is a fixed algorithm, so stored hashes stay comparable.
+/// </summary>
 public static class FieldHash
 {
     /// <summary>0 stands for "absent"; a present value never hashes to 0.</summary>

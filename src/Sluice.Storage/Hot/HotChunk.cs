@@ -13,6 +13,7 @@ public sealed class HotChunk
     private readonly int _expectedRows;
     private RowEntry[] _rows;
     private int _count;
+    private long _sealedTicks;
 
     internal HotChunk(byte[] buffer)
     {
@@ -62,7 +63,17 @@ public sealed class HotChunk
     public long LastSeq { get; private set; }
 
     /// <summary>Full: no more rows go in; it has been offered to the <see cref="ISealedChunkSink"/>.</summary>
-    public bool IsSealed { get; internal set; }
+    public bool IsSealed
+    {
+        get => _sealedTicks != 0;
+        internal set => Volatile.Write(ref _sealedTicks, value ? Math.Max(1, Environment.TickCount64) : 0);
+    }
+
+    /// <summary>When it was sealed (<see cref="Environment.TickCount64"/>), or 0.</summary>
+    public long SealedTicks => Volatile.Read(ref _sealedTicks);
+
+    /// <summary>When its first row came in (<see cref="Environment.TickCount64"/>).</summary>
+    public long StartedTicks { get; } = Environment.TickCount64;
 
     /// <summary>Its rows are durable outside the WAL (or nothing needs them to be), so it may leave memory.</summary>
     public bool IsPersisted { get; set; }

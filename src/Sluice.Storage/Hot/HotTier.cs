@@ -26,6 +26,7 @@ public sealed class HotTier : IWalConsumer
     private long _maxSeq;
     private long _rows;
     private long _evictedThroughSeq;
+    private long _persistedFloor;
     private bool _warnedUnpersisted;
 
     /// <summary>Evicted chunk buffers waiting to be reused. Fresh 8 MiB arrays cost page faults and LOH
@@ -55,8 +56,35 @@ public sealed class HotTier : IWalConsumer
 
     public long RowCount => Volatile.Read(ref _rows);
 
-    /// <summary>Highest sequence number that has left memory (0 if none): a cursor older than this may miss rows.</summary>
+    /// <summary>Highest sequence number that has left memory (0 if none).</summary>
     public long EvictedThroughSeq => Volatile.Read(ref _evictedThroughSeq);
+
+    /// <summary>
+    /// Events at or below this sequence number are already in sealed partitions: recovery skips them instead of
+    /// loading them again. Set once, before the WAL is replayed.
+    /// </summary>
+    public void SkipThrough(long seq)
+    {
+        _persistedFloor = seq;
+        Volatile.Write(ref _maxSeq, Math.Max(_maxSeq, seq));
+    }
+
+    /// <summary>
+    /// The seam between the hot tier and the partitions for a snapshot of <see cref="Chunks"/>: every event below
+    /// it is in a sealed part, every event from it up to <paramref name="maxSeq"/> is in those chunks.
+    /// </summary>
+    public static long SeamOf(IReadOnlyList<HotChunk> chunks, long maxSeq)
+    {
+        foreach (var chunk in chunks)
+        {
+            if (chunk.Count > 0)
+            {
+                return chunk.FirstSeq;
+            }
+        }
+
+        return maxSeq + 1;
+    }
 
     /// <summary>Memory held by the live chunks — rows and their indexes — in bytes; what <see cref="HotTierOptions.MaxBytes"/> bounds.</summary>
     public long Bytes
@@ -87,7 +115,11 @@ public sealed class HotTier : IWalConsumer
                 while (!rows.IsEmpty)
                 {
                     var length = RowLayout.ReadLength(rows);
-                    AddRow(rows[..length], seq);
+                    if (seq > _persistedFloor)
+                    {
+                        AddRow(rows[..length], seq);
+                    }
+
                     seq++;
                     rows = rows[length..];
                 }
@@ -99,7 +131,33 @@ public sealed class HotTier : IWalConsumer
             Volatile.Write(ref _maxSeq, seq - 1);
         }
 
-        EvictOverflow();
+        Evict(maxAgeMs: long.MaxValue);
+    }
+
+    /// <summary>
+    /// Seals the chunk being filled, if it holds rows, and hands it to the sink now rather than when it is full:
+    /// a flush, or rows that have waited long enough to be persisted.
+    /// </summary>
+    public void SealCurrent()
+    {
+        lock (_indexLock)
+        {
+            if (_current is { Count: > 0 } chunk)
+            {
+                _current = null;
+                Seal(chunk);
+            }
+        }
+    }
+
+    /// <summary>The oldest row's age in the chunk being filled, in ms (0 when it is empty).</summary>
+    public long CurrentChunkAgeMs
+    {
+        get
+        {
+            var chunk = _current;
+            return chunk is { Count: > 0 } ? Environment.TickCount64 - chunk.StartedTicks : 0;
+        }
     }
 
     /// <summary>Finds the newest hot row with this id.</summary>
@@ -124,14 +182,15 @@ public sealed class HotTier : IWalConsumer
         return false;
     }
 
-    /// <summary>Every hot row of a trace, newest first.</summary>
-    public List<RowRef> FindTrace(ReadOnlySpan<byte> traceId)
+    /// <summary>Every hot row of a trace, newest first, and the seam (<see cref="SeamOf"/>) of the chunks searched.</summary>
+    public List<RowRef> FindTrace(ReadOnlySpan<byte> traceId, out long seam)
     {
         var key = FieldHash.Of64(traceId);
         var found = new List<RowRef>();
         lock (_indexLock)
         {
             var chunks = _chunks;
+            seam = SeamOf(chunks, MaxSeq);
             for (var c = chunks.Length - 1; c >= 0; c--)
             {
                 var chunk = chunks[c];
@@ -215,40 +274,70 @@ public sealed class HotTier : IWalConsumer
         _current = chunk;
         if (full is not null)
         {
-            full.IsSealed = true;
-            _sink.Accept(full);
+            Seal(full);
         }
 
         return chunk;
     }
 
-    private void EvictOverflow()
+    private void Seal(HotChunk chunk)
     {
-        while (Bytes > _options.MaxBytes)
+        chunk.IsSealed = true;
+        _sink.Accept(chunk);
+    }
+
+    /// <summary>
+    /// Lets the oldest persisted chunks leave memory while the tier is over <see cref="HotTierOptions.MaxBytes"/>,
+    /// or while they were sealed more than <paramref name="maxAgeMs"/> ago. Called by the WAL writer after each
+    /// record and by the partition writer after it persists chunks.
+    /// </summary>
+    public void Evict(long maxAgeMs) => Evict(maxAgeMs, throughSeq: 0);
+
+    /// <summary>
+    /// Lets every chunk holding events up to <paramref name="seq"/> leave memory (they are all persisted): after a
+    /// cleanup removed parts, their events must not stay visible from memory.
+    /// </summary>
+    public void EvictThrough(long seq) => Evict(long.MaxValue, seq);
+
+    private void Evict(long maxAgeMs, long throughSeq)
+    {
+        lock (_indexLock)
         {
-            var chunks = _chunks;
-            var oldest = chunks[0];
-            if (chunks.Length < 2 || !oldest.IsSealed || !oldest.IsPersisted)
+            while (true)
             {
-                if (!_warnedUnpersisted)
+                var chunks = _chunks;
+                if (chunks.Length == 0)
                 {
-                    _warnedUnpersisted = true;
-                    _logger.LogWarning("Hot tier is over its bound ({Bytes} bytes) but its oldest chunk is not persisted yet", Bytes);
+                    return;
                 }
 
-                return;
-            }
+                var oldest = chunks[0];
+                var over = Bytes > _options.MaxBytes;
+                var old = oldest.IsSealed && Environment.TickCount64 - oldest.SealedTicks > maxAgeMs;
+                var removed = oldest.Count > 0 && oldest.FirstSeq <= throughSeq;
+                if (!over && !old && !removed)
+                {
+                    return;
+                }
 
-            lock (_indexLock)
-            {
+                if (!oldest.IsSealed || !oldest.IsPersisted)
+                {
+                    if (over && !_warnedUnpersisted)
+                    {
+                        _warnedUnpersisted = true;
+                        _logger.LogWarning("Hot tier is over its bound ({Bytes} bytes) but its oldest chunk is not persisted yet", Bytes);
+                    }
+
+                    return;
+                }
+
                 Volatile.Write(ref _chunks, chunks[1..]);
-            }
-
-            Interlocked.Add(ref _rows, -oldest.Count);
-            Volatile.Write(ref _evictedThroughSeq, oldest.LastSeq);
-            if (oldest.Data.Length == _options.ChunkBytes && _retired.Count < 4)
-            {
-                _retired.Enqueue(oldest.Data);
+                Interlocked.Add(ref _rows, -oldest.Count);
+                Volatile.Write(ref _evictedThroughSeq, oldest.LastSeq);
+                if (oldest.Data.Length == _options.ChunkBytes && _retired.Count < 4)
+                {
+                    _retired.Enqueue(oldest.Data);
+                }
             }
         }
     }

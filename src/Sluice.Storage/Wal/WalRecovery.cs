@@ -6,20 +6,27 @@ using Sluice.Storage.IO;
 namespace Sluice.Storage.Wal;
 
 /// <summary>What recovery found: where appending resumes and what was cut from a torn tail.</summary>
-public sealed record WalRecoveryResult(long NextSeq, long LastSegment, long LastSegmentLength, int Records, long Events, long TruncatedBytes);
+public sealed record WalRecoveryResult(long NextSeq, long LastSegment, long LastSegmentLength, int Records, long Events, long TruncatedBytes)
+{
+    /// <summary>Each segment before the last, with the sequence number of its last event: what trimming needs.</summary>
+    public IReadOnlyList<(long Number, long LastSeq)> ClosedSegments { get; init; } = [];
+}
 
 /// <summary>
 /// Replays every intact record in log order and cuts a torn tail off the last segment. A record counts only if
 /// its header CRC, its payload CRC, its sequence continuity and its row structure all check out; the first one
 /// that does not ends the log. Damage before the last segment is not a torn write and stops start-up instead.
+/// Segments whose events are all in sealed partitions are trimmed away, so the first record may start past 1; it
+/// must not start past <c>persistedThroughSeq + 1</c>, or events were lost between the partitions and the log.
 /// </summary>
 public static class WalRecovery
 {
-    public static WalRecoveryResult Run(string directory, IWalConsumer consumer, ILogger logger)
+    public static WalRecoveryResult Run(string directory, IWalConsumer consumer, ILogger logger, long persistedThroughSeq = 0)
     {
         Directory.CreateDirectory(directory);
         var segments = ListSegments(directory);
-        long nextSeq = 1, records = 0, events = 0, truncated = 0;
+        var closed = new List<(long Number, long LastSeq)>();
+        long nextSeq = -1, records = 0, events = 0, truncated = 0;
         long lastSegment = 0, lastLength = 0;
         byte[] payload = new byte[64 * 1024];
         Span<byte> header = stackalloc byte[WalFormat.RecordHeaderSize];
@@ -28,6 +35,11 @@ public static class WalRecovery
         for (var s = 0; s < segments.Count; s++)
         {
             var (number, path) = segments[s];
+            if (s > 0)
+            {
+                closed.Add((segments[s - 1].Number, Math.Max(nextSeq - 1, 0)));
+            }
+
             var isLast = s == segments.Count - 1;
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
             var length = RandomAccess.GetLength(handle);
@@ -54,6 +66,7 @@ public static class WalRecovery
                 continue;
             }
 
+
             long offset = WalFormat.SegmentHeaderSize;
             while (true)
             {
@@ -64,8 +77,14 @@ public static class WalRecovery
 
                 if (TryReadRecord(handle, offset, length, nextSeq, header, ref payload, out var record))
                 {
+                    if (nextSeq < 0 && record.FirstSeq > persistedThroughSeq + 1)
+                    {
+                        throw new InvalidDataException(
+                            $"WAL segment {path} starts at event {record.FirstSeq}, but partitions hold events only through {persistedThroughSeq}: events are missing");
+                    }
+
                     consumer.Apply(new WalRecord(record.FirstSeq, record.EventCount, payload.AsSpan(0, record.PayloadLength)));
-                    nextSeq += record.EventCount;
+                    nextSeq = (nextSeq < 0 ? record.FirstSeq : nextSeq) + record.EventCount;
                     events += record.EventCount;
                     records++;
                     offset += WalFormat.RecordHeaderSize + record.PayloadLength;
@@ -88,7 +107,8 @@ public static class WalRecovery
             lastLength = length;
         }
 
-        return new WalRecoveryResult(nextSeq, lastSegment, lastLength, (int)records, events, truncated);
+        nextSeq = Math.Max(nextSeq, persistedThroughSeq + 1);
+        return new WalRecoveryResult(nextSeq, lastSegment, lastLength, (int)records, events, truncated) { ClosedSegments = closed };
     }
 
     private static bool TryReadRecord(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long offset, long length, long expectedSeq,
@@ -96,7 +116,7 @@ public static class WalRecovery
     {
         if (RandomAccess.Read(handle, header, offset) != WalFormat.RecordHeaderSize
             || !WalFormat.TryReadRecordHeader(header, out record)
-            || record.FirstSeq != expectedSeq
+            || (expectedSeq >= 0 ? record.FirstSeq != expectedSeq : record.FirstSeq < 1)
             || offset + WalFormat.RecordHeaderSize + record.PayloadLength > length)
         {
             record = default;

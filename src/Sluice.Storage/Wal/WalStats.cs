@@ -9,6 +9,7 @@ public sealed class WalStats
     private long _fsyncs;
     private long _records;
     private long _groupCommits;
+    private long _segmentsTrimmed;
 
     public long BytesWritten => Volatile.Read(ref _bytesWritten);
 
@@ -29,5 +30,10 @@ public sealed class WalStats
         Interlocked.Increment(ref _groupCommits);
     }
 
+    /// <summary>Segments deleted because every event in them is in a sealed partition.</summary>
+    public long SegmentsTrimmed => Volatile.Read(ref _segmentsTrimmed);
+
     internal void AddFsync() => Interlocked.Increment(ref _fsyncs);
+
+    internal void AddTrimmed(int segments) => Interlocked.Add(ref _segmentsTrimmed, segments);
 }

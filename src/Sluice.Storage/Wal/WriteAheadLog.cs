@@ -30,6 +30,9 @@ public sealed class WriteAheadLog : IDisposable
     private bool _stopping;
     private volatile string? _fault;
 
+    /// <summary>Finished segments and the last event each holds, oldest first; guarded by itself.</summary>
+    private readonly List<(long Number, long LastSeq)> _closedSegments = [];
+
     public WriteAheadLog(string directory, WalOptions options, DurabilityMode durability, IWalConsumer consumer, ILogger logger)
     {
         _directory = directory;
@@ -45,10 +48,11 @@ public sealed class WriteAheadLog : IDisposable
     public string? Fault => _fault;
 
     /// <summary>Replays the log into the consumer, cuts a torn tail, and starts taking appends.</summary>
-    public WalRecoveryResult Open()
+    public WalRecoveryResult Open(long persistedThroughSeq = 0)
     {
-        var result = WalRecovery.Run(_directory, _consumer, _logger);
+        var result = WalRecovery.Run(_directory, _consumer, _logger, persistedThroughSeq);
         _nextSeq = result.NextSeq;
+        _closedSegments.AddRange(result.ClosedSegments);
         if (result.LastSegment == 0)
         {
             CreateSegment(1);
@@ -99,6 +103,36 @@ public sealed class WriteAheadLog : IDisposable
         }
 
         return pending.Done.Task;
+    }
+
+    /// <summary>
+    /// Deletes the finished segments whose events are all at or below <paramref name="seq"/> — called once those
+    /// events are durable in sealed partitions. The segment being written is never deleted.
+    /// </summary>
+    public int TrimThrough(long seq)
+    {
+        List<long> deletable = [];
+        lock (_closedSegments)
+        {
+            while (_closedSegments.Count > 0 && _closedSegments[0].LastSeq <= seq)
+            {
+                deletable.Add(_closedSegments[0].Number);
+                _closedSegments.RemoveAt(0);
+            }
+        }
+
+        foreach (var number in deletable)
+        {
+            File.Delete(Path.Combine(_directory, WalFormat.SegmentFileName(number)));
+        }
+
+        if (deletable.Count > 0)
+        {
+            NativeFile.FlushDirectory(_directory);
+            Stats.AddTrimmed(deletable.Count);
+        }
+
+        return deletable.Count;
     }
 
     /// <summary>Stops the writer after it has written what is already queued, and closes the segment.</summary>
@@ -263,6 +297,11 @@ public sealed class WriteAheadLog : IDisposable
         {
             Fsync();
             _segment!.Dispose();
+            lock (_closedSegments)
+            {
+                _closedSegments.Add((_segmentNumber, _nextSeq - 1));
+            }
+
             CreateSegment(_segmentNumber + 1);
         }
         catch (Exception e)

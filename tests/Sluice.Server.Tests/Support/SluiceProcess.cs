@@ -26,7 +26,11 @@ public sealed class SluiceProcess : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static async Task<SluiceProcess> StartAsync(string dataDir, int port, params string[] extra)
+    public static Task<SluiceProcess> StartAsync(string dataDir, int port, params string[] extra) =>
+        StartAsync(dataDir, port, new Dictionary<string, string>(), extra);
+
+    /// <summary>Starts sluice with extra environment variables (settings as <c>SLUICE__Section__Key</c>).</summary>
+    public static async Task<SluiceProcess> StartAsync(string dataDir, int port, IReadOnlyDictionary<string, string> environment, params string[] extra)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -34,6 +38,11 @@ public sealed class SluiceProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         foreach (var arg in new[] { Executable, "serve", "--listen", $"127.0.0.1:{port}", "--data", dataDir }.Concat(extra))
         {
             info.ArgumentList.Add(arg);
@@ -74,6 +83,21 @@ public sealed class SluiceProcess : IDisposable
         }
 
         throw new TimeoutException("sluice did not become ready in 60 s");
+    }
+
+    /// <summary>Waits for the process to end by itself (a crash point it reached); false if it is still running.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>SIGKILL: no shutdown code runs, exactly like a crash or the OOM killer.</summary>

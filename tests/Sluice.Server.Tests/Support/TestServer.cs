@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Sluice.Core.Options;
 using Sluice.Server.Hosting;
@@ -26,9 +27,12 @@ public sealed class TestServer : IAsyncDisposable
 
     public WebApplication App => _app!;
 
-    public static async Task<TestServer> StartAsync(Func<SluiceOptions, SluiceOptions>? configure = null, string? dataDir = null)
+    /// <summary>The server's clock; moved by hand in tests that pass one to <see cref="StartAsync"/>.</summary>
+    public Sluice.Core.Time.IClock? Clock { get; private init; }
+
+    public static async Task<TestServer> StartAsync(Func<SluiceOptions, SluiceOptions>? configure = null, string? dataDir = null, ManualClock? clock = null)
     {
-        var server = new TestServer(dataDir ?? NewDataDir(), dataDir is null);
+        var server = new TestServer(dataDir ?? NewDataDir(), dataDir is null) { Clock = clock };
         await server.StartInternalAsync(configure);
         return server;
     }
@@ -90,7 +94,13 @@ public sealed class TestServer : IAsyncDisposable
     {
         var options = new SluiceOptions { Listen = "127.0.0.1:0", DataDir = DataDir };
         options = configure?.Invoke(options) ?? options;
-        _app = SluiceServer.Build(options, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        _app = SluiceServer.Build(options, logging => logging.SetMinimumLevel(LogLevel.Warning), services =>
+        {
+            if (Clock is not null)
+            {
+                services.AddSingleton(Clock);
+            }
+        });
         await _app.StartAsync();
         Http = new HttpClient { BaseAddress = _app.BaseAddress(), Timeout = TimeSpan.FromSeconds(30) };
         var deadline = DateTime.UtcNow.AddSeconds(30);

@@ -49,6 +49,51 @@ public class WalTests
     }
 
     [Fact]
+    public async Task Trimmed_segments_replay_from_the_persisted_point_and_a_gap_stops_start_up()
+    {
+        using var dir = new TempDirectory();
+        using (var wal = Open(dir.Path, new RecordingConsumer(), segmentBytes: 64 * 1024))
+        {
+            wal.Open();
+            for (var i = 0; i < 300; i++)
+            {
+                await wal.AppendAsync(Rows.Single($"e{i}", message: new string('x', 600)), 1);
+            }
+
+            // Events through 150 are "in partitions": only segments wholly at or below it go.
+            var trimmed = wal.TrimThrough(150);
+            Assert.True(trimmed > 0);
+            Assert.Equal(trimmed, wal.Stats.SegmentsTrimmed);
+            Assert.Equal(0, wal.TrimThrough(150));
+        }
+
+        var replay = new RecordingConsumer();
+        using (var reopened = Open(dir.Path, replay, segmentBytes: 64 * 1024))
+        {
+            var result = reopened.Open(persistedThroughSeq: 150);
+            Assert.Equal(301, result.NextSeq);
+            Assert.True(replay.Events[0].Seq is > 1 and <= 151, $"replay starts at {replay.Events[0].Seq}");
+            Assert.Equal(Enumerable.Range((int)replay.Events[0].Seq, 301 - (int)replay.Events[0].Seq).Select(i => (long)i), replay.Events.Select(e => e.Seq));
+            Assert.Equal(301, await reopened.AppendAsync(Rows.Single("next"), 1));
+        }
+
+        // Claiming fewer persisted events than the trimmed log lost is a gap: refuse to start rather than lose them.
+        using var gap = Open(dir.Path, new RecordingConsumer(), segmentBytes: 64 * 1024);
+        Assert.Throws<InvalidDataException>(() => gap.Open(persistedThroughSeq: 0));
+    }
+
+    [Fact]
+    public async Task A_log_trimmed_to_nothing_resumes_after_the_persisted_point()
+    {
+        using var dir = new TempDirectory();
+        using (var wal = Open(dir.Path, new RecordingConsumer()))
+        {
+            wal.Open(persistedThroughSeq: 500);
+            Assert.Equal(501, await wal.AppendAsync(Rows.Single("after"), 1));
+        }
+    }
+
+    [Fact]
     public async Task Segments_roll_over_and_replay_across_them()
     {
         using var dir = new TempDirectory();
@@ -211,7 +256,7 @@ public class EventStoreTests
     {
         using var dir = new TempDirectory();
         var options = new SluiceOptions { DataDir = dir.Path };
-        using var store = new Sluice.Storage.EventStore(options, Sluice.Storage.DataDirectory.Open(dir.Path), NullLogger.Instance);
+        using var store = new Sluice.Storage.EventStore(options, Sluice.Storage.DataDirectory.Open(dir.Path), Sluice.Core.Time.SystemClock.Instance, NullLogger.Instance);
         Assert.False(store.IsReady);
         await Assert.ThrowsAsync<WalUnavailableException>(() => store.AppendAsync(Rows.Single("early"), 1));
 

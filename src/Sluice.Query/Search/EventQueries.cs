@@ -1,0 +1,227 @@
+using System.Text;
+using Sluice.Core.Events;
+using Sluice.Query.Partitions;
+using Sluice.Query.Sql;
+using Sluice.Storage;
+using Sluice.Storage.Hot;
+using Sluice.Storage.Partitions;
+
+namespace Sluice.Query.Search;
+
+/// <summary>
+/// Reads events across the two places they live: the hot tier for sequence numbers from the seam up, the sealed
+/// parts (through the SQL engine) below it. The seam is taken from the same snapshot of hot chunks that is
+/// searched, and the part list is leased after it: a chunk leaves memory only once its parts are listed, so
+/// every event is in exactly one of the two sources a query reads — never both, never neither.
+/// </summary>
+public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxTraceEvents)
+{
+    /// <summary>Searches; dispose the result after its rows are written.</summary>
+    public QueryResult<SearchPage> Search(SearchRequest request, bool includeArchive)
+    {
+        var scope = store.Hot.EnterRead();
+        var result = new QueryResult<SearchPage>(scope);
+        try
+        {
+            var snapshot = request.Cursor?.SnapshotSeq ?? store.Hot.MaxSeq;
+            var chunks = store.Hot.Chunks;
+            var seam = HotTier.SeamOf(chunks, snapshot);
+            var hot = HotSearch.Candidates(chunks, request, snapshot);
+            var cold = SearchParts(request, snapshot, seam, includeArchive, result);
+            result.Value = SearchPage.From(Merge(hot, cold, request), request, snapshot);
+            return result;
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The newest event with this id, or null.</summary>
+    public QueryResult<EventRow?> Find(string id, bool includeArchive)
+    {
+        var result = new QueryResult<EventRow?>(store.Hot.EnterRead());
+        try
+        {
+            if (store.Hot.TryFind(Encoding.UTF8.GetBytes(id), out var hot))
+            {
+                result.Value = new EventRow(hot.Chunk.Data.AsMemory(hot.Entry.Offset, hot.Entry.Length), hot.Entry.Timestamp, hot.Entry.Seq);
+                return result;
+            }
+
+            using var lease = store.Catalog.Acquire();
+            var parts = lease.Manifest.Parts.Where(p => includeArchive || p.Tier == PartTier.Partitions).ToList();
+            var where = new SqlWhere(dialect);
+            where.Equal(FieldCatalog.Get(FieldTag.Id).Name, id);
+            var rows = Read(parts, where, "seq DESC", 1, result);
+            result.Value = rows.Count > 0 ? rows[0] : null;
+            return result;
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Every event of a trace, oldest first.</summary>
+    public QueryResult<List<EventRow>> Trace(string traceId, bool includeArchive)
+    {
+        var result = new QueryResult<List<EventRow>>(store.Hot.EnterRead());
+        try
+        {
+            var bytes = Encoding.UTF8.GetBytes(traceId);
+            var rows = store.Hot.FindTrace(bytes, out var seam)
+                .Select(r => new EventRow(r.Chunk.Data.AsMemory(r.Entry.Offset, r.Entry.Length), r.Entry.Timestamp, r.Entry.Seq)).ToList();
+            using var lease = store.Catalog.Acquire();
+            var hash = FieldHash.Of64(bytes);
+            var parts = lease.Manifest.Parts
+                .Where(p => p.MinSeq < seam && (includeArchive || p.Tier == PartTier.Partitions) && store.PartStats.Get(p).MayContainTrace(hash))
+                .ToList();
+            if (parts.Count > 0)
+            {
+                var where = new SqlWhere(dialect);
+                where.Equal(FieldCatalog.Get(FieldTag.TraceId).Name, traceId);
+                where.Add($"{dialect.Identifier(PartSchema.Seq)} < {where.Bind(seam)}");
+                rows.AddRange(Read(parts, where, "timestamp, seq", maxTraceEvents, result));
+            }
+
+            rows.Sort((a, b) => a.CompareTo(b));
+            result.Value = rows;
+            return result;
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+    }
+
+    private List<EventRow> SearchParts(SearchRequest request, long snapshot, long seam, bool includeArchive, QueryResult<SearchPage> result)
+    {
+        using var lease = store.Catalog.Acquire();
+        var start = request.StartMs ?? long.MinValue;
+        var end = request.EndMs ?? long.MaxValue;
+        var cursor = request.Cursor;
+        var parts = lease.Manifest.Parts.Where(p =>
+                (includeArchive || p.Tier == PartTier.Partitions)
+                && (request.Kind is null || p.Kind == request.Kind)
+                && p.MinSeq < seam && p.MinSeq <= snapshot
+                && p.MaxTimestamp >= start && p.MinTimestamp < end
+                && (cursor is not { } c || (c.Descending ? p.MinTimestamp <= c.Timestamp : p.MaxTimestamp >= c.Timestamp)))
+            .ToList();
+        if (parts.Count == 0)
+        {
+            return [];
+        }
+
+        var where = new SqlWhere(dialect);
+        string Column(string name) => dialect.Identifier(name);
+        where.Add($"{Column(PartSchema.Seq)} < {where.Bind(Math.Min(seam, snapshot + 1))}");
+        if (request.StartMs is { } from)
+        {
+            where.Add($"{Column(PartSchema.Timestamp)} >= {where.Bind(from)}");
+        }
+
+        if (request.EndMs is { } to)
+        {
+            where.Add($"{Column(PartSchema.Timestamp)} < {where.Bind(to)}");
+        }
+
+        if (request.LevelMask != 0)
+        {
+            var levels = Enum.GetValues<EventLevel>().Where(l => (request.LevelMask & (1 << (int)l)) != 0).Select(l => where.Bind(Levels.Name(l)));
+            where.Add($"{Column(PartSchema.Level)} IN ({string.Join(", ", levels)})");
+        }
+
+        if (request.Kind is { } kind)
+        {
+            where.Equal(PartSchema.Kind, PartLayout.KindName(kind));
+        }
+
+        AddEqual(where, FieldTag.Service, request.Service);
+        AddEqual(where, FieldTag.System, request.System);
+        AddEqual(where, FieldTag.Domain, request.Domain);
+        AddEqual(where, FieldTag.TraceId, request.TraceId);
+        AddEqual(where, FieldTag.UserId, request.UserId);
+        if (!string.IsNullOrEmpty(request.Text))
+        {
+            where.Add(dialect.ContainsIgnoreCase(Column("message"), where.Bind(dialect.ContainsIgnoreCaseValue(request.Text))));
+        }
+
+        if (cursor is { } after)
+        {
+            var ts = where.Bind(after.Timestamp);
+            var seq = where.Bind(after.Seq);
+            var op = after.Descending ? "<" : ">";
+            where.Add($"({Column(PartSchema.Timestamp)} {op} {ts} OR ({Column(PartSchema.Timestamp)} = {ts} AND {Column(PartSchema.Seq)} {op} {seq}))");
+        }
+
+        var order = request.Descending ? "timestamp DESC, seq DESC" : "timestamp, seq";
+        return Read(parts, where, order, request.Limit + 1, result);
+    }
+
+    private static void AddEqual(SqlWhere where, FieldTag tag, byte[]? value)
+    {
+        if (value is not null)
+        {
+            where.Equal(FieldCatalog.Get(tag).Name, Encoding.UTF8.GetString(value));
+        }
+    }
+
+    private List<EventRow> Read<T>(List<PartInfo> parts, SqlWhere where, string order, int limit, QueryResult<T> result)
+    {
+        if (parts.Count == 0)
+        {
+            return [];
+        }
+
+        var sql = $"SELECT {PartRowReader.SelectList(dialect)} FROM {dialect.Source([.. parts.Select(p => p.Path)])} {where} ORDER BY {order} LIMIT {limit}";
+        using var connection = store.Engine.Rent();
+        using var command = connection.Command(sql, where.Values);
+        using var reader = command.ExecuteReader();
+        var rows = result.NewPartReader();
+        rows.ReadAll(reader);
+        return rows.Rows();
+    }
+
+    private static List<EventRow> Merge(List<EventRow> hot, List<EventRow> cold, SearchRequest request)
+    {
+        var merged = new List<EventRow>(hot.Count + cold.Count);
+        merged.AddRange(hot);
+        merged.AddRange(cold);
+        merged.Sort((a, b) => request.Descending ? b.CompareTo(a) : a.CompareTo(b));
+        if (merged.Count > request.Limit + 1)
+        {
+            merged.RemoveRange(request.Limit + 1, merged.Count - request.Limit - 1);
+        }
+
+        return merged;
+    }
+}
+
+/// <summary>A query's answer and what keeps its rows readable: the hot read scope and the rebuilt part rows.</summary>
+public sealed class QueryResult<T>(IDisposable scope) : IDisposable
+{
+    private readonly List<PartRowReader> _readers = [];
+
+    public T Value { get; set; } = default!;
+
+    internal PartRowReader NewPartReader()
+    {
+        var reader = new PartRowReader();
+        _readers.Add(reader);
+        return reader;
+    }
+
+    public void Dispose()
+    {
+        foreach (var reader in _readers)
+        {
+            reader.Dispose();
+        }
+
+        scope.Dispose();
+    }
+}

@@ -1,0 +1,39 @@
+using System.Globalization;
+using System.Text;
+using Sluice.Storage.Engine;
+
+namespace Sluice.Query.Sql;
+
+/// <summary>DuckDB over the Parquet parts.</summary>
+public sealed class DuckDbDialect : ISqlDialect
+{
+    public static readonly DuckDbDialect Instance = new();
+
+    public string Source(IReadOnlyList<string> partPaths) => $"read_parquet({DuckDbEngine.FileList(partPaths)}, union_by_name = true)";
+
+    public string Identifier(string name) => '"' + name.Replace("\"", "\"\"", StringComparison.Ordinal) + '"';
+
+    public string Parameter(int index) => "$" + (index + 1).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// <c>regexp_matches(…, 'i')</c> on an escaped literal: 4.7× faster than ILIKE in the storage spike
+    /// (184 ms against 868 ms over 2 M messages), and no wildcard in the text can change its meaning.
+    /// </summary>
+    public string ContainsIgnoreCase(string column, string parameter) => $"regexp_matches({column}, {parameter}, 'i')";
+
+    public object ContainsIgnoreCaseValue(string text)
+    {
+        var escaped = new StringBuilder(text.Length + 8);
+        foreach (var c in text)
+        {
+            if (c is > ' ' and < (char)127 && !char.IsAsciiLetterOrDigit(c))
+            {
+                escaped.Append('\\');
+            }
+
+            escaped.Append(c);
+        }
+
+        return escaped.ToString();
+    }
+}

@@ -1,0 +1,24 @@
+namespace Sluice.Query.Sql;
+
+/// <summary>
+/// What differs between the engines Sluice generates SQL for: how the event source is named, how values are bound,
+/// and the few functions without a standard spelling. DuckDB over Parquet parts now; ClickHouse implements it for
+/// scale-out. Everything else in generated SQL is plain ANSI.
+/// </summary>
+public interface ISqlDialect
+{
+    /// <summary>The FROM source for these parts (for DuckDB, a read_parquet call over the files).</summary>
+    string Source(IReadOnlyList<string> partPaths);
+
+    /// <summary>A quoted column name.</summary>
+    string Identifier(string name);
+
+    /// <summary>Placeholder of the <paramref name="index"/>-th (0-based) bound value.</summary>
+    string Parameter(int index);
+
+    /// <summary>A case-insensitive substring test of <paramref name="column"/> against a bound string.</summary>
+    string ContainsIgnoreCase(string column, string parameter);
+
+    /// <summary>The value to bind for <see cref="ContainsIgnoreCase"/>'s parameter.</summary>
+    object ContainsIgnoreCaseValue(string text);
+}

@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using DuckDB.NET.Data;
+using Sluice.Core.Options;
+
+namespace Sluice.Storage.Engine;
+
+/// <summary>
+/// The embedded DuckDB database that reads the Parquet parts (queries) and rewrites them (compaction). It lives in
+/// memory — the parts are its only data — with explicit thread and memory limits, because by default it takes
+/// every core and 80 % of RAM outside the .NET heap (storage spike). Connections are pooled duplicates of one root.
+/// </summary>
+public sealed class DuckDbEngine : IDisposable
+{
+    private readonly DuckDBConnection _root;
+    private readonly ConcurrentBag<DuckDBConnection> _idle = [];
+
+    public DuckDbEngine(StorageOptions options)
+    {
+        _root = new DuckDBConnection("Data Source=:memory:");
+        _root.Open();
+        using var command = _root.CreateCommand();
+        command.CommandText = string.Create(CultureInfo.InvariantCulture,
+            $"SET threads = {options.QueryThreads}; SET memory_limit = '{options.QueryMemoryMb}MB'; SET enable_progress_bar = false;");
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Borrows a connection; dispose the handle to give it back.</summary>
+    public Connection Rent()
+    {
+        if (!_idle.TryTake(out var connection))
+        {
+            connection = _root.Duplicate();
+            connection.Open();
+        }
+
+        return new Connection(this, connection);
+    }
+
+    public void Dispose()
+    {
+        while (_idle.TryTake(out var connection))
+        {
+            connection.Dispose();
+        }
+
+        _root.Dispose();
+    }
+
+    /// <summary>A pooled connection.</summary>
+    public readonly struct Connection(DuckDbEngine engine, DuckDBConnection connection) : IDisposable
+    {
+        /// <summary>A command with its positional values bound ($1, $2 … in order).</summary>
+        public DuckDBCommand Command(string sql, IEnumerable<object>? values = null)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var value in values ?? [])
+            {
+                command.Parameters.Add(new DuckDBParameter(value));
+            }
+
+            return command;
+        }
+
+        public void Dispose() => engine._idle.Add(connection);
+    }
+
+    /// <summary>A SQL string literal.</summary>
+    public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    /// <summary>A list of Parquet files for <c>read_parquet</c>.</summary>
+    public static string FileList(IEnumerable<string> paths) => "[" + string.Join(", ", paths.Select(Literal)) + "]";
+}

@@ -1,0 +1,46 @@
+using Sluice.Core.Events;
+using Sluice.Storage.Hot;
+
+namespace Sluice.Storage.Partitions;
+
+/// <summary>
+/// Turns sealed hot chunks into parts: their rows split by (kind, hour), one part per group, all written and
+/// fsynced before the manifest that lists them — and records that the WAL is persisted through the last chunk.
+/// </summary>
+internal static class ChunkSealer
+{
+    public static (List<PartInfo> Parts, long PersistedThrough) Write(IReadOnlyList<HotChunk> chunks, string partitionsRoot)
+    {
+        var groups = new Dictionary<(EventKind Kind, long Hour), List<RowRef>>();
+        foreach (var chunk in chunks)
+        {
+            var count = chunk.Count;
+            var rows = chunk.Rows;
+            for (var i = 0; i < count; i++)
+            {
+                var key = (rows[i].Kind, PartInfo.HourOf(rows[i].Timestamp));
+                if (!groups.TryGetValue(key, out var group))
+                {
+                    groups[key] = group = [];
+                }
+
+                group.Add(new RowRef(chunk, i));
+            }
+        }
+
+        var parts = new List<PartInfo>(groups.Count);
+        foreach (var ((kind, hour), rows) in groups)
+        {
+            long first = long.MaxValue, last = long.MinValue;
+            foreach (var row in rows)
+            {
+                first = Math.Min(first, row.Entry.Seq);
+                last = Math.Max(last, row.Entry.Seq);
+            }
+
+            parts.Add(PartFileWriter.Write(PartLayout.PartPath(partitionsRoot, kind, hour, first, last), kind, hour, rows));
+        }
+
+        return (parts, chunks[^1].LastSeq);
+    }
+}

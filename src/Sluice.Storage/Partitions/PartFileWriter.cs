@@ -1,0 +1,244 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using Parquet;
+using Sluice.Core.Events;
+using Sluice.Storage.Hot;
+using Sluice.Storage.IO;
+using Sluice.Storage.Summaries;
+
+namespace Sluice.Storage.Partitions;
+
+/// <summary>
+/// Writes hot rows of one (kind, hour) as a Parquet part plus its stats file, durably: the stats first, then the
+/// part through a temp file that is fsynced and renamed. Rows are ordered by (service or domain, level, timestamp,
+/// seq) so equal values sit together for dictionary and run-length encoding.
+/// </summary>
+public static class PartFileWriter
+{
+    /// <summary>
+    /// zstd at an explicit level: Parquet.Net's default (SmallestSize) is ~50× slower for a few % of size
+    /// (storage spike). Compaction rewrites parts later at a higher level.
+    /// </summary>
+    private static ParquetOptions WriterOptions()
+    {
+        var options = new ParquetOptions
+        {
+            CompressionMethod = CompressionMethod.Zstd,
+            CompressionLevel = CompressionLevel.Optimal,
+            RowGroupSize = 1 << 20,
+        };
+        foreach (var column in PartSchema.LowCardinality)
+        {
+            options.ColumnEncodingHints[column] = EncodingHint.Dictionary;
+        }
+
+        return options;
+    }
+
+    public static PartInfo Write(string path, EventKind kind, long hourStart, List<RowRef> rows)
+    {
+        rows.Sort(static (a, b) =>
+        {
+            ref readonly var x = ref a.Entry;
+            ref readonly var y = ref b.Entry;
+            var c = (x.Kind == EventKind.Traffic ? x.DomainHash : x.ServiceHash).CompareTo(y.Kind == EventKind.Traffic ? y.DomainHash : y.ServiceHash);
+            if (c == 0) c = x.Level.CompareTo(y.Level);
+            if (c == 0) c = x.Timestamp.CompareTo(y.Timestamp);
+            return c != 0 ? c : x.Seq.CompareTo(y.Seq);
+        });
+
+        var columns = new PartColumns(rows.Count);
+        var summary = new PartSummary();
+        var traces = new HashSet<ulong>();
+        long raw = 0, minSeq = long.MaxValue, maxSeq = long.MinValue, minTs = long.MaxValue, maxTs = long.MinValue;
+        foreach (var row in rows)
+        {
+            ref readonly var entry = ref row.Entry;
+            var bytes = row.Bytes;
+            columns.Add(bytes, entry.Seq, out var traceId);
+            summary.Add(bytes);
+            raw += bytes.Length;
+            if (!traceId.IsEmpty)
+            {
+                traces.Add(FieldHash.Of64(traceId));
+            }
+
+            minSeq = Math.Min(minSeq, entry.Seq);
+            maxSeq = Math.Max(maxSeq, entry.Seq);
+            minTs = Math.Min(minTs, entry.Timestamp);
+            maxTs = Math.Max(maxTs, entry.Timestamp);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var stats = new PartStats(summary, [.. traces.Order()]);
+        stats.Write(PartInfo.StatsPathOf(path));
+
+        var temp = path + AtomicFile.TempSuffix;
+        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        {
+            columns.WriteAsync(file, WriterOptions()).GetAwaiter().GetResult();
+        }
+
+        AtomicFile.Publish(temp, path);
+        return new PartInfo
+        {
+            Path = path,
+            Kind = kind,
+            HourStart = hourStart,
+            Rows = rows.Count,
+            RawBytes = raw,
+            Bytes = new FileInfo(path).Length + new FileInfo(PartInfo.StatsPathOf(path)).Length,
+            MinSeq = minSeq,
+            MaxSeq = maxSeq,
+            MinTimestamp = minTs,
+            MaxTimestamp = maxTs,
+        };
+    }
+
+    /// <summary>The part's columns, filled row by row; strings of low-cardinality columns are interned.</summary>
+    private sealed class PartColumns
+    {
+        private readonly long[] _seq, _timestamp;
+        private readonly string[] _kind, _level;
+        private readonly Array[] _fields;
+        private readonly string?[] _attributes;
+        private readonly Dictionary<ulong, (byte[] Utf8, string Text)>?[] _interned;
+        private readonly ArrayBufferWriter<byte> _json = new(256);
+        private int _count;
+
+        public PartColumns(int rows)
+        {
+            _seq = new long[rows];
+            _timestamp = new long[rows];
+            _kind = new string[rows];
+            _level = new string[rows];
+            _attributes = new string?[rows];
+            _fields = new Array[PartSchema.Fields.Length];
+            _interned = new Dictionary<ulong, (byte[] Utf8, string Text)>?[PartSchema.Fields.Length];
+            for (var i = 0; i < PartSchema.Fields.Length; i++)
+            {
+                var field = PartSchema.Fields[i];
+                _fields[i] = field.Type switch
+                {
+                    FieldType.Integer => new long?[rows],
+                    FieldType.Boolean => new bool?[rows],
+                    _ => new string?[rows],
+                };
+                if (PartSchema.LowCardinality.Contains(field.Name))
+                {
+                    _interned[i] = [];
+                }
+            }
+        }
+
+        public void Add(ReadOnlySpan<byte> row, long seq, out ReadOnlySpan<byte> traceId)
+        {
+            var i = _count++;
+            traceId = default;
+            _seq[i] = seq;
+            var reader = new RowReader(row);
+            _timestamp[i] = reader.Timestamp;
+            _kind[i] = PartLayout.KindName(reader.Kind);
+            _level[i] = Levels.Name(reader.Level);
+            Utf8JsonWriter? attributes = null;
+            while (reader.MoveNext())
+            {
+                if (reader.Tag == FieldTag.Attribute)
+                {
+                    if (attributes is null)
+                    {
+                        _json.ResetWrittenCount();
+                        attributes = new Utf8JsonWriter(_json);
+                        attributes.WriteStartObject();
+                    }
+
+                    attributes.WriteString(reader.Key, reader.Value);
+                    continue;
+                }
+
+                if (reader.Tag == FieldTag.TraceId)
+                {
+                    traceId = reader.Value;
+                }
+
+                var column = FieldColumn(reader.Tag);
+                switch (_fields[column])
+                {
+                    case long?[] numbers: numbers[i] = reader.Integer; break;
+                    case bool?[] flags: flags[i] = reader.Integer != 0; break;
+                    case string?[] texts: texts[i] = ToString(column, reader.Value); break;
+                }
+            }
+
+            if (attributes is not null)
+            {
+                attributes.WriteEndObject();
+                attributes.Dispose();
+                _attributes[i] = Encoding.UTF8.GetString(_json.WrittenSpan);
+            }
+        }
+
+        public async Task WriteAsync(Stream stream, ParquetOptions options)
+        {
+            var schema = PartSchema.Build();
+            var fields = schema.GetDataFields();
+            await using var writer = await ParquetWriter.CreateAsync(schema, stream, options);
+            using var group = writer.CreateRowGroup();
+            await group.WriteAsync<long>(fields[0], _seq.AsMemory());
+            await group.WriteAsync<long>(fields[1], _timestamp.AsMemory());
+            await group.WriteAsync(fields[2], _kind, null);
+            await group.WriteAsync(fields[3], _level, null);
+            for (var c = 0; c < _fields.Length; c++)
+            {
+                var field = fields[4 + c];
+                switch (_fields[c])
+                {
+                    case long?[] numbers: await group.WriteAsync<long>(field, numbers.AsMemory()); break;
+                    case bool?[] flags: await group.WriteAsync<bool>(field, flags.AsMemory()); break;
+                    case string?[] texts: await group.WriteAsync(field, texts!, null); break;
+                }
+            }
+
+            await group.WriteAsync(fields[^1], _attributes!, null);
+        }
+
+        private static int FieldColumn(FieldTag tag) => ColumnOfTag[(int)tag];
+
+        private static readonly int[] ColumnOfTag = BuildColumnOfTag();
+
+        private static int[] BuildColumnOfTag()
+        {
+            var map = new int[(int)FieldTag.Attribute];
+            for (var i = 0; i < PartSchema.Fields.Length; i++)
+            {
+                map[(int)PartSchema.Fields[i].Tag] = i;
+            }
+
+            return map;
+        }
+
+        private string ToString(int column, ReadOnlySpan<byte> utf8)
+        {
+            if (_interned[column] is not { } cache)
+            {
+                return Encoding.UTF8.GetString(utf8);
+            }
+
+            var key = FieldHash.Of64(utf8);
+            if (cache.TryGetValue(key, out var known) && utf8.SequenceEqual(known.Utf8))
+            {
+                return known.Text;
+            }
+
+            var text = Encoding.UTF8.GetString(utf8);
+            if (cache.Count < 4096)
+            {
+                cache[key] = (utf8.ToArray(), text);
+            }
+
+            return text;
+        }
+    }
+}

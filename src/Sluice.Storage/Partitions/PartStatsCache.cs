@@ -1,0 +1,15 @@
+using System.Collections.Concurrent;
+
+namespace Sluice.Storage.Partitions;
+
+/// <summary>The stats files of live parts, read once and kept: a few KB of trace hashes and counts per part-hour.</summary>
+public sealed class PartStatsCache
+{
+    private readonly ConcurrentDictionary<string, PartStats> _byPath = new(StringComparer.Ordinal);
+
+    public PartStats Get(PartInfo part) => _byPath.GetOrAdd(part.Path, static (_, p) => PartStats.Read(p.StatsPath), part);
+
+    public void Put(PartInfo part, PartStats stats) => _byPath[part.Path] = stats;
+
+    public void Forget(string partPath) => _byPath.TryRemove(partPath, out _);
+}

@@ -1,0 +1,417 @@
+using Microsoft.Extensions.Logging;
+using Sluice.Core.IO;
+using Sluice.Core.Options;
+using Sluice.Core.Time;
+using Sluice.Storage.Engine;
+using Sluice.Storage.Hot;
+using Sluice.Storage.IO;
+using Sluice.Storage.Partitions;
+using Sluice.Storage.Retention;
+using Sluice.Storage.Wal;
+
+namespace Sluice.Storage;
+
+/// <summary>
+/// The one thread that changes what is on disk besides the WAL: it seals chunks the hot tier hands over into
+/// parts, compacts closed hours, and runs retention — so the manifest has a single writer and these jobs never
+/// race each other. Work arrives as sealed chunks, as requests (flush, cleanup), and from a one-second tick.
+/// </summary>
+public sealed class StorageWorker : ISealedChunkSink, IDisposable
+{
+    private readonly SluiceOptions _options;
+    private readonly DataDirectory _data;
+    private readonly PartCatalog _catalog;
+    private readonly PartStatsCache _stats;
+    private readonly DuckDbEngine _engine;
+    private readonly IClock _clock;
+    private readonly ILogger _logger;
+    private readonly object _gate = new();
+    private readonly List<HotChunk> _pending = [];
+    private readonly Queue<Action> _requests = new();
+    private Thread? _thread;
+    private HotTier? _hot;
+    private WriteAheadLog? _wal;
+    private bool _stopping;
+    private long _nextCleanupMs;
+    private long _retryAfterTicks;
+
+    public StorageWorker(SluiceOptions options, DataDirectory data, PartCatalog catalog, PartStatsCache stats, DuckDbEngine engine, IClock clock, ILogger logger)
+    {
+        _options = options;
+        _data = data;
+        _catalog = catalog;
+        _stats = stats;
+        _engine = engine;
+        _clock = clock;
+        _logger = logger;
+    }
+
+    public StorageStats Stats { get; } = new();
+
+
+    /// <summary>Starts the thread once the WAL has been replayed into the hot tier.</summary>
+    public void Start(HotTier hot, WriteAheadLog wal)
+    {
+        _hot = hot;
+        _wal = wal;
+        _nextCleanupMs = _clock.UnixMilliseconds + 60_000;
+        _thread = new Thread(Loop) { IsBackground = true, Name = "sluice-storage" };
+        _thread.Start();
+    }
+
+    public void Accept(HotChunk chunk)
+    {
+        lock (_gate)
+        {
+            _pending.Add(chunk);
+            Monitor.Pulse(_gate);
+        }
+    }
+
+    /// <summary>Seals every acknowledged event into parts now. Completes when they are durable and listed.</summary>
+    public Task FlushAsync() => Run(() =>
+    {
+        _hot!.SealCurrent();
+        SealPending(force: true);
+        return true;
+    });
+
+    /// <summary>Merges the parts of every closed hour that has more than one.</summary>
+    public Task CompactAsync() => Run(() =>
+    {
+        Compact();
+        return true;
+    });
+
+    public Task<CleanupReport> CleanupAsync(CleanupRequest request) => Run(() => Cleanup(request));
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+            Monitor.Pulse(_gate);
+        }
+
+        _thread?.Join();
+    }
+
+    private Task<T> Run<T>(Func<T> work)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (_stopping || _thread is null)
+            {
+                return Task.FromException<T>(new InvalidOperationException("storage is not running"));
+            }
+
+            _requests.Enqueue(() =>
+            {
+                try
+                {
+                    done.SetResult(work());
+                }
+                catch (Exception e)
+                {
+                    done.SetException(e);
+                }
+            });
+            Monitor.Pulse(_gate);
+        }
+
+        return done.Task;
+    }
+
+    private void Loop()
+    {
+        while (true)
+        {
+            Action? request = null;
+            lock (_gate)
+            {
+                if (_stopping)
+                {
+                    return;
+                }
+
+                if (_requests.Count == 0)
+                {
+                    Monitor.Wait(_gate, 1000);
+                }
+
+                _requests.TryDequeue(out request);
+            }
+
+            try
+            {
+                if (request is not null)
+                {
+                    request();
+                    continue;
+                }
+
+                Tick();
+            }
+            catch (Exception e)
+            {
+                // Disk full, a damaged part…: nothing is lost (the WAL still holds every unsealed event); try again later.
+                Stats.AddFailure();
+                _retryAfterTicks = Environment.TickCount64 + 10_000;
+                _logger.LogError(e, "Storage job failed; retrying in 10 s: {Reason}", e.Message);
+            }
+        }
+    }
+
+    private void Tick()
+    {
+        if (Environment.TickCount64 < _retryAfterTicks)
+        {
+            return;
+        }
+
+        var interval = _options.Storage.SealIntervalSeconds * 1000L;
+        if (_hot!.CurrentChunkAgeMs > interval)
+        {
+            _hot.SealCurrent();
+        }
+
+        SealPending(force: false);
+        _hot.Evict(_options.Retention.HotHours * PartInfo.HourMs);
+        Compact();
+        if (_clock.UnixMilliseconds >= _nextCleanupMs)
+        {
+            _nextCleanupMs = _clock.UnixMilliseconds + (_options.Retention.CleanupIntervalMinutes * 60_000L);
+            Cleanup(new CleanupRequest { Policy = CleanupPolicy.Scheduled, Trigger = "schedule" });
+        }
+    }
+
+    /// <summary>Writes the pending chunks as parts when enough bytes wait, the oldest has waited long enough, or when forced.</summary>
+    private void SealPending(bool force)
+    {
+        List<HotChunk> chunks;
+        lock (_gate)
+        {
+            if (_pending.Count == 0)
+            {
+                return;
+            }
+
+            var bytes = _pending.Sum(c => (long)c.UsedBytes);
+            var waited = Environment.TickCount64 - _pending[0].SealedTicks;
+            if (!force && bytes < _options.Storage.SealBytes && waited < _options.Storage.SealIntervalSeconds * 1000L)
+            {
+                return;
+            }
+
+            chunks = [.. _pending];
+        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var (parts, persistedThrough) = ChunkSealer.Write(chunks, PartitionsRoot);
+        CrashPoints.Reach(CrashPoints.SealBeforeManifest);
+        var current = _catalog.Current;
+        _catalog.Publish(new Manifest(persistedThrough, [.. current.Parts, .. parts]), []);
+        lock (_gate)
+        {
+            _pending.RemoveRange(0, chunks.Count);
+        }
+
+        foreach (var chunk in chunks)
+        {
+            chunk.IsPersisted = true;
+        }
+
+        Stats.AddSealed(chunks.Sum(c => (long)c.Count), parts.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        _hot!.Evict(_options.Retention.HotHours * PartInfo.HourMs);
+        CrashPoints.Reach(CrashPoints.SealBeforeTrim);
+        _wal!.TrimThrough(persistedThrough);
+    }
+
+    private void Compact()
+    {
+        var closedBefore = _clock.UnixMilliseconds - (_options.Storage.CompactAfterMinutes * 60_000L) - PartInfo.HourMs;
+        var groups = _catalog.Current.Parts
+            .Where(p => p.HourStart <= closedBefore)
+            .GroupBy(p => (p.Kind, p.HourStart, p.Tier))
+            .Where(g => g.Count() > 1)
+            .ToList();
+        foreach (var group in groups)
+        {
+            var parts = group.OrderBy(p => p.MinSeq).ToList();
+            var merged = Compactor.Merge(_engine, parts, _options.Storage.CompactionZstdLevel, _stats.Get);
+            CrashPoints.Reach(CrashPoints.CompactBeforeManifest);
+            var current = _catalog.Current;
+            var replaced = new HashSet<string>(parts.Select(p => p.Path), StringComparer.Ordinal);
+            _catalog.Publish(current with { Parts = [.. current.Parts.Where(p => !replaced.Contains(p.Path)), merged] },
+                parts.SelectMany(p => new[] { p.Path, p.StatsPath }));
+            foreach (var part in parts)
+            {
+                _stats.Forget(part.Path);
+            }
+
+            Stats.AddCompaction(parts.Count);
+        }
+    }
+
+    private CleanupReport Cleanup(CleanupRequest request)
+    {
+        var started = _clock.UnixMilliseconds;
+        var ticks = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (request.Policy == CleanupPolicy.Manual)
+        {
+            // Seal what is in memory, so the range's newest events are in parts and go with them (and a dry run
+            // lists them too: sealing changes where events are kept, not which).
+            _hot!.SealCurrent();
+            SealPending(force: true);
+        }
+
+        var items = CleanupPlanner.Plan(_catalog.Current, _options.Retention, started, request);
+        var orphans = request.Policy == CleanupPolicy.Scheduled ? FindOrphans() : [];
+        long orphanBytes = orphans.Sum(o => new FileInfo(o).Length);
+        if (!request.DryRun)
+        {
+            Apply(items);
+            foreach (var orphan in orphans)
+            {
+                File.Delete(orphan);
+            }
+
+            RemoveEmptyDirectories(PartitionsRoot);
+            RemoveEmptyDirectories(ArchiveRoot);
+        }
+
+        var report = new CleanupReport
+        {
+            Policy = request.Policy,
+            DryRun = request.DryRun,
+            StartedAtMs = started,
+            Trigger = request.Trigger,
+            Items = items,
+            Orphans = orphans,
+            OrphanBytes = orphanBytes,
+            DurationMs = (long)System.Diagnostics.Stopwatch.GetElapsedTime(ticks).TotalMilliseconds,
+        };
+        if (!request.DryRun)
+        {
+            CleanupRecord.Save(_data.Meta, report);
+            Stats.AddCleanup(report.EventsRemoved, report.BytesFreed);
+        }
+
+        return report;
+    }
+
+    private void Apply(List<CleanupItem> items)
+    {
+        if (items.Count == 0)
+        {
+            return;
+        }
+
+        var removed = new HashSet<string>(StringComparer.Ordinal);
+        var archived = new List<PartInfo>();
+        foreach (var item in items)
+        {
+            removed.Add(item.Part.Path);
+            if (item.Action == "archive")
+            {
+                archived.Add(MoveToArchive(item.Part));
+            }
+        }
+
+        if (archived.Count > 0)
+        {
+            CrashPoints.Reach(CrashPoints.ArchiveBeforeManifest);
+        }
+
+        var current = _catalog.Current;
+        _catalog.Publish(current with { Parts = [.. current.Parts.Where(p => !removed.Contains(p.Path)), .. archived] },
+            items.SelectMany(i => new[] { i.Part.Path, i.Part.StatsPath }));
+        foreach (var path in removed)
+        {
+            _stats.Forget(path);
+        }
+
+        // Removed and archived events must not stay visible from memory: the chunks that held them are persisted.
+        _hot!.EvictThrough(items.Max(i => i.Part.MaxSeq));
+    }
+
+    /// <summary>Copies a part and its stats into the archive, durably; the originals are retired by the caller.</summary>
+    private PartInfo MoveToArchive(PartInfo part)
+    {
+        var target = PartLayout.Rebase(part.Path, PartitionsRoot, ArchiveRoot);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        foreach (var (from, to) in new[] { (part.StatsPath, PartInfo.StatsPathOf(target)), (part.Path, target) })
+        {
+            File.Copy(from, to + AtomicFile.TempSuffix, overwrite: true);
+            AtomicFile.Publish(to + AtomicFile.TempSuffix, to);
+        }
+
+        return part with { Path = target, Tier = PartTier.Archive };
+    }
+
+    /// <summary>Part, stats and temp files under partitions/ and archive/ that the manifest does not list.</summary>
+    private List<string> FindOrphans()
+    {
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var part in _catalog.Current.Parts)
+        {
+            known.Add(part.Path);
+            known.Add(part.StatsPath);
+        }
+
+        var orphans = new List<string>();
+        foreach (var root in new[] { PartitionsRoot, ArchiveRoot })
+        {
+            if (!Directory.Exists(root))
+            {
+                continue;
+            }
+
+            foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+            {
+                var ours = file.EndsWith(PartLayout.Extension, StringComparison.Ordinal) || file.EndsWith(PartLayout.StatsExtension, StringComparison.Ordinal)
+                    || file.EndsWith(AtomicFile.TempSuffix, StringComparison.Ordinal);
+                if (ours && !known.Contains(file) && !_catalog.IsRetired(file))
+                {
+                    orphans.Add(file);
+                }
+            }
+        }
+
+        return orphans;
+    }
+
+    /// <summary>Deletes orphans at start-up, before anything can be writing parts.</summary>
+    public int DeleteOrphans()
+    {
+        var orphans = FindOrphans();
+        foreach (var orphan in orphans)
+        {
+            _logger.LogInformation("Deleting {Path}: no manifest lists it (left by a crash; its events are still in the WAL)", orphan);
+            File.Delete(orphan);
+        }
+
+        return orphans.Count;
+    }
+
+    private static void RemoveEmptyDirectories(string root)
+    {
+        if (!Directory.Exists(root))
+        {
+            return;
+        }
+
+        foreach (var directory in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length))
+        {
+            if (!Directory.EnumerateFileSystemEntries(directory).Any())
+            {
+                Directory.Delete(directory);
+            }
+        }
+    }
+
+    public string PartitionsRoot => _data.Partitions;
+
+    public string ArchiveRoot => string.IsNullOrEmpty(_options.Retention.ArchiveDir) ? _data.Archive : Path.GetFullPath(_options.Retention.ArchiveDir);
+}

@@ -1,0 +1,129 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Sluice.Core.Events;
+using Sluice.Storage.Hot;
+
+namespace Sluice.Storage.Summaries;
+
+/// <summary>
+/// What a summary needs of a set of events, kept so that two summaries add up exactly: the event count, a count
+/// per value of each summarised field, and a distinct-count sketch of <c>ip_hash</c>. Built row by row when a part
+/// is sealed and stored beside it; an hour or a day is the merge of its parts (plus the hot rows not yet sealed).
+/// </summary>
+public sealed class PartSummary
+{
+    /// <summary>Distinct values kept per field; the rest are counted under <see cref="Other"/> so totals stay exact.</summary>
+    public const int MaxValuesPerField = 1000;
+
+    public const string Other = "(other)";
+
+    /// <summary>The fields counted by value: the traffic summary's and the log summary's.</summary>
+    public static readonly FieldTag[] CountedFields =
+        [FieldTag.Decision, FieldTag.Country, FieldTag.Reason, FieldTag.Domain, FieldTag.Service, FieldTag.System, FieldTag.Category];
+
+    public long Total { get; set; }
+
+    /// <summary>Field name ("level", "decision", "country" …) → value → count.</summary>
+    public Dictionary<string, Dictionary<string, long>> Counts { get; } = new(StringComparer.Ordinal);
+
+    public HyperLogLog Ips { get; private set; } = new();
+
+    /// <summary>Adds one encoded row.</summary>
+    public void Add(ReadOnlySpan<byte> row)
+    {
+        Total++;
+        Count("level", Levels.Name(RowLayout.ReadLevel(row)), 1);
+        var reader = new RowReader(row);
+        while (reader.MoveNext())
+        {
+            if (reader.Tag == FieldTag.IpHash)
+            {
+                Ips.Add(FieldHash.Of64(reader.Value));
+            }
+            else if (Array.IndexOf(CountedFields, reader.Tag) >= 0)
+            {
+                Count(FieldCatalog.Get(reader.Tag).Name, Encoding.UTF8.GetString(reader.Value), 1);
+            }
+        }
+    }
+
+    public void Merge(PartSummary other)
+    {
+        Total += other.Total;
+        foreach (var (field, values) in other.Counts)
+        {
+            foreach (var (value, count) in values)
+            {
+                Count(field, value, count);
+            }
+        }
+
+        Ips.Merge(other.Ips);
+    }
+
+    /// <summary>Values of a field, most frequent first.</summary>
+    public IEnumerable<KeyValuePair<string, long>> Top(string field, int limit) =>
+        Counts.TryGetValue(field, out var values)
+            ? values.OrderByDescending(v => v.Value).ThenBy(v => v.Key, StringComparer.Ordinal).Take(limit)
+            : [];
+
+    public long CountOf(string field, string value) =>
+        Counts.TryGetValue(field, out var values) && values.TryGetValue(value, out var n) ? n : 0;
+
+    public JsonObject ToJson()
+    {
+        var counts = new JsonObject();
+        foreach (var (field, values) in Counts)
+        {
+            var map = new JsonObject();
+            foreach (var (value, count) in values)
+            {
+                map[value] = count;
+            }
+
+            counts[field] = map;
+        }
+
+        return new JsonObject
+        {
+            ["total"] = Total,
+            ["counts"] = counts,
+            ["ips_hll"] = Ips.IsEmpty ? null : Convert.ToBase64String(Ips.ToBytes()),
+        };
+    }
+
+    public static PartSummary FromJson(JsonNode node)
+    {
+        var summary = new PartSummary { Total = node["total"]!.GetValue<long>() };
+        foreach (var (field, values) in node["counts"]!.AsObject())
+        {
+            foreach (var (value, count) in values!.AsObject())
+            {
+                summary.Count(field, value, count!.GetValue<long>());
+            }
+        }
+
+        if (node["ips_hll"]?.GetValue<string>() is { } sketch)
+        {
+            summary.Ips = HyperLogLog.FromBytes(Convert.FromBase64String(sketch));
+        }
+
+        return summary;
+    }
+
+    /// <summary>Adds <paramref name="n"/> events with this value of a field.</summary>
+    public void Count(string field, string value, long n)
+    {
+        if (!Counts.TryGetValue(field, out var values))
+        {
+            Counts[field] = values = new Dictionary<string, long>(StringComparer.Ordinal);
+        }
+
+        if (!values.ContainsKey(value) && values.Count >= MaxValuesPerField)
+        {
+            value = Other;
+        }
+
+        values[value] = values.GetValueOrDefault(value) + n;
+    }
+}

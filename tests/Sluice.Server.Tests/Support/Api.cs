@@ -1,0 +1,48 @@
+using System.Text.Json;
+
+namespace Sluice.Server.Tests.Support;
+
+/// <summary>Posting NDJSON and reading every event back through the search API.</summary>
+public static class Api
+{
+    public static async Task PostAsync(TestServer server, IEnumerable<string> lines)
+    {
+        foreach (var batch in lines.Chunk(2000))
+        {
+            var (status, body, _) = await server.PostAsync("/api/ingest", string.Join('\n', batch), "application/x-ndjson");
+            Assert.True(status == 200, $"ingest answered {status}: {body}");
+        }
+    }
+
+    public static async Task FlushAsync(TestServer server)
+    {
+        var (status, body, _) = await server.PostAsync("/api/admin/flush", "");
+        Assert.True(status == 200, $"flush answered {status}: {body}");
+    }
+
+    /// <summary>Every event the search returns for the query, paging with cursors, in order.</summary>
+    public static async Task<List<JsonElement>> SearchAllAsync(TestServer server, string query, int limit = 1000)
+    {
+        var events = new List<JsonElement>();
+        string? cursor = null;
+        do
+        {
+            var page = await server.GetJsonAsync($"/api/logs/search?{query}&limit={limit}{(cursor is null ? "" : "&cursor=" + cursor)}");
+            events.AddRange(page.GetProperty("events").EnumerateArray());
+            cursor = page.GetProperty("next_cursor").GetString();
+        }
+        while (cursor is not null);
+        return events;
+    }
+
+    /// <summary>An event as JSON with its keys sorted: the same event read from memory or from a part compares equal.</summary>
+    public static string Canonical(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => "{" + string.Join(",", element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => JsonSerializer.Serialize(p.Name) + ":" + Canonical(p.Value))) + "}",
+        JsonValueKind.Array => "[" + string.Join(",", element.EnumerateArray().Select(Canonical)) + "]",
+        _ => element.GetRawText(),
+    };
+
+    public static string Id(JsonElement e) => e.GetProperty("id").GetString()!;
+}
