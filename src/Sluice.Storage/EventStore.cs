@@ -17,12 +17,14 @@ public sealed class EventStore : IDisposable
 {
     private readonly DataDirectory _data;
     private readonly ILogger _logger;
+    private readonly long _hotLimit;
     private volatile bool _ready;
 
     public EventStore(SluiceOptions options, DataDirectory data, IClock clock, ILogger logger)
     {
         _data = data;
         _logger = logger;
+        _hotLimit = options.Hot.MaxBytes;
         Catalog = new PartCatalog(data.Meta, logger);
         PartStats = new PartStatsCache();
         Engine = new DuckDbEngine(options.Storage);
@@ -74,6 +76,32 @@ public sealed class EventStore : IDisposable
     /// <summary>Appends a batch; completes when it is durable and visible. Throws <see cref="WalUnavailableException"/> before recovery.</summary>
     public Task<long> AppendAsync(ReadOnlyMemory<byte> rows, int eventCount) =>
         _ready ? Wal.AppendAsync(rows, eventCount) : Task.FromException<long>(new WalUnavailableException("recovery is still running"));
+
+    /// <summary>
+    /// Backpressure: waits while the rows not yet sealed into parts exceed <see cref="HotTierOptions.MaxBytes"/>
+    /// (they cannot leave memory), up to <paramref name="max"/>. False if there is still no room then: the caller
+    /// answers 503, so memory stays bounded when events arrive faster than they can be sealed.
+    /// </summary>
+    public async ValueTask<bool> WaitForRoomAsync(TimeSpan max, CancellationToken cancel)
+    {
+        if (Hot.UnpersistedBytes <= _hotLimit)
+        {
+            return true;
+        }
+
+        var deadline = Environment.TickCount64 + (long)max.TotalMilliseconds;
+        while (Hot.UnpersistedBytes > _hotLimit)
+        {
+            if (Environment.TickCount64 >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(5, cancel);
+        }
+
+        return true;
+    }
 
     /// <summary>Bytes of WAL segments on disk.</summary>
     public long WalDiskBytes() =>

@@ -32,6 +32,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
     private HotTier? _hot;
     private WriteAheadLog? _wal;
     private bool _stopping;
+    private volatile bool _paused;
     private long _nextCleanupMs;
     private long _retryAfterTicks;
 
@@ -59,6 +60,23 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
         _thread.Start();
     }
 
+    /// <summary>
+    /// Fault injection: while paused the worker seals, compacts and cleans nothing (requests wait), as if the disk
+    /// had stalled — how tests reach ingest backpressure deterministically.
+    /// </summary>
+    public bool Paused
+    {
+        get => _paused;
+        set
+        {
+            lock (_gate)
+            {
+                _paused = value;
+                Monitor.Pulse(_gate);
+            }
+        }
+    }
+
     public void Accept(HotChunk chunk)
     {
         lock (_gate)
@@ -76,7 +94,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
         return true;
     });
 
-    /// <summary>Merges the parts of every closed hour that has more than one.</summary>
+    /// <summary>Rewrites every closed hour that is not yet a single compacted part.</summary>
     public Task CompactAsync() => Run(() =>
     {
         Compact();
@@ -135,9 +153,14 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
                     return;
                 }
 
-                if (_requests.Count == 0)
+                if (_requests.Count == 0 || _paused)
                 {
                     Monitor.Wait(_gate, 1000);
+                }
+
+                if (_paused)
+                {
+                    continue;
                 }
 
                 _requests.TryDequeue(out request);
@@ -199,7 +222,9 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
 
             var bytes = _pending.Sum(c => (long)c.UsedBytes);
             var waited = Environment.TickCount64 - _pending[0].SealedTicks;
-            if (!force && bytes < _options.Storage.SealBytes && waited < _options.Storage.SealIntervalSeconds * 1000L)
+            // Ingest waits once unpersisted rows pass Hot:MaxBytes; seal early rather than let it.
+            var pressed = _hot!.UnpersistedBytes > _options.Hot.MaxBytes / 2;
+            if (!force && !pressed && bytes < _options.Storage.SealBytes && waited < _options.Storage.SealIntervalSeconds * 1000L)
             {
                 return;
             }
@@ -234,7 +259,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
         var groups = _catalog.Current.Parts
             .Where(p => p.HourStart <= closedBefore)
             .GroupBy(p => (p.Kind, p.HourStart, p.Tier))
-            .Where(g => g.Count() > 1)
+            .Where(g => g.Count() > 1 || !g.First().IsCompacted)
             .ToList();
         foreach (var group in groups)
         {

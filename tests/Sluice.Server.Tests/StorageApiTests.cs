@@ -177,3 +177,60 @@ public sealed class StorageApiTests
         Assert.Equal(23, (await server.GetJsonAsync("/api/traces/late1-trace-3")).GetProperty("events").GetArrayLength());
     }
 }
+
+/// <summary>Ingest waits for sealing once unsealed rows fill the hot tier, then answers 503 instead of growing.</summary>
+public sealed class BackpressureTests
+{
+    [Fact]
+    public async Task A_stalled_storage_worker_turns_ingest_into_503_without_losing_an_acknowledged_event()
+    {
+        await using var server = await TestServer.StartAsync(o => o with
+        {
+            Hot = new() { ChunkBytes = 64 * 1024, MaxBytes = 256 * 1024 },
+            Storage = new() { SealBytes = 64 * 1024, IngestWaitMs = 200 },
+        });
+        var store = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Sluice.Storage.EventStore>(server.App.Services);
+        store.Worker.Paused = true;
+
+        var acked = new List<string>();
+        var batch = 0;
+        int status;
+        do
+        {
+            var ids = Enumerable.Range(0, 100).Select(i => $"bp-{batch}-{i}").ToList();
+            var body = string.Join('\n', ids.Select(id => $$"""{"id":"{{id}}","message":"{{new string('x', 200)}}","service":"bp"}"""));
+            var (code, problem, response) = await server.PostAsync("/api/ingest", body, "application/x-ndjson");
+            status = code;
+            if (status == 200)
+            {
+                acked.AddRange(ids);
+            }
+            else
+            {
+                Assert.Equal(503, status);
+                Assert.Equal("storage_behind", problem.GetProperty("code").GetString());
+                Assert.NotNull(response.Headers.RetryAfter);
+            }
+
+            Assert.True(++batch < 200, "ingest never pushed back");
+        }
+        while (status == 200);
+
+        // Memory stayed within the bound plus the one batch admitted before it was crossed.
+        Assert.True(store.Hot.UnpersistedBytes <= (256 * 1024) + (100 * 300), $"{store.Hot.UnpersistedBytes} unsealed bytes");
+
+        // Once the worker runs again it seals the backlog, and a client retrying as told gets in.
+        store.Worker.Paused = false;
+        var retry = 0;
+        for (var attempt = 0; attempt < 50 && retry != 200; attempt++)
+        {
+            (retry, _, _) = await server.PostAsync("/api/ingest", """{"id":"bp-after","message":"m","service":"bp"}""", "application/x-ndjson");
+            await Task.Delay(retry == 200 ? 0 : 100);
+        }
+
+        Assert.Equal(200, retry);
+        acked.Add("bp-after");
+        var stored = (await Api.SearchAllAsync(server, "service=bp&order=asc")).Select(Api.Id).ToList();
+        Assert.Equal(acked.Order(), stored.Order());
+    }
+}

@@ -35,7 +35,7 @@ public static class BenchIngestCommand
         };
 
         var latencies = new LatencyRecorder(connections);
-        long next = -1, events = 0, failures = 0;
+        long next = -1, events = 0, failures = 0, retries = 0;
         string? firstFailure = null;
         var started = Stopwatch.GetTimestamp();
         var secondsPerBatch = rate > 0 ? (double)batchSize / rate : 0;
@@ -61,22 +61,35 @@ public static class BenchIngestCommand
                 }
 
                 var batch = batches[(int)(n % batches.Count)];
-                using var content = new ByteArrayContent(batch.Body);
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
                 var sent = Stopwatch.GetTimestamp();
                 try
                 {
-                    using var response = await http.PostAsync(path, content);
-                    var elapsed = Stopwatch.GetTimestamp() - sent;
-                    if (response.StatusCode == HttpStatusCode.OK)
+                    // A 503 with Retry-After is backpressure, not failure: wait as told and send the batch again,
+                    // as OpenTelemetry and Seq clients do. Latency counts from the first attempt.
+                    while (true)
                     {
-                        latencies.Record(worker, elapsed);
-                        Interlocked.Add(ref events, batch.Events);
-                    }
-                    else
-                    {
-                        Interlocked.Increment(ref failures);
-                        firstFailure ??= $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
+                        using var content = new ByteArrayContent(batch.Body);
+                        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+                        using var response = await http.PostAsync(path, content);
+                        if (response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter?.Delta is { } delay)
+                        {
+                            Interlocked.Increment(ref retries);
+                            await Task.Delay(delay);
+                            continue;
+                        }
+
+                        if (response.StatusCode == HttpStatusCode.OK)
+                        {
+                            latencies.Record(worker, Stopwatch.GetTimestamp() - sent);
+                            Interlocked.Add(ref events, batch.Events);
+                        }
+                        else
+                        {
+                            Interlocked.Increment(ref failures);
+                            firstFailure ??= $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
+                        }
+
+                        break;
                     }
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
@@ -90,7 +103,7 @@ public static class BenchIngestCommand
 
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var p = latencies.Percentiles(0.5, 0.99, 0.999);
-        Console.WriteLine($"events/s: {events / seconds:N0}  ({events:N0} events acked in {seconds:F2} s, {latencies.Count:N0} requests, {failures} failed)");
+        Console.WriteLine($"events/s: {events / seconds:N0}  ({events:N0} events acked in {seconds:F2} s, {latencies.Count:N0} requests, {failures} failed, {retries} retried after 503)");
         Console.WriteLine($"ack latency ms: p50 {p[0]:F2}  p99 {p[1]:F2}  p999 {p[2]:F2}");
         if (firstFailure is not null)
         {
@@ -100,32 +113,36 @@ public static class BenchIngestCommand
         return failures == 0 ? 0 : 1;
     }
 
+    /// <summary>Cuts the file into batches of whole lines, streaming it (files past 2 GB cannot be read in one call).</summary>
     private static List<(byte[] Body, int Events)> LoadBatches(string file, int batchSize)
     {
-        var data = File.ReadAllBytes(file);
         var batches = new List<(byte[], int)>();
-        var span = data.AsSpan();
-        var start = 0;
+        var current = new System.Buffers.ArrayBufferWriter<byte>(1 << 20);
         var lines = 0;
-        for (var i = 0; i < span.Length; i++)
+        var block = new byte[1 << 20];
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        int read;
+        while ((read = stream.Read(block)) > 0)
         {
-            if (span[i] != (byte)'\n')
+            var span = block.AsSpan(0, read);
+            while (!span.IsEmpty)
             {
-                continue;
-            }
-
-            lines++;
-            if (lines == batchSize)
-            {
-                batches.Add((span[start..(i + 1)].ToArray(), lines));
-                start = i + 1;
-                lines = 0;
+                var newline = span.IndexOf((byte)'\n');
+                var take = newline < 0 ? span.Length : newline + 1;
+                System.Buffers.BuffersExtensions.Write(current, span[..take]);
+                span = span[take..];
+                if (newline >= 0 && ++lines == batchSize)
+                {
+                    batches.Add((current.WrittenSpan.ToArray(), lines));
+                    current.ResetWrittenCount();
+                    lines = 0;
+                }
             }
         }
 
-        if (start < span.Length)
+        if (current.WrittenCount > 0)
         {
-            batches.Add((span[start..].ToArray(), lines + (span[^1] == (byte)'\n' ? 0 : 1)));
+            batches.Add((current.WrittenSpan.ToArray(), lines + (current.WrittenSpan[^1] == (byte)'\n' ? 0 : 1)));
         }
 
         return batches;

@@ -28,5 +28,6 @@ public static class ErrorCodes
     public const string MethodNotAllowed = "method_not_allowed";
     public const string Recovering = "recovering";
     public const string StorageUnavailable = "storage_unavailable";
+    public const string StorageBehind = "storage_behind";
     public const string Internal = "internal_error";
 }

@@ -139,6 +139,12 @@ public sealed record StorageOptions
     /// <summary>Longest time, in seconds, an acknowledged event waits before it is sealed into a part.</summary>
     public int SealIntervalSeconds { get; init; } = 60;
 
+    /// <summary>
+    /// Longest an ingest request waits, in ms, for sealing to make room when unsealed rows fill Hot:MaxBytes;
+    /// after it the request answers 503 <c>storage_behind</c> with Retry-After.
+    /// </summary>
+    public int IngestWaitMs { get; init; } = 5_000;
+
     /// <summary>Minutes after an hour ends before its parts are compacted into one.</summary>
     public int CompactAfterMinutes { get; init; } = 10;
 

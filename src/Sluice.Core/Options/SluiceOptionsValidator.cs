@@ -40,6 +40,8 @@ public static class SluiceOptionsValidator
         Check(errors, o.Retention.ArchiveDays >= 0, "Retention:ArchiveDays must not be negative");
         Check(errors, o.Retention.CleanupIntervalMinutes >= 1, "Retention:CleanupIntervalMinutes must be at least 1");
         Check(errors, o.Storage.SealBytes >= 64 * 1024, "Storage:SealBytes must be at least 65536");
+        Check(errors, o.Storage.SealBytes <= o.Hot.MaxBytes / 2, "Storage:SealBytes must be at most half of Hot:MaxBytes (ingest waits for sealing past Hot:MaxBytes)");
+        Check(errors, o.Storage.IngestWaitMs is >= 0 and <= 60_000, "Storage:IngestWaitMs must be 0..60000");
         Check(errors, o.Storage.SealIntervalSeconds >= 1, "Storage:SealIntervalSeconds must be at least 1");
         Check(errors, o.Storage.CompactAfterMinutes >= 0, "Storage:CompactAfterMinutes must not be negative");
         Check(errors, o.Storage.CompactionZstdLevel is >= 1 and <= 22, "Storage:CompactionZstdLevel must be 1..22");

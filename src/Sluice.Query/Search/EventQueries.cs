@@ -76,14 +76,25 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
                 .Select(r => new EventRow(r.Chunk.Data.AsMemory(r.Entry.Offset, r.Entry.Length), r.Entry.Timestamp, r.Entry.Seq)).ToList();
             using var lease = store.Catalog.Acquire();
             var hash = FieldHash.Of64(bytes);
-            var parts = lease.Manifest.Parts
-                .Where(p => p.MinSeq < seam && (includeArchive || p.Tier == PartTier.Partitions) && store.PartStats.Get(p).MayContainTrace(hash))
-                .ToList();
+            long from = long.MaxValue, to = long.MinValue;
+            var parts = new List<PartInfo>();
+            foreach (var part in lease.Manifest.Parts)
+            {
+                if (part.MinSeq < seam && (includeArchive || part.Tier == PartTier.Partitions) && store.PartStats.Get(part).TryFindTrace(hash, out var first, out var last))
+                {
+                    parts.Add(part);
+                    from = Math.Min(from, part.HourStart + first);
+                    to = Math.Max(to, part.HourStart + last);
+                }
+            }
+
             if (parts.Count > 0)
             {
+                // The time span from the trace index lets the engine skip every row group outside it.
                 var where = new SqlWhere(dialect);
                 where.Equal(FieldCatalog.Get(FieldTag.TraceId).Name, traceId);
                 where.Add($"{dialect.Identifier(PartSchema.Seq)} < {where.Bind(seam)}");
+                where.Add($"{dialect.Identifier(PartSchema.Timestamp)} BETWEEN {where.Bind(from)} AND {where.Bind(to)}");
                 rows.AddRange(Read(parts, where, "timestamp, seq", maxTraceEvents, result));
             }
 
@@ -158,8 +169,62 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
             where.Add($"({Column(PartSchema.Timestamp)} {op} {ts} OR ({Column(PartSchema.Timestamp)} = {ts} AND {Column(PartSchema.Seq)} {op} {seq}))");
         }
 
+        // Newest parts first (oldest for ascending), in batches that double: a page of recent events is answered
+        // from the last hour or two, and the scan stops once no part left can hold a better row than the page's worst.
+        // Only the sort keys are read while scanning; the page's rows are then fetched whole by seq, so the engine
+        // decompresses every column of a few row groups instead of every row group the filter touched.
         var order = request.Descending ? "timestamp DESC, seq DESC" : "timestamp, seq";
-        return Read(parts, where, order, request.Limit + 1, result);
+        var keep = request.Limit + 1;
+        parts = request.Descending ? [.. parts.OrderByDescending(p => p.MaxTimestamp)] : [.. parts.OrderBy(p => p.MinTimestamp)];
+        var found = new List<(long Timestamp, long Seq)>();
+        for (int next = 0, batch = 1; next < parts.Count; next += batch, batch *= 2)
+        {
+            if (found.Count >= keep)
+            {
+                var worst = found[keep - 1].Timestamp;
+                if (request.Descending ? parts[next].MaxTimestamp < worst : parts[next].MinTimestamp > worst)
+                {
+                    break;
+                }
+            }
+
+            found.AddRange(ReadKeys(parts.GetRange(next, Math.Min(batch, parts.Count - next)), where, order, keep));
+            found.Sort((a, b) =>
+            {
+                var c = a.Timestamp != b.Timestamp ? a.Timestamp.CompareTo(b.Timestamp) : a.Seq.CompareTo(b.Seq);
+                return request.Descending ? -c : c;
+            });
+            if (found.Count > keep)
+            {
+                found.RemoveRange(keep, found.Count - keep);
+            }
+        }
+
+        if (found.Count == 0)
+        {
+            return [];
+        }
+
+        var seqs = found.Select(f => f.Seq).ToHashSet();
+        var holding = parts.Where(p => seqs.Any(s => s >= p.MinSeq && s <= p.MaxSeq)).ToList();
+        var byKey = new SqlWhere(dialect);
+        byKey.Add($"{Column(PartSchema.Seq)} IN ({string.Join(", ", seqs.Order().Select(s => s.ToString(System.Globalization.CultureInfo.InvariantCulture)))})");
+        return Read(holding, byKey, order, keep, result);
+    }
+
+    private List<(long Timestamp, long Seq)> ReadKeys(List<PartInfo> parts, SqlWhere where, string order, int limit)
+    {
+        var sql = $"SELECT {dialect.Identifier(PartSchema.Timestamp)}, {dialect.Identifier(PartSchema.Seq)} FROM {dialect.Source([.. parts.Select(p => p.Path)])} {where} ORDER BY {order} LIMIT {limit}";
+        using var connection = store.Engine.Rent();
+        using var command = connection.Command(sql, where.Values);
+        using var reader = command.ExecuteReader();
+        var keys = new List<(long, long)>();
+        while (reader.Read())
+        {
+            keys.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        }
+
+        return keys;
     }
 
     private static void AddEqual(SqlWhere where, FieldTag tag, byte[]? value)

@@ -19,32 +19,41 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
 
     public PartSummary Summarize(EventKind kind, long startMs, long endMs, bool includeArchive)
     {
-        var summary = new PartSummary();
-        using var lease = store.Catalog.Acquire();
-        var persisted = lease.Manifest.PersistedThroughSeq;
-        var edges = new List<PartInfo>();
-        foreach (var part in lease.Manifest.Parts)
+        while (true)
         {
-            if (part.Kind != kind || (!includeArchive && part.Tier == PartTier.Archive)
-                || part.HourStart + PartInfo.HourMs <= startMs || part.HourStart >= endMs)
+            using var lease = store.Catalog.Acquire();
+            using var scope = store.Hot.EnterRead();
+            var persisted = lease.Manifest.PersistedThroughSeq;
+            var chunks = store.Hot.Chunks;
+            // A seal published after the lease may already have let chunks above P leave memory: their events would
+            // be in neither source. Rare (it needs memory pressure in that instant); take a fresh lease and retry.
+            if (HotTier.SeamOf(chunks, store.Hot.MaxSeq) > persisted + 1)
             {
                 continue;
             }
 
-            if (part.HourStart >= startMs && part.HourStart + PartInfo.HourMs <= endMs)
+            var summary = new PartSummary();
+            var edges = new List<PartInfo>();
+            foreach (var part in lease.Manifest.Parts)
             {
-                summary.Merge(store.PartStats.Get(part).Summary);
-            }
-            else
-            {
-                edges.Add(part);
-            }
-        }
+                if (part.Kind != kind || (!includeArchive && part.Tier == PartTier.Archive)
+                    || part.HourStart + PartInfo.HourMs <= startMs || part.HourStart >= endMs)
+                {
+                    continue;
+                }
 
-        CountEdges(summary, edges, startMs, endMs);
-        using (store.Hot.EnterRead())
-        {
-            foreach (var chunk in store.Hot.Chunks)
+                if (part.HourStart >= startMs && part.HourStart + PartInfo.HourMs <= endMs)
+                {
+                    summary.Merge(store.PartStats.Get(part).Summary);
+                }
+                else
+                {
+                    edges.Add(part);
+                }
+            }
+
+            CountEdges(summary, edges, startMs, endMs);
+            foreach (var chunk in chunks)
             {
                 var count = chunk.Count;
                 if (count == 0 || chunk.LastSeq <= persisted || chunk.MaxTimestamp < startMs || chunk.MinTimestamp >= endMs)
@@ -62,9 +71,9 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
                     }
                 }
             }
-        }
 
-        return summary;
+            return summary;
+        }
     }
 
     /// <summary>Counts the events of parts only partly inside the range (hours cut by its edges) with the engine.</summary>

@@ -216,6 +216,7 @@ public static class StorageEndpoints
                 ["bytes"] = bytes,
                 ["parts"] = parts.Count,
                 ["hours"] = parts.Select(p => p.HourStart).Distinct().Count(),
+                ["parts_awaiting_compaction"] = parts.Count(p => !p.IsCompacted),
                 ["bytes_per_event"] = events == 0 ? null : Math.Round((double)bytes / events, 2),
                 ["oldest_event"] = parts.Count == 0 ? null : Time(parts.Min(p => p.MinTimestamp)),
                 ["newest_event"] = parts.Count == 0 ? null : Time(parts.Max(p => p.MaxTimestamp)),

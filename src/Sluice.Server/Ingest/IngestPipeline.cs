@@ -80,6 +80,13 @@ public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpH
             }
 
             var appending = Stopwatch.GetTimestamp();
+            if (!await store.WaitForRoomAsync(TimeSpan.FromMilliseconds(options.Storage.IngestWaitMs), context.RequestAborted))
+            {
+                context.Response.Headers.RetryAfter = "2";
+                return await Fail(context, route, StatusCodes.Status503ServiceUnavailable, new FieldError(ErrorCodes.StorageBehind, null,
+                    "events are arriving faster than they can be sealed into partitions; nothing of this request was stored, retry shortly"));
+            }
+
             try
             {
                 await store.AppendAsync(batch.Rows, batch.Count);

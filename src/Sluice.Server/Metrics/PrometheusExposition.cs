@@ -30,9 +30,40 @@ public static class PrometheusExposition
         Single(text, "sluice_hot_rows", "gauge", "Events held in the hot tier.", store.Hot.RowCount);
         Single(text, "sluice_hot_bytes", "gauge", "Memory held by hot-tier chunks: rows and their indexes.", store.Hot.Bytes);
         Single(text, "sluice_hot_chunks", "gauge", "Hot-tier chunks in memory.", store.Hot.Chunks.Count);
+        Storage(text, store);
         Single(text, "sluice_ready", "gauge", "1 once WAL recovery has finished and while the log takes writes.", store.IsReady ? 1 : 0);
         Runtime(text);
         return text.ToString();
+    }
+
+    /// <summary>Sealing, compaction and cleanup since start, and what the manifest lists now.</summary>
+    private static void Storage(StringBuilder text, EventStore store)
+    {
+        var stats = store.Worker.Stats;
+        Single(text, "sluice_storage_events_sealed_total", "counter", "Events written into sealed parts.", stats.EventsSealed);
+        Single(text, "sluice_storage_parts_written_total", "counter", "Parts written by sealing.", stats.PartsWritten);
+        Histogram(text, "sluice_storage_seal_seconds", "Time to write the parts of one batch of sealed chunks.", stats.SealSeconds);
+        Single(text, "sluice_storage_compactions_total", "counter", "Hours whose parts were merged into one.", stats.Compactions);
+        Single(text, "sluice_storage_failures_total", "counter", "Storage jobs that failed and will be retried.", stats.Failures);
+        Single(text, "sluice_storage_cleanup_events_removed_total", "counter", "Events removed by cleanups.", stats.CleanupEventsRemoved);
+        Single(text, "sluice_storage_cleanup_bytes_freed_total", "counter", "Bytes freed by cleanups.", stats.CleanupBytesFreed);
+        var manifest = store.Catalog.Current;
+        Single(text, "sluice_storage_persisted_through_seq", "gauge", "Highest WAL sequence number held by sealed parts.", manifest.PersistedThroughSeq);
+        var tiers = new[] { ("partitions", Sluice.Storage.Partitions.PartTier.Partitions), ("archive", Sluice.Storage.Partitions.PartTier.Archive) };
+        foreach (var (name, help, value) in new (string, string, Func<IEnumerable<Sluice.Storage.Partitions.PartInfo>, long>)[]
+        {
+            ("sluice_storage_parts", "Parts listed in the manifest, by tier.", parts => parts.Count()),
+            ("sluice_storage_bytes", "Bytes of parts on disk, by tier.", parts => parts.Sum(p => p.Bytes)),
+            ("sluice_storage_events", "Events in sealed parts, by tier.", parts => parts.Sum(p => p.Rows)),
+        })
+        {
+            Header(text, name, "gauge", help);
+            foreach (var (label, tier) in tiers)
+            {
+                text.Append(name).Append("{tier=\"").Append(label).Append("\"} ")
+                    .Append(value(manifest.Parts.Where(p => p.Tier == tier)).ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+        }
     }
 
     /// <summary>The runtime figures that explain latency and memory: GC counts and pause time, heap and RSS.</summary>

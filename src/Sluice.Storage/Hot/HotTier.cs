@@ -101,6 +101,27 @@ public sealed class HotTier : IWalConsumer
         }
     }
 
+    /// <summary>
+    /// Row bytes not yet persisted in parts (sealed or not): what ingest must wait on when it passes
+    /// <see cref="HotTierOptions.MaxBytes"/>, since such chunks cannot leave memory.
+    /// </summary>
+    public long UnpersistedBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var chunk in Volatile.Read(ref _chunks))
+            {
+                if (!chunk.IsPersisted)
+                {
+                    total += chunk.UsedBytes;
+                }
+            }
+
+            return total;
+        }
+    }
+
     /// <summary>The live chunks, oldest first; an immutable snapshot.</summary>
     public IReadOnlyList<HotChunk> Chunks => Volatile.Read(ref _chunks);
 

@@ -28,9 +28,12 @@ internal static class ChunkSealer
             }
         }
 
-        var parts = new List<PartInfo>(groups.Count);
-        foreach (var ((kind, hour), rows) in groups)
+        // Groups are independent files: write them on every core. While ingest runs the cores are shared anyway;
+        // when ingest is held back by sealing, this is what lets sealing catch up twice as fast on two cores.
+        var parts = new PartInfo[groups.Count];
+        Parallel.ForEach(groups.Select((group, index) => (group, index)), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
         {
+            var ((kind, hour), rows) = item.group;
             long first = long.MaxValue, last = long.MinValue;
             foreach (var row in rows)
             {
@@ -38,9 +41,9 @@ internal static class ChunkSealer
                 last = Math.Max(last, row.Entry.Seq);
             }
 
-            parts.Add(PartFileWriter.Write(PartLayout.PartPath(partitionsRoot, kind, hour, first, last), kind, hour, rows));
-        }
+            parts[item.index] = PartFileWriter.Write(PartLayout.PartPath(partitionsRoot, kind, hour, first, last), kind, hour, rows);
+        });
 
-        return (parts, chunks[^1].LastSeq);
+        return ([.. parts], chunks[^1].LastSeq);
     }
 }

@@ -8,15 +8,18 @@ namespace Sluice.Storage.Partitions;
 
 /// <summary>
 /// What is stored beside each part in its <c>.stats.json</c>: the part's summary (counts by field, distinct-IP
-/// sketch) and its trace index — the sorted 64-bit hashes of the trace ids it holds — so a trace lookup opens only
-/// the parts that can contain the trace, and a sealed hour's summary never rereads its events.
+/// sketch) and its trace index — the sorted 64-bit hashes of the trace ids it holds, each with the first and last
+/// millisecond (from the hour's start) of that trace in the part. A trace lookup opens only the parts that can hold
+/// the trace and reads only the row groups of that time span; a sealed hour's summary never rereads its events.
 /// </summary>
 public sealed class PartStats
 {
-    public PartStats(PartSummary summary, ulong[] traceHashes)
+    public PartStats(PartSummary summary, ulong[] traceHashes, uint[] traceFirst, uint[] traceLast)
     {
         Summary = summary;
         TraceHashes = traceHashes;
+        TraceFirst = traceFirst;
+        TraceLast = traceLast;
     }
 
     public PartSummary Summary { get; }
@@ -24,43 +27,82 @@ public sealed class PartStats
     /// <summary>Sorted, distinct.</summary>
     public ulong[] TraceHashes { get; }
 
-    public bool MayContainTrace(ulong hash) => Array.BinarySearch(TraceHashes, hash) >= 0;
+    /// <summary>Per trace hash: its first and last event, in ms from the part's hour start.</summary>
+    public uint[] TraceFirst { get; }
 
+    public uint[] TraceLast { get; }
+
+    /// <summary>Where the trace's events lie in the part (ms from the hour start), if the part can hold it at all.</summary>
+    public bool TryFindTrace(ulong hash, out uint first, out uint last)
+    {
+        var i = Array.BinarySearch(TraceHashes, hash);
+        (first, last) = i >= 0 ? (TraceFirst[i], TraceLast[i]) : (0u, 0u);
+        return i >= 0;
+    }
+
+    /// <summary>Builds the index from each trace's (hash, first offset, last offset).</summary>
+    public static PartStats Create(PartSummary summary, Dictionary<ulong, (uint First, uint Last)> traces)
+    {
+        var hashes = traces.Keys.Order().ToArray();
+        var first = new uint[hashes.Length];
+        var last = new uint[hashes.Length];
+        for (var i = 0; i < hashes.Length; i++)
+        {
+            (first[i], last[i]) = traces[hashes[i]];
+        }
+
+        return new PartStats(summary, hashes, first, last);
+    }
+
+    /// <summary>Stats of parts of the same hour, merged: summaries added, trace spans widened.</summary>
     public static PartStats Merge(IEnumerable<PartStats> parts)
     {
         var summary = new PartSummary();
-        var traces = new SortedSet<ulong>();
+        var traces = new Dictionary<ulong, (uint First, uint Last)>();
         foreach (var part in parts)
         {
             summary.Merge(part.Summary);
-            traces.UnionWith(part.TraceHashes);
+            for (var i = 0; i < part.TraceHashes.Length; i++)
+            {
+                var span = (part.TraceFirst[i], part.TraceLast[i]);
+                traces[part.TraceHashes[i]] = traces.TryGetValue(part.TraceHashes[i], out var known)
+                    ? (Math.Min(known.First, span.Item1), Math.Max(known.Last, span.Item2))
+                    : span;
+            }
         }
 
-        return new PartStats(summary, [.. traces]);
+        return Create(summary, traces);
     }
 
     public void Write(string path)
     {
-        var traces = new byte[TraceHashes.Length * 8];
+        var traces = new byte[TraceHashes.Length * 16];
         for (var i = 0; i < TraceHashes.Length; i++)
         {
-            BinaryPrimitives.WriteUInt64LittleEndian(traces.AsSpan(i * 8), TraceHashes[i]);
+            var entry = traces.AsSpan(i * 16);
+            BinaryPrimitives.WriteUInt64LittleEndian(entry, TraceHashes[i]);
+            BinaryPrimitives.WriteUInt32LittleEndian(entry[8..], TraceFirst[i]);
+            BinaryPrimitives.WriteUInt32LittleEndian(entry[12..], TraceLast[i]);
         }
 
-        var root = new JsonObject { ["version"] = 1, ["summary"] = Summary.ToJson(), ["trace_hashes"] = Convert.ToBase64String(traces) };
+        var root = new JsonObject { ["version"] = 1, ["summary"] = Summary.ToJson(), ["traces"] = Convert.ToBase64String(traces) };
         AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(root));
     }
 
     public static PartStats Read(string path)
     {
         var root = JsonNode.Parse(File.ReadAllBytes(path)) ?? throw new InvalidDataException($"{path} is empty");
-        var bytes = Convert.FromBase64String(root["trace_hashes"]!.GetValue<string>());
-        var traces = new ulong[bytes.Length / 8];
-        for (var i = 0; i < traces.Length; i++)
+        var bytes = Convert.FromBase64String(root["traces"]!.GetValue<string>());
+        var count = bytes.Length / 16;
+        var (hashes, first, last) = (new ulong[count], new uint[count], new uint[count]);
+        for (var i = 0; i < count; i++)
         {
-            traces[i] = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(i * 8));
+            var entry = bytes.AsSpan(i * 16);
+            hashes[i] = BinaryPrimitives.ReadUInt64LittleEndian(entry);
+            first[i] = BinaryPrimitives.ReadUInt32LittleEndian(entry[8..]);
+            last[i] = BinaryPrimitives.ReadUInt32LittleEndian(entry[12..]);
         }
 
-        return new PartStats(PartSummary.FromJson(root["summary"]!), traces);
+        return new PartStats(PartSummary.FromJson(root["summary"]!), hashes, first, last);
     }
 }
