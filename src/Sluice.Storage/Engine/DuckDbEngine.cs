@@ -9,6 +9,7 @@ namespace Sluice.Storage.Engine;
 /// The embedded DuckDB database that reads the Parquet parts (queries) and rewrites them (compaction). It lives in
 /// memory — the parts are its only data — with explicit thread and memory limits, because by default it takes
 /// every core and 80 % of RAM outside the .NET heap (storage spike). Connections are pooled duplicates of one root.
+/// Part footers are cached: parts are immutable and every rewrite has a new name, so a cached footer never goes stale.
 /// </summary>
 public sealed class DuckDbEngine : IDisposable
 {
@@ -21,7 +22,7 @@ public sealed class DuckDbEngine : IDisposable
         _root.Open();
         using var command = _root.CreateCommand();
         command.CommandText = string.Create(CultureInfo.InvariantCulture,
-            $"SET threads = {options.QueryThreads}; SET memory_limit = '{options.QueryMemoryMb}MB'; SET enable_progress_bar = false;");
+            $"SET threads = {options.QueryThreads}; SET memory_limit = '{options.QueryMemoryMb}MB'; SET enable_progress_bar = false; SET parquet_metadata_cache = true;");
         command.ExecuteNonQuery();
     }
 

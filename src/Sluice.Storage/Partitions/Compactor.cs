@@ -15,6 +15,13 @@ internal static class Compactor
 {
     public const string FilePrefix = "compact-";
 
+    /// <summary>
+    /// Rows per row group of a compacted part: small enough that a time span (a trace, a minute) reads one group of
+    /// an hour, large enough to cost nothing in size (32,768: 26.0 bytes/row against 26.1 at DuckDB's 122,880 and
+    /// 28.2 at 4,096; a trace lookup 9.8 ms against 13.3 ms, on one hour of the standard dataset).
+    /// </summary>
+    private const int RowGroupRows = 32_768;
+
     public static PartInfo Merge(DuckDbEngine engine, IReadOnlyList<PartInfo> parts, int zstdLevel, Func<PartInfo, PartStats> stats)
     {
         var first = parts[0];
@@ -30,7 +37,7 @@ internal static class Compactor
         using (var connection = engine.Rent())
         using (var command = connection.Command(string.Create(CultureInfo.InvariantCulture,
             $"COPY (SELECT {columns} FROM read_parquet({DuckDbEngine.FileList(parts.Select(p => p.Path))}, union_by_name = true) ORDER BY timestamp, seq) " +
-            $"TO {DuckDbEngine.Literal(temp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {zstdLevel}, ROW_GROUP_SIZE 122880)")))
+            $"TO {DuckDbEngine.Literal(temp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {zstdLevel}, ROW_GROUP_SIZE {RowGroupRows})")))
         {
             command.ExecuteNonQuery();
         }
