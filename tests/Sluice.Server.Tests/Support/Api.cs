@@ -20,6 +20,24 @@ public static class Api
         Assert.True(status == 200, $"flush answered {status}: {body}");
     }
 
+    /// <summary>Waits until the worker has compacted every closed hour (part names change when it does).</summary>
+    public static async Task WaitCompactedAsync(TestServer server)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var partitions = (await server.GetJsonAsync("/api/storage/stats")).GetProperty("partitions");
+            if (partitions.GetProperty("log").GetProperty("parts_awaiting_compaction").GetInt32() == 0
+                && partitions.GetProperty("traffic").GetProperty("parts_awaiting_compaction").GetInt32() == 0)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "closed hours were not compacted");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Every event the search returns for the query, paging with cursors, in order.</summary>
     public static async Task<List<JsonElement>> SearchAllAsync(TestServer server, string query, int limit = 1000)
     {
