@@ -25,7 +25,8 @@ public sealed class EventStore : IDisposable
         _data = data;
         _logger = logger;
         _hotLimit = options.Hot.MaxBytes;
-        Catalog = new PartCatalog(data.Meta, logger);
+        var archive = string.IsNullOrEmpty(options.Retention.ArchiveDir) ? data.Archive : Path.GetFullPath(options.Retention.ArchiveDir);
+        Catalog = new PartCatalog(data.Meta, new PartRoots(data.Partitions, archive), logger);
         PartStats = new PartStatsCache();
         Engine = new DuckDbEngine(options.Storage);
         Worker = new StorageWorker(options, data, Catalog, PartStats, Engine, clock, logger);

@@ -193,19 +193,39 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
             return;
         }
 
-        var interval = _options.Storage.SealIntervalSeconds * 1000L;
-        if (_hot!.CurrentChunkAgeMs > interval)
-        {
-            _hot.SealCurrent();
-        }
-
-        SealPending(force: false);
-        _hot.Evict(_options.Retention.HotHours * PartInfo.HourMs);
-        Compact();
+        // Each job on its own: a seal that keeps failing (a full disk) must not stop the cleanup that frees space.
         if (_clock.UnixMilliseconds >= _nextCleanupMs)
         {
             _nextCleanupMs = _clock.UnixMilliseconds + (_options.Retention.CleanupIntervalMinutes * 60_000L);
-            Cleanup(new CleanupRequest { Policy = CleanupPolicy.Scheduled, Trigger = "schedule" });
+            Attempt("cleanup", () => Cleanup(new CleanupRequest { Policy = CleanupPolicy.Scheduled, Trigger = "schedule" }));
+        }
+
+        Attempt("seal", () =>
+        {
+            if (_hot!.CurrentChunkAgeMs > _options.Storage.SealIntervalSeconds * 1000L)
+            {
+                _hot.SealCurrent();
+            }
+
+            SealPending(force: false);
+            _hot.Evict(_options.Retention.HotHours * PartInfo.HourMs);
+        });
+        Attempt("compaction", Compact);
+        _stats.Retain(_catalog.Current);
+    }
+
+    private void Attempt(string job, Action work)
+    {
+        try
+        {
+            work();
+        }
+        catch (Exception e)
+        {
+            // Nothing is lost (the WAL still holds every unsealed event); the job runs again after a pause.
+            Stats.AddFailure();
+            _retryAfterTicks = Environment.TickCount64 + 10_000;
+            _logger.LogError(e, "Storage {Job} failed; retrying in 10 s: {Reason}", job, e.Message);
         }
     }
 
@@ -286,17 +306,32 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
         if (request.Policy == CleanupPolicy.Manual)
         {
             // Seal what is in memory, so the range's newest events are in parts and go with them (and a dry run
-            // lists them too: sealing changes where events are kept, not which).
-            _hot!.SealCurrent();
-            SealPending(force: true);
+            // lists them too: sealing changes where events are kept, not which). If sealing fails (a full disk),
+            // the cleanup still removes what is sealed — freeing space is what it may be for.
+            Attempt("seal before a manual cleanup", () =>
+            {
+                _hot!.SealCurrent();
+                SealPending(force: true);
+            });
         }
 
         var items = CleanupPlanner.Plan(_catalog.Current, _options.Retention, started, request);
-        var orphans = request.Policy == CleanupPolicy.Scheduled ? FindOrphans() : [];
-        long orphanBytes = orphans.Sum(o => new FileInfo(o).Length);
+        List<string> orphans = [];
+        long orphanBytes = 0;
         if (!request.DryRun)
         {
             Apply(items);
+        }
+
+        if (request.Policy == CleanupPolicy.Scheduled)
+        {
+            // Looked for after the parts moved: a copy this run has just archived is listed by now, not an orphan.
+            orphans = FindOrphans();
+            orphanBytes = orphans.Sum(o => new FileInfo(o).Length);
+        }
+
+        if (!request.DryRun)
+        {
             foreach (var orphan in orphans)
             {
                 File.Delete(orphan);
@@ -365,7 +400,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
     private PartInfo MoveToArchive(PartInfo part)
     {
         var target = PartLayout.Rebase(part.Path, PartitionsRoot, ArchiveRoot);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        AtomicFile.CreateDirectory(Path.GetDirectoryName(target)!);
         foreach (var (from, to) in new[] { (part.StatsPath, PartInfo.StatsPathOf(target)), (part.Path, target) })
         {
             File.Copy(from, to + AtomicFile.TempSuffix, overwrite: true);
@@ -407,9 +442,20 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
         return orphans;
     }
 
-    /// <summary>Deletes orphans at start-up, before anything can be writing parts.</summary>
+    /// <summary>
+    /// Deletes orphans at start-up, before anything can be writing parts — but only once every part the manifest
+    /// lists is where it says: if one is missing (a moved or half-restored directory), nothing is deleted and start-up
+    /// stops, since the WAL behind those parts may already be trimmed.
+    /// </summary>
     public int DeleteOrphans()
     {
+        var missing = _catalog.Current.Parts.Where(p => !File.Exists(p.Path)).Select(p => p.Path).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidDataException(
+                $"{missing.Count} parts listed in meta/manifest.json are missing (first: {missing[0]}); refusing to start rather than lose or delete data");
+        }
+
         var orphans = FindOrphans();
         foreach (var orphan in orphans)
         {
@@ -436,7 +482,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
         }
     }
 
-    public string PartitionsRoot => _data.Partitions;
+    public string PartitionsRoot => _catalog.Roots.Partitions;
 
-    public string ArchiveRoot => string.IsNullOrEmpty(_options.Retention.ArchiveDir) ? _data.Archive : Path.GetFullPath(_options.Retention.ArchiveDir);
+    public string ArchiveRoot => _catalog.Roots.Archive;
 }

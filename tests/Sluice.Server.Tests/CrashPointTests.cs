@@ -72,7 +72,9 @@ public sealed class CrashPointTests
             // A crash before the first manifest leaves none: then no part file may remain either.
             var manifestPath = Path.Combine(dataDir, "meta", "manifest.json");
             var listed = File.Exists(manifestPath)
-                ? JsonNode.Parse(await File.ReadAllTextAsync(manifestPath))!["parts"]!.AsArray().Select(p => p!["path"]!.GetValue<string>()).ToHashSet()
+                ? JsonNode.Parse(await File.ReadAllTextAsync(manifestPath))!["parts"]!.AsArray()
+                    .Select(p => Path.Combine(dataDir, p!["tier"]!.GetValue<string>() == "archive" ? "archive" : "partitions", p["path"]!.GetValue<string>()))
+                    .ToHashSet()
                 : [];
             var onDisk = new[] { "partitions", "archive" }.Select(d => Path.Combine(dataDir, d)).Where(Directory.Exists)
                 .SelectMany(d => Directory.GetFiles(d, "*.parquet*", SearchOption.AllDirectories)).ToList();

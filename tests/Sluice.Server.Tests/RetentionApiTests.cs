@@ -152,6 +152,10 @@ public sealed class RetentionApiTests
             (new { policy = "manual", start_time = "yesterday" }, "start_time"),
             (new { policy = "manual", start_time = 2000, end_time = 1000 }, "end_time"),
             (new { policy = "ttl", kind = "metrics" }, "kind"),
+            (new { policy = "ttl", dry_run = "maybe" }, "dry_run"),
+            (new { policy = "ttl", dry_run = (object)1.5 }, "dry_run"),
+            (new { policy = "manual", start_time = 1_767_225_600.5, end_time = 1_767_229_200 }, "start_time"),
+            (new { policy = (object)7 }, "policy"),
         })
         {
             using var response = await server.Http.PostAsync("/api/traffic-logs/v2/cleanup", JsonContent(body));

@@ -95,10 +95,73 @@ public static class StorageEndpoints
             return (null, new FieldError(ErrorCodes.MalformedJson, null, "the body is not a JSON object: " + e.Message));
         }
 
-        string? Text(string name) => body[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : context.Request.Query[name].FirstOrDefault();
-        bool Flag(string name) => body[name] is JsonValue v && v.TryGetValue<bool>(out var b) ? b : context.Request.Query[name].FirstOrDefault() is "true" or "1";
+        // A field that is present must parse: a typo in "dry_run" or a fractional time must never turn into a
+        // real deletion or an open-ended range.
+        FieldError? bad = null;
+        string? Text(string name)
+        {
+            if (body[name] is null)
+            {
+                return context.Request.Query[name].FirstOrDefault();
+            }
 
-        var policy = (Text("policy") ?? "ttl").ToLowerInvariant() switch
+            if (body[name] is JsonValue v && v.TryGetValue<string>(out var text))
+            {
+                return text;
+            }
+
+            bad ??= new FieldError(ErrorCodes.InvalidType, name, $"'{name}' must be a string");
+            return null;
+        }
+
+        bool Flag(string name)
+        {
+            var value = body[name] is JsonValue v && v.TryGetValue<bool>(out var b) ? (b ? "true" : "false") : Text(name);
+            switch (value?.ToLowerInvariant())
+            {
+                case null or "" or "false" or "0": return false;
+                case "true" or "1": return true;
+                default:
+                    bad ??= new FieldError(ErrorCodes.InvalidValue, name, $"'{name}' must be true or false");
+                    return false;
+            }
+        }
+
+        long? Time(string name)
+        {
+            if (body[name] is JsonValue number && number.GetValueKind() == JsonValueKind.Number && !number.TryGetValue<long>(out _))
+            {
+                bad ??= new FieldError(ErrorCodes.InvalidValue, name, $"'{name}' must be a whole epoch number (s, ms, µs or ns) or ISO-8601");
+                return null;
+            }
+
+            var value = body[name] is JsonValue v && v.TryGetValue<long>(out var n) ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : Text(name);
+            if (value is null)
+            {
+                return null;
+            }
+
+            if (Timestamps.TryParse(value, out var ms))
+            {
+                return ms;
+            }
+
+            bad ??= new FieldError(ErrorCodes.InvalidValue, name, $"'{name}' must be a whole epoch number (s, ms, µs or ns) or ISO-8601");
+            return null;
+        }
+
+        var policyText = Text("policy");
+        var kindText = Text("kind");
+        var start = Time("start_time");
+        var end = Time("end_time");
+        var dryRun = Flag("dry_run");
+        var force = Flag("force");
+        if (bad is { } error)
+        {
+            return (null, error);
+        }
+
+        var policy = (policyText ?? "ttl").ToLowerInvariant() switch
         {
             "ttl" => CleanupPolicy.Ttl,
             "size" => CleanupPolicy.Size,
@@ -111,37 +174,13 @@ public static class StorageEndpoints
         }
 
         EventKind? kind = endpointKind;
-        switch (Text("kind"))
+        switch (kindText)
         {
             case null: break;
             case "all": kind = null; break;
             case "log": kind = EventKind.Log; break;
             case "traffic": kind = EventKind.Traffic; break;
             default: return (null, new FieldError(ErrorCodes.InvalidValue, "kind", "'kind' must be log, traffic or all"));
-        }
-
-        long? start = null, end = null;
-        foreach (var (name, isStart) in new[] { ("start_time", true), ("end_time", false) })
-        {
-            var value = body[name] is JsonValue v && v.TryGetValue<long>(out var n) ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : Text(name);
-            if (value is null)
-            {
-                continue;
-            }
-
-            if (!Timestamps.TryParse(value, out var ms))
-            {
-                return (null, new FieldError(ErrorCodes.InvalidValue, name, $"'{name}' must be epoch (s, ms, µs or ns) or ISO-8601"));
-            }
-
-            if (isStart)
-            {
-                start = ms;
-            }
-            else
-            {
-                end = ms;
-            }
         }
 
         if (policy == CleanupPolicy.Manual && start is null && end is null)
@@ -154,7 +193,7 @@ public static class StorageEndpoints
             return (null, new FieldError(ErrorCodes.InvalidValue, "end_time", "'end_time' is before 'start_time'"));
         }
 
-        return (new CleanupRequest { Policy = policy.Value, Kind = kind, StartMs = start, EndMs = end, DryRun = Flag("dry_run"), Force = Flag("force") }, default);
+        return (new CleanupRequest { Policy = policy.Value, Kind = kind, StartMs = start, EndMs = end, DryRun = dryRun, Force = force }, default);
     }
 
     private static async Task StatsAsync(HttpContext context)

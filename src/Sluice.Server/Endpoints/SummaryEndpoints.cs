@@ -48,9 +48,10 @@ public static class SummaryEndpoints
         {
             date = DateTimeOffset.FromUnixTimeMilliseconds(now).UtcDateTime.Date;
         }
-        else if (!DateTime.TryParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out date))
+        else if (!DateTime.TryParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out date)
+            || date.Year is < 1970 or > 9998)
         {
-            await Problem.WriteAsync(context, 400, ErrorCodes.InvalidParameter, "'date' must be YYYY-MM-DD", "date");
+            await Problem.WriteAsync(context, 400, ErrorCodes.InvalidParameter, "'date' must be YYYY-MM-DD, from 1970 to 9998", "date");
             return;
         }
 

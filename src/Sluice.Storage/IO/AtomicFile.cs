@@ -19,6 +19,25 @@ public static class AtomicFile
         Publish(temp, path);
     }
 
+    /// <summary>
+    /// Creates a directory and any missing parents, syncing each new entry into its parent, so a file later made
+    /// durable inside it cannot lose its path to a power cut on filesystems that do not order metadata.
+    /// </summary>
+    public static void CreateDirectory(string path)
+    {
+        var missing = new Stack<string>();
+        for (var dir = Path.GetFullPath(path); !Directory.Exists(dir); dir = Path.GetDirectoryName(dir)!)
+        {
+            missing.Push(dir);
+        }
+
+        while (missing.TryPop(out var dir))
+        {
+            Directory.CreateDirectory(dir);
+            NativeFile.FlushDirectory(Path.GetDirectoryName(dir)!);
+        }
+    }
+
     /// <summary>Syncs a finished temp file, renames it into place, and syncs the directory that now names it.</summary>
     public static void Publish(string temp, string path)
     {

@@ -18,7 +18,7 @@ public sealed record Manifest(long PersistedThroughSeq, IReadOnlyList<PartInfo> 
 
     public static readonly Manifest Empty = new(0, []);
 
-    public static Manifest Load(string metaDirectory)
+    public static Manifest Load(string metaDirectory, PartRoots roots)
     {
         var path = Path.Combine(metaDirectory, FileName);
         if (!File.Exists(path))
@@ -32,9 +32,12 @@ public sealed record Manifest(long PersistedThroughSeq, IReadOnlyList<PartInfo> 
             throw new InvalidDataException($"{path} has an unknown format version");
         }
 
-        var parts = root["parts"]!.AsArray().Select(p => new PartInfo
+        var parts = root["parts"]!.AsArray().Select(p =>
         {
-            Path = p!["path"]!.GetValue<string>(),
+            var tier = p!["tier"]?.GetValue<string>() == "archive" ? PartTier.Archive : PartTier.Partitions;
+            return new PartInfo
+            {
+            Path = roots.Resolve(tier, p["path"]!.GetValue<string>()),
             Kind = p["kind"]!.GetValue<string>() == "traffic" ? EventKind.Traffic : EventKind.Log,
             HourStart = p["hour"]!.GetValue<long>(),
             Rows = p["rows"]!.GetValue<long>(),
@@ -44,19 +47,20 @@ public sealed record Manifest(long PersistedThroughSeq, IReadOnlyList<PartInfo> 
             MaxSeq = p["max_seq"]!.GetValue<long>(),
             MinTimestamp = p["min_ts"]!.GetValue<long>(),
             MaxTimestamp = p["max_ts"]!.GetValue<long>(),
-            Tier = p["tier"]?.GetValue<string>() == "archive" ? PartTier.Archive : PartTier.Partitions,
+            Tier = tier,
+            };
         }).ToList();
         return new Manifest(root["persisted_through_seq"]!.GetValue<long>(), parts);
     }
 
-    public void Save(string metaDirectory)
+    public void Save(string metaDirectory, PartRoots roots)
     {
         var parts = new JsonArray();
         foreach (var p in Parts)
         {
             parts.Add(new JsonObject
             {
-                ["path"] = p.Path,
+                ["path"] = roots.Relative(p),
                 ["kind"] = PartLayout.KindName(p.Kind),
                 ["hour"] = p.HourStart,
                 ["rows"] = p.Rows,

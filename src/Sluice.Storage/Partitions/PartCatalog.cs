@@ -10,6 +10,7 @@ namespace Sluice.Storage.Partitions;
 public sealed class PartCatalog
 {
     private readonly string _meta;
+    private readonly PartRoots _roots;
     private readonly ILogger _logger;
     private readonly object _gate = new();
     private readonly Dictionary<long, int> _leases = [];
@@ -17,12 +18,15 @@ public sealed class PartCatalog
     private Manifest _current;
     private long _version;
 
-    public PartCatalog(string metaDirectory, ILogger logger)
+    public PartCatalog(string metaDirectory, PartRoots roots, ILogger logger)
     {
         _meta = metaDirectory;
+        _roots = roots;
         _logger = logger;
-        _current = Manifest.Load(metaDirectory);
+        _current = Manifest.Load(metaDirectory, roots);
     }
+
+    public PartRoots Roots => _roots;
 
     public Manifest Current => Volatile.Read(ref _current);
 
@@ -39,7 +43,7 @@ public sealed class PartCatalog
     /// <summary>Persists a new manifest, then makes it current; <paramref name="removedFiles"/> are deleted once no older lease is open.</summary>
     public void Publish(Manifest next, IEnumerable<string> removedFiles)
     {
-        next.Save(_meta);
+        next.Save(_meta, _roots);
         lock (_gate)
         {
             _current = next;

@@ -56,7 +56,7 @@ public static class PartFileWriter
         var summary = new PartSummary();
         var traces = new Dictionary<ulong, (uint First, uint Last)>();
         long raw = 0, minSeq = long.MaxValue, maxSeq = long.MinValue, minTs = long.MaxValue, maxTs = long.MinValue;
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        AtomicFile.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + AtomicFile.TempSuffix;
         using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         {

@@ -12,4 +12,22 @@ public sealed class PartStatsCache
     public void Put(PartInfo part, PartStats stats) => _byPath[part.Path] = stats;
 
     public void Forget(string partPath) => _byPath.TryRemove(partPath, out _);
+
+    /// <summary>Drops entries of parts no longer listed (a query on an older lease may have loaded one late).</summary>
+    public void Retain(Manifest manifest)
+    {
+        if (_byPath.Count <= manifest.Parts.Count)
+        {
+            return;
+        }
+
+        var live = manifest.Parts.Select(p => p.Path).ToHashSet(StringComparer.Ordinal);
+        foreach (var path in _byPath.Keys)
+        {
+            if (!live.Contains(path))
+            {
+                _byPath.TryRemove(path, out _);
+            }
+        }
+    }
 }

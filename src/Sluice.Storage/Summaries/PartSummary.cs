@@ -12,7 +12,11 @@ namespace Sluice.Storage.Summaries;
 /// </summary>
 public sealed class PartSummary
 {
-    /// <summary>Distinct values kept per field; the rest are counted under <see cref="Other"/> so totals stay exact.</summary>
+    /// <summary>
+    /// Distinct values a part keeps per field; the rest of that part are counted under <see cref="Other"/> so totals
+    /// stay exact. The cap applies when a part is summarised, never when summaries merge, so a merged count is the
+    /// sum of the parts' counts whatever order they are merged in.
+    /// </summary>
     public const int MaxValuesPerField = 1000;
 
     public const string Other = "(other)";
@@ -32,7 +36,7 @@ public sealed class PartSummary
     public void Add(ReadOnlySpan<byte> row)
     {
         Total++;
-        Count("level", Levels.Name(RowLayout.ReadLevel(row)), 1);
+        CountCapped("level", Levels.Name(RowLayout.ReadLevel(row)));
         var reader = new RowReader(row);
         while (reader.MoveNext())
         {
@@ -42,7 +46,7 @@ public sealed class PartSummary
             }
             else if (Array.IndexOf(CountedFields, reader.Tag) >= 0)
             {
-                Count(FieldCatalog.Get(reader.Tag).Name, Encoding.UTF8.GetString(reader.Value), 1);
+                CountCapped(FieldCatalog.Get(reader.Tag).Name, Encoding.UTF8.GetString(reader.Value));
             }
         }
     }
@@ -112,18 +116,26 @@ public sealed class PartSummary
     }
 
     /// <summary>Adds <paramref name="n"/> events with this value of a field.</summary>
-    public void Count(string field, string value, long n)
+    public void Count(string field, string value, long n) => Values(field)[value] = Values(field).GetValueOrDefault(value) + n;
+
+    private void CountCapped(string field, string value)
+    {
+        var values = Values(field);
+        if (!values.ContainsKey(value) && values.Count >= MaxValuesPerField)
+        {
+            value = Other;
+        }
+
+        values[value] = values.GetValueOrDefault(value) + 1;
+    }
+
+    private Dictionary<string, long> Values(string field)
     {
         if (!Counts.TryGetValue(field, out var values))
         {
             Counts[field] = values = new Dictionary<string, long>(StringComparer.Ordinal);
         }
 
-        if (!values.ContainsKey(value) && values.Count >= MaxValuesPerField)
-        {
-            value = Other;
-        }
-
-        values[value] = values.GetValueOrDefault(value) + n;
+        return values;
     }
 }

@@ -8,6 +8,9 @@ namespace Sluice.Storage.Wal;
 /// <summary>What recovery found: where appending resumes and what was cut from a torn tail.</summary>
 public sealed record WalRecoveryResult(long NextSeq, long LastSegment, long LastSegmentLength, int Records, long Events, long TruncatedBytes)
 {
+    /// <summary>Sequence number of the last event found in the log (0 if none), before the persisted point is applied.</summary>
+    public long LastLoggedSeq { get; init; }
+
     /// <summary>Each segment before the last, with the sequence number of its last event: what trimming needs.</summary>
     public IReadOnlyList<(long Number, long LastSeq)> ClosedSegments { get; init; } = [];
 }
@@ -107,8 +110,9 @@ public static class WalRecovery
             lastLength = length;
         }
 
+        var lastLogged = Math.Max(nextSeq - 1, 0);
         nextSeq = Math.Max(nextSeq, persistedThroughSeq + 1);
-        return new WalRecoveryResult(nextSeq, lastSegment, lastLength, (int)records, events, truncated) { ClosedSegments = closed };
+        return new WalRecoveryResult(nextSeq, lastSegment, lastLength, (int)records, events, truncated) { ClosedSegments = closed, LastLoggedSeq = lastLogged };
     }
 
     private static bool TryReadRecord(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long offset, long length, long expectedSeq,

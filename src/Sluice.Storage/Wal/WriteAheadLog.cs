@@ -53,7 +53,22 @@ public sealed class WriteAheadLog : IDisposable
         var result = WalRecovery.Run(_directory, _consumer, _logger, persistedThroughSeq);
         _nextSeq = result.NextSeq;
         _closedSegments.AddRange(result.ClosedSegments);
-        if (result.LastSegment == 0)
+        if (result.LastSegment != 0 && result.LastLoggedSeq < persistedThroughSeq)
+        {
+            // The log ends before the partitions do: with batch or no fsync, parts can be sealed from rows whose WAL
+            // write a power loss then took. Every logged event is in a part, so start a fresh segment; appending
+            // after the old end would leave a gap in sequence numbers that the next recovery reads as damage.
+            _logger.LogWarning("The WAL ends at event {Logged} but partitions hold events through {Persisted}; starting a new segment",
+                result.LastLoggedSeq, persistedThroughSeq);
+            foreach (var (_, path) in WalRecovery.ListSegments(_directory))
+            {
+                File.Delete(path);
+            }
+
+            _closedSegments.Clear();
+            CreateSegment(result.LastSegment + 1);
+        }
+        else if (result.LastSegment == 0)
         {
             CreateSegment(1);
         }

@@ -83,6 +83,30 @@ public class WalTests
     }
 
     [Fact]
+    public async Task A_log_that_ends_before_the_persisted_point_starts_a_fresh_segment()
+    {
+        // Batch durability and a power cut: parts were sealed through event 10, the log kept only 3.
+        using var dir = new TempDirectory();
+        using (var wal = Open(dir.Path, new RecordingConsumer()))
+        {
+            wal.Open();
+            await wal.AppendAsync(Rows.Batch([("a", 1, null, "x"), ("b", 2, null, "y"), ("c", 3, null, "z")]), 3);
+        }
+
+        using (var reopened = Open(dir.Path, new RecordingConsumer()))
+        {
+            reopened.Open(persistedThroughSeq: 10);
+            Assert.Equal(11, await reopened.AppendAsync(Rows.Single("d"), 1));
+        }
+
+        // Without the fresh segment, "d" would follow "c" in one segment and the next recovery would see a gap.
+        var replay = new RecordingConsumer();
+        using var again = Open(dir.Path, replay);
+        again.Open(persistedThroughSeq: 10);
+        Assert.Equal([(11L, "d")], replay.Events);
+    }
+
+    [Fact]
     public async Task A_log_trimmed_to_nothing_resumes_after_the_persisted_point()
     {
         using var dir = new TempDirectory();
@@ -265,5 +289,54 @@ public class EventStoreTests
         Assert.Equal(1, await store.AppendAsync(Rows.Single("late"), 1));
         Assert.True(store.Hot.TryFind("late"u8, out _));
         Assert.False(store.Hot.TryFind("early"u8, out _));
+    }
+}
+
+public class PartitionStoreTests
+{
+    private static Sluice.Storage.EventStore Open(string dir) =>
+        new(new SluiceOptions { DataDir = dir }, Sluice.Storage.DataDirectory.Open(dir), Sluice.Core.Time.SystemClock.Instance, NullLogger.Instance);
+
+    private static async Task SealTwoEvents(string dir)
+    {
+        using var store = Open(dir);
+        store.Recover();
+        await store.AppendAsync(Rows.Batch([("p1", 1_000, "t", "first"), ("p2", 3_600_001, "t", "second")]), 2);
+        await store.Worker.FlushAsync();
+        Assert.Equal(2, store.Catalog.Current.PersistedThroughSeq);
+    }
+
+    [Fact]
+    public async Task A_moved_data_directory_keeps_its_parts()
+    {
+        using var first = new TempDirectory();
+        using var second = new TempDirectory();
+        await SealTwoEvents(first.Path);
+        var moved = Path.Combine(second.Path, "moved");
+        Directory.Move(first.Path, moved);
+
+        using var store = Open(moved);
+        store.Recover();
+        Assert.Equal(2, store.Catalog.Current.Parts.Count);
+        Assert.All(store.Catalog.Current.Parts, p => Assert.StartsWith(moved, p.Path, StringComparison.Ordinal));
+        Assert.All(store.Catalog.Current.Parts, p => Assert.True(File.Exists(p.Path)));
+        Directory.Move(moved, first.Path);
+    }
+
+    [Fact]
+    public async Task A_missing_part_stops_start_up_and_deletes_nothing()
+    {
+        using var dir = new TempDirectory();
+        await SealTwoEvents(dir.Path);
+        var parts = Directory.GetFiles(Path.Combine(dir.Path, "partitions"), "*.parquet", SearchOption.AllDirectories);
+        File.Delete(parts[0]);
+        var stray = Path.Combine(dir.Path, "partitions", "part-000000000900-000000000901.parquet");
+        File.WriteAllText(stray, "unlisted");
+
+        using var store = Open(dir.Path);
+        var error = Assert.Throws<InvalidDataException>(() => store.Recover());
+        Assert.Contains("missing", error.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(stray), "nothing may be deleted while the manifest and the disk disagree");
+        Assert.True(File.Exists(parts[1]));
     }
 }
