@@ -27,7 +27,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
     private readonly ILogger _logger;
     private readonly object _gate = new();
     private readonly List<HotChunk> _pending = [];
-    private readonly Queue<Action> _requests = new();
+    private readonly Queue<(Action Run, Action<Exception> Fail)> _requests = new();
     private Thread? _thread;
     private HotTier? _hot;
     private WriteAheadLog? _wal;
@@ -112,6 +112,15 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
         }
 
         _thread?.Join();
+
+        // Whoever still waits on a flush or a cleanup learns it will not run, rather than waiting for ever.
+        lock (_gate)
+        {
+            while (_requests.TryDequeue(out var request))
+            {
+                request.Fail(new InvalidOperationException("storage is shutting down"));
+            }
+        }
     }
 
     private Task<T> Run<T>(Func<T> work)
@@ -124,7 +133,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
                 return Task.FromException<T>(new InvalidOperationException("storage is not running"));
             }
 
-            _requests.Enqueue(() =>
+            _requests.Enqueue((() =>
             {
                 try
                 {
@@ -134,7 +143,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
                 {
                     done.SetException(e);
                 }
-            });
+            }, e => done.TrySetException(e)));
             Monitor.Pulse(_gate);
         }
 
@@ -145,7 +154,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
     {
         while (true)
         {
-            Action? request = null;
+            (Action Run, Action<Exception> Fail) request = default;
             lock (_gate)
             {
                 if (_stopping)
@@ -168,9 +177,9 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
 
             try
             {
-                if (request is not null)
+                if (request.Run is not null)
                 {
-                    request();
+                    request.Run();
                     continue;
                 }
 
@@ -208,7 +217,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
             }
 
             SealPending(force: false);
-            _hot.Evict(_options.Retention.HotHours * PartInfo.HourMs);
+            _hot.Evict(_options.Retention.HotHours * PartInfo.HourMs, _clock.UnixMilliseconds);
         });
         Attempt("compaction", Compact);
         _stats.Retain(_catalog.Current);
@@ -262,13 +271,15 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
             _pending.RemoveRange(0, chunks.Count);
         }
 
+        var persistedAt = _clock.UnixMilliseconds;
         foreach (var chunk in chunks)
         {
+            chunk.PersistedAtMs = persistedAt;
             chunk.IsPersisted = true;
         }
 
         Stats.AddSealed(chunks.Sum(c => (long)c.Count), parts.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
-        _hot!.Evict(_options.Retention.HotHours * PartInfo.HourMs);
+        _hot!.Evict(_options.Retention.HotHours * PartInfo.HourMs, _clock.UnixMilliseconds);
         CrashPoints.Reach(CrashPoints.SealBeforeTrim);
         _wal!.TrimThrough(persistedThrough);
     }

@@ -93,6 +93,30 @@ public sealed class StorageApiTests
     }
 
     [Fact]
+    public async Task Sealed_events_leave_memory_after_the_hot_hours_and_are_still_found()
+    {
+        // The clock just after the events' hours, so the hourly cleanup has nothing to expire.
+        var clock = new ManualClock(Hour0 + (4 * HourMs));
+        await using var server = await TestServer.StartAsync(clock: clock);
+        await Api.PostAsync(server, MixedEvents(500, "aging"));
+        await Api.FlushAsync(server);
+        var trace = Api.Canonical(await server.GetJsonAsync("/api/traces/aging-trace-3"));
+        Assert.Equal(500, (await server.GetJsonAsync("/api/storage/stats")).GetProperty("hot").GetProperty("events").GetInt64());
+
+        // Retention:HotHours is 1: past it, the worker's tick lets the persisted chunks go.
+        clock.Advance(TimeSpan.FromMinutes(61));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await server.GetJsonAsync("/api/storage/stats")).GetProperty("hot").GetProperty("events").GetInt64() > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "persisted chunks stayed in memory past Retention:HotHours");
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(trace, Api.Canonical(await server.GetJsonAsync("/api/traces/aging-trace-3")));
+        Assert.Equal(500, (await Api.SearchAllAsync(server, "order=asc")).Count);
+    }
+
+    [Fact]
     public async Task Wal_segments_are_trimmed_once_their_events_are_sealed()
     {
         await using var server = await TestServer.StartAsync(o => o with { Wal = new() { SegmentBytes = 64 * 1024 } });

@@ -78,6 +78,9 @@ public sealed class HotChunk
     /// <summary>Its rows are durable outside the WAL (or nothing needs them to be), so it may leave memory.</summary>
     public bool IsPersisted { get; set; }
 
+    /// <summary>When it was persisted, by the storage clock (epoch ms): how long it has been kept only as a cache.</summary>
+    public long PersistedAtMs { get; set; }
+
     public ReadOnlySpan<byte> RowBytes(int index)
     {
         ref readonly var entry = ref Rows[index];

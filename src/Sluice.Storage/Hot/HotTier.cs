@@ -152,7 +152,7 @@ public sealed class HotTier : IWalConsumer
             Volatile.Write(ref _maxSeq, seq - 1);
         }
 
-        Evict(maxAgeMs: long.MaxValue);
+        Evict(maxAgeMs: long.MaxValue, nowMs: 0);
     }
 
     /// <summary>
@@ -309,18 +309,18 @@ public sealed class HotTier : IWalConsumer
 
     /// <summary>
     /// Lets the oldest persisted chunks leave memory while the tier is over <see cref="HotTierOptions.MaxBytes"/>,
-    /// or while they were sealed more than <paramref name="maxAgeMs"/> ago. Called by the WAL writer after each
-    /// record and by the partition writer after it persists chunks.
+    /// or while they were persisted more than <paramref name="maxAgeMs"/> before <paramref name="nowMs"/>. Called by
+    /// the WAL writer after each record and by the storage worker on its tick.
     /// </summary>
-    public void Evict(long maxAgeMs) => Evict(maxAgeMs, throughSeq: 0);
+    public void Evict(long maxAgeMs, long nowMs) => Evict(maxAgeMs, nowMs, throughSeq: 0);
 
     /// <summary>
     /// Lets every chunk holding events up to <paramref name="seq"/> leave memory (they are all persisted): after a
     /// cleanup removed parts, their events must not stay visible from memory.
     /// </summary>
-    public void EvictThrough(long seq) => Evict(long.MaxValue, seq);
+    public void EvictThrough(long seq) => Evict(long.MaxValue, 0, seq);
 
-    private void Evict(long maxAgeMs, long throughSeq)
+    private void Evict(long maxAgeMs, long nowMs, long throughSeq)
     {
         lock (_indexLock)
         {
@@ -334,7 +334,7 @@ public sealed class HotTier : IWalConsumer
 
                 var oldest = chunks[0];
                 var over = Bytes > _options.MaxBytes;
-                var old = oldest.IsSealed && Environment.TickCount64 - oldest.SealedTicks > maxAgeMs;
+                var old = oldest.IsPersisted && maxAgeMs != long.MaxValue && nowMs - oldest.PersistedAtMs > maxAgeMs;
                 var removed = oldest.Count > 0 && oldest.FirstSeq <= throughSeq;
                 if (!over && !old && !removed)
                 {
