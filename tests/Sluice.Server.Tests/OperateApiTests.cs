@@ -70,6 +70,14 @@ public sealed class OperateApiTests
         await server.PostAsync("/api/ingest", "{\"message\":\"a\"}\n{\"message\":\"b\",\"kind\":\"traffic\"}", "application/x-ndjson");
         Assert.Equal(200, (await server.PostAsync("/api/admin/flush", "")).Status);
 
+        var stats = await server.GetJsonAsync("/api/storage/stats");
+        Assert.Equal(1, stats.GetProperty("hot").GetProperty("traffic").GetProperty("events").GetInt64());
+        Assert.Equal(1, stats.GetProperty("hot").GetProperty("log").GetProperty("events").GetInt64());
+        Assert.Equal(1, stats.GetProperty("partitions").GetProperty("traffic").GetProperty("events").GetInt64());
+        Assert.Equal(1, stats.GetProperty("partitions").GetProperty("log").GetProperty("parts").GetInt64());
+        Assert.True(stats.GetProperty("wal").GetProperty("bytes").GetInt64() > 0);
+        Assert.Equal(2, stats.GetProperty("persisted_through_seq").GetInt64());
+
         var text = await server.Http.GetStringAsync("/metrics");
         Assert.Contains("sluice_storage_events_sealed_total 2\n", text, StringComparison.Ordinal);
         Assert.Contains("sluice_storage_parts_written_total 2\n", text, StringComparison.Ordinal);

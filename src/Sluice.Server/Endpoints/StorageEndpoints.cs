@@ -201,12 +201,19 @@ public static class StorageEndpoints
         var store = context.RequestServices.GetRequiredService<EventStore>();
         var manifest = store.Catalog.Current;
         var hot = store.Hot;
-        long hotEvents = 0, hotBytes = 0, hotOldest = long.MaxValue, hotNewest = long.MinValue;
+        long hotEvents = 0, hotBytes = 0, hotTraffic = 0, hotOldest = long.MaxValue, hotNewest = long.MinValue;
         using (hot.EnterRead())
         {
             foreach (var chunk in hot.Chunks)
             {
-                hotEvents += chunk.Count;
+                var count = chunk.Count;
+                var rows = chunk.Rows;
+                for (var i = 0; i < count; i++)
+                {
+                    hotTraffic += rows[i].Kind == EventKind.Traffic ? 1 : 0;
+                }
+
+                hotEvents += count;
                 hotBytes += chunk.UsedBytes;
                 if (chunk.Count > 0)
                 {
@@ -221,6 +228,8 @@ public static class StorageEndpoints
             ["hot"] = new JsonObject
             {
                 ["events"] = hotEvents,
+                ["log"] = new JsonObject { ["events"] = hotEvents - hotTraffic },
+                ["traffic"] = new JsonObject { ["events"] = hotTraffic },
                 ["row_bytes"] = hotBytes,
                 ["memory_bytes"] = hot.Bytes,
                 ["chunks"] = hot.Chunks.Count,
