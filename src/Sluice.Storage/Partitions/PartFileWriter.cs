@@ -32,6 +32,9 @@ public static class PartFileWriter
             CompressionMethod = CompressionMethod.Zstd,
             CompressionLevel = CompressionLevel.Fastest,
             RowGroupSize = 1 << 20,
+            // Judge a column's uniqueness on its first 1,024 values: ids, messages and trace ids are then not
+            // scanned whole for a dictionary they will never get (seal harness: ~170 k → ~200 k events/s, same size).
+            DictionaryEncodingSampleSize = 1024,
             // The library pools its page buffers without limit by default ("indistinguishable from a memory leak",
             // its own docs); the 10 M-event run reached 2.8 GB RSS. Keep what a couple of parts need.
             MaximumSmallPoolFreeBytes = 16 << 20,
