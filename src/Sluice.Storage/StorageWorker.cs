@@ -25,6 +25,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
     private readonly DuckDbEngine _engine;
     private readonly IClock _clock;
     private readonly ILogger _logger;
+    private readonly CleanupRunner _cleanup;
     private readonly object _gate = new();
     private readonly List<HotChunk> _pending = [];
     private readonly Queue<(Action Run, Action<Exception> Fail)> _requests = new();
@@ -45,6 +46,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
         _engine = engine;
         _clock = clock;
         _logger = logger;
+        _cleanup = new CleanupRunner(options.Retention, catalog, stats, logger);
     }
 
     public StorageStats Stats { get; } = new();
@@ -326,43 +328,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
             });
         }
 
-        var items = CleanupPlanner.Plan(_catalog.Current, _options.Retention, started, request);
-        List<string> orphans = [];
-        long orphanBytes = 0;
-        if (!request.DryRun)
-        {
-            Apply(items);
-        }
-
-        if (request.Policy == CleanupPolicy.Scheduled)
-        {
-            // Looked for after the parts moved: a copy this run has just archived is listed by now, not an orphan.
-            orphans = FindOrphans();
-            orphanBytes = orphans.Sum(o => new FileInfo(o).Length);
-        }
-
-        if (!request.DryRun)
-        {
-            foreach (var orphan in orphans)
-            {
-                File.Delete(orphan);
-            }
-
-            RemoveEmptyDirectories(PartitionsRoot);
-            RemoveEmptyDirectories(ArchiveRoot);
-        }
-
-        var report = new CleanupReport
-        {
-            Policy = request.Policy,
-            DryRun = request.DryRun,
-            StartedAtMs = started,
-            Trigger = request.Trigger,
-            Items = items,
-            Orphans = orphans,
-            OrphanBytes = orphanBytes,
-            DurationMs = (long)System.Diagnostics.Stopwatch.GetElapsedTime(ticks).TotalMilliseconds,
-        };
+        var report = _cleanup.Run(request, started, ticks, _hot!.EvictThrough);
         if (!request.DryRun)
         {
             CleanupRecord.Save(_data.Meta, report);
@@ -372,126 +338,8 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
         return report;
     }
 
-    private void Apply(List<CleanupItem> items)
-    {
-        if (items.Count == 0)
-        {
-            return;
-        }
-
-        var removed = new HashSet<string>(StringComparer.Ordinal);
-        var archived = new List<PartInfo>();
-        foreach (var item in items)
-        {
-            removed.Add(item.Part.Path);
-            if (item.Action == "archive")
-            {
-                archived.Add(MoveToArchive(item.Part));
-            }
-        }
-
-        if (archived.Count > 0)
-        {
-            CrashPoints.Reach(CrashPoints.ArchiveBeforeManifest);
-        }
-
-        var current = _catalog.Current;
-        _catalog.Publish(current with { Parts = [.. current.Parts.Where(p => !removed.Contains(p.Path)), .. archived] },
-            items.SelectMany(i => new[] { i.Part.Path, i.Part.StatsPath }));
-        foreach (var path in removed)
-        {
-            _stats.Forget(path);
-        }
-
-        // Removed and archived events must not stay visible from memory: the chunks that held them are persisted.
-        _hot!.EvictThrough(items.Max(i => i.Part.MaxSeq));
-    }
-
-    /// <summary>Copies a part and its stats into the archive, durably; the originals are retired by the caller.</summary>
-    private PartInfo MoveToArchive(PartInfo part)
-    {
-        var target = PartLayout.Rebase(part.Path, PartitionsRoot, ArchiveRoot);
-        AtomicFile.CreateDirectory(Path.GetDirectoryName(target)!);
-        foreach (var (from, to) in new[] { (part.StatsPath, PartInfo.StatsPathOf(target)), (part.Path, target) })
-        {
-            File.Copy(from, to + AtomicFile.TempSuffix, overwrite: true);
-            AtomicFile.Publish(to + AtomicFile.TempSuffix, to);
-        }
-
-        return part with { Path = target, Tier = PartTier.Archive };
-    }
-
-    /// <summary>Part, stats and temp files under partitions/ and archive/ that the manifest does not list.</summary>
-    private List<string> FindOrphans()
-    {
-        var known = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var part in _catalog.Current.Parts)
-        {
-            known.Add(part.Path);
-            known.Add(part.StatsPath);
-        }
-
-        var orphans = new List<string>();
-        foreach (var root in new[] { PartitionsRoot, ArchiveRoot })
-        {
-            if (!Directory.Exists(root))
-            {
-                continue;
-            }
-
-            foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
-            {
-                var ours = file.EndsWith(PartLayout.Extension, StringComparison.Ordinal) || file.EndsWith(PartLayout.StatsExtension, StringComparison.Ordinal)
-                    || file.EndsWith(AtomicFile.TempSuffix, StringComparison.Ordinal);
-                if (ours && !known.Contains(file) && !_catalog.IsRetired(file))
-                {
-                    orphans.Add(file);
-                }
-            }
-        }
-
-        return orphans;
-    }
-
-    /// <summary>
-    /// Deletes orphans at start-up, before anything can be writing parts — but only once every part the manifest
-    /// lists is where it says: if one is missing (a moved or half-restored directory), nothing is deleted and start-up
-    /// stops, since the WAL behind those parts may already be trimmed.
-    /// </summary>
-    public int DeleteOrphans()
-    {
-        var missing = _catalog.Current.Parts.Where(p => !File.Exists(p.Path)).Select(p => p.Path).ToList();
-        if (missing.Count > 0)
-        {
-            throw new InvalidDataException(
-                $"{missing.Count} parts listed in meta/manifest.json are missing (first: {missing[0]}); refusing to start rather than lose or delete data");
-        }
-
-        var orphans = FindOrphans();
-        foreach (var orphan in orphans)
-        {
-            _logger.LogInformation("Deleting {Path}: no manifest lists it (left by a crash; its events are still in the WAL)", orphan);
-            File.Delete(orphan);
-        }
-
-        return orphans.Count;
-    }
-
-    private static void RemoveEmptyDirectories(string root)
-    {
-        if (!Directory.Exists(root))
-        {
-            return;
-        }
-
-        foreach (var directory in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length))
-        {
-            if (!Directory.EnumerateFileSystemEntries(directory).Any())
-            {
-                Directory.Delete(directory);
-            }
-        }
-    }
+    /// <summary>Deletes orphans at start-up (see <see cref="CleanupRunner.DeleteOrphans"/>).</summary>
+    public int DeleteOrphans() => _cleanup.DeleteOrphans();
 
     public string PartitionsRoot => _catalog.Roots.Partitions;
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -60,7 +59,7 @@ public static class StorageEndpoints
             return;
         }
 
-        var (request, error) = await ReadCleanupRequest(context, endpointKind);
+        var (request, error) = await CleanupParameters.ReadAsync(context, endpointKind);
         if (request is null)
         {
             await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, error);
@@ -79,121 +78,6 @@ public static class StorageEndpoints
         var body = report.ToJson();
         body["success"] = true;
         await QueryEndpoints.WriteJson(context, json => body.WriteTo(json));
-    }
-
-    private static async Task<(CleanupRequest? Request, FieldError Error)> ReadCleanupRequest(HttpContext context, EventKind endpointKind)
-    {
-        JsonObject body;
-        try
-        {
-            body = context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0
-                ? await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted) as JsonObject ?? []
-                : [];
-        }
-        catch (JsonException e)
-        {
-            return (null, new FieldError(ErrorCodes.MalformedJson, null, "the body is not a JSON object: " + e.Message));
-        }
-
-        // A field that is present must parse: a typo in "dry_run" or a fractional time must never turn into a
-        // real deletion or an open-ended range.
-        FieldError? bad = null;
-        string? Text(string name)
-        {
-            if (body[name] is null)
-            {
-                return context.Request.Query[name].FirstOrDefault();
-            }
-
-            if (body[name] is JsonValue v && v.TryGetValue<string>(out var text))
-            {
-                return text;
-            }
-
-            bad ??= new FieldError(ErrorCodes.InvalidType, name, $"'{name}' must be a string");
-            return null;
-        }
-
-        bool Flag(string name)
-        {
-            var value = body[name] is JsonValue v && v.TryGetValue<bool>(out var b) ? (b ? "true" : "false") : Text(name);
-            switch (value?.ToLowerInvariant())
-            {
-                case null or "" or "false" or "0": return false;
-                case "true" or "1": return true;
-                default:
-                    bad ??= new FieldError(ErrorCodes.InvalidValue, name, $"'{name}' must be true or false");
-                    return false;
-            }
-        }
-
-        long? Time(string name)
-        {
-            if (body[name] is JsonValue number && number.GetValueKind() == JsonValueKind.Number && !number.TryGetValue<long>(out _))
-            {
-                bad ??= new FieldError(ErrorCodes.InvalidValue, name, $"'{name}' must be a whole epoch number (s, ms, µs or ns) or ISO-8601");
-                return null;
-            }
-
-            var value = body[name] is JsonValue v && v.TryGetValue<long>(out var n) ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : Text(name);
-            if (value is null)
-            {
-                return null;
-            }
-
-            if (Timestamps.TryParse(value, out var ms))
-            {
-                return ms;
-            }
-
-            bad ??= new FieldError(ErrorCodes.InvalidValue, name, $"'{name}' must be a whole epoch number (s, ms, µs or ns) or ISO-8601");
-            return null;
-        }
-
-        var policyText = Text("policy");
-        var kindText = Text("kind");
-        var start = Time("start_time");
-        var end = Time("end_time");
-        var dryRun = Flag("dry_run");
-        var force = Flag("force");
-        if (bad is { } error)
-        {
-            return (null, error);
-        }
-
-        var policy = (policyText ?? "ttl").ToLowerInvariant() switch
-        {
-            "ttl" => CleanupPolicy.Ttl,
-            "size" => CleanupPolicy.Size,
-            "manual" => CleanupPolicy.Manual,
-            _ => (CleanupPolicy?)null,
-        };
-        if (policy is null)
-        {
-            return (null, new FieldError(ErrorCodes.InvalidValue, "policy", "'policy' must be ttl, size or manual"));
-        }
-
-        EventKind? kind = endpointKind;
-        switch (kindText)
-        {
-            case null: break;
-            case "all": kind = null; break;
-            case "log": kind = EventKind.Log; break;
-            case "traffic": kind = EventKind.Traffic; break;
-            default: return (null, new FieldError(ErrorCodes.InvalidValue, "kind", "'kind' must be log, traffic or all"));
-        }
-
-        if (policy == CleanupPolicy.Manual && start is null && end is null)
-        {
-            return (null, new FieldError(ErrorCodes.MissingField, "start_time", "a manual cleanup needs a range: 'start_time', 'end_time' or both"));
-        }
-
-        if (start > end)
-        {
-            return (null, new FieldError(ErrorCodes.InvalidValue, "end_time", "'end_time' is before 'start_time'"));
-        }
-
-        return (new CleanupRequest { Policy = policy.Value, Kind = kind, StartMs = start, EndMs = end, DryRun = dryRun, Force = force }, default);
     }
 
     private static async Task StatsAsync(HttpContext context)
