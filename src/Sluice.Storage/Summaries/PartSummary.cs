@@ -46,7 +46,7 @@ public sealed class PartSummary
             }
             else if (Array.IndexOf(CountedFields, reader.Tag) >= 0)
             {
-                CountCapped(FieldCatalog.Get(reader.Tag).Name, Encoding.UTF8.GetString(reader.Value));
+                CountCapped(FieldCatalog.Get(reader.Tag).Name, reader.Value);
             }
         }
     }
@@ -117,6 +117,22 @@ public sealed class PartSummary
 
     /// <summary>Adds <paramref name="n"/> events with this value of a field.</summary>
     public void Count(string field, string value, long n) => Values(field)[value] = Values(field).GetValueOrDefault(value) + n;
+
+    /// <summary>Counts a UTF-8 value without allocating a string for values already counted (nearly all of them).</summary>
+    private void CountCapped(string field, ReadOnlySpan<byte> utf8)
+    {
+        var values = Values(field);
+        var chars = utf8.Length <= 256 ? stackalloc char[utf8.Length] : new char[utf8.Length];
+        chars = chars[..Encoding.UTF8.GetChars(utf8, chars)];
+        var lookup = values.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(chars, out var count))
+        {
+            lookup[chars] = count + 1;
+            return;
+        }
+
+        CountCapped(field, new string(chars));
+    }
 
     private void CountCapped(string field, string value)
     {
