@@ -18,6 +18,7 @@ public sealed class EventStore : IDisposable
     private readonly DataDirectory _data;
     private readonly ILogger _logger;
     private readonly long _hotLimit;
+    private long _reserved;
     private volatile bool _ready;
 
     public EventStore(SluiceOptions options, DataDirectory data, IClock clock, ILogger logger)
@@ -79,29 +80,50 @@ public sealed class EventStore : IDisposable
         _ready ? Wal.AppendAsync(rows, eventCount) : Task.FromException<long>(new WalUnavailableException("recovery is still running"));
 
     /// <summary>
-    /// Backpressure: waits while the rows not yet sealed into parts exceed <see cref="HotTierOptions.MaxBytes"/>
-    /// (they cannot leave memory), up to <paramref name="max"/>. False if there is still no room then: the caller
-    /// answers 503, so memory stays bounded when events arrive faster than they can be sealed.
+    /// Backpressure: reserves room for a batch of <paramref name="bytes"/> among the rows not yet sealed into parts
+    /// (they cannot leave memory) plus the batches already admitted and still on their way to the hot tier, bounded by
+    /// <see cref="HotTierOptions.MaxBytes"/>. Waits up to <paramref name="max"/> for sealing to make room; null if
+    /// there is none then (the caller answers 503). Dispose the reservation once the batch is appended. A batch is
+    /// always admitted when nothing else is in flight and memory is within the bound, so no batch waits for ever.
     /// </summary>
-    public async ValueTask<bool> WaitForRoomAsync(TimeSpan max, CancellationToken cancel)
+    public async ValueTask<IDisposable?> ReserveAsync(long bytes, TimeSpan max, CancellationToken cancel)
     {
-        if (Hot.UnpersistedBytes <= _hotLimit)
-        {
-            return true;
-        }
-
         var deadline = Environment.TickCount64 + (long)max.TotalMilliseconds;
-        while (Hot.UnpersistedBytes > _hotLimit)
+        while (true)
         {
+            var reserved = Volatile.Read(ref _reserved);
+            var unsealed = Hot.UnpersistedBytes;
+            var fits = unsealed + reserved + bytes <= _hotLimit || (reserved == 0 && unsealed <= _hotLimit);
+            if (fits && Interlocked.CompareExchange(ref _reserved, reserved + bytes, reserved) == reserved)
+            {
+                return new Reservation(this, bytes);
+            }
+
+            if (fits)
+            {
+                continue; // another request took room first: look again at once
+            }
+
             if (Environment.TickCount64 >= deadline)
             {
-                return false;
+                return null;
             }
 
             await Task.Delay(5, cancel);
         }
+    }
 
-        return true;
+    private sealed class Reservation(EventStore store, long bytes) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                Interlocked.Add(ref store._reserved, -bytes);
+            }
+        }
     }
 
     /// <summary>Bytes of WAL segments on disk.</summary>

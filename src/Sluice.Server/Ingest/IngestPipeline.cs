@@ -80,7 +80,8 @@ public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpH
             }
 
             var appending = Stopwatch.GetTimestamp();
-            if (!await store.WaitForRoomAsync(TimeSpan.FromMilliseconds(options.Storage.IngestWaitMs), context.RequestAborted))
+            using var room = await store.ReserveAsync(batch.RowBytes, TimeSpan.FromMilliseconds(options.Storage.IngestWaitMs), context.RequestAborted);
+            if (room is null)
             {
                 context.Response.Headers.RetryAfter = "2";
                 return await Fail(context, route, StatusCodes.Status503ServiceUnavailable, new FieldError(ErrorCodes.StorageBehind, null,
