@@ -5,7 +5,7 @@ namespace Sluice.Storage;
 /// <summary>Counters of the storage worker since start, read by /metrics.</summary>
 public sealed class StorageStats
 {
-    private long _eventsSealed, _partsWritten, _compactions, _partsCompacted, _failures, _cleanupEvents, _cleanupBytes, _cleanups;
+    private long _eventsSealed, _partsWritten, _compactions, _failures, _cleanupEvents, _cleanupBytes;
 
     public long EventsSealed => Volatile.Read(ref _eventsSealed);
 
@@ -13,11 +13,7 @@ public sealed class StorageStats
 
     public long Compactions => Volatile.Read(ref _compactions);
 
-    public long PartsCompacted => Volatile.Read(ref _partsCompacted);
-
     public long Failures => Volatile.Read(ref _failures);
-
-    public long Cleanups => Volatile.Read(ref _cleanups);
 
     public long CleanupEventsRemoved => Volatile.Read(ref _cleanupEvents);
 
@@ -33,17 +29,12 @@ public sealed class StorageStats
         SealSeconds.Observe(seconds);
     }
 
-    internal void AddCompaction(int parts)
-    {
-        Interlocked.Increment(ref _compactions);
-        Interlocked.Add(ref _partsCompacted, parts);
-    }
+    internal void AddCompaction() => Interlocked.Increment(ref _compactions);
 
     internal void AddFailure() => Interlocked.Increment(ref _failures);
 
     internal void AddCleanup(long events, long bytes)
     {
-        Interlocked.Increment(ref _cleanups);
         Interlocked.Add(ref _cleanupEvents, events);
         Interlocked.Add(ref _cleanupBytes, bytes);
     }

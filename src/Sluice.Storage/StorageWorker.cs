@@ -96,13 +96,6 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
         return true;
     });
 
-    /// <summary>Rewrites every closed hour that is not yet a single compacted part.</summary>
-    public Task CompactAsync() => Run(() =>
-    {
-        Compact();
-        return true;
-    });
-
     public Task<CleanupReport> CleanupAsync(CleanupRequest request) => Run(() => Cleanup(request));
 
     public void Dispose()
@@ -264,7 +257,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
         }
 
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var (parts, persistedThrough) = ChunkSealer.Write(chunks, PartitionsRoot);
+        var (parts, persistedThrough) = ChunkSealer.Write(chunks, _catalog.Roots.Partitions);
         CrashPoints.Reach(CrashPoints.SealBeforeManifest);
         var current = _catalog.Current;
         _catalog.Publish(new Manifest(persistedThrough, [.. current.Parts, .. parts]), []);
@@ -308,7 +301,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
                 _stats.Forget(part.Path);
             }
 
-            Stats.AddCompaction(parts.Count);
+            Stats.AddCompaction();
         }
     }
 
@@ -340,8 +333,4 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
 
     /// <summary>Deletes orphans at start-up (see <see cref="CleanupRunner.DeleteOrphans"/>).</summary>
     public int DeleteOrphans() => _cleanup.DeleteOrphans();
-
-    public string PartitionsRoot => _catalog.Roots.Partitions;
-
-    public string ArchiveRoot => _catalog.Roots.Archive;
 }

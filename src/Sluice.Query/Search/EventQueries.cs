@@ -46,7 +46,7 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         {
             if (store.Hot.TryFind(Encoding.UTF8.GetBytes(id), out var hot))
             {
-                result.Value = new EventRow(hot.Chunk.Data.AsMemory(hot.Entry.Offset, hot.Entry.Length), hot.Entry.Timestamp, hot.Entry.Seq);
+                result.Value = EventRow.Of(hot);
                 return result;
             }
 
@@ -73,7 +73,7 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         {
             var bytes = Encoding.UTF8.GetBytes(traceId);
             var rows = store.Hot.FindTrace(bytes, out var seam)
-                .Select(r => new EventRow(r.Chunk.Data.AsMemory(r.Entry.Offset, r.Entry.Length), r.Entry.Timestamp, r.Entry.Seq)).ToList();
+                .Select(EventRow.Of).ToList();
             using var lease = store.Catalog.Acquire();
             var hash = FieldHash.Of64(bytes);
             long from = long.MaxValue, to = long.MinValue;

@@ -81,9 +81,7 @@ public static class HotSearch
         var ordered = new EventRow[best.Count];
         for (var i = ordered.Length - 1; i >= 0; i--)
         {
-            var row = best.Dequeue();
-            ref readonly var entry = ref row.Entry;
-            ordered[i] = new EventRow(row.Chunk.Data.AsMemory(entry.Offset, entry.Length), entry.Timestamp, entry.Seq);
+            ordered[i] = EventRow.Of(best.Dequeue());
         }
 
         return [.. ordered];

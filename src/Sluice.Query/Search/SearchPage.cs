@@ -3,6 +3,13 @@ namespace Sluice.Query.Search;
 /// <summary>One result event: its encoded row (from the hot tier or rebuilt from a part) and its sort key.</summary>
 public readonly record struct EventRow(ReadOnlyMemory<byte> Bytes, long Timestamp, long Seq)
 {
+    /// <summary>A hot row, valid while the read scope it was found in is open.</summary>
+    public static EventRow Of(Sluice.Storage.Hot.RowRef row)
+    {
+        ref readonly var entry = ref row.Entry;
+        return new EventRow(row.Chunk.Data.AsMemory(entry.Offset, entry.Length), entry.Timestamp, entry.Seq);
+    }
+
     public int CompareTo(in EventRow other)
     {
         var c = Timestamp.CompareTo(other.Timestamp);

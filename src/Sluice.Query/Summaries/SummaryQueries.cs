@@ -89,10 +89,7 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
         using var connection = store.Engine.Rent();
         foreach (var field in fields)
         {
-            var where = new SqlWhere(dialect);
-            var ts = dialect.Identifier(PartSchema.Timestamp);
-            where.Add($"{ts} >= {where.Bind(startMs)}");
-            where.Add($"{ts} < {where.Bind(endMs)}");
+            var where = InRange(startMs, endMs);
             var column = dialect.Identifier(field);
             using var command = connection.Command($"SELECT {column}, count(*) FROM {source} {where} GROUP BY {column}", where.Values);
             using var reader = command.ExecuteReader();
@@ -114,9 +111,7 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
         }
 
         // Distinct IPs of the edge hours: added to the sketch from the hashes themselves.
-        var ipWhere = new SqlWhere(dialect);
-        ipWhere.Add($"{dialect.Identifier(PartSchema.Timestamp)} >= {ipWhere.Bind(startMs)}");
-        ipWhere.Add($"{dialect.Identifier(PartSchema.Timestamp)} < {ipWhere.Bind(endMs)}");
+        var ipWhere = InRange(startMs, endMs);
         ipWhere.Add($"{dialect.Identifier("ip_hash")} IS NOT NULL");
         using var ips = connection.Command($"SELECT DISTINCT {dialect.Identifier("ip_hash")} FROM {source} {ipWhere}", ipWhere.Values);
         using var ipReader = ips.ExecuteReader();
@@ -124,5 +119,14 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
         {
             summary.Ips.Add(FieldHash.Of64(System.Text.Encoding.UTF8.GetBytes(ipReader.GetString(0))));
         }
+    }
+
+    private SqlWhere InRange(long startMs, long endMs)
+    {
+        var where = new SqlWhere(dialect);
+        var ts = dialect.Identifier(PartSchema.Timestamp);
+        where.Add($"{ts} >= {where.Bind(startMs)}");
+        where.Add($"{ts} < {where.Bind(endMs)}");
+        return where;
     }
 }

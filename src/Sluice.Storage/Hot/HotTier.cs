@@ -25,7 +25,6 @@ public sealed class HotTier : IWalConsumer
     private HotChunk? _current;
     private long _maxSeq;
     private long _rows;
-    private long _evictedThroughSeq;
     private long _persistedFloor;
     private bool _warnedUnpersisted;
 
@@ -55,9 +54,6 @@ public sealed class HotTier : IWalConsumer
     public long MaxSeq => Volatile.Read(ref _maxSeq);
 
     public long RowCount => Volatile.Read(ref _rows);
-
-    /// <summary>Highest sequence number that has left memory (0 if none).</summary>
-    public long EvictedThroughSeq => Volatile.Read(ref _evictedThroughSeq);
 
     /// <summary>
     /// Events at or below this sequence number are already in sealed partitions: recovery skips them instead of
@@ -354,7 +350,6 @@ public sealed class HotTier : IWalConsumer
 
                 Volatile.Write(ref _chunks, chunks[1..]);
                 Interlocked.Add(ref _rows, -oldest.Count);
-                Volatile.Write(ref _evictedThroughSeq, oldest.LastSeq);
                 if (oldest.Data.Length == _options.ChunkBytes && _retired.Count < 4)
                 {
                     _retired.Enqueue(oldest.Data);
