@@ -30,6 +30,7 @@ public sealed class EventStore : IDisposable
         Catalog = new PartCatalog(data.Meta, new PartRoots(data.Partitions, archive), logger);
         PartStats = new PartStatsCache();
         Engine = new DuckDbEngine(options.Storage);
+        Sandbox = new DuckDbEngine(options.Storage, [data.Partitions, archive]);
         Worker = new StorageWorker(options, data, Catalog, PartStats, Engine, clock, logger);
         Hot = new HotTier(options.Hot, Worker, logger);
         Wal = new WriteAheadLog(data.Wal, options.Wal, options.Durability, Hot, logger);
@@ -46,6 +47,9 @@ public sealed class EventStore : IDisposable
 
     /// <summary>The embedded query engine over the parts.</summary>
     public DuckDbEngine Engine { get; }
+
+    /// <summary>The engine user-written SQL and language queries run on: it reads the parts and nothing else.</summary>
+    public DuckDbEngine Sandbox { get; }
 
     /// <summary>Sealing, compaction and retention.</summary>
     public StorageWorker Worker { get; }
@@ -135,6 +139,7 @@ public sealed class EventStore : IDisposable
         Worker.Dispose();
         Wal.Dispose();
         Engine.Dispose();
+        Sandbox.Dispose();
         _data.Dispose();
     }
 }

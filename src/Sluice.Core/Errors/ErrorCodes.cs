@@ -29,5 +29,10 @@ public static class ErrorCodes
     public const string Recovering = "recovering";
     public const string StorageUnavailable = "storage_unavailable";
     public const string StorageBehind = "storage_behind";
+    public const string InvalidQuery = "invalid_query";
+    public const string InvalidSql = "invalid_sql";
+    public const string ForbiddenSql = "forbidden_sql";
+    public const string InvalidFormula = "invalid_formula";
+    public const string QueryTimeout = "query_timeout";
     public const string Internal = "internal_error";
 }

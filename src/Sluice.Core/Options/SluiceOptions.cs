@@ -93,6 +93,18 @@ public sealed record QueryOptions
 
     /// <summary>Largest page a search may ask for.</summary>
     public int MaxLimit { get; init; } = 10_000;
+
+    /// <summary>How long a language query, custom SQL or formula may run before it is stopped (504 query_timeout).</summary>
+    public int TimeoutMs { get; init; } = 30_000;
+
+    /// <summary>Most rows a language query or custom SQL returns; past it the answer is cut and says so.</summary>
+    public int MaxRows { get; init; } = 10_000;
+
+    /// <summary>How long an answer over sealed time ranges is served from the result cache; 0 turns the cache off.</summary>
+    public int CacheTtlSeconds { get; init; } = 60;
+
+    /// <summary>Memory the result cache may hold, in MiB (oldest answers leave first).</summary>
+    public int CacheMaxMb { get; init; } = 32;
 }
 
 public sealed record RetentionOptions

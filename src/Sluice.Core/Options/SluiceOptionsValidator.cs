@@ -39,6 +39,10 @@ public static class SluiceOptionsValidator
         Check(errors, o.Retention.ArchiveAfterHours >= 0, "Retention:ArchiveAfterHours must not be negative");
         Check(errors, o.Retention.ArchiveDays >= 0, "Retention:ArchiveDays must not be negative");
         Check(errors, o.Retention.CleanupIntervalMinutes >= 1, "Retention:CleanupIntervalMinutes must be at least 1");
+        Check(errors, o.Query.TimeoutMs is >= 100 and <= 3_600_000, "Query:TimeoutMs must be 100..3600000");
+        Check(errors, o.Query.MaxRows is >= 1 and <= 1_000_000, "Query:MaxRows must be 1..1000000");
+        Check(errors, o.Query.CacheTtlSeconds is >= 0 and <= 86_400, "Query:CacheTtlSeconds must be 0..86400");
+        Check(errors, o.Query.CacheMaxMb is >= 1 and <= 4096, "Query:CacheMaxMb must be 1..4096");
         Check(errors, o.Storage.SealBytes >= 64 * 1024, "Storage:SealBytes must be at least 65536");
         Check(errors, o.Storage.SealBytes <= o.Hot.MaxBytes / 2, "Storage:SealBytes must be at most half of Hot:MaxBytes (ingest waits for sealing past Hot:MaxBytes)");
         Check(errors, o.Storage.IngestWaitMs is >= 0 and <= 60_000, "Storage:IngestWaitMs must be 0..60000");

@@ -19,10 +19,16 @@ public sealed class PartRowReader : IDisposable
     /// <summary>The SELECT list that <see cref="ReadAll"/> expects.</summary>
     public static string SelectList(Sql.ISqlDialect dialect) => string.Join(", ", PartSchema.ColumnNames.Select(dialect.Identifier));
 
-    public void ReadAll(DbDataReader reader)
+    public void ReadAll(DbDataReader reader) => ReadAll(reader, CancellationToken.None);
+
+    /// <summary>Reads every row; returns how many.</summary>
+    public int ReadAll(DbDataReader reader, CancellationToken cancel)
     {
+        var count = 0;
         while (reader.Read())
         {
+            cancel.ThrowIfCancellationRequested();
+            count++;
             var start = _builder.RowBytes;
             _builder.BeginRow();
             var seq = reader.GetInt64(0);
@@ -55,6 +61,8 @@ public sealed class PartRowReader : IDisposable
             _builder.EndRow(timestamp, kind, level);
             _rows.Add((start, _builder.RowBytes - start, timestamp, seq));
         }
+
+        return count;
     }
 
     /// <summary>The rows read so far; valid until this reader is disposed.</summary>

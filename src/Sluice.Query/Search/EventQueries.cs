@@ -161,6 +161,11 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
             where.Add(dialect.ContainsIgnoreCase(Column("message"), where.Bind(dialect.ContainsIgnoreCaseValue(request.Text))));
         }
 
+        if (request.Filter is { } filter)
+        {
+            where.Add(Language.SqlCompiler.Condition(filter, where, request.NowMs));
+        }
+
         if (cursor is { } after)
         {
             var ts = where.Bind(after.Timestamp);

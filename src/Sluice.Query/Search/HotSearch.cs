@@ -65,7 +65,7 @@ public static class HotSearch
                     continue;
                 }
 
-                if (!filter.PassesRow(chunk.Data.AsSpan(entry.Offset, entry.Length)))
+                if (!filter.PassesRow(chunk.Data.AsMemory(entry.Offset, entry.Length)))
                 {
                     continue;
                 }
@@ -123,6 +123,7 @@ public static class HotSearch
         private readonly SearchRequest _request;
         private readonly int _service, _system, _domain, _user;
         private readonly TextMatcher? _text;
+        private readonly Language.RowPredicate? _predicate;
 
         public RowFilter(SearchRequest request)
         {
@@ -132,6 +133,7 @@ public static class HotSearch
             _domain = request.Domain is null ? 0 : FieldHash.Of32(request.Domain);
             _user = request.UserId is null ? 0 : FieldHash.Of32(request.UserId);
             _text = string.IsNullOrEmpty(request.Text) ? null : new TextMatcher(request.Text);
+            _predicate = request.Filter is null ? null : new Language.RowPredicate(request.Filter, request.NowMs);
         }
 
         public bool PassesEntry(in RowEntry entry) =>
@@ -143,8 +145,14 @@ public static class HotSearch
             && (_user == 0 || entry.UserHash == _user);
 
         /// <summary>Exact checks on the decoded row (hashes can collide; trace and text have no hash).</summary>
-        public bool PassesRow(ReadOnlySpan<byte> row)
+        public bool PassesRow(ReadOnlyMemory<byte> memory)
         {
+            if (_predicate is not null && !_predicate.Matches(memory))
+            {
+                return false;
+            }
+
+            var row = memory.Span;
             bool service = _request.Service is null, system = _request.System is null, domain = _request.Domain is null,
                 user = _request.UserId is null, trace = _request.TraceId is null, text = _text is null;
             if (service && system && domain && user && trace && text)

@@ -28,6 +28,12 @@ public sealed record SearchRequest
     /// <summary>Case-insensitive substring of the message.</summary>
     public string? Text { get; init; }
 
+    /// <summary>A query-language filter that must hold as well (<c>query=</c>), resolved against <see cref="NowMs"/>.</summary>
+    public Language.Filter? Filter { get; init; }
+
+    /// <summary>The time relative filters (<c>_time:1h</c>) count back from.</summary>
+    public long NowMs { get; init; }
+
     public int Limit { get; init; } = 100;
 
     public bool Descending { get; init; } = true;

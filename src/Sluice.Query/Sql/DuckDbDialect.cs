@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using Sluice.Query.Language;
 using Sluice.Storage.Engine;
+using Sluice.Storage.Partitions;
 
 namespace Sluice.Query.Sql;
 
@@ -20,6 +22,17 @@ public sealed class DuckDbDialect : ISqlDialect
     /// (184 ms against 868 ms over 2 M messages), and no wildcard in the text can change its meaning.
     /// </summary>
     public string ContainsIgnoreCase(string column, string parameter) => $"regexp_matches({column}, {parameter}, 'i')";
+
+    public string AttributeText(string key) =>
+        QueryParser.HasNameCharsOnly(key)
+            ? $"json_extract_string({Identifier(PartSchema.Attributes)}, {DuckDbEngine.Literal("$.\"" + key + "\"")})"
+            : throw new ArgumentException($"attribute key '{key}' holds characters a query name cannot", nameof(key));
+
+    public string ToNumber(string expression) => $"TRY_CAST({expression} AS DOUBLE)";
+
+    public string Quantile(string expression, double q) => $"quantile_cont({expression}, {q.ToString("R", CultureInfo.InvariantCulture)})";
+
+    public string AggregateWhere(string aggregate, string condition) => $"{aggregate} FILTER (WHERE {condition})";
 
     public object ContainsIgnoreCaseValue(string text)
     {

@@ -21,4 +21,16 @@ public interface ISqlDialect
 
     /// <summary>The value to bind for <see cref="ContainsIgnoreCase"/>'s parameter.</summary>
     object ContainsIgnoreCaseValue(string text);
+
+    /// <summary>The attribute <paramref name="key"/> as text (null when absent); keys are query-language names.</summary>
+    string AttributeText(string key);
+
+    /// <summary><paramref name="expression"/> as a floating-point number, null when it is not one.</summary>
+    string ToNumber(string expression);
+
+    /// <summary>The interpolated quantile <paramref name="q"/> of a numeric expression.</summary>
+    string Quantile(string expression, double q);
+
+    /// <summary>An aggregate call restricted to the rows that meet <paramref name="condition"/>.</summary>
+    string AggregateWhere(string aggregate, string condition);
 }

@@ -19,61 +19,50 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
 
     public PartSummary Summarize(EventKind kind, long startMs, long endMs, bool includeArchive)
     {
-        while (true)
+        using var split = SealedSplit.Take(store);
+        var persisted = split.Persisted;
+        var chunks = split.Chunks;
+        var summary = new PartSummary();
+        var edges = new List<PartInfo>();
+        foreach (var part in split.Lease.Manifest.Parts)
         {
-            using var lease = store.Catalog.Acquire();
-            using var scope = store.Hot.EnterRead();
-            var persisted = lease.Manifest.PersistedThroughSeq;
-            var chunks = store.Hot.Chunks;
-            // A seal published after the lease may already have let chunks above P leave memory: their events would
-            // be in neither source. Rare (it needs memory pressure in that instant); take a fresh lease and retry.
-            if (HotTier.SeamOf(chunks, store.Hot.MaxSeq) > persisted + 1)
+            if (part.Kind != kind || (!includeArchive && part.Tier == PartTier.Archive)
+                || part.HourStart + PartInfo.HourMs <= startMs || part.HourStart >= endMs)
             {
                 continue;
             }
 
-            var summary = new PartSummary();
-            var edges = new List<PartInfo>();
-            foreach (var part in lease.Manifest.Parts)
+            if (part.HourStart >= startMs && part.HourStart + PartInfo.HourMs <= endMs)
             {
-                if (part.Kind != kind || (!includeArchive && part.Tier == PartTier.Archive)
-                    || part.HourStart + PartInfo.HourMs <= startMs || part.HourStart >= endMs)
-                {
-                    continue;
-                }
-
-                if (part.HourStart >= startMs && part.HourStart + PartInfo.HourMs <= endMs)
-                {
-                    summary.Merge(store.PartStats.Get(part).Summary);
-                }
-                else
-                {
-                    edges.Add(part);
-                }
+                summary.Merge(store.PartStats.Get(part).Summary);
             }
-
-            CountEdges(summary, edges, startMs, endMs);
-            foreach (var chunk in chunks)
+            else
             {
-                var count = chunk.Count;
-                if (count == 0 || chunk.LastSeq <= persisted || chunk.MaxTimestamp < startMs || chunk.MinTimestamp >= endMs)
-                {
-                    continue;
-                }
-
-                var rows = chunk.Rows;
-                for (var i = 0; i < count; i++)
-                {
-                    ref readonly var entry = ref rows[i];
-                    if (entry.Seq > persisted && entry.Kind == kind && entry.Timestamp >= startMs && entry.Timestamp < endMs)
-                    {
-                        summary.Add(chunk.RowBytes(i));
-                    }
-                }
+                edges.Add(part);
             }
-
-            return summary;
         }
+
+        CountEdges(summary, edges, startMs, endMs);
+        foreach (var chunk in chunks)
+        {
+            var count = chunk.Count;
+            if (count == 0 || chunk.LastSeq <= persisted || chunk.MaxTimestamp < startMs || chunk.MinTimestamp >= endMs)
+            {
+                continue;
+            }
+
+            var rows = chunk.Rows;
+            for (var i = 0; i < count; i++)
+            {
+                ref readonly var entry = ref rows[i];
+                if (entry.Seq > persisted && entry.Kind == kind && entry.Timestamp >= startMs && entry.Timestamp < endMs)
+                {
+                    summary.Add(chunk.RowBytes(i));
+                }
+            }
+        }
+
+        return summary;
     }
 
     /// <summary>Counts the events of parts only partly inside the range (hours cut by its edges) with the engine.</summary>

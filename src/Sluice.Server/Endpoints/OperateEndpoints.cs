@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Sluice.Server.Metrics;
+using Sluice.Query.Analytics;
 using Sluice.Storage;
 
 namespace Sluice.Server.Endpoints;
@@ -16,8 +17,8 @@ public static class OperateEndpoints
         app.MapGet("/health/ready", (EventStore store) => store.IsReady
             ? Results.Json(new { status = "ready" })
             : Results.Json(new { status = store.IsRecovering ? "recovering" : "unavailable", reason = store.Wal.Fault }, statusCode: StatusCodes.Status503ServiceUnavailable));
-        app.MapGet("/metrics", (ServerMetrics metrics, EventStore store) =>
-            Results.Text(PrometheusExposition.Render(metrics, store), PrometheusExposition.ContentType));
+        app.MapGet("/metrics", (ServerMetrics metrics, EventStore store, QueryCache cache) =>
+            Results.Text(PrometheusExposition.Render(metrics, store, cache), PrometheusExposition.ContentType));
         return app;
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Sluice.Core.Errors;
 using Sluice.Core.Options;
+using Sluice.Core.Time;
 using Sluice.Query.Output;
 using Sluice.Query.Search;
 using Sluice.Server.Http;
@@ -19,13 +20,16 @@ public static class QueryEndpoints
 {
     public static IEndpointRouteBuilder MapQuery(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/logs/search", SearchAsync);
+        app.MapGet("/api/logs/search", context => SearchAsync(context, SearchParameters.TryParse));
+        app.MapGet("/api/traffic-logs/v2", context => SearchAsync(context, SearchParameters.TryParseTraffic));
         app.MapGet("/api/logs/{id}", GetByIdAsync);
         app.MapGet("/api/traces/{traceId}", GetTraceAsync);
         return app;
     }
 
-    private static async Task SearchAsync(HttpContext context)
+    private delegate bool SearchParser(IQueryCollection query, QueryOptions options, long nowMs, out SearchRequest request, out FieldError error);
+
+    private static async Task SearchAsync(HttpContext context, SearchParser parse)
     {
         var started = Stopwatch.GetTimestamp();
         var services = context.RequestServices;
@@ -40,7 +44,8 @@ public static class QueryEndpoints
             return;
         }
 
-        if (!SearchParameters.TryParse(context.Request.Query, services.GetRequiredService<SluiceOptions>().Query, out var request, out var error))
+        var now = services.GetRequiredService<IClock>().UnixMilliseconds;
+        if (!parse(context.Request.Query, services.GetRequiredService<SluiceOptions>().Query, now, out var request, out var error))
         {
             await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, error);
             return;

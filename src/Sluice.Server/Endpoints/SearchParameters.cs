@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Http;
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
 using Sluice.Core.Options;
+using Sluice.Query.Analytics;
+using Sluice.Query.Language;
 using Sluice.Query.Search;
 
 namespace Sluice.Server.Endpoints;
@@ -11,7 +13,7 @@ namespace Sluice.Server.Endpoints;
 /// <summary>Turns the query string of <c>GET /api/logs/search</c> into a <see cref="SearchRequest"/>, or names the bad parameter.</summary>
 public static class SearchParameters
 {
-    public static bool TryParse(IQueryCollection query, QueryOptions options, out SearchRequest request, out FieldError error)
+    public static bool TryParse(IQueryCollection query, QueryOptions options, long nowMs, out SearchRequest request, out FieldError error)
     {
         request = new SearchRequest();
         error = default;
@@ -74,9 +76,39 @@ public static class SearchParameters
             cursor = decoded;
         }
 
+        Filter? filter = null;
+        var queryText = query["query"].ToString();
+        if (queryText.Length > 0)
+        {
+            try
+            {
+                var parsed = QueryParser.Parse(queryText);
+                if (parsed.Pipes.Count > 0)
+                {
+                    error = new FieldError(ErrorCodes.InvalidQuery, "query", "search takes a filter only; run pipes (| stats …) with POST /api/logs/analytics/custom");
+                    return false;
+                }
+
+                filter = parsed.Filter;
+            }
+            catch (QueryException e)
+            {
+                error = new FieldError(ErrorCodes.InvalidQuery, "query", e.Message);
+                return false;
+            }
+
+            // The filter's own time range and kind narrow which parts are read; the filter still decides each event.
+            var bounds = QueryBounds.Of(filter, nowMs).Within(start, end);
+            start = bounds.Start == long.MinValue ? start : bounds.Start;
+            end = bounds.End == long.MaxValue ? end : bounds.End;
+            kind ??= bounds.Kind;
+        }
+
         var text = query["q"].ToString();
         request = new SearchRequest
         {
+            Filter = filter,
+            NowMs = nowMs,
             StartMs = start,
             EndMs = end,
             LevelMask = levels,
@@ -91,6 +123,36 @@ public static class SearchParameters
             Descending = descending,
             Cursor = cursor,
         };
+        return true;
+    }
+
+    /// <summary>
+    /// <c>GET /api/traffic-logs/v2</c>: a search of traffic events, with <c>decision</c>, <c>country</c> and <c>path</c>
+    /// (<c>*</c> wildcards) beside the search parameters; each is one more filter term.
+    /// </summary>
+    public static bool TryParseTraffic(IQueryCollection query, QueryOptions options, long nowMs, out SearchRequest request, out FieldError error)
+    {
+        if (!TryParse(query, options, nowMs, out request, out error))
+        {
+            return false;
+        }
+
+        var filter = request.Filter;
+        foreach (var name in new[] { "decision", "country", "path" })
+        {
+            var value = query[name].ToString();
+            if (value.Length == 0)
+            {
+                continue;
+            }
+
+            var field = QueryField.Resolve(name);
+            var wildcard = name == "path" && value.Contains('*', StringComparison.Ordinal);
+            var term = new FieldFilter(field, wildcard ? MatchOp.Wildcard : MatchOp.Equal, wildcard ? value.Replace("\\", "\\\\", StringComparison.Ordinal) : value);
+            filter = filter is null ? term : new AndFilter(filter, term);
+        }
+
+        request = request with { Kind = EventKind.Traffic, Filter = filter };
         return true;
     }
 

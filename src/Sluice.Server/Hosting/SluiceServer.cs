@@ -17,6 +17,7 @@ using Sluice.Server.Endpoints;
 using Sluice.Server.Http;
 using Sluice.Server.Ingest;
 using Sluice.Server.Metrics;
+using Sluice.Query.Analytics;
 using Sluice.Query.Search;
 using Sluice.Query.Sql;
 using Sluice.Query.Summaries;
@@ -62,6 +63,7 @@ public static class SluiceServer
         app.MapQuery();
         app.MapStorage();
         app.MapSummaries();
+        app.MapAnalytics();
         return app;
     }
 
@@ -77,6 +79,8 @@ public static class SluiceServer
         services.AddSingleton(sp => new EventStore(options, data, sp.GetRequiredService<IClock>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Storage")));
         services.AddSingleton(sp => new SummaryQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance));
         services.AddSingleton(sp => new EventQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance, options.Query.MaxLimit));
+        services.AddSingleton(sp => new AnalyticsQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance, options.Query, sp.GetRequiredService<IClock>()));
+        services.AddSingleton(sp => new QueryCache(options.Query.CacheTtlSeconds, options.Query.CacheMaxMb * 1024L * 1024, sp.GetRequiredService<IClock>()));
         services.AddSingleton<IngestPipeline>();
         services.AddHostedService<Hosting.RecoveryService>();
         return services;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Sluice.Core.Metrics;
+using Sluice.Query.Analytics;
 using Sluice.Storage;
 
 namespace Sluice.Server.Metrics;
@@ -10,7 +11,7 @@ public static class PrometheusExposition
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    public static string Render(ServerMetrics metrics, EventStore store)
+    public static string Render(ServerMetrics metrics, EventStore store, QueryCache cache)
     {
         var text = new StringBuilder(4096);
         Counters(text, "sluice_ingest_events_accepted_total", "Events acknowledged as durable, by ingest endpoint.", metrics.EventsAccepted);
@@ -19,6 +20,12 @@ public static class PrometheusExposition
         Histogram(text, "sluice_ingest_ack_seconds", "Time from request start to durable acknowledgement.", metrics.AckLatency);
         Histogram(text, "sluice_ingest_wal_wait_seconds", "Part of the ack spent waiting for the WAL: queue, group write, fsync, hot-tier apply.", metrics.WalWait);
         Histogram(text, "sluice_search_seconds", "Time to answer a search.", metrics.SearchLatency);
+        Histogram(text, "sluice_query_seconds", "Time to answer an aggregation, custom query or formula.", metrics.AnalyticsLatency);
+        Single(text, "sluice_query_cache_hits_total", "counter", "Answers over sealed ranges served from the result cache.", cache.Hits);
+        Single(text, "sluice_query_cache_misses_total", "counter", "Cacheable answers that had to be computed.", cache.Misses);
+        var lookups = cache.Hits + cache.Misses;
+        Single(text, "sluice_query_cache_hit_ratio", "gauge", "Hits over cacheable lookups since start (0 before the first).", lookups == 0 ? 0 : (double)cache.Hits / lookups);
+        Single(text, "sluice_query_cache_bytes", "gauge", "Bytes of answers held by the result cache.", cache.Bytes);
 
         var wal = store.Wal.Stats;
         Single(text, "sluice_wal_bytes_written_total", "counter", "Bytes appended to the WAL.", wal.BytesWritten);
@@ -117,6 +124,12 @@ public static class PrometheusExposition
         text.Append(name).Append("_sum ").Append(histogram.Sum.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
         // _count repeats the +Inf bucket read above, so the two always agree within one scrape.
         text.Append(name).Append("_count ").Append(total.ToString(CultureInfo.InvariantCulture)).Append('\n');
+    }
+
+    private static void Single(StringBuilder text, string name, string type, string help, double value)
+    {
+        Header(text, name, type, help);
+        text.Append(name).Append(' ').Append(value.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
     }
 
     private static void Single(StringBuilder text, string name, string type, string help, long value)

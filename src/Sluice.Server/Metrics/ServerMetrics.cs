@@ -17,4 +17,7 @@ public sealed class ServerMetrics
     public Histogram WalWait { get; } = new(Histogram.LatencyBounds);
 
     public Histogram SearchLatency { get; } = new(Histogram.LatencyBounds);
+
+    /// <summary>Aggregations, custom queries and formulas, from request to answer.</summary>
+    public Histogram AnalyticsLatency { get; } = new(Histogram.LatencyBounds);
 }

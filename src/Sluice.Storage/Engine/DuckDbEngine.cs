@@ -16,13 +16,26 @@ public sealed class DuckDbEngine : IDisposable
     private readonly DuckDBConnection _root;
     private readonly ConcurrentBag<DuckDBConnection> _idle = [];
 
-    public DuckDbEngine(StorageOptions options)
+    /// <param name="options">Thread and memory limits.</param>
+    /// <param name="sandboxRoots">
+    /// When given, the database may read files under these directories only, and nothing else outside itself —
+    /// no other file, no network, no extension — and its configuration is locked so no statement can undo that.
+    /// This is the engine user-written SQL runs on.
+    /// </param>
+    public DuckDbEngine(StorageOptions options, IReadOnlyList<string>? sandboxRoots = null)
     {
         _root = new DuckDBConnection("Data Source=:memory:");
         _root.Open();
         using var command = _root.CreateCommand();
-        command.CommandText = string.Create(CultureInfo.InvariantCulture,
+        var sql = string.Create(CultureInfo.InvariantCulture,
             $"SET threads = {options.QueryThreads}; SET memory_limit = '{options.QueryMemoryMb}MB'; SET enable_progress_bar = false; SET parquet_metadata_cache = true;");
+        if (sandboxRoots is not null)
+        {
+            var roots = sandboxRoots.Select(r => Literal(Path.TrimEndingDirectorySeparator(Path.GetFullPath(r)) + Path.DirectorySeparatorChar));
+            sql += $" SET allowed_directories = [{string.Join(", ", roots)}]; SET enable_external_access = false; SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; SET lock_configuration = true;";
+        }
+
+        command.CommandText = sql;
         command.ExecuteNonQuery();
     }
 
@@ -63,6 +76,9 @@ public sealed class DuckDbEngine : IDisposable
 
             return command;
         }
+
+        /// <summary>An appender for a temporary table of this connection.</summary>
+        public DuckDBAppender TempAppender(string table) => connection.CreateAppender("temp", "main", table);
 
         public void Dispose() => engine._idle.Add(connection);
     }

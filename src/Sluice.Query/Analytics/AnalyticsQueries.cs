@@ -1,0 +1,197 @@
+using System.Data.Common;
+using DuckDB.NET.Data;
+using Sluice.Core.Options;
+using Sluice.Core.Time;
+using Sluice.Query.Language;
+using Sluice.Query.Partitions;
+using Sluice.Query.Sql;
+using Sluice.Storage;
+using Sluice.Storage.Engine;
+using Sluice.Storage.Hot;
+using Sluice.Storage.Partitions;
+
+namespace Sluice.Query.Analytics;
+
+/// <summary>
+/// Runs language queries, custom SQL and formulas on the sandboxed engine over three views — <c>events</c>,
+/// <c>logs</c>, <c>traffic</c> — that join the sealed parts (events ≤ the manifest's persisted seq P) with the rows
+/// above P copied from memory. P is leased before the hot snapshot, as for summaries, so every event is read once.
+/// Each run has a deadline (<c>Query:TimeoutMs</c>) and stops when its caller cancels.
+/// </summary>
+public sealed class AnalyticsQueries(EventStore store, ISqlDialect dialect, QueryOptions options, IClock clock)
+{
+    public QueryOptions Options => options;
+
+    public ISqlDialect Dialect => dialect;
+
+    public long NowMs => clock.UnixMilliseconds;
+
+    /// <summary>
+    /// The time before which every event in memory is sealed: the earliest timestamp above P, or now. An answer over a
+    /// range that ends by then reads parts only, and may be cached.
+    /// </summary>
+    public long SealedThroughMs()
+    {
+        var persisted = store.Catalog.Current.PersistedThroughSeq;
+        var earliest = NowMs;
+        foreach (var chunk in store.Hot.Chunks)
+        {
+            if (chunk.Count > 0 && chunk.LastSeq > persisted)
+            {
+                earliest = Math.Min(earliest, chunk.MinTimestamp);
+            }
+        }
+
+        return earliest;
+    }
+
+    /// <summary>Runs a parsed query; <paramref name="within"/> narrows it to a time range (the endpoint's start/end).</summary>
+    public QueryAnswer Run(ParsedQuery query, QueryBounds within, bool includeArchive, CancellationToken cancel)
+    {
+        var now = NowMs;
+        var compiled = SqlCompiler.Compile(query, dialect, now, options.MaxRows);
+        var bounds = QueryBounds.Of(query.Filter, now).Within(within.Start, within.End);
+        var predicate = query.Filter is null ? null : new RowPredicate(query.Filter, now);
+        return Execute(bounds, predicate, includeArchive, compiled.Sql, compiled.Values, cancel, (reader, token) =>
+        {
+            if (compiled.ReturnsEvents)
+            {
+                var events = new PartRowReader();
+                var count = events.ReadAll(reader, token);
+                return QueryAnswer.OfEvents(events, count, options.MaxRows);
+            }
+
+            return QueryAnswer.Table(compiled.Columns, ReadRows(reader, token), options.MaxRows);
+        });
+    }
+
+    /// <summary>Runs custom SQL after <see cref="SqlGuard"/> accepted it; the answer is capped at <c>Query:MaxRows</c>.</summary>
+    public QueryAnswer RunSql(string sql, bool includeArchive, CancellationToken cancel)
+    {
+        var statement = SqlGuard.Check(sql);
+        var capped = $"SELECT * FROM (\n{statement}\n) AS q LIMIT {options.MaxRows + 1}";
+        return Execute(QueryBounds.All, null, includeArchive, capped, [], cancel, (reader, token) =>
+        {
+            var columns = Enumerable.Range(0, reader.FieldCount).Select(i => new OutputColumn(reader.GetName(i), false)).ToList();
+            return QueryAnswer.Table(columns, ReadRows(reader, token), options.MaxRows);
+        });
+    }
+
+    /// <summary>Runs generated SQL over the views and reads its rows (formulas).</summary>
+    public List<object?[]> RunRows(string sql, IReadOnlyList<object> values, QueryBounds bounds, RowPredicate? predicate, bool includeArchive, CancellationToken cancel) =>
+        Execute(bounds, predicate, includeArchive, sql, values, cancel, ReadRows);
+
+    private T Execute<T>(QueryBounds bounds, RowPredicate? predicate, bool includeArchive, string sql, IReadOnlyList<object> values,
+        CancellationToken cancel, Func<DbDataReader, CancellationToken, T> read)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        deadline.CancelAfter(options.TimeoutMs);
+        using var split = SealedSplit.Take(store);
+        var parts = split.Lease.Manifest.Parts.Where(p => (includeArchive || p.Tier == PartTier.Partitions) && bounds.Admits(p)).ToList();
+        using var connection = store.Sandbox.Rent();
+        try
+        {
+            CreateViews(connection, parts, UnsealedRows(split.Chunks, split.Persisted, bounds, predicate));
+            using var command = connection.Command(sql, values);
+            using var stop = deadline.Token.Register(command.Cancel);
+            try
+            {
+                using var reader = command.ExecuteReader();
+                return read(reader, deadline.Token);
+            }
+            catch (Exception) when (deadline.IsCancellationRequested)
+            {
+                cancel.ThrowIfCancellationRequested();
+                throw new QueryTimeoutException(options.TimeoutMs);
+            }
+            catch (DuckDBException e)
+            {
+                throw new QueryFailedException(FirstLine(e.Message), e);
+            }
+        }
+        finally
+        {
+            DropViews(connection);
+        }
+    }
+
+    /// <summary>Rows above P that can match, in seq order, straight from the chunks' buffers.</summary>
+    private static IEnumerable<(ReadOnlyMemory<byte>, long)> UnsealedRows(IReadOnlyList<HotChunk> chunks, long persisted, QueryBounds bounds, RowPredicate? predicate)
+    {
+        foreach (var chunk in chunks)
+        {
+            var count = chunk.Count;
+            if (count == 0 || chunk.LastSeq <= persisted || chunk.MaxTimestamp < bounds.Start || chunk.MinTimestamp >= bounds.End)
+            {
+                continue;
+            }
+
+            var rows = chunk.Rows;
+            for (var i = 0; i < count; i++)
+            {
+                var entry = rows[i];
+                if (entry.Seq <= persisted || !bounds.Admits(entry.Timestamp, entry.Kind))
+                {
+                    continue;
+                }
+
+                var row = chunk.Data.AsMemory(entry.Offset, entry.Length);
+                if (predicate is null || predicate.Matches(row))
+                {
+                    yield return (row, entry.Seq);
+                }
+            }
+        }
+    }
+
+    private void CreateViews(DuckDbEngine.Connection connection, List<PartInfo> parts, IEnumerable<(ReadOnlyMemory<byte>, long)> hot)
+    {
+        Exec(connection, $"CREATE OR REPLACE TEMP TABLE {HotRowsTable.Name} ({HotRowsTable.ColumnDefinitions(dialect.Identifier)})");
+        using (var appender = connection.TempAppender(HotRowsTable.Name))
+        {
+            HotRowsTable.Append(appender, hot);
+        }
+
+        var columns = PartRowReader.SelectList(dialect);
+        var memory = $"SELECT {columns} FROM {HotRowsTable.Name}";
+        var events = parts.Count == 0 ? memory : $"SELECT {columns} FROM {dialect.Source([.. parts.Select(p => p.Path)])} UNION ALL {memory}";
+        var kind = dialect.Identifier(PartSchema.Kind);
+        var time = $"epoch_ms({dialect.Identifier(PartSchema.Timestamp)}) AS {dialect.Identifier("time")}";
+        Exec(connection, $"CREATE OR REPLACE TEMP VIEW {SqlCompiler.EventsView} AS {events}");
+        Exec(connection, $"CREATE OR REPLACE TEMP VIEW logs AS SELECT *, {time} FROM {SqlCompiler.EventsView} WHERE {kind} = 'log'");
+        Exec(connection, $"CREATE OR REPLACE TEMP VIEW traffic AS SELECT *, {time} FROM {SqlCompiler.EventsView} WHERE {kind} = 'traffic'");
+    }
+
+    private static void DropViews(DuckDbEngine.Connection connection) =>
+        Exec(connection, $"DROP VIEW IF EXISTS logs; DROP VIEW IF EXISTS traffic; DROP VIEW IF EXISTS {SqlCompiler.EventsView}; DROP TABLE IF EXISTS {HotRowsTable.Name};");
+
+    private static void Exec(DuckDbEngine.Connection connection, string sql)
+    {
+        using var command = connection.Command(sql);
+        command.ExecuteNonQuery();
+    }
+
+    private static List<object?[]> ReadRows(DbDataReader reader, CancellationToken cancel)
+    {
+        var rows = new List<object?[]>();
+        while (reader.Read())
+        {
+            cancel.ThrowIfCancellationRequested();
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    private static string FirstLine(string message)
+    {
+        var end = message.IndexOf('\n', StringComparison.Ordinal);
+        return (end < 0 ? message : message[..end]).Trim();
+    }
+}

@@ -1,0 +1,142 @@
+using System.Globalization;
+using Sluice.Query.Analytics;
+using Sluice.Query.Language;
+using Sluice.Query.Sql;
+using Sluice.Storage.Partitions;
+
+namespace Sluice.Query.Formulas;
+
+/// <summary>A formula's value over the whole range, or one point per time bucket.</summary>
+public sealed record FormulaResult(double? Value, IReadOnlyList<(long BucketStart, double? Value)>? Series);
+
+/// <summary>
+/// Runs a formula as one scan: every aggregation becomes one filtered aggregate of a single SELECT over the range
+/// (grouped by bucket when asked), and the arithmetic is done on the answers. Division by zero gives null, and so
+/// does any aggregate of no events but <c>count</c> and <c>rate</c>, which are 0.
+/// </summary>
+public sealed class FormulaEngine(AnalyticsQueries analytics)
+{
+    public const int MaxBuckets = 10_000;
+
+    public FormulaResult Execute(string formula, long startMs, long endMs, long? bucketMs, Filter? scope, bool includeArchive, CancellationToken cancel)
+    {
+        var (root, aggregations) = FormulaParser.Parse(formula);
+        if (bucketMs is { } size && (endMs - startMs) / size > MaxBuckets)
+        {
+            throw new QueryException(1, $"the range holds more than {MaxBuckets} buckets of {Durations.Format(size)}; choose a larger bucket");
+        }
+
+        var dialect = analytics.Dialect;
+        var now = analytics.NowMs;
+        var where = new SqlWhere(dialect);
+        var ts = dialect.Identifier(PartSchema.Timestamp);
+        var select = new List<string>();
+        if (bucketMs is { } bin)
+        {
+            select.Add($"({ts} - ({ts} % {bin.ToString(CultureInfo.InvariantCulture)}))");
+        }
+
+        foreach (var aggregation in aggregations)
+        {
+            var call = Call(aggregation, dialect);
+            select.Add(aggregation.Filter is { } filter ? dialect.AggregateWhere(call, SqlCompiler.Condition(filter, where, now)) : call);
+        }
+
+        where.Add($"{ts} >= {where.Bind(startMs)}");
+        where.Add($"{ts} < {where.Bind(endMs)}");
+        if (scope is not null)
+        {
+            where.Add(SqlCompiler.Condition(scope, where, now));
+        }
+
+        var groupBy = bucketMs is null ? "" : " GROUP BY 1";
+        var sql = $"SELECT {string.Join(", ", select)} FROM {SqlCompiler.EventsView} {where}{groupBy}";
+        var bounds = QueryBounds.Of(scope, now).Within(startMs, endMs);
+        var predicate = scope is null ? null : new RowPredicate(scope, now);
+        var rows = analytics.RunRows(sql, where.Values, bounds, predicate, includeArchive, cancel);
+
+        if (bucketMs is not { } width)
+        {
+            return new FormulaResult(Evaluate(root, aggregations, rows.Count > 0 ? rows[0] : null, 0, endMs - startMs), null);
+        }
+
+        var byBucket = rows.ToDictionary(r => Convert.ToInt64(r[0], CultureInfo.InvariantCulture));
+        var series = new List<(long, double?)>();
+        for (var bucket = startMs - (startMs % width); bucket < endMs; bucket += width)
+        {
+            series.Add((bucket, Evaluate(root, aggregations, byBucket.GetValueOrDefault(bucket), 1, width)));
+        }
+
+        return new FormulaResult(null, series);
+    }
+
+    private static string Call(AggregationNode node, ISqlDialect dialect)
+    {
+        if (node.Field is not { } field)
+        {
+            return "count(*)";
+        }
+
+        var number = SqlCompiler.Number(field, dialect);
+        return node.Function switch
+        {
+            "sum" => $"CAST(sum({number}) AS DOUBLE)",
+            "avg" => $"avg({number})",
+            "min" => $"CAST(min({number}) AS DOUBLE)",
+            "max" => $"CAST(max({number}) AS DOUBLE)",
+            _ => $"count(DISTINCT {SqlCompiler.Expression(field, dialect)})",
+        };
+    }
+
+    /// <param name="row">The aggregates' values, from <paramref name="offset"/> on; null when no event fell there.</param>
+    /// <param name="spanMs">The time the values cover, which <c>rate</c> divides by.</param>
+    private static double? Evaluate(FormulaNode node, IReadOnlyList<AggregationNode> aggregations, object?[]? row, int offset, long spanMs)
+    {
+        switch (node)
+        {
+            case NumberNode number:
+                return number.Value;
+            case NegateNode negate:
+                return -Evaluate(negate.Inner, aggregations, row, offset, spanMs);
+            case BinaryNode binary:
+                var left = Evaluate(binary.Left, aggregations, row, offset, spanMs);
+                var right = Evaluate(binary.Right, aggregations, row, offset, spanMs);
+                if (left is not { } l || right is not { } r)
+                {
+                    return null;
+                }
+
+                return binary.Op switch
+                {
+                    '+' => l + r,
+                    '-' => l - r,
+                    '*' => l * r,
+                    _ => r == 0 ? null : l / r,
+                };
+            case AggregationNode aggregation:
+                var index = IndexOf(aggregations, aggregation);
+                var value = row?[offset + index] is { } raw ? Convert.ToDouble(raw, CultureInfo.InvariantCulture) : (double?)null;
+                return aggregation.Function switch
+                {
+                    "count" or "count_distinct" => value ?? 0,
+                    "rate" => (value ?? 0) * aggregation.WindowMs / spanMs,
+                    _ => value,
+                };
+            default:
+                throw new ArgumentOutOfRangeException(nameof(node));
+        }
+    }
+
+    private static int IndexOf(IReadOnlyList<AggregationNode> aggregations, AggregationNode node)
+    {
+        for (var i = 0; i < aggregations.Count; i++)
+        {
+            if (ReferenceEquals(aggregations[i], node))
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException("an aggregation the parser did not list");
+    }
+}
