@@ -59,6 +59,27 @@ public sealed class QueryLimitsTests
     }
 
     [Fact]
+    public async Task A_relative_time_filter_covers_the_same_range_on_every_page()
+    {
+        const long now = 1_767_250_800_000;
+        var clock = new ManualClock(now);
+        await using var server = await TestServer.StartAsync(clock: clock);
+        var lines = Enumerable.Range(1, 59).Select(m => $$"""{"id":"r{{m}}","timestamp":{{now - (m * 60_000L)}},"message":"m"}""");
+        await Api.PostAsync(server, lines);
+        var ids = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await server.GetJsonAsync($"/api/logs/search?query=_time:1h&limit=10{(cursor is null ? "" : "&cursor=" + cursor)}");
+            ids.AddRange(page.GetProperty("events").EnumerateArray().Select(Api.Id));
+            cursor = page.GetProperty("next_cursor").GetString();
+            clock.Advance(TimeSpan.FromMinutes(20));
+        }
+        while (cursor is not null);
+        Assert.Equal(Enumerable.Range(1, 59).Select(m => $"r{m}"), ids);
+    }
+
+    [Fact]
     public async Task The_engine_for_user_sql_cannot_read_other_files_or_unlock_itself()
     {
         await using var server = await TestServer.StartAsync();

@@ -9,9 +9,10 @@ namespace Sluice.Query.Search;
 /// first page was read. Pages only ever show events up to that snapshot, so events arriving meanwhile can
 /// neither push a row onto the next page twice nor make one skip — whether a row is read from memory or from a
 /// sealed part changes between pages, its sort key does not. Opaque to clients: versioned base64url.
-/// <see cref="EvictedThroughSeq"/> is no longer read (pages span the hot tier and the parts); it keeps the v1 layout.
+/// <see cref="NowMs"/> is the clock of the first page, so a relative filter (<c>_time:1h</c>) covers the same range on
+/// every page; 0 means none was kept (the slot held a since-retired eviction mark, always 0 once parts existed).
 /// </summary>
-public readonly record struct SearchCursor(long SnapshotSeq, long Timestamp, long Seq, bool Descending, long EvictedThroughSeq = 0)
+public readonly record struct SearchCursor(long SnapshotSeq, long Timestamp, long Seq, bool Descending, long NowMs = 0)
 {
     private const byte Version = 1;
     private const int Size = 1 + 8 + 8 + 8 + 1 + 8;
@@ -24,7 +25,7 @@ public readonly record struct SearchCursor(long SnapshotSeq, long Timestamp, lon
         BinaryPrimitives.WriteInt64LittleEndian(bytes[9..], Timestamp);
         BinaryPrimitives.WriteInt64LittleEndian(bytes[17..], Seq);
         bytes[25] = Descending ? (byte)1 : (byte)0;
-        BinaryPrimitives.WriteInt64LittleEndian(bytes[26..], EvictedThroughSeq);
+        BinaryPrimitives.WriteInt64LittleEndian(bytes[26..], NowMs);
         return Base64Url.EncodeToString(bytes);
     }
 

@@ -30,6 +30,6 @@ public sealed record SearchPage(IReadOnlyList<EventRow> Rows, SearchCursor? Next
 
         ordered.RemoveRange(request.Limit, ordered.Count - request.Limit);
         var last = ordered[^1];
-        return new SearchPage(ordered, new SearchCursor(snapshot, last.Timestamp, last.Seq, request.Descending));
+        return new SearchPage(ordered, new SearchCursor(snapshot, last.Timestamp, last.Seq, request.Descending, request.NowMs));
     }
 }

@@ -74,6 +74,10 @@ public static class SearchParameters
             }
 
             cursor = decoded;
+            if (decoded.NowMs > 0)
+            {
+                nowMs = decoded.NowMs;
+            }
         }
 
         Filter? filter = null;

@@ -124,7 +124,7 @@ public class SearchCursorTests
     [Fact]
     public void Cursor_round_trips()
     {
-        var cursor = new SearchCursor(99, 1_750_000_000_123, 42, Descending: false, EvictedThroughSeq: 7);
+        var cursor = new SearchCursor(99, 1_750_000_000_123, 42, Descending: false, NowMs: 7);
         Assert.True(SearchCursor.TryDecode(cursor.Encode(), out var decoded));
         Assert.Equal(cursor, decoded);
     }
