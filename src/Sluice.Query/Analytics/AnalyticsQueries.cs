@@ -52,7 +52,8 @@ public sealed class AnalyticsQueries(EventStore store, ISqlDialect dialect, Quer
         var compiled = SqlCompiler.Compile(query, dialect, now, options.MaxRows);
         var bounds = QueryBounds.Of(query.Filter, now).Within(within.Start, within.End);
         var predicate = query.Filter is null ? null : new RowPredicate(query.Filter, now);
-        return Execute(bounds, predicate, includeArchive, compiled.Sql, compiled.Values, cancel, (reader, token) =>
+        var columns = ReferencedColumns.Of(query, compiled.ReturnsEvents);
+        return Execute(bounds, predicate, columns, includeArchive, compiled.Sql, compiled.Values, cancel, (reader, token) =>
         {
             if (compiled.ReturnsEvents)
             {
@@ -70,7 +71,8 @@ public sealed class AnalyticsQueries(EventStore store, ISqlDialect dialect, Quer
     {
         var statement = SqlGuard.Check(sql);
         var capped = $"SELECT * FROM (\n{statement}\n) AS q LIMIT {options.MaxRows + 1}";
-        return Execute(QueryBounds.All, null, includeArchive, capped, [], cancel, (reader, token) =>
+        var columns = ReferencedColumns.OfSql(SqlTokenizer.Read(statement));
+        return Execute(QueryBounds.All, null, columns, includeArchive, capped, [], cancel, (reader, token) =>
         {
             var columns = Enumerable.Range(0, reader.FieldCount).Select(i => new OutputColumn(reader.GetName(i), false)).ToList();
             return QueryAnswer.Table(columns, ReadRows(reader, token), options.MaxRows);
@@ -78,10 +80,10 @@ public sealed class AnalyticsQueries(EventStore store, ISqlDialect dialect, Quer
     }
 
     /// <summary>Runs generated SQL over the views and reads its rows (formulas).</summary>
-    public List<object?[]> RunRows(string sql, IReadOnlyList<object> values, QueryBounds bounds, RowPredicate? predicate, bool includeArchive, CancellationToken cancel) =>
-        Execute(bounds, predicate, includeArchive, sql, values, cancel, ReadRows);
+    public List<object?[]> RunRows(string sql, IReadOnlyList<object> values, QueryBounds bounds, RowPredicate? predicate, bool[] columns, bool includeArchive, CancellationToken cancel) =>
+        Execute(bounds, predicate, columns, includeArchive, sql, values, cancel, ReadRows);
 
-    private T Execute<T>(QueryBounds bounds, RowPredicate? predicate, bool includeArchive, string sql, IReadOnlyList<object> values,
+    private T Execute<T>(QueryBounds bounds, RowPredicate? predicate, bool[] columns, bool includeArchive, string sql, IReadOnlyList<object> values,
         CancellationToken cancel, Func<DbDataReader, CancellationToken, T> read)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -91,7 +93,7 @@ public sealed class AnalyticsQueries(EventStore store, ISqlDialect dialect, Quer
         using var connection = store.Sandbox.Rent();
         try
         {
-            CreateViews(connection, parts, UnsealedRows(split.Chunks, split.Persisted, bounds, predicate));
+            CreateViews(connection, parts, UnsealedRows(split.Chunks, split.Persisted, bounds, predicate), columns);
             using var command = connection.Command(sql, values);
             using var stop = deadline.Token.Register(command.Cancel);
             try
@@ -144,16 +146,16 @@ public sealed class AnalyticsQueries(EventStore store, ISqlDialect dialect, Quer
         }
     }
 
-    private void CreateViews(DuckDbEngine.Connection connection, List<PartInfo> parts, IEnumerable<(ReadOnlyMemory<byte>, long)> hot)
+    private void CreateViews(DuckDbEngine.Connection connection, List<PartInfo> parts, IEnumerable<(ReadOnlyMemory<byte>, long)> hot, bool[] hotColumns)
     {
-        Exec(connection, $"CREATE OR REPLACE TEMP TABLE {HotRowsTable.Name} ({HotRowsTable.ColumnDefinitions(dialect.Identifier)})");
+        Exec(connection, $"CREATE OR REPLACE TEMP TABLE {HotRowsTable.Name} ({HotRowsTable.ColumnDefinitions(dialect.Identifier, hotColumns)})");
         using (var appender = connection.TempAppender(HotRowsTable.Name))
         {
-            HotRowsTable.Append(appender, hot);
+            HotRowsTable.Append(appender, hot, hotColumns);
         }
 
         var columns = PartRowReader.SelectList(dialect);
-        var memory = $"SELECT {columns} FROM {HotRowsTable.Name}";
+        var memory = $"SELECT {HotRowsTable.SelectList(dialect.Identifier, hotColumns)} FROM {HotRowsTable.Name}";
         var events = parts.Count == 0 ? memory : $"SELECT {columns} FROM {dialect.Source([.. parts.Select(p => p.Path)])} UNION ALL {memory}";
         var kind = dialect.Identifier(PartSchema.Kind);
         var time = $"epoch_ms({dialect.Identifier(PartSchema.Timestamp)}) AS {dialect.Identifier("time")}";

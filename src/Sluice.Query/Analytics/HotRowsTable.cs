@@ -7,23 +7,36 @@ using Sluice.Storage.Partitions;
 namespace Sluice.Query.Analytics;
 
 /// <summary>
-/// Rows not yet in any part, copied into a temporary table of the query's connection with the columns and values a
-/// part would give them, so one SQL statement reads memory and parts alike.
+/// Rows not yet in any part, copied into a temporary table of the query's connection with the values a part would
+/// give them — only in the columns the statement reads — so one SQL statement reads memory and parts alike.
 /// </summary>
 public static class HotRowsTable
 {
     public const string Name = "hot_rows";
 
+    /// <summary>Index of the first canonical field among <see cref="PartSchema.ColumnNames"/> (after seq, timestamp, kind, level).</summary>
+    private const int FirstField = 4;
+
     private static readonly int[] ColumnOfTag = BuildColumnOfTag();
 
-    /// <summary>The column definitions of a part, for CREATE TABLE.</summary>
-    public static string ColumnDefinitions(Func<string, string> identifier) =>
-        string.Join(", ", PartSchema.ColumnNames.Select((name, i) => $"{identifier(name)} {SqlType(i)}"));
+    /// <summary>The definitions of the included columns, for CREATE TABLE.</summary>
+    public static string ColumnDefinitions(Func<string, string> identifier, bool[] include) =>
+        string.Join(", ", PartSchema.ColumnNames.Select((name, i) => (name, i)).Where(c => include[c.i]).Select(c => $"{identifier(c.name)} {SqlType(c.i)}"));
 
-    /// <summary>Appends rows; each is decoded once into the part's column order.</summary>
-    public static void Append(DuckDBAppender appender, IEnumerable<(ReadOnlyMemory<byte> Row, long Seq)> rows)
+    /// <summary>The SELECT list that gives the table every column of a part, NULL where a column was left out.</summary>
+    public static string SelectList(Func<string, string> identifier, bool[] include) =>
+        string.Join(", ", PartSchema.ColumnNames.Select((name, i) => include[i] ? identifier(name) : $"CAST(NULL AS {SqlType(i)}) AS {identifier(name)}"));
+
+    /// <summary>
+    /// Appends rows; each is decoded once into the part's column order. Only the columns <paramref name="include"/>
+    /// marks (by <see cref="PartSchema.ColumnNames"/> index) get values, the rest stay NULL: copying a value costs far
+    /// more than the query reading it, and a statement reads only the columns it names.
+    /// </summary>
+    public static void Append(DuckDBAppender appender, IEnumerable<(ReadOnlyMemory<byte> Row, long Seq)> rows, bool[] include)
     {
         var fields = PartSchema.Fields;
+        var withAttributes = include[^1];
+        var withFields = include.AsSpan(FirstField).Contains(true);
         var values = new object?[fields.Length];
         var json = new System.Buffers.ArrayBufferWriter<byte>(256);
         foreach (var (memory, seq) in rows)
@@ -31,10 +44,16 @@ public static class HotRowsTable
             Array.Clear(values);
             var reader = new RowReader(memory.Span);
             Utf8JsonWriter? attributes = null;
-            while (reader.MoveNext())
+            // seq, timestamp, kind and level come from the row header: most aggregations decode nothing else.
+            while (withFields && reader.MoveNext())
             {
                 if (reader.Tag == FieldTag.Attribute)
                 {
+                    if (!withAttributes)
+                    {
+                        continue;
+                    }
+
                     if (attributes is null)
                     {
                         json.ResetWrittenCount();
@@ -47,6 +66,11 @@ public static class HotRowsTable
                 }
 
                 var column = ColumnOfTag[(int)reader.Tag];
+                if (!include[FirstField + column])
+                {
+                    continue;
+                }
+
                 values[column] ??= fields[column].Type switch
                 {
                     FieldType.Integer => reader.Integer,
@@ -63,23 +87,37 @@ public static class HotRowsTable
                 attributeJson = Encoding.UTF8.GetString(json.WrittenSpan);
             }
 
-            var row = appender.CreateRow()
-                .AppendValue(seq)
-                .AppendValue(reader.Timestamp)
-                .AppendValue(PartLayout.KindName(reader.Kind))
-                .AppendValue(Levels.Name(reader.Level));
-            foreach (var value in values)
+            var row = appender.CreateRow().AppendValue(seq).AppendValue(reader.Timestamp);
+            if (include[2])
             {
-                row = value switch
-                {
-                    long n => row.AppendValue(n),
-                    bool b => row.AppendValue(b),
-                    string s => row.AppendValue(s),
-                    _ => row.AppendNullValue(),
-                };
+                row.AppendValue(PartLayout.KindName(reader.Kind));
             }
 
-            row.AppendValue(attributeJson).EndRow();
+            if (include[3])
+            {
+                row.AppendValue(Levels.Name(reader.Level));
+            }
+
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (include[FirstField + i])
+                {
+                    row = values[i] switch
+                    {
+                        long n => row.AppendValue(n),
+                        bool b => row.AppendValue(b),
+                        string text => row.AppendValue(text),
+                        _ => row.AppendNullValue(),
+                    };
+                }
+            }
+
+            if (withAttributes)
+            {
+                row.AppendValue(attributeJson);
+            }
+
+            row.EndRow();
         }
     }
 

@@ -53,7 +53,17 @@ public sealed class FormulaEngine(AnalyticsQueries analytics)
         var sql = $"SELECT {string.Join(", ", select)} FROM {SqlCompiler.EventsView} {where}{groupBy}";
         var bounds = QueryBounds.Of(scope, now).Within(startMs, endMs);
         var predicate = scope is null ? null : new RowPredicate(scope, now);
-        var rows = analytics.RunRows(sql, where.Values, bounds, predicate, includeArchive, cancel);
+        var columns = ReferencedColumns.Of(new ParsedQuery(scope, []), returnsEvents: false);
+        foreach (var aggregation in aggregations)
+        {
+            ReferencedColumns.Mark(aggregation.Filter, columns);
+            if (aggregation.Field is { } field)
+            {
+                ReferencedColumns.Mark(field, columns);
+            }
+        }
+
+        var rows = analytics.RunRows(sql, where.Values, bounds, predicate, columns, includeArchive, cancel);
 
         if (bucketMs is not { } width)
         {

@@ -1,0 +1,131 @@
+using Sluice.Query.Language;
+using Sluice.Storage.Partitions;
+
+namespace Sluice.Query.Analytics;
+
+/// <summary>
+/// Which event columns a statement can read, as flags over <see cref="PartSchema.ColumnNames"/>: the hot rows copied
+/// for it need values in those only. <c>seq</c> and <c>timestamp</c> are always filled (order, ranges).
+/// </summary>
+public static class ReferencedColumns
+{
+    public static bool[] All()
+    {
+        var all = new bool[PartSchema.ColumnNames.Length];
+        Array.Fill(all, true);
+        return all;
+    }
+
+    /// <summary>The columns a language query names; every column when it returns whole events.</summary>
+    public static bool[] Of(ParsedQuery query, bool returnsEvents)
+    {
+        if (returnsEvents)
+        {
+            return All();
+        }
+
+        var used = Base();
+        Mark(query.Filter, used);
+        foreach (var pipe in query.Pipes)
+        {
+            switch (pipe)
+            {
+                case StatsPipe stats:
+                    stats.By.Where(k => k.Field is not null).ToList().ForEach(k => Mark(k.Field!, used));
+                    stats.Aggregates.Where(a => a.Field is not null).ToList().ForEach(a => Mark(a.Field!, used));
+                    break;
+                case TopPipe top:
+                    Mark(top.Field, used);
+                    break;
+                case SortPipe sort:
+                    sort.Keys.ToList().ForEach(k => Mark(QueryField.Resolve(k.Column), used));
+                    break;
+                case FieldsPipe fields:
+                    fields.Fields.ToList().ForEach(f => Mark(f, used));
+                    break;
+            }
+        }
+
+        return used;
+    }
+
+    /// <summary>The columns a filter names (formulas: one filter per aggregation).</summary>
+    public static void Mark(Filter? filter, bool[] used)
+    {
+        switch (filter)
+        {
+            case AndFilter and:
+                Mark(and.Left, used);
+                Mark(and.Right, used);
+                break;
+            case OrFilter or:
+                Mark(or.Left, used);
+                Mark(or.Right, used);
+                break;
+            case NotFilter not:
+                Mark(not.Inner, used);
+                break;
+            case TextFilter:
+                Mark(QueryField.Resolve("message"), used);
+                break;
+            case FieldFilter field:
+                Mark(field.Field, used);
+                break;
+        }
+    }
+
+    public static void Mark(QueryField field, bool[] used)
+    {
+        var name = field.Source switch
+        {
+            FieldSource.Timestamp => PartSchema.Timestamp,
+            FieldSource.Kind => PartSchema.Kind,
+            FieldSource.Level => PartSchema.Level,
+            FieldSource.Attribute => PartSchema.Attributes,
+            _ => field.Name,
+        };
+        used[Array.IndexOf(PartSchema.ColumnNames, name)] = true;
+    }
+
+    /// <summary>
+    /// The columns custom SQL can read: every column whose name appears as a word or quoted name, plus <c>kind</c>
+    /// (the logs and traffic views filter on it); all of them when the SQL projects <c>*</c>.
+    /// </summary>
+    public static bool[] OfSql(IReadOnlyList<SqlToken> tokens)
+    {
+        var used = Base();
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (token.Is("*") && i > 0 && (tokens[i - 1].IsWord("select") || tokens[i - 1].Is(",") || tokens[i - 1].Is(".")
+                || tokens[i - 1].IsWord("distinct") || tokens[i - 1].IsWord("all")))
+            {
+                return All();
+            }
+
+            if (token.Kind is TokenKind.Word or TokenKind.QuotedName)
+            {
+                // DuckDB matches names case-insensitively, quoted or not.
+                var name = token.Name;
+                var index = Array.FindIndex(PartSchema.ColumnNames, c => string.Equals(c, name, StringComparison.OrdinalIgnoreCase));
+                if (index >= 0)
+                {
+                    used[index] = true;
+                }
+                else if (string.Equals(name, "time", StringComparison.OrdinalIgnoreCase))
+                {
+                    used[1] = true;
+                }
+            }
+        }
+
+        return used;
+    }
+
+    private static bool[] Base()
+    {
+        var used = new bool[PartSchema.ColumnNames.Length];
+        used[0] = used[1] = used[2] = true;
+        return used;
+    }
+}
