@@ -93,6 +93,11 @@ public static class ReferencedColumns
     /// </summary>
     public static bool[] OfSql(IReadOnlyList<SqlToken> tokens)
     {
+        if (NamesWholeRows(tokens))
+        {
+            return All();
+        }
+
         var used = Base();
         for (var i = 0; i < tokens.Count; i++)
         {
@@ -120,6 +125,40 @@ public static class ReferencedColumns
         }
 
         return used;
+    }
+
+    /// <summary>
+    /// Whether a view or its alias is used as a value (<c>SELECT l FROM logs l</c>, <c>to_json(logs)</c>): that reads
+    /// the whole row.
+    /// </summary>
+    private static bool NamesWholeRows(IReadOnlyList<SqlToken> tokens)
+    {
+        var rows = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "events", "logs", "traffic" };
+        for (var i = 1; i + 1 < tokens.Count; i++)
+        {
+            var previous = tokens[i - 1];
+            if (rows.Contains(tokens[i].Name) && (previous.IsWord("from") || previous.IsWord("join") || previous.Is(",")))
+            {
+                var alias = tokens[i + 1].IsWord("as") && i + 2 < tokens.Count ? tokens[i + 2] : tokens[i + 1];
+                if (alias.Kind is TokenKind.Word or TokenKind.QuotedName && !SqlGuard.IsKeyword(alias.Name))
+                {
+                    rows.Add(alias.Name);
+                }
+            }
+        }
+
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var previous = i > 0 ? tokens[i - 1] : default;
+            var next = i + 1 < tokens.Count ? tokens[i + 1] : default;
+            if (tokens[i].Kind is TokenKind.Word or TokenKind.QuotedName && rows.Contains(tokens[i].Name) && !next.Is(".")
+                && !previous.IsWord("from") && !previous.IsWord("join") && !previous.IsWord("as") && !previous.Is(",") && !rows.Contains(previous.Name))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool[] Base()

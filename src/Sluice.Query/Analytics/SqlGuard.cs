@@ -190,6 +190,9 @@ public static class SqlGuard
         return sql[..(end == tokens.Count ? sql.Length : tokens[end].Start)];
     }
 
+    /// <summary>A word of SQL's own (never a name).</summary>
+    public static bool IsKeyword(string word) => Keywords.Contains(word.ToLowerInvariant()) || Forbidden.Contains(word.ToLowerInvariant());
+
     private static bool IsAllowedCall(SqlToken token, SqlToken previous, HashSet<string> ctes)
     {
         if (token.Kind == TokenKind.QuotedName)
