@@ -88,6 +88,7 @@ public static class BenchQueryCommand
             Console.WriteLine($"{name,-68} median {times[runs / 2],9:F1} ms   ({result})");
         }
 
+        Bench.LanguageQuerySet.Run(store, from, busyHour, runs);
         return Task.FromResult(0);
     }
 

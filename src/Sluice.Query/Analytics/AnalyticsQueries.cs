@@ -4,6 +4,7 @@ using Sluice.Core.Options;
 using Sluice.Core.Time;
 using Sluice.Query.Language;
 using Sluice.Query.Partitions;
+using Sluice.Query.Search;
 using Sluice.Query.Sql;
 using Sluice.Storage;
 using Sluice.Storage.Engine;
@@ -18,7 +19,7 @@ namespace Sluice.Query.Analytics;
 /// above P copied from memory. P is leased before the hot snapshot, as for summaries, so every event is read once.
 /// Each run has a deadline (<c>Query:TimeoutMs</c>) and stops when its caller cancels.
 /// </summary>
-public sealed class AnalyticsQueries(EventStore store, ISqlDialect dialect, QueryOptions options, IClock clock)
+public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISqlDialect dialect, QueryOptions options, IClock clock)
 {
     public QueryOptions Options => options;
 
@@ -49,6 +50,11 @@ public sealed class AnalyticsQueries(EventStore store, ISqlDialect dialect, Quer
     public QueryAnswer Run(ParsedQuery query, QueryBounds within, bool includeArchive, CancellationToken cancel)
     {
         var now = NowMs;
+        if (query.Pipes.All(p => p is LimitPipe))
+        {
+            return Search(query, within, includeArchive, now);
+        }
+
         var compiled = SqlCompiler.Compile(query, dialect, now, options.MaxRows);
         var bounds = QueryBounds.Of(query.Filter, now).Within(within.Start, within.End);
         var predicate = query.Filter is null ? null : new RowPredicate(query.Filter, now);
@@ -66,6 +72,31 @@ public sealed class AnalyticsQueries(EventStore store, ISqlDialect dialect, Quer
         });
     }
 
+    /// <summary>
+    /// A query that only filters (and limits) is a search: newest first, read the way search reads — newest parts
+    /// first, sort keys before whole rows — instead of sorting every match in the engine.
+    /// </summary>
+    private QueryAnswer Search(ParsedQuery query, QueryBounds within, bool includeArchive, long now)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var asked = query.Pipes.Count == 0 ? int.MaxValue : query.Pipes.Cast<LimitPipe>().Min(l => l.Count);
+        var limit = Math.Min(asked, options.MaxRows);
+        var bounds = QueryBounds.Of(query.Filter, now).Within(within.Start, within.End);
+        var request = new SearchRequest
+        {
+            Filter = query.Filter,
+            NowMs = now,
+            StartMs = bounds.Start == long.MinValue ? null : bounds.Start,
+            EndMs = bounds.End == long.MaxValue ? null : bounds.End,
+            Kind = bounds.Kind,
+            Limit = limit,
+        };
+        var result = search.Search(request, includeArchive);
+        var answer = QueryAnswer.OfSearch([.. result.Value.Rows], result, truncated: result.Value.Next is not null && asked > options.MaxRows);
+        answer.Timings.EngineMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return answer;
+    }
+
     /// <summary>Runs custom SQL after <see cref="SqlGuard"/> accepted it; the answer is capped at <c>Query:MaxRows</c>.</summary>
     public QueryAnswer RunSql(string sql, bool includeArchive, CancellationToken cancel)
     {
@@ -74,9 +105,9 @@ public sealed class AnalyticsQueries(EventStore store, ISqlDialect dialect, Quer
         var columns = ReferencedColumns.OfSql(SqlTokenizer.Read(statement));
         return Execute(QueryBounds.All, null, columns, includeArchive, capped, [], cancel, (reader, token) =>
         {
-            var columns = Enumerable.Range(0, reader.FieldCount).Select(i => new OutputColumn(reader.GetName(i), false)).ToList();
-            return QueryAnswer.Table(columns, ReadRows(reader, token), options.MaxRows);
-        });
+            var names = Enumerable.Range(0, reader.FieldCount).Select(i => new OutputColumn(reader.GetName(i), false)).ToList();
+            return QueryAnswer.Table(names, ReadRows(reader, token), options.MaxRows);
+        }, kindViews: true);
     }
 
     /// <summary>Runs generated SQL over the views and reads its rows (formulas).</summary>
@@ -84,22 +115,31 @@ public sealed class AnalyticsQueries(EventStore store, ISqlDialect dialect, Quer
         Execute(bounds, predicate, columns, includeArchive, sql, values, cancel, ReadRows);
 
     private T Execute<T>(QueryBounds bounds, RowPredicate? predicate, bool[] columns, bool includeArchive, string sql, IReadOnlyList<object> values,
-        CancellationToken cancel, Func<DbDataReader, CancellationToken, T> read)
+        CancellationToken cancel, Func<DbDataReader, CancellationToken, T> read, bool kindViews = false)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         deadline.CancelAfter(options.TimeoutMs);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var split = SealedSplit.Take(store);
         var parts = split.Lease.Manifest.Parts.Where(p => (includeArchive || p.Tier == PartTier.Partitions) && bounds.Admits(p)).ToList();
         using var connection = store.Sandbox.Rent();
         try
         {
-            CreateViews(connection, parts, UnsealedRows(split.Chunks, split.Persisted, bounds, predicate), columns);
+            CreateViews(connection, parts, UnsealedRows(split.Chunks, split.Persisted, bounds, predicate), columns, kindViews);
+            var prepared = System.Diagnostics.Stopwatch.GetTimestamp();
             using var command = connection.Command(sql, values);
             using var stop = deadline.Token.Register(command.Cancel);
             try
             {
                 using var reader = command.ExecuteReader();
-                return read(reader, deadline.Token);
+                var result = read(reader, deadline.Token);
+                if (result is QueryAnswer answer)
+                {
+                    answer.Timings.PrepareMs = System.Diagnostics.Stopwatch.GetElapsedTime(started, prepared).TotalMilliseconds;
+                    answer.Timings.EngineMs = System.Diagnostics.Stopwatch.GetElapsedTime(prepared).TotalMilliseconds;
+                }
+
+                return result;
             }
             catch (Exception) when (deadline.IsCancellationRequested)
             {
@@ -146,7 +186,7 @@ public sealed class AnalyticsQueries(EventStore store, ISqlDialect dialect, Quer
         }
     }
 
-    private void CreateViews(DuckDbEngine.Connection connection, List<PartInfo> parts, IEnumerable<(ReadOnlyMemory<byte>, long)> hot, bool[] hotColumns)
+    private void CreateViews(DuckDbEngine.Connection connection, List<PartInfo> parts, IEnumerable<(ReadOnlyMemory<byte>, long)> hot, bool[] hotColumns, bool kindViews)
     {
         Exec(connection, $"CREATE OR REPLACE TEMP TABLE {HotRowsTable.Name} ({HotRowsTable.ColumnDefinitions(dialect.Identifier, hotColumns)})");
         using (var appender = connection.TempAppender(HotRowsTable.Name))
@@ -160,6 +200,12 @@ public sealed class AnalyticsQueries(EventStore store, ISqlDialect dialect, Quer
         var kind = dialect.Identifier(PartSchema.Kind);
         var time = $"epoch_ms({dialect.Identifier(PartSchema.Timestamp)}) AS {dialect.Identifier("time")}";
         Exec(connection, $"CREATE OR REPLACE TEMP VIEW {SqlCompiler.EventsView} AS {events}");
+        if (!kindViews)
+        {
+            return;
+        }
+
+        // Each view binds the Parquet scan again (footers of every part), so only custom SQL, which may name them, gets these.
         Exec(connection, $"CREATE OR REPLACE TEMP VIEW logs AS SELECT *, {time} FROM {SqlCompiler.EventsView} WHERE {kind} = 'log'");
         Exec(connection, $"CREATE OR REPLACE TEMP VIEW traffic AS SELECT *, {time} FROM {SqlCompiler.EventsView} WHERE {kind} = 'traffic'");
     }

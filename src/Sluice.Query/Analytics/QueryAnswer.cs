@@ -10,19 +10,15 @@ namespace Sluice.Query.Analytics;
 /// </summary>
 public sealed class QueryAnswer : IDisposable
 {
-    private readonly PartRowReader? _events;
+    private readonly IDisposable? _owner;
 
-    private QueryAnswer(IReadOnlyList<OutputColumn> columns, List<object?[]> rows, PartRowReader? events, bool truncated)
+    private QueryAnswer(IReadOnlyList<OutputColumn> columns, List<object?[]> rows, List<EventRow>? events, IDisposable? owner, bool truncated)
     {
         Columns = columns;
         Rows = rows;
-        _events = events;
-        Events = events?.Rows();
+        Events = events;
+        _owner = owner;
         Truncated = truncated;
-        if (Events is not null && truncated)
-        {
-            Events.RemoveAt(Events.Count - 1);
-        }
     }
 
     public IReadOnlyList<OutputColumn> Columns { get; }
@@ -35,6 +31,9 @@ public sealed class QueryAnswer : IDisposable
     /// <summary>More rows matched than <c>Query:MaxRows</c>; the answer holds the first of them.</summary>
     public bool Truncated { get; }
 
+    /// <summary>Where the time went.</summary>
+    public QueryTimings Timings { get; } = new();
+
     public static QueryAnswer Table(IReadOnlyList<OutputColumn> columns, List<object?[]> rows, int maxRows)
     {
         var truncated = rows.Count > maxRows;
@@ -43,12 +42,36 @@ public sealed class QueryAnswer : IDisposable
             rows.RemoveRange(maxRows, rows.Count - maxRows);
         }
 
-        return new QueryAnswer(columns, rows, null, truncated);
+        return new QueryAnswer(columns, rows, null, null, truncated);
     }
 
-    public static QueryAnswer OfEvents(PartRowReader events, int count, int maxRows) => new([], [], events, count > maxRows);
+    /// <summary>Events read by the engine; one row past <paramref name="maxRows"/> tells that more matched.</summary>
+    public static QueryAnswer OfEvents(PartRowReader reader, int count, int maxRows)
+    {
+        var events = reader.Rows();
+        if (count > maxRows)
+        {
+            events.RemoveRange(maxRows, events.Count - maxRows);
+        }
 
-    public void Dispose() => _events?.Dispose();
+        return new QueryAnswer([], [], events, reader, count > maxRows);
+    }
+
+    /// <summary>Events found by search (a query that only filters); <paramref name="owner"/> keeps their rows readable.</summary>
+    public static QueryAnswer OfSearch(List<EventRow> events, IDisposable owner, bool truncated) => new([], [], events, owner, truncated);
+
+    public void Dispose() => _owner?.Dispose();
+}
+
+/// <summary>
+/// The phases of one run: <see cref="PrepareMs"/> leases the parts and copies unsealed rows into the engine behind
+/// the views; <see cref="EngineMs"/> plans, scans and reads the answer.
+/// </summary>
+public sealed class QueryTimings
+{
+    public double PrepareMs { get; set; }
+
+    public double EngineMs { get; set; }
 }
 
 /// <summary>A query stopped by <c>Query:TimeoutMs</c>.</summary>

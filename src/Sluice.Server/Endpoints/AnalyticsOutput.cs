@@ -53,6 +53,10 @@ public static class AnalyticsOutput
 
         json.WriteBoolean("truncated", answer.Truncated);
         json.WriteNumber("elapsed_ms", Math.Round(elapsedMs, 3));
+        json.WriteStartObject("timings");
+        json.WriteNumber("prepare_ms", Math.Round(answer.Timings.PrepareMs, 3));
+        json.WriteNumber("engine_ms", Math.Round(answer.Timings.EngineMs, 3));
+        json.WriteEndObject();
         json.WriteEndObject();
     }
 
