@@ -283,10 +283,12 @@ public sealed class QueryLanguageApiTests : IAsyncLifetime
     {
         await Api.FlushAsync(_server);
         const string url = "/api/logs/aggregate?group_by=service&time_bucket=1h&start_time=2026-01-01T05:00:00Z&end_time=2026-01-01T07:00:00Z";
-        var first = await _server.Http.GetStringAsync(url);
+        using var miss = await _server.Http.GetAsync(url);
+        var first = await miss.Content.ReadAsStringAsync();
         var hitsBefore = await Metric("sluice_query_cache_hits_total");
-        var second = await _server.Http.GetStringAsync(url);
-        Assert.Equal(first, second);
+        using var hit = await _server.Http.GetAsync(url);
+        Assert.Equal(first, await hit.Content.ReadAsStringAsync());
+        Assert.Equal(["miss", "hit"], new[] { miss, hit }.Select(r => r.Headers.GetValues("X-Sluice-Cache").Single()));
         Assert.Equal(hitsBefore + 1, await Metric("sluice_query_cache_hits_total"));
         Assert.True(await Metric("sluice_query_cache_hit_ratio") > 0);
     }

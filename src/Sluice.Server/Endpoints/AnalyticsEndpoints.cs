@@ -345,15 +345,22 @@ public static class AnalyticsEndpoints
         var cancel = context.RequestAborted;
         var cacheable = cache.Enabled && cacheKey is not null && rangeEndMs is { } end
             && end <= services.GetRequiredService<AnalyticsQueries>().SealedThroughMs();
+        byte[] body = [];
         try
         {
-            if (!cacheable || !cache.TryGet(cacheKey!, out var body))
+            var hit = cacheable && cache.TryGet(cacheKey!, out body);
+            if (!hit)
             {
                 body = await Task.Run(() => produce(cancel), cancel);
                 if (cacheable)
                 {
                     cache.Put(cacheKey!, body);
                 }
+            }
+
+            if (cacheable)
+            {
+                context.Response.Headers["X-Sluice-Cache"] = hit ? "hit" : "miss";
             }
 
             context.Response.ContentType = "application/json";
