@@ -205,6 +205,8 @@ public sealed class QueryLanguageApiTests : IAsyncLifetime
     [InlineData("/api/logs/aggregate?time_bucket=soon", "invalid_parameter", "time_bucket")]
     [InlineData("/api/logs/aggregate?time_bucket=1ms", "invalid_parameter", "time_bucket")]
     [InlineData("/api/logs/aggregate?group_by=a%20b", "invalid_parameter", "group_by")]
+    [InlineData("/api/logs/aggregate?group_by=level%22)%20FROM%20events;%20DROP%20VIEW%20events;--", "invalid_parameter", "group_by")]
+    [InlineData("/api/logs/search?query=x%20%7C%20sort%20by%20%22a%22%22", "invalid_query", "query")]
     [InlineData("/api/logs/aggregate?query=(a", "invalid_query", "query")]
     public async Task Bad_queries_answer_400_with_a_code_and_the_field(string url, string code, string field)
     {
