@@ -68,41 +68,21 @@ public static class LanguageQuerySet
                 }
             }
 
-            Console.WriteLine($"{name,-60} {Median(parse),6:F3}ms {Median(compile),6:F3}ms {Median(prepare),6:F1}ms {Median(engine),7:F1}ms {Median(total),7:F1}ms  ({result})");
+            Console.WriteLine($"{name,-60} {MedianTimer.Median(parse),6:F3}ms {MedianTimer.Median(compile),6:F3}ms {MedianTimer.Median(prepare),6:F1}ms {MedianTimer.Median(engine),7:F1}ms {MedianTimer.Median(total),7:F1}ms  ({result})");
         }
 
-        Timed("(c) search 'query=timeout', newest 100 (memory + parts)", runs, () =>
+        MedianTimer.Print("(c) search 'query=timeout', newest 100 (memory + parts)", runs, () =>
         {
             using var page = queries.Search(new SearchRequest { Filter = QueryParser.ParseFilter("timeout"), Limit = 100 }, includeArchive: false);
             return $"{page.Value.Rows.Count} events";
         });
         var formulas = new FormulaEngine(analytics);
-        Timed("formula count(decision:block) / count(kind:traffic) * 100, 1 h buckets, 24 h", runs, () =>
+        MedianTimer.Print("formula count(decision:block) / count(kind:traffic) * 100, 1 h buckets, 24 h", runs, () =>
             $"{formulas.Execute("count(decision:block) / count(kind:traffic) * 100", from, from + (24 * 3_600_000), 3_600_000, null, false, CancellationToken.None).Series!.Count} points");
-        Timed("custom SQL: SELECT service, count(*) FROM logs GROUP BY 1", runs, () =>
+        MedianTimer.Print("custom SQL: SELECT service, count(*) FROM logs GROUP BY 1", runs, () =>
         {
             using var answer = analytics.RunSql("SELECT service, count(*) FROM logs GROUP BY 1", false, CancellationToken.None);
             return $"{answer.Rows.Count} rows";
         });
-    }
-
-    private static void Timed(string name, int runs, Func<string> run)
-    {
-        var result = run();
-        var times = new double[runs];
-        for (var i = 0; i < runs; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            run();
-            times[i] = watch.Elapsed.TotalMilliseconds;
-        }
-
-        Console.WriteLine($"{name,-78} {Median(times),7:F1}ms  ({result})");
-    }
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[sorted.Length / 2];
     }
 }

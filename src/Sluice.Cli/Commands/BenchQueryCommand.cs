@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -75,17 +74,7 @@ public static class BenchQueryCommand
 
         foreach (var (name, run) in set)
         {
-            var result = run();
-            var times = new double[runs];
-            for (var i = 0; i < runs; i++)
-            {
-                var watch = Stopwatch.StartNew();
-                run();
-                times[i] = watch.Elapsed.TotalMilliseconds;
-            }
-
-            Array.Sort(times);
-            Console.WriteLine($"{name,-68} median {times[runs / 2],9:F1} ms   ({result})");
+            Bench.MedianTimer.Print(name, runs, run);
         }
 
         Bench.LanguageQuerySet.Run(store, from, busyHour, runs);
