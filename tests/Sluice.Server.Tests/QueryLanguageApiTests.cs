@@ -215,6 +215,11 @@ public sealed class QueryLanguageApiTests : IAsyncLifetime
         Assert.Equal(400, (int)response.StatusCode);
         Assert.Equal(code, body.GetProperty("code").GetString());
         Assert.Equal(field, body.GetProperty("field").GetString());
+        if (code == "invalid_query")
+        {
+            Assert.True(body.GetProperty("position").GetInt32() >= 1);
+            Assert.StartsWith($"at character {body.GetProperty("position").GetInt32()}: ", body.GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
     }
 
     [Theory]

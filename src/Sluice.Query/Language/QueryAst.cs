@@ -1,7 +1,11 @@
 namespace Sluice.Query.Language;
 
 /// <summary>A parsed query: an optional filter, then pipes applied in order (docs/query.md).</summary>
-public sealed record ParsedQuery(Filter? Filter, IReadOnlyList<Pipe> Pipes);
+public sealed record ParsedQuery(Filter? Filter, IReadOnlyList<Pipe> Pipes)
+{
+    /// <summary>The 1-based character of the first <c>|</c>, for errors about the pipes as a whole; 0 when built in code.</summary>
+    public int PipesAt { get; init; }
+}
 
 /// <summary>A condition on one event.</summary>
 public abstract record Filter;

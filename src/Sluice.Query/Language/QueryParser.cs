@@ -28,6 +28,7 @@ public sealed class QueryParser
         var parser = new QueryParser(text, 0);
         var filter = parser.AtEnd() || parser.Peek() == '|' ? null : parser.ParseOr();
         var pipes = new List<Pipe>();
+        var pipesAt = parser.AtEnd() ? 0 : parser.Column(parser._pos);
         while (!parser.AtEnd())
         {
             if (parser.Peek() != '|')
@@ -39,7 +40,7 @@ public sealed class QueryParser
             pipes.Add(parser.ParsePipe());
         }
 
-        return new ParsedQuery(filter, pipes);
+        return new ParsedQuery(filter, pipes) { PipesAt = pipesAt };
     }
 
     /// <summary>A filter alone (no pipes), as formulas embed it; <paramref name="origin"/> shifts error positions.</summary>

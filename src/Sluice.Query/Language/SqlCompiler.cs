@@ -104,7 +104,7 @@ public sealed class SqlCompiler
             case MatchOp.Exists:
                 return $"({expression} IS NOT NULL)";
             case MatchOp.Wildcard:
-                return Total($"{expression} LIKE {_values.Bind(WildcardPattern.ToLike(filter.Value))} ESCAPE '\\'", negated);
+                return Total(_dialect.Like(expression, _values.Bind(WildcardPattern.ToLike(filter.Value))), negated);
             case MatchOp.Equal:
                 object value = field.IsInteger ? long.Parse(filter.Value, CultureInfo.InvariantCulture)
                     : field.IsBoolean ? filter.Value == "true"

@@ -28,6 +28,8 @@ public sealed class DuckDbDialect : ISqlDialect
             ? $"json_extract_string({Identifier(PartSchema.Attributes)}, {DuckDbEngine.Literal("$.\"" + key + "\"")})"
             : throw new ArgumentException($"attribute key '{key}' holds characters a query name cannot", nameof(key));
 
+    public string Like(string expression, string parameter) => $"{expression} LIKE {parameter} ESCAPE '\\'";
+
     public string ToNumber(string expression) => $"TRY_CAST({expression} AS DOUBLE)";
 
     public string Quantile(string expression, double q) => $"quantile_cont({expression}, {q.ToString("R", CultureInfo.InvariantCulture)})";

@@ -22,6 +22,9 @@ public interface ISqlDialect
     /// <summary>The value to bind for <see cref="ContainsIgnoreCase"/>'s parameter.</summary>
     object ContainsIgnoreCaseValue(string text);
 
+    /// <summary>A case-sensitive LIKE of <paramref name="expression"/> against a bound pattern whose escape character is <c>\</c>.</summary>
+    string Like(string expression, string parameter);
+
     /// <summary>The attribute <paramref name="key"/> as text (null when absent); keys are query-language names.</summary>
     string AttributeText(string key);
 

@@ -372,7 +372,7 @@ public static class AnalyticsEndpoints
         }
         catch (SqlRejectedException e)
         {
-            await Problem.WriteAsync(context, 400, new FieldError(e.Code, field, e.Message), json => json.WriteNumber("position", e.Position));
+            await Problem.WriteAsync(context, 400, new FieldError(e.Code, field, e.Message) { Position = e.Position });
         }
         catch (QueryFailedException e)
         {
@@ -393,7 +393,7 @@ public static class AnalyticsEndpoints
     }
 
     private static Task WriteQueryError(HttpContext context, string field, string code, QueryException e) =>
-        Problem.WriteAsync(context, 400, new FieldError(code, field, e.Message), json => json.WriteNumber("position", e.Position));
+        Problem.WriteAsync(context, 400, new FieldError(code, field, e.Message) { Position = e.Position });
 
     private static byte[] Serialize(Action<Utf8JsonWriter> write)
     {

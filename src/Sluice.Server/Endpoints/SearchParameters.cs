@@ -89,7 +89,10 @@ public static class SearchParameters
                 var parsed = QueryParser.Parse(queryText);
                 if (parsed.Pipes.Count > 0)
                 {
-                    error = new FieldError(ErrorCodes.InvalidQuery, "query", "search takes a filter only; run pipes (| stats …) with POST /api/logs/analytics/custom");
+                    error = new FieldError(ErrorCodes.InvalidQuery, "query", $"at character {parsed.PipesAt}: search takes a filter only; run pipes (| stats …) with POST /api/logs/analytics/custom")
+                    {
+                        Position = parsed.PipesAt,
+                    };
                     return false;
                 }
 
@@ -97,7 +100,7 @@ public static class SearchParameters
             }
             catch (QueryException e)
             {
-                error = new FieldError(ErrorCodes.InvalidQuery, "query", e.Message);
+                error = new FieldError(ErrorCodes.InvalidQuery, "query", e.Message) { Position = e.Position };
                 return false;
             }
 

@@ -31,6 +31,11 @@ public static class Problem
             json.WriteString("field", error.Field);
         }
 
+        if (error.Position is { } position)
+        {
+            json.WriteNumber("position", position);
+        }
+
         extensions?.Invoke(json);
         json.WriteEndObject();
         json.Flush();
