@@ -18,7 +18,11 @@ public sealed class QueryLanguageApiTests : IAsyncLifetime
     private TestServer _server = null!;
 
     private sealed record Ev(string Id, long Ts, string Kind, string Level, string? Service, string Message, string? Region, long? Bytes,
-        string? UserId, string? Domain, string? Path, int? Status, string? Decision, string? Country, int? Risk, string? Ip);
+        string? UserId, string? Domain, string? Path, int? Status, string? Decision, string? Country, int? Risk, string? Ip)
+    {
+        /// <summary>An attribute whose text is sometimes not a finite number.</summary>
+        public string? Score { get; init; }
+    }
 
     public async Task InitializeAsync()
     {
@@ -38,6 +42,7 @@ public sealed class QueryLanguageApiTests : IAsyncLifetime
         "level:>=warn AND NOT service:svc0", "kind:traffic country:(DE OR NL) -status:200",
         "_time:[2026-01-01T05:30:00Z, 2026-01-01T06:15:00Z)", "user_id:*", "(level:error OR status:>=500) region:*",
         "service:\"x' OR '1'='1\"", "x'y:1", "message:User*", "NOT region:*", "ad_click:true",
+        "kind:*", "level:*", "score:>5", "-score:<=5",
     ];
 
     public static TheoryData<string> Filters() => new(FilterQueries);
@@ -154,6 +159,27 @@ public sealed class QueryLanguageApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Aggregate_counts_only_the_range_asked_for_in_memory_and_in_parts_alike()
+    {
+        var body = await _server.GetJsonAsync("/api/logs/aggregate?group_by=kind&time_bucket=30m&start_time=2026-01-01T05:40:00Z&end_time=2026-01-01T06:20:00Z");
+        var from = Start + (40 * 60_000);
+        var to = Start + (80 * 60_000);
+        var buckets = body.GetProperty("buckets").EnumerateArray().ToList();
+        Assert.Equal(4, buckets.Count); // 05:30 and 06:00, for each kind
+        foreach (var bucket in buckets)
+        {
+            var kind = bucket.GetProperty("kind").GetString();
+            var start = DateTimeOffset.Parse(bucket.GetProperty("time").GetString()!, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+            var expected = Events.Count(e => e.Kind == kind && e.Ts >= Math.Max(start, from) && e.Ts < Math.Min(start + HalfHour, to));
+            Assert.Equal(expected, bucket.GetProperty("count").GetInt64());
+        }
+
+        // A range that depends on the clock is never cached.
+        using var relative = await _server.Http.GetAsync("/api/logs/aggregate?query=_time:1h&start_time=2026-01-01T05:00:00Z&end_time=2026-01-01T06:00:00Z");
+        Assert.False(relative.Headers.Contains("X-Sluice-Cache"));
+    }
+
+    [Fact]
     public async Task Formulas_compute_values_and_series_from_filtered_aggregations()
     {
         var traffic = Events.Where(e => e.Kind == "traffic").ToList();
@@ -165,6 +191,12 @@ public sealed class QueryLanguageApiTests : IAsyncLifetime
 
         var none = await Formula(new { formula = "count(service:nope) / count(service:nope)", start_time = "2026-01-01T00:00:00Z", end_time = "2026-01-02T00:00:00Z" });
         Assert.Equal(JsonValueKind.Null, none.GetProperty("value").ValueKind);
+
+        // A range that starts inside a bucket: the first bucket's rate divides by the 45 minutes it covers.
+        var edge = await Formula(new { formula = "rate(level:error, 30m)", start_time = "2026-01-01T05:15:00Z", end_time = "2026-01-01T06:00:00Z", bucket = "1h" });
+        var first = edge.GetProperty("series")[0];
+        Assert.Equal("2026-01-01T05:00:00.000Z", first.GetProperty("time").GetString());
+        Assert.Equal(Events.Count(e => e.Level == "error" && e.Ts >= Start + (15 * 60_000) && e.Ts < Start + (60 * 60_000)) / 1.5, first.GetProperty("value").GetDouble(), 9);
 
         var rate = await Formula(new { formula = "rate(level:error, 30m)", start_time = "2026-01-01T05:00:00Z", end_time = "2026-01-01T08:00:00Z", bucket = "1h" });
         var series = rate.GetProperty("series").EnumerateArray().ToList();
@@ -347,8 +379,15 @@ public sealed class QueryLanguageApiTests : IAsyncLifetime
         "message:User*" => e => e.Message.StartsWith("User", StringComparison.Ordinal),
         "NOT region:*" => e => e.Region is null,
         "ad_click:true" => e => e.Kind == "traffic" && e.Risk % 7 == 0,
+        "kind:*" or "level:*" => _ => true,
+        "score:>5" => e => ScoreNumber(e) > 5,
+        "-score:<=5" => e => !(ScoreNumber(e) <= 5),
         _ => throw new ArgumentOutOfRangeException(nameof(query), query, "no expected meaning written for this filter"),
     };
+
+    /// <summary>Attribute text as a number the way the language reads it: finite numbers only.</summary>
+    private static double? ScoreNumber(Ev e) =>
+        double.TryParse(e.Score, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null;
 
     private static double Quantile(List<double> sorted, double q)
     {
@@ -364,6 +403,7 @@ public sealed class QueryLanguageApiTests : IAsyncLifetime
     {
         var random = new Random(11);
         string[] levels = ["debug", "info", "info", "info", "warn", "error", "fatal"];
+        string?[] scores = [null, null, "NaN", "inf", "-Infinity", "7", "12.5", "3", " 8 ", "x", "5"];
         string[] services = ["svc0", "svc1", "svc2", "auth", "billing"];
         string[] messages = ["Database connection timeout after {0} ms", "User {0} logged in", "Payment failed: card declined ({0})", "cache miss for key k{0}", "Upstream Timeout on shard {0}"];
         string[] regions = ["eu", "us", "ap"];
@@ -392,7 +432,7 @@ public sealed class QueryLanguageApiTests : IAsyncLifetime
             }
         }
 
-        return events;
+        return [.. events.Select(e => e with { Score = scores[random.Next(scores.Length)] })];
     }
 
     private static string ToJson(Ev e)
@@ -412,6 +452,11 @@ public sealed class QueryLanguageApiTests : IAsyncLifetime
         if (e.Bytes is not null)
         {
             attributes["bytes"] = e.Bytes;
+        }
+
+        if (e.Score is not null)
+        {
+            attributes["score"] = e.Score;
         }
 
         if (attributes.Count > 0)

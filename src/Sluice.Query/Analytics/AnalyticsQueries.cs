@@ -50,13 +50,20 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
     public QueryAnswer Run(ParsedQuery query, QueryBounds within, bool includeArchive, CancellationToken cancel)
     {
         var now = NowMs;
+        if (within.Start != long.MinValue || within.End != long.MaxValue)
+        {
+            // The caller's range is one more filter term, so the parts' SQL and the rows in memory both obey it.
+            var range = TimeFilter.Between(within.Start, within.End);
+            query = query with { Filter = query.Filter is null ? range : new AndFilter(query.Filter, range) };
+        }
+
         if (query.Pipes.All(p => p is LimitPipe))
         {
-            return Search(query, within, includeArchive, now);
+            return Search(query, includeArchive, now, cancel);
         }
 
         var compiled = SqlCompiler.Compile(query, dialect, now, options.MaxRows);
-        var bounds = QueryBounds.Of(query.Filter, now).Within(within.Start, within.End);
+        var bounds = QueryBounds.Of(query.Filter, now);
         var predicate = query.Filter is null ? null : new RowPredicate(query.Filter, now);
         var columns = ReferencedColumns.Of(query, compiled.ReturnsEvents);
         return Execute(bounds, predicate, columns, includeArchive, compiled.Sql, compiled.Values, cancel, (reader, token) =>
@@ -76,12 +83,14 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
     /// A query that only filters (and limits) is a search: newest first, read the way search reads — newest parts
     /// first, sort keys before whole rows — instead of sorting every match in the engine.
     /// </summary>
-    private QueryAnswer Search(ParsedQuery query, QueryBounds within, bool includeArchive, long now)
+    private QueryAnswer Search(ParsedQuery query, bool includeArchive, long now, CancellationToken cancel)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        deadline.CancelAfter(options.TimeoutMs);
         var asked = query.Pipes.Count == 0 ? int.MaxValue : query.Pipes.Cast<LimitPipe>().Min(l => l.Count);
         var limit = Math.Min(asked, options.MaxRows);
-        var bounds = QueryBounds.Of(query.Filter, now).Within(within.Start, within.End);
+        var bounds = QueryBounds.Of(query.Filter, now);
         var request = new SearchRequest
         {
             Filter = query.Filter,
@@ -91,7 +100,17 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
             Kind = bounds.Kind,
             Limit = limit,
         };
-        var result = search.Search(request, includeArchive);
+        QueryResult<SearchPage> result;
+        try
+        {
+            result = search.Search(request, includeArchive, deadline.Token);
+        }
+        catch (Exception) when (deadline.IsCancellationRequested)
+        {
+            cancel.ThrowIfCancellationRequested();
+            throw new QueryTimeoutException(options.TimeoutMs);
+        }
+
         var answer = QueryAnswer.OfSearch([.. result.Value.Rows], result, truncated: result.Value.Next is not null && asked > options.MaxRows);
         answer.Timings.EngineMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         return answer;

@@ -89,35 +89,29 @@ public static class ReferencedColumns
 
     /// <summary>
     /// The columns custom SQL can read: every column whose name appears as a word or quoted name, plus <c>kind</c>
-    /// (the logs and traffic views filter on it); all of them when the SQL projects <c>*</c>.
+    /// (the logs and traffic views filter on it). Whenever the SQL could reach a column without naming it — a
+    /// <c>*</c> other than <c>count(*)</c>, a FROM-first subquery, columns renamed by position, a whole row used as a
+    /// value — every column is copied: a column left out would read NULL for unsealed rows, silently.
     /// </summary>
     public static bool[] OfSql(IReadOnlyList<SqlToken> tokens)
     {
-        if (NamesWholeRows(tokens))
+        if (ReadsUnnamedColumns(tokens))
         {
             return All();
         }
 
         var used = Base();
-        for (var i = 0; i < tokens.Count; i++)
+        foreach (var token in tokens)
         {
-            var token = tokens[i];
-            if (token.Is("*") && i > 0 && (tokens[i - 1].IsWord("select") || tokens[i - 1].Is(",") || tokens[i - 1].Is(".")
-                || tokens[i - 1].IsWord("distinct") || tokens[i - 1].IsWord("all")))
-            {
-                return All();
-            }
-
             if (token.Kind is TokenKind.Word or TokenKind.QuotedName)
             {
                 // DuckDB matches names case-insensitively, quoted or not.
-                var name = token.Name;
-                var index = Array.FindIndex(PartSchema.ColumnNames, c => string.Equals(c, name, StringComparison.OrdinalIgnoreCase));
+                var index = Array.FindIndex(PartSchema.ColumnNames, c => string.Equals(c, token.Name, StringComparison.OrdinalIgnoreCase));
                 if (index >= 0)
                 {
                     used[index] = true;
                 }
-                else if (string.Equals(name, "time", StringComparison.OrdinalIgnoreCase))
+                else if (string.Equals(token.Name, "time", StringComparison.OrdinalIgnoreCase))
                 {
                     used[1] = true;
                 }
@@ -125,6 +119,24 @@ public static class ReferencedColumns
         }
 
         return used;
+    }
+
+    private static bool ReadsUnnamedColumns(IReadOnlyList<SqlToken> tokens)
+    {
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var previous = i > 0 ? tokens[i - 1] : default;
+            var next = i + 1 < tokens.Count ? tokens[i + 1] : default;
+            var token = tokens[i];
+            if ((token.Is("*") && !(previous.Is("(") && next.Is(")")))
+                || (token.Is("(") && next.IsWord("from"))
+                || (token.Kind is TokenKind.Word or TokenKind.QuotedName && next.Is("(") && previous.IsWord("as")))
+            {
+                return true;
+            }
+        }
+
+        return NamesWholeRows(tokens);
     }
 
     /// <summary>

@@ -35,6 +35,8 @@ public static class SqlGuard
         "over", "partition", "filter", "within", "values", "asc", "desc", "nulls", "first", "last", "interval", "true",
         "false", "rows", "range", "preceding", "following", "unbounded", "current", "row", "escape", "semi", "anti",
         "positional", "asof", "struct", "list", "map", "array",
+        // type names that take parameters: CAST(x AS DECIMAL(10, 2))
+        "decimal", "numeric", "varchar", "char",
     ];
 
     private static readonly HashSet<string> Functions =
@@ -126,6 +128,7 @@ public static class SqlGuard
                 throw Forbid(token, "parameters ($1, ?) are not accepted; write the values");
             }
 
+            var joinList = false;
             if (expectTable)
             {
                 expectTable = false;
@@ -135,7 +138,13 @@ public static class SqlGuard
                     continue;
                 }
 
-                if (!token.Is("(") && !(token.Kind is TokenKind.Word or TokenKind.QuotedName && (Views.Contains(token.Name) || ctes.Contains(token.Name)) && !next.Is("(") && !next.Is(".")))
+                if (token.Is("("))
+                {
+                    // A subquery, or a parenthesised join whose first item is again a table.
+                    joinList = !next.IsWord("select") && !next.IsWord("with") && !next.IsWord("values");
+                    expectTable = joinList;
+                }
+                else if (!(token.Kind is TokenKind.Word or TokenKind.QuotedName && (Views.Contains(token.Name) || ctes.Contains(token.Name)) && !next.Is("(") && !next.Is(".")))
                 {
                     throw Forbid(token, "FROM and JOIN may name only the views events, logs and traffic, a WITH query or a subquery");
                 }
@@ -172,14 +181,14 @@ public static class SqlGuard
                 expectTable = true;
             }
 
-            if (next.Is("(") && token.Kind is TokenKind.Word or TokenKind.QuotedName && !IsAllowedCall(token, i > 0 ? tokens[i - 1] : default, ctes))
+            if (next.Is("(") && token.Kind is TokenKind.Word or TokenKind.QuotedName && !IsAllowedCall(token, i > 0 ? tokens[i - 1] : default))
             {
                 throw Forbid(token, $"function '{token.Text}' is not available in custom SQL");
             }
 
             if (token.Is("("))
             {
-                fromOpen.Push(false);
+                fromOpen.Push(joinList);
             }
             else if (token.Is(")") && fromOpen.Count > 1)
             {
@@ -193,16 +202,12 @@ public static class SqlGuard
     /// <summary>A word of SQL's own (never a name).</summary>
     public static bool IsKeyword(string word) => Keywords.Contains(word.ToLowerInvariant()) || Forbidden.Contains(word.ToLowerInvariant());
 
-    private static bool IsAllowedCall(SqlToken token, SqlToken previous, HashSet<string> ctes)
-    {
-        if (token.Kind == TokenKind.QuotedName)
-        {
-            return ctes.Contains(token.Name);
-        }
-
-        // "name AS (" opens a WITH query; "x.count(" would be a method-style call, not allowed.
-        return !previous.Is(".") && (Keywords.Contains(token.Name) || Functions.Contains(token.Name) || ctes.Contains(token.Name));
-    }
+    /// <summary>
+    /// A name before "(" must be a keyword or an allowed function — never a quoted name, a WITH query's name (a CTE
+    /// named like a function must not make the function callable) or a method-style call (<c>x.f(</c>).
+    /// </summary>
+    private static bool IsAllowedCall(SqlToken token, SqlToken previous) =>
+        token.Kind == TokenKind.Word && !previous.Is(".") && (Keywords.Contains(token.Name) || Functions.Contains(token.Name));
 
     private static SqlRejectedException Forbid(SqlToken token, string reason) => new(ErrorCodes.ForbiddenSql, token.Start + 1, reason);
 }

@@ -37,19 +37,25 @@ public static class SqlTokenizer
             }
             else if (c == '-' && At(sql, i + 1) == '-')
             {
-                while (i < sql.Length && sql[i] != '\n')
+                // The engine ends a line comment at either line break; so must we, or code would hide after a \r.
+                while (i < sql.Length && sql[i] is not ('\n' or '\r'))
                 {
                     i++;
                 }
             }
             else if (c == '/' && At(sql, i + 1) == '*')
             {
-                var close = sql.IndexOf("*/", i + 2, StringComparison.Ordinal);
-                i = close < 0 ? throw Unclosed(i, "comment") : close + 2;
+                i = SkipBlockComment(sql, i);
             }
             else if (c is '\'' or '"')
             {
                 var start = i;
+                if (c == '\'' && tokens.Count > 0 && tokens[^1].Kind == TokenKind.Word && tokens[^1].Start + tokens[^1].Text.Length == i)
+                {
+                    // E'…' reads backslash escapes, so its end is not where a plain string's is: refuse every prefixed form.
+                    throw new SqlRejectedException(ErrorCodes.ForbiddenSql, tokens[^1].Start + 1, $"prefixed strings ({tokens[^1].Text}'…') are not accepted; write a plain '…' string");
+                }
+
                 var text = new System.Text.StringBuilder();
                 i++;
                 while (true)
@@ -113,6 +119,35 @@ public static class SqlTokenizer
         }
 
         return tokens;
+    }
+
+    /// <summary>Block comments nest in the engine (<c>/* /* */ */</c> is one comment), so they nest here.</summary>
+    private static int SkipBlockComment(string sql, int start)
+    {
+        var depth = 0;
+        var i = start;
+        while (i < sql.Length)
+        {
+            if (sql[i] == '/' && At(sql, i + 1) == '*')
+            {
+                depth++;
+                i += 2;
+            }
+            else if (sql[i] == '*' && At(sql, i + 1) == '/')
+            {
+                i += 2;
+                if (--depth == 0)
+                {
+                    return i;
+                }
+            }
+            else
+            {
+                i++;
+            }
+        }
+
+        throw Unclosed(start, "comment");
     }
 
     private static char At(string text, int index) => index < text.Length ? text[index] : '\0';

@@ -74,7 +74,9 @@ public sealed class FormulaEngine(AnalyticsQueries analytics)
         var series = new List<(long, double?)>();
         for (var bucket = startMs - (startMs % width); bucket < endMs; bucket += width)
         {
-            series.Add((bucket, Evaluate(root, aggregations, byBucket.GetValueOrDefault(bucket), 1, width)));
+            // Edge buckets only partly inside the range: rate divides by the part that was counted.
+            var covered = Math.Min(bucket + width, endMs) - Math.Max(bucket, startMs);
+            series.Add((bucket, Evaluate(root, aggregations, byBucket.GetValueOrDefault(bucket), 1, covered)));
         }
 
         return new FormulaResult(null, series);

@@ -11,10 +11,14 @@ namespace Sluice.Query.Formulas;
 public sealed class FormulaParser
 {
     public const int MaxAggregations = 32;
+
+    /// <summary>Most numbers and calls a formula may hold: evaluation is recursive, and a flat sum is as deep as it is long.</summary>
+    public const int MaxTerms = 256;
     private readonly string _text;
     private readonly List<AggregationNode> _aggregations = [];
     private int _pos;
     private int _depth;
+    private int _terms;
 
     private FormulaParser(string text) => _text = text;
 
@@ -64,6 +68,11 @@ public sealed class FormulaParser
         if (AtEnd())
         {
             throw Error("expected a number, a function or '('");
+        }
+
+        if (++_terms > MaxTerms)
+        {
+            throw Error($"the formula has more than {MaxTerms} terms");
         }
 
         if (Peek() == '-')

@@ -5,6 +5,9 @@ namespace Sluice.Query.Language;
 /// <summary>Durations as the language writes them: <c>500ms</c>, <c>30s</c>, <c>5m</c>, <c>1h</c>, <c>1d</c>, <c>1w</c>.</summary>
 public static class Durations
 {
+    /// <summary>The longest duration accepted: 100 years (longer ones overflow arithmetic on epoch milliseconds).</summary>
+    public const long MaxMs = 100L * 365 * 86_400_000;
+
     private static readonly (string Unit, long Ms)[] Units = [("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)];
 
     public static bool TryParse(string text, out long milliseconds)
@@ -26,6 +29,11 @@ public static class Durations
         {
             if (unit == name)
             {
+                if (count > MaxMs / ms)
+                {
+                    return false;
+                }
+
                 milliseconds = count * ms;
                 return true;
             }

@@ -5,6 +5,9 @@ public sealed record ParsedQuery(Filter? Filter, IReadOnlyList<Pipe> Pipes)
 {
     /// <summary>The 1-based character of the first <c>|</c>, for errors about the pipes as a whole; 0 when built in code.</summary>
     public int PipesAt { get; init; }
+
+    /// <summary>The 1-based character of each pipe's <c>|</c>, for errors found when the pipe is compiled.</summary>
+    public IReadOnlyList<int> PipePositions { get; init; } = [];
 }
 
 /// <summary>A condition on one event.</summary>

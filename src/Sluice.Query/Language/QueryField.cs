@@ -62,7 +62,7 @@ public sealed record QueryField(string Name, FieldSource Source, FieldTag Tag, s
 
     /// <summary>The attribute <paramref name="key"/>, printed bare unless that would name something else.</summary>
     public static QueryField Attribute(string key) =>
-        new(IsReserved(key) ? AttributePrefix + key : key, FieldSource.Attribute, FieldTag.Attribute, key);
+        new(IsReserved(key) || !QueryParser.IsName(key) ? AttributePrefix + key : key, FieldSource.Attribute, FieldTag.Attribute, key);
 
     /// <summary>Names that do not reach an attribute when written bare.</summary>
     private static bool IsReserved(string name) =>

@@ -12,10 +12,14 @@ namespace Sluice.Query.Language;
 public sealed class QueryParser
 {
     private const int MaxDepth = 64;
+
+    /// <summary>Most terms a filter may hold: every walk of the tree is recursive, and a flat chain is as deep as it is long.</summary>
+    public const int MaxTerms = 1000;
     private readonly string _text;
     private readonly int _origin;
     private int _pos;
     private int _depth;
+    private int _terms;
 
     private QueryParser(string text, int origin)
     {
@@ -29,6 +33,7 @@ public sealed class QueryParser
         var filter = parser.AtEnd() || parser.Peek() == '|' ? null : parser.ParseOr();
         var pipes = new List<Pipe>();
         var pipesAt = parser.AtEnd() ? 0 : parser.Column(parser._pos);
+        var positions = new List<int>();
         while (!parser.AtEnd())
         {
             if (parser.Peek() != '|')
@@ -36,11 +41,12 @@ public sealed class QueryParser
                 throw parser.Error(parser.Peek() == ')' ? "')' without a matching '('" : "expected '|' or the end of the query");
             }
 
+            positions.Add(parser.Column(parser._pos));
             parser._pos++;
             pipes.Add(parser.ParsePipe());
         }
 
-        return new ParsedQuery(filter, pipes) { PipesAt = pipesAt };
+        return new ParsedQuery(filter, pipes) { PipesAt = pipesAt, PipePositions = positions };
     }
 
     /// <summary>A filter alone (no pipes), as formulas embed it; <paramref name="origin"/> shifts error positions.</summary>
@@ -116,6 +122,7 @@ public sealed class QueryParser
 
         if (c == '"')
         {
+            CountTerm();
             return new TextFilter(ReadQuoted().Literal);
         }
 
@@ -139,6 +146,7 @@ public sealed class QueryParser
             return ParseFieldValue(QueryField.Resolve(name), start);
         }
 
+        CountTerm();
         return new TextFilter(Unescape(word).Literal);
     }
 
@@ -177,6 +185,8 @@ public sealed class QueryParser
 
     private FieldFilter ParseValue(QueryField field)
     {
+        CountTerm();
+
         SkipSpaces();
         var start = _pos;
         if (AtEnd() || Peek() is ')' or '|' or '(')
@@ -272,6 +282,7 @@ public sealed class QueryParser
 
     private TimeFilter ParseTime(int fieldStart)
     {
+        CountTerm();
         if (TryChar('[', skipSpaces: false))
         {
             var startAt = _pos;
@@ -283,7 +294,7 @@ public sealed class QueryParser
             var endMs = ParseInstant(end, endAt);
             if (inclusive)
             {
-                endMs++;
+                endMs = Math.Min(endMs + 1, Timestamps.MaxMs);
             }
 
             return endMs > startMs ? TimeFilter.Between(startMs, endMs) : throw Error("the _time range ends before it starts", startAt);
@@ -324,7 +335,7 @@ public sealed class QueryParser
             "top" => ParseTop(),
             "sort" => ParseSort(),
             "limit" or "head" => new LimitPipe(ReadCount("limit")),
-            "fields" => new FieldsPipe(ReadList(() => QueryField.Resolve(ReadName()))),
+            "fields" => new FieldsPipe(ReadList(() => QueryField.Resolve(ReadRequiredName("a field name")))),
             "" => throw Error("expected a pipe after '|'", at),
             _ => throw Error($"unknown pipe '{name}'; pipes are stats, top, sort, limit and fields", at),
         };
@@ -375,7 +386,7 @@ public sealed class QueryParser
             SkipSpaces();
             var qAt = _pos;
             var q = ReadName();
-            if (!double.TryParse(q, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value is < 0 or > 1)
+            if (!double.TryParse(q, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !(value >= 0 && value <= 1))
             {
                 throw Error($"quantile's first argument is a fraction from 0 to 1, not '{q}'", qAt);
             }
@@ -388,7 +399,7 @@ public sealed class QueryParser
         QueryField? field = null;
         if (Peek() != ')')
         {
-            field = QueryField.Resolve(ReadName());
+            field = QueryField.Resolve(ReadRequiredName($"a field inside {name}( )"));
         }
         else if (function != AggregateFunction.Count)
         {
@@ -396,8 +407,8 @@ public sealed class QueryParser
         }
 
         Expect(')', $"expected ')' to close {name}(");
-        var alias = TryKeyword("as") ? ReadName() : Aggregate.DefaultName(function, field, quantile);
-        return alias.Length == 0 ? throw Error("expected a column name after 'as'") : new Aggregate(function, field, quantile, alias);
+        var alias = TryKeyword("as") ? ReadRequiredName("a column name after 'as'") : Aggregate.DefaultName(function, field, quantile);
+        return new Aggregate(function, field, quantile, alias);
     }
 
     private GroupKey ParseGroupKey()
@@ -503,6 +514,22 @@ public sealed class QueryParser
         }
 
         return _text[start.._pos];
+    }
+
+    private void CountTerm()
+    {
+        if (++_terms > MaxTerms)
+        {
+            throw Error($"the query has more than {MaxTerms} terms");
+        }
+    }
+
+    private string ReadRequiredName(string what)
+    {
+        SkipSpaces();
+        var at = _pos;
+        var name = ReadName();
+        return name.Length == 0 ? throw Error($"expected {what}", at) : name;
     }
 
     /// <summary>A name in pipes: letters, digits and <c>_ . @ -</c>.</summary>
@@ -653,7 +680,7 @@ public sealed class QueryParser
         return _pos >= _text.Length;
     }
 
-    private char Peek() => _text[_pos];
+    private char Peek() => _pos < _text.Length ? _text[_pos] : '\0';
 
     private void SkipSpaces()
     {

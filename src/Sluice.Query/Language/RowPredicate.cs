@@ -76,6 +76,11 @@ public sealed class RowPredicate
     {
         var field = filter.Field;
         var target = Target.Of(field);
+        if (filter.Op == MatchOp.Exists && field.Source is FieldSource.Kind or FieldSource.Level or FieldSource.Timestamp)
+        {
+            return _ => true; // every event has these
+        }
+
         switch (field.Source)
         {
             case FieldSource.Kind:
@@ -218,8 +223,9 @@ public sealed class RowPredicate
                 return false;
             }
 
+            // Only finite numbers count, on both readings (the SQL side drops NaN and infinities too).
             var trimmed = text.Trim(" \t\r\n"u8);
-            return Utf8Parser.TryParse(trimmed, out value, out var consumed) && consumed == trimmed.Length;
+            return Utf8Parser.TryParse(trimmed, out value, out var consumed) && consumed == trimmed.Length && double.IsFinite(value);
         }
 
         private int FindAttribute(byte[] key)

@@ -37,9 +37,16 @@ public sealed class SqlCompiler
         var sql = $"SELECT * FROM {EventsView}{where}";
         List<OutputColumn>? columns = null;
         string? order = null;
-        foreach (var pipe in query.Pipes)
+        for (var i = 0; i < query.Pipes.Count; i++)
         {
-            (sql, columns, order) = compiler.Apply(pipe, sql, columns, order);
+            try
+            {
+                (sql, columns, order) = compiler.Apply(query.Pipes[i], sql, columns, order);
+            }
+            catch (QueryException e) when (i < query.PipePositions.Count)
+            {
+                throw new QueryException(query.PipePositions[i], e.Reason);
+            }
         }
 
         var cap = (maxRows + 1).ToString(CultureInfo.InvariantCulture);

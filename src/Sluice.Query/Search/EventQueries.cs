@@ -17,7 +17,8 @@ namespace Sluice.Query.Search;
 public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxTraceEvents)
 {
     /// <summary>Searches; dispose the result after its rows are written.</summary>
-    public QueryResult<SearchPage> Search(SearchRequest request, bool includeArchive)
+    /// <param name="cancel">Interrupts the engine (a deadline, or a caller that went away).</param>
+    public QueryResult<SearchPage> Search(SearchRequest request, bool includeArchive, CancellationToken cancel = default)
     {
         var scope = store.Hot.EnterRead();
         var result = new QueryResult<SearchPage>(scope);
@@ -27,7 +28,7 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
             var chunks = store.Hot.Chunks;
             var seam = HotTier.SeamOf(chunks, snapshot);
             var hot = HotSearch.Candidates(chunks, request, snapshot);
-            var cold = SearchParts(request, snapshot, seam, includeArchive, result);
+            var cold = SearchParts(request, snapshot, seam, includeArchive, result, cancel);
             result.Value = SearchPage.From(Merge(hot, cold, request), request, snapshot);
             return result;
         }
@@ -109,7 +110,7 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         }
     }
 
-    private List<EventRow> SearchParts(SearchRequest request, long snapshot, long seam, bool includeArchive, QueryResult<SearchPage> result)
+    private List<EventRow> SearchParts(SearchRequest request, long snapshot, long seam, bool includeArchive, QueryResult<SearchPage> result, CancellationToken cancel)
     {
         using var lease = store.Catalog.Acquire();
         var start = request.StartMs ?? long.MinValue;
@@ -193,7 +194,7 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
                 }
             }
 
-            found.AddRange(ReadKeys(parts.GetRange(next, Math.Min(batch, parts.Count - next)), where, order, keep));
+            found.AddRange(ReadKeys(parts.GetRange(next, Math.Min(batch, parts.Count - next)), where, order, keep, cancel));
             found.Sort((a, b) =>
             {
                 var c = a.Timestamp != b.Timestamp ? a.Timestamp.CompareTo(b.Timestamp) : a.Seq.CompareTo(b.Seq);
@@ -214,14 +215,16 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         var holding = parts.Where(p => seqs.Any(s => s >= p.MinSeq && s <= p.MaxSeq)).ToList();
         var byKey = new SqlWhere(dialect);
         byKey.Add($"{Column(PartSchema.Seq)} IN ({string.Join(", ", seqs.Order().Select(s => s.ToString(System.Globalization.CultureInfo.InvariantCulture)))})");
-        return Read(holding, byKey, order, keep, result);
+        return Read(holding, byKey, order, keep, result, cancel);
     }
 
-    private List<(long Timestamp, long Seq)> ReadKeys(List<PartInfo> parts, SqlWhere where, string order, int limit)
+    private List<(long Timestamp, long Seq)> ReadKeys(List<PartInfo> parts, SqlWhere where, string order, int limit, CancellationToken cancel)
     {
         var sql = $"SELECT {dialect.Identifier(PartSchema.Timestamp)}, {dialect.Identifier(PartSchema.Seq)} FROM {dialect.Source([.. parts.Select(p => p.Path)])} {where} ORDER BY {order} LIMIT {limit}";
         using var connection = store.Engine.Rent();
         using var command = connection.Command(sql, where.Values);
+        using var stop = cancel.Register(command.Cancel);
+        cancel.ThrowIfCancellationRequested();
         using var reader = command.ExecuteReader();
         var keys = new List<(long, long)>();
         while (reader.Read())
@@ -240,7 +243,7 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         }
     }
 
-    private List<EventRow> Read<T>(List<PartInfo> parts, SqlWhere where, string order, int limit, QueryResult<T> result)
+    private List<EventRow> Read<T>(List<PartInfo> parts, SqlWhere where, string order, int limit, QueryResult<T> result, CancellationToken cancel = default)
     {
         if (parts.Count == 0)
         {
@@ -250,9 +253,11 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         var sql = $"SELECT {PartRowReader.SelectList(dialect)} FROM {dialect.Source([.. parts.Select(p => p.Path)])} {where} ORDER BY {order} LIMIT {limit}";
         using var connection = store.Engine.Rent();
         using var command = connection.Command(sql, where.Values);
+        using var stop = cancel.Register(command.Cancel);
+        cancel.ThrowIfCancellationRequested();
         using var reader = command.ExecuteReader();
         var rows = result.NewPartReader();
-        rows.ReadAll(reader);
+        rows.ReadAll(reader, cancel);
         return rows.Rows();
     }
 

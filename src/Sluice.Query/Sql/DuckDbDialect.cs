@@ -30,7 +30,9 @@ public sealed class DuckDbDialect : ISqlDialect
 
     public string Like(string expression, string parameter) => $"{expression} LIKE {parameter} ESCAPE '\\'";
 
-    public string ToNumber(string expression) => $"TRY_CAST({expression} AS DOUBLE)";
+    /// <summary>Finite numbers only: TRY_CAST also reads 'NaN' and 'inf', which compare above every number here and not in C#.</summary>
+    public string ToNumber(string expression) =>
+        $"(CASE WHEN isfinite(TRY_CAST({expression} AS DOUBLE)) THEN TRY_CAST({expression} AS DOUBLE) END)";
 
     public string Quantile(string expression, double q) => $"quantile_cont({expression}, {q.ToString("R", CultureInfo.InvariantCulture)})";
 

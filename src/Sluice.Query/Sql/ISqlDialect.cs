@@ -28,7 +28,7 @@ public interface ISqlDialect
     /// <summary>The attribute <paramref name="key"/> as text (null when absent); keys are query-language names.</summary>
     string AttributeText(string key);
 
-    /// <summary><paramref name="expression"/> as a floating-point number, null when it is not one.</summary>
+    /// <summary><paramref name="expression"/> as a finite floating-point number, null when it is not one.</summary>
     string ToNumber(string expression);
 
     /// <summary>The interpolated quantile <paramref name="q"/> of a numeric expression.</summary>

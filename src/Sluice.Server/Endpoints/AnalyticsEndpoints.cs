@@ -92,7 +92,7 @@ public static class AnalyticsEndpoints
         }
 
         var stats = new ParsedQuery(filter, [new StatsPipe([new Aggregate(AggregateFunction.Count, null, null, "count")], keys)]);
-        var cacheKey = $"aggregate\n{QueryPrinter.Print(stats)}\n{range.Start}\n{range.End}\n{includeArchive}";
+        var cacheKey = filter is not null && HasRelativeTime(filter) ? null : $"aggregate\n{QueryPrinter.Print(stats)}\n{range.Start}\n{range.End}\n{includeArchive}";
         await AnswerAsync(context, "query", ErrorCodes.InvalidQuery, range.End, cacheKey, cancel =>
         {
             using var answer = analytics.Run(stats, new QueryBounds(range.Start, range.End, null), includeArchive, cancel);
@@ -294,9 +294,21 @@ public static class AnalyticsEndpoints
             return;
         }
 
+        bool relative;
+        try
+        {
+            // An answer that depends on the clock (_time:1h inside the formula or its filter) is never cached.
+            relative = FormulaParser.Parse(formula).Aggregations.Any(a => a.Filter is { } f && HasRelativeTime(f)) || (scope is not null && HasRelativeTime(scope));
+        }
+        catch (QueryException e)
+        {
+            await WriteQueryError(context, "formula", ErrorCodes.InvalidFormula, e);
+            return;
+        }
+
         var includeArchive = body.TryGetProperty("include_archive", out var flag) && flag.ValueKind == JsonValueKind.True;
         var engine = new FormulaEngine(analytics);
-        var cacheKey = $"formula\n{formula}\n{start}\n{end}\n{bucket}\n{(scope is null ? "" : QueryPrinter.Print(scope))}\n{includeArchive}";
+        var cacheKey = relative ? null : $"formula\n{formula}\n{start}\n{end}\n{bucket}\n{(scope is null ? "" : QueryPrinter.Print(scope))}\n{includeArchive}";
         await AnswerAsync(context, "formula", ErrorCodes.InvalidFormula, end, cacheKey, cancel =>
         {
             var result = engine.Execute(formula, start, end, bucket, scope, includeArchive, cancel);
@@ -450,9 +462,24 @@ public static class AnalyticsEndpoints
             return null;
         }
 
+        // Chunked bodies carry no length: count while reading.
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                await Problem.WriteAsync(context, 413, ErrorCodes.BodyTooLarge, $"the body is larger than {MaxBodyBytes} bytes");
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
         try
         {
-            using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 await Problem.WriteAsync(context, 400, ErrorCodes.ExpectedObject, "the body must be a JSON object");

@@ -43,10 +43,21 @@ public sealed class FormulaParserTests
     [InlineData("count(a, b)", 9, "at most one argument")]
     [InlineData("1.2.3", 1, "is not a number")]
     [InlineData("count(level:error", 6, "to close the '('")]
+    [InlineData("rate(level:error, 213503982334d)", 18, "window such as 5m")]
     public void Errors_name_the_position_and_the_cause(string formula, int position, string cause)
     {
         var error = Assert.Throws<QueryException>(() => FormulaParser.Parse(formula));
         Assert.Contains(cause, error.Reason, StringComparison.Ordinal);
         Assert.Equal(position, error.Position);
+    }
+}
+
+public sealed class FormulaLimitsTests
+{
+    [Fact]
+    public void Long_flat_formulas_are_refused_not_a_stack_overflow()
+    {
+        var error = Assert.Throws<QueryException>(() => FormulaParser.Parse(string.Join('+', Enumerable.Repeat("1", 100_000))));
+        Assert.Contains("more than 256 terms", error.Reason, StringComparison.Ordinal);
     }
 }

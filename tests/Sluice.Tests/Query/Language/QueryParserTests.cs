@@ -111,12 +111,72 @@ public sealed class QueryParserTests
     [InlineData("OR a", 1, "needs a term on each side")]
     [InlineData("status:*5", 8, "takes no wildcard")]
     [InlineData("x | stats count(), count()", 27, "two columns named 'count'")]
+    [InlineData("x | top", 8, "expected the field")]
+    [InlineData("x | stats count(", 17, "expected a field inside count")]
+    [InlineData("x | stats avg(", 15, "expected a field inside avg")]
+    [InlineData("x | fields", 11, "expected a field name")]
+    [InlineData("x | fields a,", 14, "expected a field name")]
+    [InlineData("x | stats count() as", 21, "expected a column name")]
+    [InlineData("x | stats quantile(NaN, risk)", 20, "fraction from 0 to 1")]
+    [InlineData("_time:213503982334d", 7, "takes a duration")]
+    [InlineData("x | stats count() by bin(213503982334d)", 26, "bin takes a duration")]
     public void Errors_name_the_position_and_the_cause(string query, int position, string cause)
     {
         var error = Assert.Throws<QueryException>(() => QueryParser.Parse(query));
         Assert.Contains(cause, error.Reason, StringComparison.Ordinal);
         Assert.Equal(position, error.Position);
         Assert.StartsWith($"at character {position}: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Any_text_parses_or_fails_with_a_query_error_never_another_exception()
+    {
+        const string alphabet = "ab: ()\"|-*\\[],>=<_.0159hmsOR ANDNOTstatsbytopsortlimitfieldsquantile";
+        for (var seed = 0; seed < 20_000; seed++)
+        {
+            var random = new Random(seed);
+            var text = new string([.. Enumerable.Range(0, random.Next(1, 40)).Select(_ => alphabet[random.Next(alphabet.Length)])]);
+            try
+            {
+                var query = QueryParser.Parse(text);
+                QueryPrinter.Print(query);
+            }
+            catch (QueryException e)
+            {
+                Assert.InRange(e.Position, 1, text.Length + 1);
+            }
+        }
+    }
+
+    [Fact]
+    public void Long_flat_queries_are_refused_not_a_stack_overflow()
+    {
+        var flat = Assert.Throws<QueryException>(() => QueryParser.Parse(string.Join(' ', Enumerable.Repeat("a", 100_000))));
+        Assert.Contains("more than 1000 terms", flat.Reason, StringComparison.Ordinal);
+        var values = Assert.Throws<QueryException>(() => QueryParser.Parse("country:(" + string.Join(" OR ", Enumerable.Repeat("DE", 5000)) + ")"));
+        Assert.Contains("more than 1000 terms", values.Reason, StringComparison.Ordinal);
+        Assert.NotNull(QueryParser.Parse(string.Join(' ', Enumerable.Repeat("a", 1000))).Filter);
+    }
+
+    [Fact]
+    public void Compile_errors_point_at_their_pipe()
+    {
+        var query = QueryParser.Parse("x | stats count() as n | sort by nope");
+        var error = Assert.Throws<QueryException>(() => SqlCompiler.Compile(query, Sluice.Query.Sql.DuckDbDialect.Instance, 0, 10));
+        Assert.Equal(24, error.Position);
+        Assert.Contains("no column 'nope'", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Edge_values_print_back_to_the_same_query()
+    {
+        foreach (var text in new[] { "_time:[2026-01-01T00:00:00Z, 9999-12-31T23:59:59.999Z]", "attributes.5xx:1", "attributes.-x:1", "kind:*" })
+        {
+            var printed = QueryPrinter.Print(QueryParser.Parse(text));
+            Assert.Equal(printed, QueryPrinter.Print(QueryParser.Parse(printed)));
+        }
+
+        Assert.Equal("attributes.5xx:\"1\"", QueryPrinter.Print(QueryParser.Parse("attributes.5xx:1")));
     }
 
     [Fact]

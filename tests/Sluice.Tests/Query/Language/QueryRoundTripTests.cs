@@ -6,7 +6,7 @@ namespace Sluice.Tests.Query.Language;
 /// <summary>Property: any query tree, printed and parsed again, is the same tree (compared structurally, not as text).</summary>
 public sealed class QueryRoundTripTests
 {
-    private static readonly string[] Names = ["service", "level", "status", "risk", "path", "region", "attributes.kind", "ad_click", "kind", "x-y.z", "@tag"];
+    private static readonly string[] Names = ["service", "level", "status", "risk", "path", "region", "attributes.kind", "ad_click", "kind", "x-y.z", "@tag", "attributes.5xx", "attributes.-x"];
     private static readonly string[] Texts = ["a", "OR", "and", "not", "x y", "say \"hi\"", "back\\slash", "star*", "(paren)", "pipe|", "é ü", "", "-dash", ":colon"];
 
     [Fact]

@@ -16,6 +16,10 @@ public sealed class ReferencedColumnsTests
     [InlineData("SELECT l FROM logs l", "*")]
     [InlineData("SELECT to_json(x) FROM logs AS x", "*")]
     [InlineData("SELECT to_json(logs) FROM logs", "*")]
+    [InlineData("SELECT to_json(x) FROM (FROM events) x", "*")]
+    [InlineData("SELECT DISTINCT ON (service) * FROM events", "*")]
+    [InlineData("SELECT m FROM events AS abs(a, b, c, d, m)", "*")]
+    [InlineData("SELECT count(*) * 2 FROM logs", "*")]
     public void Custom_sql_marks_every_column_it_can_read(string sql, string expected) =>
         Assert.Equal(expected, Describe(ReferencedColumns.OfSql(SqlTokenizer.Read(sql))));
 
