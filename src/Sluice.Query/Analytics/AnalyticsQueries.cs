@@ -116,13 +116,17 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
         return answer;
     }
 
-    /// <summary>Runs custom SQL after <see cref="SqlGuard"/> accepted it; the answer is capped at <c>Query:MaxRows</c>.</summary>
+    /// <summary>Runs custom SQL after <see cref="SqlGuard"/> admitted it; the answer is capped at <c>Query:MaxRows</c>.</summary>
     public QueryAnswer RunSql(string sql, bool includeArchive, CancellationToken cancel)
     {
-        var statement = SqlGuard.Check(sql);
-        var capped = $"SELECT * FROM (\n{statement}\n) AS q LIMIT {options.MaxRows + 1}";
-        var columns = ReferencedColumns.OfSql(SqlTokenizer.Read(statement));
-        return Execute(QueryBounds.All, null, columns, includeArchive, capped, [], cancel, (reader, token) =>
+        AdmittedSql admitted;
+        using (var parser = store.Sandbox.Rent())
+        {
+            admitted = SqlGuard.Check(sql, parser);
+        }
+
+        var capped = $"SELECT * FROM ({admitted.Sql}) AS q LIMIT {options.MaxRows + 1}";
+        return Execute(QueryBounds.All, null, admitted.Columns, includeArchive, capped, [], cancel, (reader, token) =>
         {
             var names = Enumerable.Range(0, reader.FieldCount).Select(i => new OutputColumn(reader.GetName(i), false)).ToList();
             return QueryAnswer.Table(names, ReadRows(reader, token), options.MaxRows);

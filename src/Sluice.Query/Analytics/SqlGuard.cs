@@ -1,48 +1,38 @@
+using System.Text.Json;
 using Sluice.Core.Errors;
+using Sluice.Storage.Engine;
+using Sluice.Storage.Partitions;
 
 namespace Sluice.Query.Analytics;
 
+/// <summary>Custom SQL that may run: the statement as the engine re-printed it, and the event columns it can read.</summary>
+public sealed record AdmittedSql(string Sql, bool[] Columns);
+
 /// <summary>
-/// Admits custom SQL only as one read-only SELECT over the views <c>events</c>, <c>logs</c> and <c>traffic</c>.
-/// It reads the statement as tokens (strings, quoted names and comments cannot hide a word): one statement that starts
-/// with SELECT or WITH; no word that writes, loads, attaches or configures; every FROM and JOIN names a view, a WITH
-/// query or a subquery; every function called is on an allow-list; no catalog or schema is named. The engine it then
-/// runs on is sandboxed as well (no file but the parts, no network, locked settings), so a gap here is not a hole.
+/// Admits custom SQL only as one read-only SELECT over the views <c>events</c>, <c>logs</c> and <c>traffic</c>. The
+/// statement is parsed by the engine's own parser (<c>json_serialize_sql</c>) — no second grammar to disagree with it
+/// about comments, strings or precedence — and the tree is walked: exactly one statement, and it is a SELECT (the
+/// serializer refuses anything else); every table is a view or a WITH query in scope, never a table function or a
+/// schema-qualified name; every function is on an allow-list. What runs is the engine's re-printing of the checked
+/// tree, inside a row cap. The engine is sandboxed as well (no file but the parts, no network, locked settings).
 /// </summary>
 public static class SqlGuard
 {
     public const int MaxLength = 64 * 1024;
 
-    private static readonly HashSet<string> Views = ["events", "logs", "traffic"];
+    private static readonly HashSet<string> Views = new(StringComparer.OrdinalIgnoreCase) { "events", "logs", "traffic" };
 
-    private static readonly HashSet<string> Forbidden =
-    [
-        "copy", "attach", "detach", "pragma", "install", "load", "set", "reset", "create", "insert", "update", "delete",
-        "drop", "alter", "export", "import", "call", "checkpoint", "vacuum", "use", "begin", "commit", "rollback",
-        "truncate", "grant", "revoke", "merge", "describe", "show", "summarize", "explain", "prepare", "execute",
-        "deallocate", "upsert", "secret",
-    ];
+    /// <summary>The kinds of FROM items that only combine or shape other items (tables are checked by name).</summary>
+    private static readonly HashSet<string> TableShapes = ["BASE_TABLE", "JOIN", "SUBQUERY", "EMPTY", "EXPRESSION_LIST"];
 
-    private static readonly HashSet<string> Schemas = ["information_schema", "pg_catalog", "main", "temp", "system", "memory"];
+    /// <summary>The keys under which the serialized tree holds FROM items.</summary>
+    private static readonly HashSet<string> TableKeys = ["from_table", "left", "right", "source"];
 
-    /// <summary>Words that may stand before a parenthesis without being a function call.</summary>
-    private static readonly HashSet<string> Keywords =
-    [
-        "select", "from", "where", "group", "by", "having", "order", "limit", "offset", "qualify", "window", "with",
-        "recursive", "as", "on", "using", "join", "inner", "left", "right", "full", "outer", "cross", "natural", "lateral",
-        "union", "except", "intersect", "all", "any", "some", "distinct", "in", "exists", "not", "and", "or", "is", "null",
-        "between", "like", "ilike", "similar", "case", "when", "then", "else", "end", "cast", "try_cast", "extract",
-        "over", "partition", "filter", "within", "values", "asc", "desc", "nulls", "first", "last", "interval", "true",
-        "false", "rows", "range", "preceding", "following", "unbounded", "current", "row", "escape", "semi", "anti",
-        "positional", "asof", "struct", "list", "map", "array",
-        // type names that take parameters: CAST(x AS DECIMAL(10, 2))
-        "decimal", "numeric", "varchar", "char",
-    ];
-
-    private static readonly HashSet<string> Functions =
-    [
-        // aggregates
-        "count", "sum", "avg", "mean", "min", "max", "median", "mode", "quantile", "quantile_cont", "quantile_disc",
+    /// <summary>What custom SQL may call; operators (<c>+</c>, <c>||</c>, LIKE's <c>~~</c>) always.</summary>
+    private static readonly HashSet<string> Functions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        // aggregates (count(*) parses as count_star)
+        "count", "count_star", "sum", "avg", "mean", "min", "max", "median", "mode", "quantile", "quantile_cont", "quantile_disc",
         "approx_count_distinct", "approx_quantile", "stddev", "stddev_pop", "stddev_samp", "variance", "var_pop",
         "var_samp", "count_if", "first", "last", "any_value", "arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by",
         "bool_and", "bool_or", "string_agg", "group_concat", "list", "histogram", "product", "entropy", "kurtosis", "skewness",
@@ -68,11 +58,15 @@ public static class SqlGuard
         "date_trunc", "datetrunc", "date_part", "datepart", "time_bucket", "date_diff", "datediff", "date_sub", "datesub",
         "date_add", "age", "year", "month", "day", "hour", "minute", "second", "millisecond", "dayofweek", "dayofyear",
         "week", "weekday", "isodow", "quarter", "now", "today", "current_date", "current_timestamp", "to_milliseconds",
-        "to_seconds", "to_minutes", "to_hours", "to_days",
-    ];
+        "to_seconds", "to_minutes", "to_hours", "to_days", "to_weeks", "to_months", "to_years",
+        // what syntax turns into: x[1], {'a': 1}, [1, 2], ROW(…), a ~ b, x -> …, IN lists
+        "array_extract", "list_extract", "struct_extract", "struct_pack", "row", "list_slice", "array_slice",
+        "regexp_full_match", "list_transform", "list_filter", "list_reduce", "list_sort", "list_distinct",
+        "list_aggregate", "list_has_any", "list_has_all", "array_to_string", "list_aggr",
+    };
 
-    /// <summary>The statement without a trailing semicolon, or a <see cref="SqlRejectedException"/>.</summary>
-    public static string Check(string sql)
+    /// <summary>Checks <paramref name="sql"/> on a connection of the sandboxed engine; throws <see cref="SqlRejectedException"/>.</summary>
+    public static AdmittedSql Check(string sql, DuckDbEngine.Connection connection)
     {
         if (string.IsNullOrWhiteSpace(sql))
         {
@@ -84,132 +78,229 @@ public static class SqlGuard
             throw new SqlRejectedException(ErrorCodes.InvalidSql, MaxLength, $"the SQL is longer than {MaxLength} characters");
         }
 
-        var tokens = SqlTokenizer.Read(sql);
-        if (tokens.Count == 0)
+        JsonDocument document;
+        try
         {
-            throw new SqlRejectedException(ErrorCodes.InvalidSql, 1, "the SQL holds only comments");
+            document = JsonDocument.Parse(Serialize(connection, sql), new JsonDocumentOptions { MaxDepth = 512 });
+        }
+        catch (JsonException)
+        {
+            throw new SqlRejectedException(ErrorCodes.InvalidSql, 1, "the SQL nests too deeply");
         }
 
-        var end = tokens.Count;
-        if (end > 0 && tokens[end - 1].Is(";"))
+        using var owned = document;
+        var root = document.RootElement;
+        if (root.GetProperty("error").GetBoolean())
         {
-            end--;
+            var message = root.TryGetProperty("error_message", out var m) ? m.GetString() : "the SQL does not parse";
+            if (root.TryGetProperty("error_type", out var type) && type.GetString() == "not implemented")
+            {
+                throw new SqlRejectedException(ErrorCodes.ForbiddenSql, 1, "only a SELECT (or WITH … SELECT) can run here");
+            }
+
+            var position = root.TryGetProperty("position", out var p) && int.TryParse(p.GetString(), out var at) ? at + 1 : 1;
+            throw new SqlRejectedException(ErrorCodes.InvalidSql, position, message ?? "the SQL does not parse");
         }
 
-        if (end == 0 || !(tokens[0].IsWord("select") || tokens[0].IsWord("with")))
+        var statements = root.GetProperty("statements");
+        if (statements.GetArrayLength() == 0)
         {
-            throw Forbid(tokens[0], "only a SELECT (or WITH … SELECT) can run here");
+            throw new SqlRejectedException(ErrorCodes.InvalidSql, 1, "the SQL holds no statement");
         }
 
-        var ctes = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i + 2 < end; i++)
+        if (statements.GetArrayLength() != 1)
         {
-            if (tokens[i].Kind is TokenKind.Word or TokenKind.QuotedName && tokens[i + 1].IsWord("as") && tokens[i + 2].Is("("))
-            {
-                ctes.Add(tokens[i].Name);
-            }
+            throw new SqlRejectedException(ErrorCodes.ForbiddenSql, Location(statements[1]), "only one statement can run");
         }
 
-        // Per parenthesis level: whether a FROM list is open there (its commas then introduce more tables).
-        var fromOpen = new Stack<bool>();
-        fromOpen.Push(false);
-        var expectTable = false;
-        for (var i = 0; i < end; i++)
-        {
-            var token = tokens[i];
-            var next = i + 1 < end ? tokens[i + 1] : default;
-            if (token.Is(";"))
-            {
-                throw Forbid(token, "only one statement can run; remove the ';'");
-            }
-
-            if (token.Kind is TokenKind.Parameter)
-            {
-                throw Forbid(token, "parameters ($1, ?) are not accepted; write the values");
-            }
-
-            var joinList = false;
-            if (expectTable)
-            {
-                expectTable = false;
-                if (token.IsWord("lateral"))
-                {
-                    expectTable = true;
-                    continue;
-                }
-
-                if (token.Is("("))
-                {
-                    // A subquery, or a parenthesised join whose first item is again a table.
-                    joinList = !next.IsWord("select") && !next.IsWord("with") && !next.IsWord("values");
-                    expectTable = joinList;
-                }
-                else if (!(token.Kind is TokenKind.Word or TokenKind.QuotedName && (Views.Contains(token.Name) || ctes.Contains(token.Name)) && !next.Is("(") && !next.Is(".")))
-                {
-                    throw Forbid(token, "FROM and JOIN may name only the views events, logs and traffic, a WITH query or a subquery");
-                }
-            }
-
-            if (token.Kind == TokenKind.Word)
-            {
-                var word = token.Name;
-                if (Forbidden.Contains(word))
-                {
-                    throw Forbid(token, $"'{token.Text}' is not allowed: custom SQL only reads");
-                }
-
-                if (word.StartsWith("duckdb_", StringComparison.Ordinal) || word.StartsWith("pragma_", StringComparison.Ordinal)
-                    || word.StartsWith("sqlite_", StringComparison.Ordinal) || (Schemas.Contains(word) && next.Is(".")))
-                {
-                    throw Forbid(token, $"'{token.Text}' names the engine's catalog, which custom SQL cannot read");
-                }
-
-                if (word is "from" or "join")
-                {
-                    expectTable = true;
-                    fromOpen.Push(fromOpen.Pop() || word == "from");
-                }
-                else if (word is "where" or "group" or "having" or "order" or "limit" or "offset" or "qualify" or "window" or "union" or "except" or "intersect" or "select")
-                {
-                    fromOpen.Pop();
-                    fromOpen.Push(false);
-                }
-            }
-
-            if (token.Is(",") && fromOpen.Peek())
-            {
-                expectTable = true;
-            }
-
-            if (next.Is("(") && token.Kind is TokenKind.Word or TokenKind.QuotedName && !IsAllowedCall(token, i > 0 ? tokens[i - 1] : default))
-            {
-                throw Forbid(token, $"function '{token.Text}' is not available in custom SQL");
-            }
-
-            if (token.Is("("))
-            {
-                fromOpen.Push(joinList);
-            }
-            else if (token.Is(")") && fromOpen.Count > 1)
-            {
-                fromOpen.Pop();
-            }
-        }
-
-        return sql[..(end == tokens.Count ? sql.Length : tokens[end].Start)];
+        var walk = new Walk();
+        walk.Visit(statements[0], [], null);
+        return new AdmittedSql(Deserialize(connection, root.GetRawText()), walk.Columns());
     }
 
-    /// <summary>A word of SQL's own (never a name).</summary>
-    public static bool IsKeyword(string word) => Keywords.Contains(word.ToLowerInvariant()) || Forbidden.Contains(word.ToLowerInvariant());
+    private static string Serialize(DuckDbEngine.Connection connection, string sql)
+    {
+        using var command = connection.Command("SELECT json_serialize_sql(CAST($1 AS VARCHAR))", [sql]);
+        return (string)command.ExecuteScalar()!;
+    }
 
-    /// <summary>
-    /// A name before "(" must be a keyword or an allowed function — never a quoted name, a WITH query's name (a CTE
-    /// named like a function must not make the function callable) or a method-style call (<c>x.f(</c>).
-    /// </summary>
-    private static bool IsAllowedCall(SqlToken token, SqlToken previous) =>
-        token.Kind == TokenKind.Word && !previous.Is(".") && (Keywords.Contains(token.Name) || Functions.Contains(token.Name));
+    private static string Deserialize(DuckDbEngine.Connection connection, string json)
+    {
+        using var command = connection.Command("SELECT json_deserialize_sql(CAST($1 AS JSON))", [json]);
+        return (string)command.ExecuteScalar()!;
+    }
 
-    private static SqlRejectedException Forbid(SqlToken token, string reason) => new(ErrorCodes.ForbiddenSql, token.Start + 1, reason);
+    /// <summary>The first source position inside a subtree, 1-based (1 when none is known).</summary>
+    private static int Location(JsonElement element)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            if (element.TryGetProperty("query_location", out var location) && location.TryGetUInt64(out var at) && at < int.MaxValue)
+            {
+                return (int)at + 1;
+            }
+
+            foreach (var property in element.EnumerateObject())
+            {
+                if (Location(property.Value) is var inner and > 1)
+                {
+                    return inner;
+                }
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in element.EnumerateArray())
+            {
+                if (Location(item) is var inner and > 1)
+                {
+                    return inner;
+                }
+            }
+        }
+
+        return 1;
+    }
+
+    private static SqlRejectedException Forbid(JsonElement at, string reason) => new(ErrorCodes.ForbiddenSql, Location(at), reason);
+
+    /// <summary>One walk of the tree: checks every node and notes the event columns it reads.</summary>
+    private sealed class Walk
+    {
+        private readonly HashSet<string> _names = new(StringComparer.OrdinalIgnoreCase);
+        private readonly HashSet<string> _rowNames = new(StringComparer.OrdinalIgnoreCase) { "events", "logs", "traffic" };
+        private readonly List<string> _bareNames = [];
+        private bool _all;
+
+        /// <param name="scope">WITH query names visible here.</param>
+        /// <param name="key">The property this node sits under.</param>
+        public void Visit(JsonElement node, HashSet<string> scope, string? key)
+        {
+            if (node.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in node.EnumerateArray())
+                {
+                    Visit(item, scope, key);
+                }
+
+                return;
+            }
+
+            if (node.ValueKind != JsonValueKind.Object)
+            {
+                return;
+            }
+
+            if (node.TryGetProperty("cte_map", out var ctes) && ctes.TryGetProperty("map", out var map) && map.GetArrayLength() > 0)
+            {
+                scope = new HashSet<string>(scope, StringComparer.OrdinalIgnoreCase);
+                foreach (var cte in map.EnumerateArray())
+                {
+                    scope.Add(cte.GetProperty("key").GetString()!);
+                    _rowNames.Add(cte.GetProperty("key").GetString()!);
+                }
+            }
+
+            if (node.TryGetProperty("class", out var expressionClass))
+            {
+                Expression(node, expressionClass.GetString()!);
+            }
+            else if (key is not null && TableKeys.Contains(key) && node.TryGetProperty("type", out var tableType) && tableType.ValueKind == JsonValueKind.String
+                && !tableType.GetString()!.EndsWith("_NODE", StringComparison.Ordinal))
+            {
+                // (left/right of a UNION are whole queries, *_NODE, walked as such.)
+                Table(node, tableType.GetString()!, scope);
+            }
+
+            foreach (var property in node.EnumerateObject())
+            {
+                Visit(property.Value, scope, property.Name);
+            }
+        }
+
+        public bool[] Columns()
+        {
+            // A bare name that is a table, alias or WITH query is a whole row used as a value (SELECT l FROM logs l).
+            if (_all || _bareNames.Any(_rowNames.Contains))
+            {
+                return ReferencedColumns.All();
+            }
+
+            var used = ReferencedColumns.Base();
+            for (var i = 0; i < PartSchema.ColumnNames.Length; i++)
+            {
+                used[i] |= _names.Contains(PartSchema.ColumnNames[i]);
+            }
+
+            used[1] |= _names.Contains("time");
+            return used;
+        }
+
+        private void Table(JsonElement node, string type, HashSet<string> scope)
+        {
+            if (!TableShapes.Contains(type))
+            {
+                throw Forbid(node, type == "TABLE_FUNCTION"
+                    ? "table functions (file readers, catalogs, generators) are not available; FROM names the views events, logs and traffic"
+                    : $"{type.ToLowerInvariant().Replace('_', ' ')} is not available in custom SQL");
+            }
+
+            if (node.TryGetProperty("alias", out var alias) && alias.GetString() is { Length: > 0 } name)
+            {
+                _rowNames.Add(name);
+            }
+
+            if (type != "BASE_TABLE")
+            {
+                return;
+            }
+
+            var table = node.GetProperty("table_name").GetString()!;
+            var qualified = node.GetProperty("schema_name").GetString() is { Length: > 0 } || node.GetProperty("catalog_name").GetString() is { Length: > 0 };
+            if (qualified || !(Views.Contains(table) || scope.Contains(table)))
+            {
+                throw Forbid(node, $"'{table}' is not a view: FROM and JOIN may name only events, logs, traffic or a WITH query");
+            }
+
+            // Columns renamed by position (FROM logs AS t(a, b)) are read without their names appearing.
+            if (node.TryGetProperty("column_name_alias", out var renamed) && renamed.GetArrayLength() > 0)
+            {
+                _all = true;
+            }
+        }
+
+        private void Expression(JsonElement node, string expressionClass)
+        {
+            switch (expressionClass)
+            {
+                case "STAR" or "POSITIONAL_REFERENCE":
+                    _all = true; // every column, or one by its place
+                    break;
+                case "PARAMETER":
+                    throw Forbid(node, "parameters ($1, ?) are not accepted; write the values");
+                case "COLUMN_REF":
+                    var parts = node.GetProperty("column_names").EnumerateArray().Select(p => p.GetString()!).ToList();
+                    if (parts.Count == 1)
+                    {
+                        _bareNames.Add(parts[0]);
+                    }
+
+                    _names.UnionWith(parts);
+                    break;
+                case "FUNCTION" or "WINDOW":
+                    var function = node.GetProperty("function_name").GetString()!;
+                    var isOperator = node.TryGetProperty("is_operator", out var op) && op.GetBoolean();
+                    var schema = node.TryGetProperty("schema", out var s) ? s.GetString() : "";
+                    var catalog = node.TryGetProperty("catalog", out var c) ? c.GetString() : "";
+                    if (!isOperator && (!Functions.Contains(function) || schema is not ("" or "main") || catalog is { Length: > 0 }))
+                    {
+                        throw Forbid(node, $"function '{function}' is not available in custom SQL");
+                    }
+
+                    break;
+            }
+        }
+    }
 }
 
 /// <summary>Custom SQL refused before it ran; <see cref="Position"/> is 1-based.</summary>
