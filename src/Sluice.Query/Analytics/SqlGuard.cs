@@ -22,11 +22,12 @@ public static class SqlGuard
 
     private static readonly HashSet<string> Views = new(StringComparer.OrdinalIgnoreCase) { "events", "logs", "traffic" };
 
-    /// <summary>The kinds of FROM items that only combine or shape other items (tables are checked by name).</summary>
-    private static readonly HashSet<string> TableShapes = ["BASE_TABLE", "JOIN", "SUBQUERY", "EMPTY", "EXPRESSION_LIST"];
+    /// <summary>Every kind of FROM item the engine has; a node of one of these types is checked wherever it sits.</summary>
+    private static readonly HashSet<string> TableTypes =
+        ["BASE_TABLE", "JOIN", "SUBQUERY", "EMPTY", "EXPRESSION_LIST", "PIVOT", "TABLE_FUNCTION", "SHOW_REF", "COLUMN_DATA", "DELIM_GET", "BOUND_TABLE_REF", "CTE"];
 
-    /// <summary>The keys under which the serialized tree holds FROM items.</summary>
-    private static readonly HashSet<string> TableKeys = ["from_table", "left", "right", "source"];
+    /// <summary>The FROM items allowed: tables (checked by name) and what only combines or shapes them.</summary>
+    private static readonly HashSet<string> TableShapes = ["BASE_TABLE", "JOIN", "SUBQUERY", "EMPTY", "EXPRESSION_LIST", "PIVOT"];
 
     /// <summary>What custom SQL may call; operators (<c>+</c>, <c>||</c>, LIKE's <c>~~</c>) always.</summary>
     private static readonly HashSet<string> Functions = new(StringComparer.OrdinalIgnoreCase)
@@ -114,7 +115,7 @@ public static class SqlGuard
         }
 
         var walk = new Walk();
-        walk.Visit(statements[0], [], null);
+        walk.Visit(statements[0], []);
         return new AdmittedSql(Deserialize(connection, root.GetRawText()), walk.Columns());
     }
 
@@ -173,14 +174,13 @@ public static class SqlGuard
         private bool _all;
 
         /// <param name="scope">WITH query names visible here.</param>
-        /// <param name="key">The property this node sits under.</param>
-        public void Visit(JsonElement node, HashSet<string> scope, string? key)
+        public void Visit(JsonElement node, HashSet<string> scope)
         {
             if (node.ValueKind == JsonValueKind.Array)
             {
                 foreach (var item in node.EnumerateArray())
                 {
-                    Visit(item, scope, key);
+                    Visit(item, scope);
                 }
 
                 return;
@@ -205,16 +205,14 @@ public static class SqlGuard
             {
                 Expression(node, expressionClass.GetString()!);
             }
-            else if (key is not null && TableKeys.Contains(key) && node.TryGetProperty("type", out var tableType) && tableType.ValueKind == JsonValueKind.String
-                && !tableType.GetString()!.EndsWith("_NODE", StringComparison.Ordinal))
+            else if (node.TryGetProperty("type", out var tableType) && tableType.ValueKind == JsonValueKind.String && TableTypes.Contains(tableType.GetString()!))
             {
-                // (left/right of a UNION are whole queries, *_NODE, walked as such.)
                 Table(node, tableType.GetString()!, scope);
             }
 
             foreach (var property in node.EnumerateObject())
             {
-                Visit(property.Value, scope, property.Name);
+                Visit(property.Value, scope);
             }
         }
 

@@ -81,6 +81,11 @@ public sealed class SqlGuardTests(ParserEngine parser) : IClassFixture<ParserEng
     [InlineData("SELECT * FROM logs: '/tmp/x.parquet'", "is not a view")]
     [InlineData("SELECT main.getenv('HOME')", "function 'getenv'")]
     [InlineData("SELECT system.main.lower('x')", "function 'lower'")]
+    [InlineData("SELECT * FROM (PIVOT pg_settings ON name USING first(setting))", "only a SELECT")]
+    [InlineData("SELECT * FROM (PIVOT logs ON level USING count(*))", "only a SELECT")]
+    [InlineData("SELECT * FROM (DESCRIBE logs)", "not available")]
+    [InlineData("SELECT * FROM (SUMMARIZE logs)", "not available")]
+    [InlineData("SELECT * FROM (FROM events UNION ALL FROM duckdb_extensions())", "table functions")]
     public void Writes_loads_and_reads_outside_the_views_are_refused(string sql, string cause)
     {
         var error = Assert.Throws<SqlRejectedException>(() => parser.Check(sql));
