@@ -57,6 +57,7 @@ public sealed class SummaryApiTests
         var end = Hour5 + HourMs + (HourMs * 3 / 4);
         var logSummary = await server.GetJsonAsync($"/api/logs/analytics/summary?start_time={start}&end_time={end}");
         AssertLogs([.. logs.Where(l => l.Ts >= start && l.Ts < end)], logSummary);
+        await AssertFiltered(server, traffic, logs, start, end, "half in memory");
 
         // The same answers once everything is sealed and read from the stored summaries after a restart.
         await Api.FlushAsync(server);
@@ -64,6 +65,18 @@ public sealed class SummaryApiTests
         AssertTraffic([.. traffic.Where(t => t.Ts >= Hour5 && t.Ts < Hour5 + HourMs)],
             await server.GetJsonAsync("/api/traffic-logs/v2/summary?granularity=hour&date=2026-01-01&hour=5"), "after restart");
         AssertLogs([.. logs.Where(l => l.Ts >= start && l.Ts < end)], await server.GetJsonAsync($"/api/logs/analytics/summary?start_time={start}&end_time={end}"));
+        await AssertFiltered(server, traffic, logs, start, end, "sealed");
+    }
+
+    /// <summary>With <c>query=</c> the stored summaries cannot answer: the engine and the row predicate must agree.</summary>
+    private static async Task AssertFiltered(TestServer server, List<TrafficEvent> traffic, List<LogEvent> logs, long start, long end, string because)
+    {
+        var trafficQuery = Uri.EscapeDataString("country:(C00 OR C01) -decision:allow");
+        AssertTraffic([.. traffic.Where(t => t.Country is "C00" or "C01" && t.Decision != "allow")],
+            await server.GetJsonAsync($"/api/traffic-logs/v2/summary?granularity=day&date=2026-01-01&query={trafficQuery}"), because + ", filtered");
+        var logQuery = Uri.EscapeDataString("service:(svc1 OR svc2) level:>=warn");
+        AssertLogs([.. logs.Where(l => l.Ts >= start && l.Ts < end && l.Service is "svc1" or "svc2" && l.Level is "warn" or "error")],
+            await server.GetJsonAsync($"/api/logs/analytics/summary?start_time={start}&end_time={end}&query={logQuery}"));
     }
 
     private static void AssertTraffic(List<TrafficEvent> expected, JsonElement summary, string because)

@@ -17,7 +17,12 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
 {
     private static readonly string[] LogFields = ["level", "service", "system", "category"];
 
-    public PartSummary Summarize(EventKind kind, long startMs, long endMs, bool includeArchive)
+    /// <param name="filter">
+    /// A query-language filter (<c>query=</c>). Stored summaries cannot be filtered, so with one every part in range
+    /// is counted by the engine with the filter's SQL, and rows in memory by its row predicate.
+    /// </param>
+    /// <param name="nowMs">The clock a relative filter (<c>_time:1h</c>) counts back from.</param>
+    public PartSummary Summarize(EventKind kind, long startMs, long endMs, bool includeArchive, Language.Filter? filter = null, long nowMs = 0)
     {
         using var split = SealedSplit.Take(store);
         var persisted = split.Persisted;
@@ -32,7 +37,7 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
                 continue;
             }
 
-            if (part.HourStart >= startMs && part.HourStart + PartInfo.HourMs <= endMs)
+            if (filter is null && part.HourStart >= startMs && part.HourStart + PartInfo.HourMs <= endMs)
             {
                 summary.Merge(store.PartStats.Get(part).Summary);
             }
@@ -42,7 +47,8 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
             }
         }
 
-        CountEdges(summary, edges, startMs, endMs);
+        CountEdges(summary, edges, startMs, endMs, filter, nowMs);
+        var predicate = filter is null ? null : new Language.RowPredicate(filter, nowMs);
         foreach (var chunk in chunks)
         {
             var count = chunk.Count;
@@ -55,7 +61,8 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
             for (var i = 0; i < count; i++)
             {
                 ref readonly var entry = ref rows[i];
-                if (entry.Seq > persisted && entry.Kind == kind && entry.Timestamp >= startMs && entry.Timestamp < endMs)
+                if (entry.Seq > persisted && entry.Kind == kind && entry.Timestamp >= startMs && entry.Timestamp < endMs
+                    && (predicate is null || predicate.Matches(chunk.Data.AsMemory(entry.Offset, entry.Length))))
                 {
                     summary.Add(chunk.RowBytes(i));
                 }
@@ -66,7 +73,7 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
     }
 
     /// <summary>Counts the events of parts only partly inside the range (hours cut by its edges) with the engine.</summary>
-    private void CountEdges(PartSummary summary, List<PartInfo> parts, long startMs, long endMs)
+    private void CountEdges(PartSummary summary, List<PartInfo> parts, long startMs, long endMs, Language.Filter? filter, long nowMs)
     {
         if (parts.Count == 0)
         {
@@ -78,7 +85,7 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
         using var connection = store.Engine.Rent();
         foreach (var field in fields)
         {
-            var where = InRange(startMs, endMs);
+            var where = InRange(startMs, endMs, filter, nowMs);
             var column = dialect.Identifier(field);
             using var command = connection.Command($"SELECT {column}, count(*) FROM {source} {where} GROUP BY {column}", where.Values);
             using var reader = command.ExecuteReader();
@@ -100,7 +107,7 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
         }
 
         // Distinct IPs of the edge hours: added to the sketch from the hashes themselves.
-        var ipWhere = InRange(startMs, endMs);
+        var ipWhere = InRange(startMs, endMs, filter, nowMs);
         ipWhere.Add($"{dialect.Identifier("ip_hash")} IS NOT NULL");
         using var ips = connection.Command($"SELECT DISTINCT {dialect.Identifier("ip_hash")} FROM {source} {ipWhere}", ipWhere.Values);
         using var ipReader = ips.ExecuteReader();
@@ -110,12 +117,17 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
         }
     }
 
-    private SqlWhere InRange(long startMs, long endMs)
+    private SqlWhere InRange(long startMs, long endMs, Language.Filter? filter, long nowMs)
     {
         var where = new SqlWhere(dialect);
         var ts = dialect.Identifier(PartSchema.Timestamp);
         where.Add($"{ts} >= {where.Bind(startMs)}");
         where.Add($"{ts} < {where.Bind(endMs)}");
+        if (filter is not null)
+        {
+            where.Add(Language.SqlCompiler.Condition(filter, where, nowMs));
+        }
+
         return where;
     }
 }

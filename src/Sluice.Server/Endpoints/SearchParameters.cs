@@ -80,30 +80,13 @@ public static class SearchParameters
             }
         }
 
-        Filter? filter = null;
-        var queryText = query["query"].ToString();
-        if (queryText.Length > 0)
+        if (!TryFilter(query, out var filter, out error))
         {
-            try
-            {
-                var parsed = QueryParser.Parse(queryText);
-                if (parsed.Pipes.Count > 0)
-                {
-                    error = new FieldError(ErrorCodes.InvalidQuery, "query", $"at character {parsed.PipesAt}: search takes a filter only; run pipes (| stats …) with POST /api/logs/analytics/custom")
-                    {
-                        Position = parsed.PipesAt,
-                    };
-                    return false;
-                }
+            return false;
+        }
 
-                filter = parsed.Filter;
-            }
-            catch (QueryException e)
-            {
-                error = new FieldError(ErrorCodes.InvalidQuery, "query", e.Message) { Position = e.Position };
-                return false;
-            }
-
+        if (filter is not null)
+        {
             // The filter's own time range and kind narrow which parts are read; the filter still decides each event.
             var bounds = QueryBounds.Of(filter, nowMs).Within(start, end);
             start = bounds.Start == long.MinValue ? start : bounds.Start;
@@ -161,6 +144,39 @@ public static class SearchParameters
 
         request = request with { Kind = EventKind.Traffic, Filter = filter };
         return true;
+    }
+
+    /// <summary><c>query=</c>: a query-language filter (no pipes), or null when absent.</summary>
+    public static bool TryFilter(IQueryCollection query, out Filter? filter, out FieldError error)
+    {
+        filter = null;
+        error = default;
+        var text = query["query"].ToString();
+        if (text.Length == 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            var parsed = QueryParser.Parse(text);
+            if (parsed.Pipes.Count > 0)
+            {
+                error = new FieldError(ErrorCodes.InvalidQuery, "query", $"at character {parsed.PipesAt}: this endpoint takes a filter only; run pipes (| stats …) with POST /api/logs/analytics/custom")
+                {
+                    Position = parsed.PipesAt,
+                };
+                return false;
+            }
+
+            filter = parsed.Filter;
+            return true;
+        }
+        catch (QueryException e)
+        {
+            error = new FieldError(ErrorCodes.InvalidQuery, "query", e.Message) { Position = e.Position };
+            return false;
+        }
     }
 
     /// <summary>A true/false parameter; absent is false.</summary>

@@ -83,13 +83,14 @@ public static class SummaryEndpoints
             end = start + (24 * PartInfo.HourMs);
         }
 
-        if (!SearchParameters.TryFlag(query, "include_archive", out var includeArchive, out var error))
+        if (!SearchParameters.TryFlag(query, "include_archive", out var includeArchive, out var error)
+            || !SearchParameters.TryFilter(query, out var filter, out error))
         {
             await Problem.WriteAsync(context, 400, error);
             return;
         }
 
-        var summary = context.RequestServices.GetRequiredService<SummaryQueries>().Summarize(EventKind.Traffic, start, end, includeArchive);
+        var summary = context.RequestServices.GetRequiredService<SummaryQueries>().Summarize(EventKind.Traffic, start, end, includeArchive, filter, now);
         await QueryEndpoints.WriteJson(context, json =>
         {
             json.WriteStartObject();
@@ -120,7 +121,8 @@ public static class SummaryEndpoints
         }
 
         if (!SearchParameters.TryRange(context.Request.Query, out var start, out var end, out var error)
-            || !SearchParameters.TryFlag(context.Request.Query, "include_archive", out var includeArchive, out error))
+            || !SearchParameters.TryFlag(context.Request.Query, "include_archive", out var includeArchive, out error)
+            || !SearchParameters.TryFilter(context.Request.Query, out var filter, out error))
         {
             await Problem.WriteAsync(context, 400, error);
             return;
@@ -129,7 +131,7 @@ public static class SummaryEndpoints
         var now = context.RequestServices.GetRequiredService<IClock>().UnixMilliseconds;
         var to = end ?? now + 1;
         var from = start ?? to - (24 * PartInfo.HourMs);
-        var summary = context.RequestServices.GetRequiredService<SummaryQueries>().Summarize(EventKind.Log, from, to, includeArchive);
+        var summary = context.RequestServices.GetRequiredService<SummaryQueries>().Summarize(EventKind.Log, from, to, includeArchive, filter, now);
         await QueryEndpoints.WriteJson(context, json =>
         {
             json.WriteStartObject();
