@@ -66,6 +66,10 @@ public static class SqlGuard
         "list_aggregate", "list_has_any", "list_has_all", "array_to_string", "list_aggr",
     };
 
+    /// <summary>The operators custom SQL may use (<c>~~</c> is LIKE, <c>~~*</c> ILIKE, <c>~~~</c> GLOB on strings).</summary>
+    private static readonly HashSet<string> Operators =
+        ["+", "-", "*", "/", "//", "%", "**", "^", "||", "~~", "!~~", "~~*", "!~~*", "~~~", "!~~~", "&", "|", "<<", ">>", "@", "^@", "->>", "->"];
+
     /// <summary>Checks <paramref name="sql"/> on a connection of the sandboxed engine; throws <see cref="SqlRejectedException"/>.</summary>
     public static AdmittedSql Check(string sql, DuckDbEngine.Connection connection)
     {
@@ -116,7 +120,41 @@ public static class SqlGuard
 
         var walk = new Walk();
         walk.Visit(statements[0], []);
-        return new AdmittedSql(Deserialize(connection, root.GetRawText()), walk.Columns());
+
+        // What runs is the engine's printing of the checked tree; it must read back as that very tree, or the
+        // printing added something the walk never saw.
+        var printed = Deserialize(connection, root.GetRawText());
+        using var reread = JsonDocument.Parse(Serialize(connection, printed), new JsonDocumentOptions { MaxDepth = 512 });
+        var again = reread.RootElement;
+        if (again.GetProperty("error").GetBoolean() || again.GetProperty("statements").GetArrayLength() != 1
+            || !SameTree(statements[0], again.GetProperty("statements")[0]))
+        {
+            throw new SqlRejectedException(ErrorCodes.ForbiddenSql, 1, "the statement could not be checked: the engine prints it back as something else");
+        }
+
+        return new AdmittedSql(printed, walk.Columns());
+    }
+
+    /// <summary>Two serialized trees are the same statement: equal but for source positions.</summary>
+    private static bool SameTree(JsonElement a, JsonElement b)
+    {
+        if (a.ValueKind != b.ValueKind)
+        {
+            return false;
+        }
+
+        switch (a.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var left = a.EnumerateObject().Where(p => p.Name != "query_location").ToList();
+                var right = b.EnumerateObject().Where(p => p.Name != "query_location").ToList();
+                return left.Count == right.Count
+                    && left.Zip(right).All(pair => pair.First.Name == pair.Second.Name && SameTree(pair.First.Value, pair.Second.Value));
+            case JsonValueKind.Array:
+                return a.GetArrayLength() == b.GetArrayLength() && a.EnumerateArray().Zip(b.EnumerateArray()).All(pair => SameTree(pair.First, pair.Second));
+            default:
+                return a.GetRawText() == b.GetRawText();
+        }
     }
 
     private static string Serialize(DuckDbEngine.Connection connection, string sql)
@@ -193,12 +231,26 @@ public static class SqlGuard
 
             if (node.TryGetProperty("cte_map", out var ctes) && ctes.TryGetProperty("map", out var map) && map.GetArrayLength() > 0)
             {
-                scope = new HashSet<string>(scope, StringComparer.OrdinalIgnoreCase);
+                // Each WITH query sees only the ones before it (and itself when recursive): the engine resolves any
+                // other name in its body in the catalog, so a WITH query named like a catalog view must not make
+                // that view look like a WITH query inside its own body.
+                var visible = new HashSet<string>(scope, StringComparer.OrdinalIgnoreCase);
                 foreach (var cte in map.EnumerateArray())
                 {
-                    scope.Add(cte.GetProperty("key").GetString()!);
-                    _rowNames.Add(cte.GetProperty("key").GetString()!);
+                    var name = cte.GetProperty("key").GetString()!;
+                    var body = cte.GetProperty("value");
+                    var own = new HashSet<string>(visible, StringComparer.OrdinalIgnoreCase);
+                    if (body.GetRawText().Contains("\"RECURSIVE_CTE_NODE\"", StringComparison.Ordinal))
+                    {
+                        own.Add(name);
+                    }
+
+                    Visit(body, own);
+                    visible.Add(name);
+                    _rowNames.Add(name);
                 }
+
+                scope = visible;
             }
 
             if (node.TryGetProperty("class", out var expressionClass))
@@ -212,7 +264,10 @@ public static class SqlGuard
 
             foreach (var property in node.EnumerateObject())
             {
-                Visit(property.Value, scope);
+                if (property.Name != "cte_map")
+                {
+                    Visit(property.Value, scope);
+                }
             }
         }
 
@@ -246,6 +301,18 @@ public static class SqlGuard
             if (node.TryGetProperty("alias", out var alias) && alias.GetString() is { Length: > 0 } name)
             {
                 _rowNames.Add(name);
+            }
+
+            // Joins on columns named only as strings (USING), or on every shared column (NATURAL), and PIVOT's
+            // implicit grouping by every column it does not name, read columns no COLUMN_REF shows.
+            if (node.TryGetProperty("using_columns", out var usingColumns))
+            {
+                _names.UnionWith(usingColumns.EnumerateArray().Select(c => c.GetString()!));
+            }
+
+            if (type == "PIVOT" || (node.TryGetProperty("ref_type", out var refType) && refType.GetString() == "NATURAL"))
+            {
+                _all = true;
             }
 
             if (type != "BASE_TABLE")
@@ -290,7 +357,8 @@ public static class SqlGuard
                     var isOperator = node.TryGetProperty("is_operator", out var op) && op.GetBoolean();
                     var schema = node.TryGetProperty("schema", out var s) ? s.GetString() : "";
                     var catalog = node.TryGetProperty("catalog", out var c) ? c.GetString() : "";
-                    if (!isOperator && (!Functions.Contains(function) || schema is not ("" or "main") || catalog is { Length: > 0 }))
+                    // An operator's name is printed back bare, so it must be a real operator symbol, never text.
+                    if (isOperator ? !Operators.Contains(function) : !Functions.Contains(function) || schema is not ("" or "main") || catalog is { Length: > 0 })
                     {
                         throw Forbid(node, $"function '{function}' is not available in custom SQL");
                     }

@@ -38,6 +38,8 @@ public sealed class SqlGuardTests(ParserEngine parser) : IClassFixture<ParserEng
     [InlineData("SELECT CAST(risk AS DECIMAL(10, 2)) FROM traffic")]
     [InlineData("SELECT 1 /* outer /* inner */ still a comment; DROP VIEW logs */ FROM logs")]
     [InlineData("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r")]
+    [InlineData("WITH a AS (SELECT level FROM logs), b AS (SELECT * FROM a) SELECT * FROM b")]
+    [InlineData("SELECT count(*) FROM logs a JOIN logs b USING (host)")]
     [InlineData("SELECT CASE WHEN risk > 5 THEN 'hi' ELSE 'lo' END, coalesce(domain, path), domain || path, [1, 2][1], list_transform([1, 2], x -> x + 1) FROM traffic")]
     [InlineData("SELECT * FROM logs ORDER BY time DESC NULLS LAST LIMIT 10 OFFSET 5")]
     public void Read_only_selects_over_the_views_pass(string sql) => Assert.NotEmpty(parser.Check(sql).Sql);
@@ -86,6 +88,12 @@ public sealed class SqlGuardTests(ParserEngine parser) : IClassFixture<ParserEng
     [InlineData("SELECT * FROM (DESCRIBE logs)", "not available")]
     [InlineData("SELECT * FROM (SUMMARIZE logs)", "not available")]
     [InlineData("SELECT * FROM (FROM events UNION ALL FROM duckdb_extensions())", "table functions")]
+    [InlineData("SELECT OPERATOR(\"(SELECT string_agg(name||'='||value, ';') FROM duckdb_settings()) || lower\".+) 'x' AS leak", "not available")]
+    [InlineData("SELECT OPERATOR(current_setting.+) 'threads'", "function 'current_setting'")]
+    [InlineData("WITH duckdb_views AS (SELECT * FROM duckdb_views) SELECT * FROM duckdb_views", "is not a view")]
+    [InlineData("WITH pg_settings AS (SELECT * FROM pg_settings) SELECT * FROM pg_settings", "is not a view")]
+    [InlineData("WITH a AS (SELECT * FROM b), b AS (SELECT 1) SELECT * FROM a", "is not a view")]
+    [InlineData("WITH hot_rows AS (SELECT * FROM hot_rows) SELECT * FROM hot_rows", "is not a view")]
     public void Writes_loads_and_reads_outside_the_views_are_refused(string sql, string cause)
     {
         var error = Assert.Throws<SqlRejectedException>(() => parser.Check(sql));
@@ -141,6 +149,10 @@ public sealed class SqlGuardTests(ParserEngine parser) : IClassFixture<ParserEng
     [InlineData("SELECT #6 FROM logs", "*")]
     [InlineData("SELECT to_json(first) FROM logs first", "*")]
     [InlineData("SELECT * EXCLUDE (message) FROM logs", "*")]
+    [InlineData("SELECT count(*) FROM events a NATURAL JOIN events b", "*")]
+    [InlineData("SELECT count(*) FROM logs a JOIN logs b USING (host)", "seq,timestamp,kind,host")]
+    [InlineData("SELECT count(*) FROM events PIVOT (count(*) FOR level IN ('info'))", "*")]
+    [InlineData("SELECT count(*) FROM logs a, logs b WHERE a.service = b.service", "seq,timestamp,kind,service")]
     public void Custom_sql_marks_every_column_it_can_read(string sql, string expected)
     {
         var used = parser.Check(sql).Columns;
