@@ -22,12 +22,18 @@ public static class SqlGuard
 
     private static readonly HashSet<string> Views = new(StringComparer.OrdinalIgnoreCase) { "events", "logs", "traffic" };
 
-    /// <summary>Every kind of FROM item the engine has; a node of one of these types is checked wherever it sits.</summary>
-    private static readonly HashSet<string> TableTypes =
-        ["BASE_TABLE", "JOIN", "SUBQUERY", "EMPTY", "EXPRESSION_LIST", "PIVOT", "TABLE_FUNCTION", "SHOW_REF", "COLUMN_DATA", "DELIM_GET", "BOUND_TABLE_REF", "CTE"];
+    /// <summary>
+    /// The FROM items allowed: tables (checked by name) and what only combines or shapes them. A FROM item is any
+    /// node the engine serializes with a <c>sample</c> slot and no modifiers; one of any other type (a table
+    /// function, DESCRIBE, a kind added in a later engine version) is refused.
+    /// </summary>
+    private static readonly HashSet<string> TableShapes = ["BASE_TABLE", "JOIN", "SUBQUERY", "EMPTY", "EMPTY_FROM", "EXPRESSION_LIST", "PIVOT"];
 
-    /// <summary>The FROM items allowed: tables (checked by name) and what only combines or shapes them.</summary>
-    private static readonly HashSet<string> TableShapes = ["BASE_TABLE", "JOIN", "SUBQUERY", "EMPTY", "EXPRESSION_LIST", "PIVOT"];
+    /// <summary>Bare words the engine turns into calls when no column has the name: session and catalog facts.</summary>
+    private static readonly HashSet<string> SessionWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "user", "current_user", "session_user", "current_role", "current_schema", "current_schemas", "current_catalog", "current_database", "current_query",
+    };
 
     /// <summary>What custom SQL may call; operators (<c>+</c>, <c>||</c>, LIKE's <c>~~</c>) always.</summary>
     private static readonly HashSet<string> Functions = new(StringComparer.OrdinalIgnoreCase)
@@ -63,7 +69,7 @@ public static class SqlGuard
         // what syntax turns into: x[1], {'a': 1}, [1, 2], ROW(…), a ~ b, x -> …, IN lists
         "array_extract", "list_extract", "struct_extract", "struct_pack", "row", "list_slice", "array_slice",
         "regexp_full_match", "list_transform", "list_filter", "list_reduce", "list_sort", "list_distinct",
-        "list_aggregate", "list_has_any", "list_has_all", "array_to_string", "list_aggr",
+        "list_has_any", "list_has_all",
     };
 
     /// <summary>The operators custom SQL may use (<c>~~</c> is LIKE, <c>~~*</c> ILIKE, <c>~~~</c> GLOB on strings).</summary>
@@ -240,9 +246,10 @@ public static class SqlGuard
                     var name = cte.GetProperty("key").GetString()!;
                     var body = cte.GetProperty("value");
                     var own = new HashSet<string>(visible, StringComparer.OrdinalIgnoreCase);
-                    if (body.GetRawText().Contains("\"RECURSIVE_CTE_NODE\"", StringComparison.Ordinal))
+                    if (body.TryGetProperty("query", out var query) && query.TryGetProperty("node", out var top)
+                        && top.TryGetProperty("type", out var topType) && topType.GetString() == "RECURSIVE_CTE_NODE")
                     {
-                        own.Add(name);
+                        own.Add(name); // only a recursive WITH query's own top node sees its name
                     }
 
                     Visit(body, own);
@@ -257,8 +264,10 @@ public static class SqlGuard
             {
                 Expression(node, expressionClass.GetString()!);
             }
-            else if (node.TryGetProperty("type", out var tableType) && tableType.ValueKind == JsonValueKind.String && TableTypes.Contains(tableType.GetString()!))
+            else if (node.TryGetProperty("type", out var tableType) && tableType.ValueKind == JsonValueKind.String
+                && node.TryGetProperty("sample", out _) && !node.TryGetProperty("modifiers", out _))
             {
+                // (Query nodes carry a sample slot too, but also modifiers; FROM items do not.)
                 Table(node, tableType.GetString()!, scope);
             }
 
@@ -348,6 +357,10 @@ public static class SqlGuard
                     if (parts.Count == 1)
                     {
                         _bareNames.Add(parts[0]);
+                        if (SessionWords.Contains(parts[0]))
+                        {
+                            throw Forbid(node, $"'{parts[0]}' is not available in custom SQL");
+                        }
                     }
 
                     _names.UnionWith(parts);

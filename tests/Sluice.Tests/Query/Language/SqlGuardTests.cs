@@ -94,6 +94,10 @@ public sealed class SqlGuardTests(ParserEngine parser) : IClassFixture<ParserEng
     [InlineData("WITH pg_settings AS (SELECT * FROM pg_settings) SELECT * FROM pg_settings", "is not a view")]
     [InlineData("WITH a AS (SELECT * FROM b), b AS (SELECT 1) SELECT * FROM a", "is not a view")]
     [InlineData("WITH hot_rows AS (SELECT * FROM hot_rows) SELECT * FROM hot_rows", "is not a view")]
+    [InlineData("WITH pg_settings AS (SELECT *, 'RECURSIVE_CTE_NODE' AS x FROM pg_settings) SELECT * FROM pg_settings", "is not a view")]
+    [InlineData("WITH duckdb_views AS (SELECT v.* FROM duckdb_views v, (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 1) SELECT n FROM r) z) SELECT * FROM duckdb_views", "is not a view")]
+    [InlineData("SELECT current_user, current_database FROM events", "is not available")]
+    [InlineData("SELECT list_aggregate([1, 2], 'sum') FROM logs", "function 'list_aggregate'")]
     public void Writes_loads_and_reads_outside_the_views_are_refused(string sql, string cause)
     {
         var error = Assert.Throws<SqlRejectedException>(() => parser.Check(sql));
