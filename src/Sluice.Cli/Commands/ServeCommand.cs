@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Sluice.Core.Options;
 using Sluice.Server.Configuration;
@@ -71,6 +72,10 @@ public static class ServeCommand
 
         var url = app.BaseAddress();
         Console.WriteLine($"sluice: serving {url} (ingest {url}api/ingest, search {url}api/logs/search, metrics {url}metrics)");
+        var keys = app.Services.GetRequiredService<Sluice.Admission.Auth.ApiKeyStore>();
+        Console.WriteLine(keys.IsEmpty
+            ? "sluice: no API keys configured: only clients on this machine (loopback) are served; set SLUICE_API_KEYS to serve others"
+            : $"sluice: {keys.Count} API key(s) configured; every endpoint but /health/* needs one{(options.Auth.OpenMetrics ? " (and /metrics is open)" : "")}");
         await app.WaitForShutdownAsync();
         return Environment.ExitCode;
     }

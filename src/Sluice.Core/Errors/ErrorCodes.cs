@@ -34,5 +34,9 @@ public static class ErrorCodes
     public const string ForbiddenSql = "forbidden_sql";
     public const string InvalidFormula = "invalid_formula";
     public const string QueryTimeout = "query_timeout";
+    public const string MissingApiKey = "missing_api_key";
+    public const string InvalidApiKey = "invalid_api_key";
+    public const string InsufficientScope = "insufficient_scope";
+    public const string LoopbackOnly = "loopback_only";
     public const string Internal = "internal_error";
 }

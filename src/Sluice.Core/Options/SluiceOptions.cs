@@ -30,6 +30,8 @@ public sealed record SluiceOptions
     public MemoryOptions Memory { get; init; } = new();
 
     public StorageOptions Storage { get; init; } = new();
+
+    public AuthOptions Auth { get; init; } = new();
 }
 
 public enum DurabilityMode
@@ -168,4 +170,16 @@ public sealed record StorageOptions
 
     /// <summary>Memory the embedded query engine may use, in MiB (outside the .NET heap).</summary>
     public int QueryMemoryMb { get; init; } = 512;
+}
+
+public sealed record AuthOptions
+{
+    /// <summary>Comma-separated <c>key:scope+scope</c> entries (alias SLUICE_API_KEYS); empty: loopback clients only.</summary>
+    public string ApiKeys { get; init; } = "";
+
+    /// <summary>The same with each key's SHA-256 (64 hex digits) in place of the key, for options files.</summary>
+    public string ApiKeyHashes { get; init; } = "";
+
+    /// <summary>Serve <c>/metrics</c> without a key (for a Prometheus that holds none).</summary>
+    public bool OpenMetrics { get; init; }
 }

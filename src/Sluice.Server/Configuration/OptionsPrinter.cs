@@ -8,7 +8,7 @@ namespace Sluice.Server.Configuration;
 /// <summary>Lists every effective setting as Section:Key = value, secrets masked, for the start-up banner.</summary>
 public static class OptionsPrinter
 {
-    private static readonly HashSet<string> Secrets = new(StringComparer.Ordinal) { "Privacy:IpHashKey" };
+    private static readonly HashSet<string> Secrets = new(StringComparer.Ordinal) { "Privacy:IpHashKey", "Auth:ApiKeys" };
 
     public static IEnumerable<string> Lines(SluiceOptions options) => Walk(options, "");
 
@@ -34,7 +34,7 @@ public static class OptionsPrinter
             }
 
             var shown = Secrets.Contains(key)
-                ? current is null ? "(generated, kept in meta/)" : "****"
+                ? current is null ? "(generated, kept in meta/)" : current is "" ? "(none)" : "****"
                 : Convert.ToString(current, CultureInfo.InvariantCulture) ?? "(unset)";
             yield return $"{key} = {shown}";
         }

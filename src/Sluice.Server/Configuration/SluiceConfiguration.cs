@@ -17,6 +17,7 @@ public static class SluiceConfiguration
         ["SLUICE_LISTEN"] = "Listen",
         ["SLUICE_DATA_DIR"] = "DataDir",
         ["SLUICE_DURABILITY"] = "Durability",
+        ["SLUICE_API_KEYS"] = "Auth:ApiKeys",
         ["TRAFFIC_LOGS_RETENTION_HOURS"] = "Retention:TrafficHours",
         ["TRAFFIC_LOGS_BATCH_SIZE"] = "Memory:BatchSize",
         ["TRAFFIC_LOGS_MAX_MEMORY_MB"] = "Memory:MaxUnflushedMb",
@@ -64,7 +65,8 @@ public static class SluiceConfiguration
         {
             var configuration = builder.Build();
             var options = configuration.Get<SluiceOptions>(o => o.ErrorOnUnknownConfiguration = true) ?? new SluiceOptions();
-            var errors = SluiceOptionsValidator.Validate(options);
+            var errors = SluiceOptionsValidator.Validate(options).ToList();
+            Sluice.Admission.Auth.ApiKeyStore.Parse(options.Auth.ApiKeys, options.Auth.ApiKeyHashes, errors);
             if (errors.Count > 0)
             {
                 throw new OptionsException(string.Join("; ", errors));

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Sluice.Admission.Auth;
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
 using Sluice.Query.Analytics;
@@ -28,12 +29,12 @@ public static class AnalyticsEndpoints
 
     public static IEndpointRouteBuilder MapAnalytics(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/logs/aggregate", AggregateAsync);
-        app.MapPost("/api/logs/analytics/custom", CustomAsync);
-        app.MapPost("/api/v1/formulas/validate", ValidateFormulaAsync);
-        app.MapPost("/api/v1/formulas/execute", ExecuteFormulaAsync);
-        app.MapGet("/api/v1/formulas/functions", context => QueryEndpoints.WriteJson(context, WriteFunctions));
-        app.MapGet("/api/v1/formulas/examples", context => QueryEndpoints.WriteJson(context, WriteExamples));
+        app.MapGet("/api/logs/aggregate", AggregateAsync).RequireScope(ApiScope.Read);
+        app.MapPost("/api/logs/analytics/custom", CustomAsync).RequireScope(ApiScope.Read);
+        app.MapPost("/api/v1/formulas/validate", ValidateFormulaAsync).RequireScope(ApiScope.Read);
+        app.MapPost("/api/v1/formulas/execute", ExecuteFormulaAsync).RequireScope(ApiScope.Read);
+        app.MapGet("/api/v1/formulas/functions", context => QueryEndpoints.WriteJson(context, WriteFunctions)).RequireScope(ApiScope.Read);
+        app.MapGet("/api/v1/formulas/examples", context => QueryEndpoints.WriteJson(context, WriteExamples)).RequireScope(ApiScope.Read);
         return app;
     }
 

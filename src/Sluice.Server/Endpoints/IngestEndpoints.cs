@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Builder;
+using Sluice.Admission.Auth;
+using Sluice.Server.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Sluice.Core.Events;
@@ -23,7 +25,7 @@ public static class IngestEndpoints
     {
         foreach (var route in Routes)
         {
-            app.MapPost(route.Path, context => context.RequestServices.GetRequiredService<IngestPipeline>().HandleAsync(context, route));
+            app.MapPost(route.Path, context => context.RequestServices.GetRequiredService<IngestPipeline>().HandleAsync(context, route)).RequireScope(ApiScope.Ingest);
         }
 
         return app;

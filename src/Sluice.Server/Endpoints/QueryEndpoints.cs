@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Sluice.Admission.Auth;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,10 +21,10 @@ public static class QueryEndpoints
 {
     public static IEndpointRouteBuilder MapQuery(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/logs/search", context => SearchAsync(context, SearchParameters.TryParse));
-        app.MapGet("/api/traffic-logs/v2", context => SearchAsync(context, SearchParameters.TryParseTraffic));
-        app.MapGet("/api/logs/{id}", GetByIdAsync);
-        app.MapGet("/api/traces/{traceId}", GetTraceAsync);
+        app.MapGet("/api/logs/search", context => SearchAsync(context, SearchParameters.TryParse)).RequireScope(ApiScope.Read);
+        app.MapGet("/api/traffic-logs/v2", context => SearchAsync(context, SearchParameters.TryParseTraffic)).RequireScope(ApiScope.Read);
+        app.MapGet("/api/logs/{id}", GetByIdAsync).RequireScope(ApiScope.Read);
+        app.MapGet("/api/traces/{traceId}", GetTraceAsync).RequireScope(ApiScope.Read);
         return app;
     }
 

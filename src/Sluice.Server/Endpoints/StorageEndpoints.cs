@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
+using Sluice.Admission.Auth;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,10 +19,10 @@ public static class StorageEndpoints
 {
     public static IEndpointRouteBuilder MapStorage(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/admin/flush", FlushAsync);
-        app.MapPost("/api/traffic-logs/v2/cleanup", context => CleanupAsync(context, EventKind.Traffic));
-        app.MapDelete("/api/logs/cleanup", context => CleanupAsync(context, EventKind.Log));
-        app.MapGet("/api/storage/stats", StatsAsync);
+        app.MapPost("/api/admin/flush", FlushAsync).RequireScope(ApiScope.Admin);
+        app.MapPost("/api/traffic-logs/v2/cleanup", context => CleanupAsync(context, EventKind.Traffic)).RequireScope(ApiScope.Admin);
+        app.MapDelete("/api/logs/cleanup", context => CleanupAsync(context, EventKind.Log)).RequireScope(ApiScope.Admin);
+        app.MapGet("/api/storage/stats", StatsAsync).RequireScope(ApiScope.Read);
         return app;
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Sluice.Admission.Auth;
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
 using Sluice.Core.Time;
@@ -21,8 +22,8 @@ public static class SummaryEndpoints
 
     public static IEndpointRouteBuilder MapSummaries(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/traffic-logs/v2/summary", TrafficSummaryAsync);
-        app.MapGet("/api/logs/analytics/summary", LogSummaryAsync);
+        app.MapGet("/api/traffic-logs/v2/summary", TrafficSummaryAsync).RequireScope(ApiScope.Read);
+        app.MapGet("/api/logs/analytics/summary", LogSummaryAsync).RequireScope(ApiScope.Read);
         return app;
     }
 

@@ -8,11 +8,13 @@ using Sluice.Core.Errors;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Sluice.Admission.Auth;
 using Sluice.Admission.Privacy;
 using Sluice.Core.Events;
 using Sluice.Core.Options;
 using Sluice.Core.Privacy;
 using Sluice.Core.Time;
+using Sluice.Server.Configuration;
 using Sluice.Server.Endpoints;
 using Sluice.Server.Http;
 using Sluice.Server.Ingest;
@@ -52,6 +54,8 @@ public static class SluiceServer
         builder.Services.AddSluice(options);
         var app = builder.Build();
         app.UseProblemForUnhandledErrors();
+        app.UseRouting();
+        app.UseApiKeys();
         app.UseStatusCodePages(context => context.HttpContext.Response.StatusCode switch
         {
             StatusCodes.Status404NotFound => Problem.WriteAsync(context.HttpContext, 404, ErrorCodes.NotFound, $"no endpoint at {context.HttpContext.Request.Path}"),
@@ -69,6 +73,14 @@ public static class SluiceServer
 
     public static IServiceCollection AddSluice(this IServiceCollection services, SluiceOptions options)
     {
+        var keyErrors = new List<string>();
+        var keys = ApiKeyStore.Parse(options.Auth.ApiKeys, options.Auth.ApiKeyHashes, keyErrors);
+        if (keyErrors.Count > 0)
+        {
+            throw new OptionsException(string.Join("; ", keyErrors));
+        }
+
+        services.AddSingleton(keys);
         var data = DataDirectory.Open(options.DataDir);
         services.AddSingleton(options);
         services.AddSingleton(data);

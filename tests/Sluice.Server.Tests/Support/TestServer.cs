@@ -102,7 +102,9 @@ public sealed class TestServer : IAsyncDisposable
             }
         });
         await _app.StartAsync();
-        Http = new HttpClient { BaseAddress = _app.BaseAddress(), Timeout = TimeSpan.FromSeconds(30) };
+        // A server bound to every interface is reached through loopback.
+        var address = new UriBuilder(_app.BaseAddress()) { Host = _app.BaseAddress().Host == "0.0.0.0" ? "127.0.0.1" : _app.BaseAddress().Host }.Uri;
+        Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while ((await Http.GetAsync("/health/ready")).StatusCode != System.Net.HttpStatusCode.OK)
         {

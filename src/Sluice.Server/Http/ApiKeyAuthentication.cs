@@ -1,0 +1,103 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Primitives;
+using Sluice.Admission.Auth;
+using Sluice.Core.Errors;
+
+namespace Sluice.Server.Http;
+
+/// <summary>The scope an endpoint needs; <see cref="ApiScope.None"/> marks one open to anyone (health probes).</summary>
+public sealed record RequiredScope(ApiScope Scope);
+
+/// <summary>
+/// Checks the API key of every request against the scope its endpoint declares. The key may come as
+/// <c>Authorization: Bearer</c>, <c>X-Api-Key</c>, <c>X-Seq-ApiKey</c> or Seq's <c>?apiKey=</c>. Without configured
+/// keys only loopback clients are served. No key or an unknown one → 401; a key without the scope → 403.
+/// Endpoints that declare nothing are refused (fail closed), unless routing found no endpoint at all (404 follows).
+/// </summary>
+public static class ApiKeyAuthentication
+{
+    public static TBuilder RequireScope<TBuilder>(this TBuilder builder, ApiScope scope)
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new RequiredScope(scope));
+
+    public static IApplicationBuilder UseApiKeys(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var endpoint = context.GetEndpoint();
+        if (endpoint is null)
+        {
+            await next(context);
+            return;
+        }
+
+        var needed = endpoint.Metadata.GetMetadata<RequiredScope>()?.Scope ?? ApiScope.Admin;
+        if (needed == ApiScope.None)
+        {
+            await next(context);
+            return;
+        }
+
+        var keys = context.RequestServices.GetRequiredService<ApiKeyStore>();
+        if (keys.IsEmpty)
+        {
+            if (IsLoopback(context.Connection.RemoteIpAddress))
+            {
+                await next(context);
+                return;
+            }
+
+            await Problem.WriteAsync(context, StatusCodes.Status403Forbidden, ErrorCodes.LoopbackOnly,
+                "no API keys are configured, so only clients on this machine are served (set SLUICE_API_KEYS)");
+            return;
+        }
+
+        var presented = PresentedKey(context.Request);
+        if (presented is null)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            await Problem.WriteAsync(context, StatusCodes.Status401Unauthorized, ErrorCodes.MissingApiKey,
+                "an API key is required: Authorization: Bearer <key>, X-Api-Key or X-Seq-ApiKey", "Authorization");
+            return;
+        }
+
+        var held = keys.Authenticate(presented);
+        if (held == ApiScope.None)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+            await Problem.WriteAsync(context, StatusCodes.Status401Unauthorized, ErrorCodes.InvalidApiKey, "the API key is not valid", "Authorization");
+            return;
+        }
+
+        if (!held.Grants(needed))
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status403Forbidden, ErrorCodes.InsufficientScope,
+                $"this key has scope {ApiScopes.Name(held)}; {context.Request.Method} {context.Request.Path} needs {ApiScopes.Name(needed)}", "Authorization");
+            return;
+        }
+
+        await next(context);
+    });
+
+    private static string? PresentedKey(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return authorization["Bearer ".Length..].Trim();
+        }
+
+        foreach (var header in new[] { "X-Api-Key", "X-Seq-ApiKey" })
+        {
+            if (request.Headers.TryGetValue(header, out var value) && !StringValues.IsNullOrEmpty(value))
+            {
+                return value.ToString().Trim();
+            }
+        }
+
+        return request.Query.TryGetValue("apiKey", out var query) && !StringValues.IsNullOrEmpty(query) ? query.ToString() : null;
+    }
+
+    private static bool IsLoopback(IPAddress? address) =>
+        address is not null && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+}

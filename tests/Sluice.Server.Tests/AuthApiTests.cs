@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Sluice.Admission.Auth;
+using Sluice.Core.Options;
+using Sluice.Server.Http;
+using Sluice.Server.Tests.Support;
+
+namespace Sluice.Server.Tests;
+
+/// <summary>Every endpoint the server maps × no key, a wrong key, a key without the scope, the right key.</summary>
+public sealed class AuthApiTests
+{
+    private const string Keys = "ingest-key-123:ingest,read-key-456:read,admin-key-789:admin,both-key-000:ingest+read";
+
+    private static readonly Dictionary<ApiScope, (string Right, string Lacking)> KeysFor = new()
+    {
+        [ApiScope.Ingest] = ("ingest-key-123", "read-key-456"),
+        [ApiScope.Read] = ("read-key-456", "ingest-key-123"),
+        [ApiScope.Admin] = ("admin-key-789", "both-key-000"),
+    };
+
+    [Fact]
+    public async Task Every_endpoint_needs_a_valid_key_with_its_scope()
+    {
+        await using var server = await TestServer.StartAsync(o => o with { Auth = new AuthOptions { ApiKeys = Keys } });
+        var endpoints = server.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        Assert.True(endpoints.Count >= 20, $"only {endpoints.Count} endpoints found");
+        foreach (var endpoint in endpoints)
+        {
+            var scope = endpoint.Metadata.GetMetadata<RequiredScope>();
+            var method = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Single();
+            var path = "/" + endpoint.RoutePattern.RawText!.TrimStart('/').Replace("{id}", "x", StringComparison.Ordinal).Replace("{traceId}", "x", StringComparison.Ordinal);
+            Assert.True(scope is not null, $"{method} {path} declares no scope");
+            if (scope.Scope == ApiScope.None)
+            {
+                Assert.Equal(HttpStatusCode.OK, await Send(server, method, path, null));
+                continue;
+            }
+
+            var (right, lacking) = KeysFor[scope.Scope];
+            Assert.Equal((HttpStatusCode.Unauthorized, "missing_api_key"), await SendCode(server, method, path, null));
+            Assert.Equal((HttpStatusCode.Unauthorized, "invalid_api_key"), await SendCode(server, method, path, "not-a-key"));
+            Assert.Equal((HttpStatusCode.Forbidden, "insufficient_scope"), await SendCode(server, method, path, lacking));
+            var allowed = await Send(server, method, path, right);
+            Assert.True(allowed is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden), $"{method} {path} with {right}: {allowed}");
+        }
+    }
+
+    [Fact]
+    public async Task Keys_are_read_from_bearer_x_api_key_seq_headers_and_the_seq_query_parameter()
+    {
+        await using var server = await TestServer.StartAsync(o => o with { Auth = new AuthOptions { ApiKeys = Keys } });
+        foreach (var attach in new Action<HttpRequestMessage>[]
+        {
+            r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "read-key-456"),
+            r => r.Headers.Add("X-Api-Key", "read-key-456"),
+            r => r.Headers.Add("X-Seq-ApiKey", "read-key-456"),
+            r => r.RequestUri = new Uri(r.RequestUri!.OriginalString + "?apiKey=read-key-456", UriKind.Relative),
+        })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/storage/stats");
+            attach(request);
+            using var response = await server.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        using var metrics = await server.Http.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.Unauthorized, metrics.StatusCode);
+        Assert.Equal("Bearer", metrics.Headers.WwwAuthenticate.Single().Scheme);
+    }
+
+    [Fact]
+    public async Task Metrics_can_be_opened_and_health_probes_never_need_a_key()
+    {
+        await using var server = await TestServer.StartAsync(o => o with { Auth = new AuthOptions { ApiKeys = Keys, OpenMetrics = true } });
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await server.Http.GetAsync("/api/logs/search")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Without_keys_only_loopback_clients_are_served()
+    {
+        await using var server = await TestServer.StartAsync(o => o with { Listen = "0.0.0.0:0" });
+        var port = server.Http.BaseAddress!.Port;
+        using (var local = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await local.GetAsync("/api/storage/stats")).StatusCode);
+        }
+
+        // Reaching the same server through one of this machine's other addresses makes the client non-loopback.
+        var other = NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+        if (other is null)
+        {
+            return; // a machine with loopback alone cannot have a remote client; the loopback half above still ran
+        }
+
+        using var remote = new HttpClient { BaseAddress = new Uri($"http://{other}:{port}/") };
+        using var refused = await remote.GetAsync("/api/storage/stats");
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("loopback_only", JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await remote.GetAsync("/health/live")).StatusCode);
+    }
+
+    private static async Task<HttpStatusCode> Send(TestServer server, string method, string path, string? key)
+    {
+        using var response = await Request(server, method, path, key);
+        return response.StatusCode;
+    }
+
+    private static async Task<(HttpStatusCode, string?)> SendCode(TestServer server, string method, string path, string? key)
+    {
+        using var response = await Request(server, method, path, key);
+        var body = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, body.Length > 0 ? JsonDocument.Parse(body).RootElement.GetProperty("code").GetString() : null);
+    }
+
+    private static Task<HttpResponseMessage> Request(TestServer server, string method, string path, string? key)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (key is not null)
+        {
+            request.Headers.Add("X-Api-Key", key);
+        }
+
+        if (method is "POST" or "DELETE")
+        {
+            request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+        }
+
+        return server.Http.SendAsync(request);
+    }
+}
