@@ -141,3 +141,31 @@ public sealed class AuthApiTests
         return server.Http.SendAsync(request);
     }
 }
+
+/// <summary>Security headers on every kind of answer.</summary>
+public sealed class SecurityHeaderTests
+{
+    [Fact]
+    public async Task Every_answer_carries_the_security_headers()
+    {
+        await using var server = await TestServer.StartAsync(o => o with { Auth = new AuthOptions { ApiKeys = "read-key-456:read" } });
+        foreach (var (method, path, expected) in new[]
+        {
+            ("GET", "/health/live", HttpStatusCode.OK),
+            ("GET", "/api/logs/search", HttpStatusCode.Unauthorized),
+            ("GET", "/api/logs/search?apiKey=read-key-456&limit=0", HttpStatusCode.BadRequest),
+            ("GET", "/api/logs/search?apiKey=read-key-456", HttpStatusCode.OK),
+            ("GET", "/no/such/endpoint", HttpStatusCode.NotFound),
+            ("PUT", "/health/live", HttpStatusCode.MethodNotAllowed),
+        })
+        {
+            using var response = await server.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+            Assert.Equal(expected, response.StatusCode);
+            Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+            Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+            Assert.Equal(SecurityHeaders.ApiContentPolicy, response.Headers.GetValues("Content-Security-Policy").Single());
+            Assert.False(response.Headers.Contains("Strict-Transport-Security"), "HSTS only over TLS");
+            Assert.DoesNotContain("   at ", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+}

@@ -53,6 +53,7 @@ public static class SluiceServer
         services?.Invoke(builder.Services);
         builder.Services.AddSluice(options);
         var app = builder.Build();
+        app.UseSecurityHeaders();
         app.UseProblemForUnhandledErrors();
         app.UseRouting();
         app.UseApiKeys();

@@ -15,7 +15,8 @@ public sealed record RequiredScope(ApiScope Scope);
 /// Checks the API key of every request against the scope its endpoint declares. The key may come as
 /// <c>Authorization: Bearer</c>, <c>X-Api-Key</c>, <c>X-Seq-ApiKey</c> or Seq's <c>?apiKey=</c>. Without configured
 /// keys only loopback clients are served. No key or an unknown one → 401; a key without the scope → 403.
-/// Endpoints that declare nothing are refused (fail closed), unless routing found no endpoint at all (404 follows).
+/// Endpoints that declare nothing need admin (fail closed); when routing found no endpoint, or only a wrong method,
+/// the 404 or 405 follows.
 /// </summary>
 public static class ApiKeyAuthentication
 {
@@ -25,7 +26,8 @@ public static class ApiKeyAuthentication
     public static IApplicationBuilder UseApiKeys(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var endpoint = context.GetEndpoint();
-        if (endpoint is null)
+        // No endpoint (404 follows) or the router's own 405 answer, which maps no method: nothing to protect.
+        if (endpoint is null || endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>() is null)
         {
             await next(context);
             return;
