@@ -169,3 +169,63 @@ public sealed class SecurityHeaderTests
         }
     }
 }
+
+/// <summary>Browsers may post events from the listed origins only; preflights need no key; never credentials with *.</summary>
+public sealed class CorsTests
+{
+    [Fact]
+    public async Task Listed_origins_get_preflights_answered_without_a_key_and_others_get_nothing()
+    {
+        await using var server = await TestServer.StartAsync(o => o with
+        {
+            Auth = new AuthOptions { ApiKeys = "k-ingest-1:ingest" },
+            Cors = new CorsOptions { AllowedOrigins = "https://app.example, http://localhost:3000", AllowCredentials = true },
+        });
+        foreach (var path in new[] { "/log", "/api/ingest", "/api/logs/batch", "/api/traffic-logs/v2" })
+        {
+            using var allowed = await Preflight(server, path, "https://app.example");
+            Assert.Equal(HttpStatusCode.NoContent, allowed.StatusCode);
+            Assert.Equal("https://app.example", allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
+            Assert.Contains("POST", allowed.Headers.GetValues("Access-Control-Allow-Methods").Single(), StringComparison.Ordinal);
+            Assert.Contains("X-Api-Key", allowed.Headers.GetValues("Access-Control-Allow-Headers").Single(), StringComparison.OrdinalIgnoreCase);
+            Assert.Equal("true", allowed.Headers.GetValues("Access-Control-Allow-Credentials").Single());
+
+            using var other = await Preflight(server, path, "https://evil.example");
+            Assert.False(other.Headers.Contains("Access-Control-Allow-Origin"));
+        }
+
+        // Reading is not for browsers of other origins.
+        using var search = await Preflight(server, "/api/logs/search", "https://app.example", "GET");
+        Assert.False(search.Headers.Contains("Access-Control-Allow-Origin"));
+
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/log") { Content = new StringContent("""{"message":"from a page"}""", System.Text.Encoding.UTF8, "application/json") };
+        post.Headers.Add("Origin", "http://localhost:3000");
+        post.Headers.Add("X-Api-Key", "k-ingest-1");
+        using var posted = await server.Http.SendAsync(post);
+        Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        Assert.Equal("http://localhost:3000", posted.Headers.GetValues("Access-Control-Allow-Origin").Single());
+    }
+
+    [Fact]
+    public async Task Any_origin_is_possible_but_never_with_credentials()
+    {
+        await using var server = await TestServer.StartAsync(o => o with { Cors = new CorsOptions { AllowedOrigins = "*" } });
+        using var preflight = await Preflight(server, "/log", "https://anywhere.example");
+        Assert.Equal("*", preflight.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.False(preflight.Headers.Contains("Access-Control-Allow-Credentials"));
+
+        var errors = Sluice.Core.Options.SluiceOptionsValidator.Validate(new SluiceOptions { Cors = new CorsOptions { AllowedOrigins = "*", AllowCredentials = true } });
+        Assert.Contains(errors, e => e.StartsWith("Cors:AllowCredentials", StringComparison.Ordinal));
+        errors = Sluice.Core.Options.SluiceOptionsValidator.Validate(new SluiceOptions { Cors = new CorsOptions { AllowedOrigins = "https://a.example/path" } });
+        Assert.Contains(errors, e => e.StartsWith("Cors:AllowedOrigins", StringComparison.Ordinal));
+    }
+
+    private static Task<HttpResponseMessage> Preflight(TestServer server, string path, string origin, string method = "POST")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Options, path);
+        request.Headers.Add("Origin", origin);
+        request.Headers.Add("Access-Control-Request-Method", method);
+        request.Headers.Add("Access-Control-Request-Headers", "content-type,x-api-key");
+        return server.Http.SendAsync(request);
+    }
+}

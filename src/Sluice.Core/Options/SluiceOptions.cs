@@ -32,6 +32,8 @@ public sealed record SluiceOptions
     public StorageOptions Storage { get; init; } = new();
 
     public AuthOptions Auth { get; init; } = new();
+
+    public CorsOptions Cors { get; init; } = new();
 }
 
 public enum DurabilityMode
@@ -182,4 +184,13 @@ public sealed record AuthOptions
 
     /// <summary>Serve <c>/metrics</c> without a key (for a Prometheus that holds none).</summary>
     public bool OpenMetrics { get; init; }
+}
+
+public sealed record CorsOptions
+{
+    /// <summary>Comma-separated origins browsers may ingest from (<c>https://app.example</c>), or <c>*</c>; empty: none.</summary>
+    public string AllowedOrigins { get; init; } = "";
+
+    /// <summary>Let browsers send cookies and credentials with ingest requests; only with listed origins, never <c>*</c>.</summary>
+    public bool AllowCredentials { get; init; }
 }

@@ -40,6 +40,10 @@ public static class SluiceOptionsValidator
         Check(errors, o.Retention.ArchiveDays >= 0, "Retention:ArchiveDays must not be negative");
         Check(errors, o.Retention.CleanupIntervalMinutes >= 1, "Retention:CleanupIntervalMinutes must be at least 1");
         Check(errors, o.Query.TimeoutMs is >= 100 and <= 3_600_000, "Query:TimeoutMs must be 100..3600000");
+        Check(errors, !(o.Cors.AllowCredentials && o.Cors.AllowedOrigins.Split(',').Any(x => x.Trim() == "*")), "Cors:AllowCredentials cannot be used with Cors:AllowedOrigins = * (name the origins)");
+        Check(errors, o.Cors.AllowedOrigins.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .All(x => x == "*" || (Uri.TryCreate(x, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" && u.AbsolutePath == "/" && x.TrimEnd('/') == u.GetLeftPart(UriPartial.Authority))),
+            "Cors:AllowedOrigins must be * or origins such as https://app.example (scheme, host, optional port; no path)");
         Check(errors, o.Query.MaxRows is >= 1 and <= 1_000_000, "Query:MaxRows must be 1..1000000");
         Check(errors, o.Query.CacheTtlSeconds is >= 0 and <= 86_400, "Query:CacheTtlSeconds must be 0..86400");
         Check(errors, o.Query.CacheMaxMb is >= 1 and <= 4096, "Query:CacheMaxMb must be 1..4096");

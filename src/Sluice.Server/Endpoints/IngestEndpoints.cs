@@ -12,6 +12,9 @@ namespace Sluice.Server.Endpoints;
 /// <summary>The native JSON ingest endpoints of DESIGN §5.</summary>
 public static class IngestEndpoints
 {
+    /// <summary>The CORS policy of the ingest endpoints (<see cref="BrowserIngest"/>).</summary>
+    public const string CorsPolicy = "browser-ingest";
+
     public static readonly IngestRoute[] Routes =
     [
         new("/log", BodyShape.SingleObject, EventKind.Log, IngestReply.BrowserLog, AssignTraceId: true),
@@ -25,7 +28,7 @@ public static class IngestEndpoints
     {
         foreach (var route in Routes)
         {
-            app.MapPost(route.Path, context => context.RequestServices.GetRequiredService<IngestPipeline>().HandleAsync(context, route)).RequireScope(ApiScope.Ingest);
+            app.MapPost(route.Path, context => context.RequestServices.GetRequiredService<IngestPipeline>().HandleAsync(context, route)).RequireScope(ApiScope.Ingest).RequireCors(CorsPolicy);
         }
 
         return app;

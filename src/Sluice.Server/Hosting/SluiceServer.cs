@@ -56,6 +56,7 @@ public static class SluiceServer
         app.UseSecurityHeaders();
         app.UseProblemForUnhandledErrors();
         app.UseRouting();
+        app.UseCors(); // answers preflights before the key check: browsers send no key on them
         app.UseApiKeys();
         app.UseStatusCodePages(context => context.HttpContext.Response.StatusCode switch
         {
@@ -82,6 +83,7 @@ public static class SluiceServer
         }
 
         services.AddSingleton(keys);
+        services.AddCors(cors => cors.AddPolicy(IngestEndpoints.CorsPolicy, policy => BrowserIngest.Configure(policy, options.Cors)));
         var data = DataDirectory.Open(options.DataDir);
         services.AddSingleton(options);
         services.AddSingleton(data);
