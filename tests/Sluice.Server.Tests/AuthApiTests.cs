@@ -229,3 +229,29 @@ public sealed class CorsTests
         return server.Http.SendAsync(request);
     }
 }
+
+/// <summary>Events without a system get one from the request's headers; a system the event names wins.</summary>
+public sealed class SystemDetectionTests
+{
+    [Fact]
+    public async Task Events_without_a_system_are_labelled_from_the_request_and_an_explicit_field_wins()
+    {
+        await using var server = await TestServer.StartAsync();
+        foreach (var (id, header, value, body, expected) in new (string, string, string, string, string?)[]
+        {
+            ("s1", "Sec-Fetch-Mode", "cors", "", "browser"),
+            ("s2", "CF-Worker", "example.com", "", "worker"),
+            ("s3", "User-Agent", "python-requests/2.32", "", "backend"),
+            ("s4", "Sec-Fetch-Mode", "cors", ",\"system\":\"backend\"", "backend"),
+            ("s5", "X-Unrelated", "1", "", null),
+        })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/log") { Content = new StringContent($$"""{"id":"{{id}}","message":"m"{{body}}}""", System.Text.Encoding.UTF8, "application/json") };
+            request.Headers.TryAddWithoutValidation(header, value);
+            using var response = await server.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var stored = await server.GetJsonAsync("/api/logs/" + id);
+            Assert.Equal(expected, stored.TryGetProperty("system", out var system) ? system.GetString() : null);
+        }
+    }
+}

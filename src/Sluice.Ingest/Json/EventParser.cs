@@ -138,6 +138,11 @@ public sealed class EventParser : IDisposable
             Convert.TryToHexStringLower(random, batch.ReserveString(FieldTag.TraceId, 32), out _);
         }
 
+        if (context.DefaultSystem is { } system && !state.Seen(FieldTag.System))
+        {
+            batch.WriteString(FieldTag.System, system);
+        }
+
         if (state.ClickIdSeen && !state.Seen(FieldTag.AdClick))
         {
             batch.WriteBoolean(FieldTag.AdClick, true);

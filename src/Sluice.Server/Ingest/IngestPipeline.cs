@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Sluice.Admission.Systems;
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
 using Sluice.Core.Options;
@@ -55,7 +56,9 @@ public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpH
         using (body)
         using (var batch = new EventBatchBuilder(body.Length + 4096))
         {
-            var parseContext = new ParseContext(route.DefaultKind, clock.UnixMilliseconds, route.AssignTraceId);
+            var headers = context.Request.Headers;
+            var system = SystemDetector.Detect(name => headers.TryGetValue(name, out var value) ? value.ToString() : null);
+            var parseContext = new ParseContext(route.DefaultKind, clock.UnixMilliseconds, route.AssignTraceId, system);
             BodyParseResult result;
             using (var parser = new EventParser(options.Limits, ipHasher, ids))
             {
