@@ -73,6 +73,12 @@ public sealed class AuthApiTests
         using var metrics = await server.Http.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.Unauthorized, metrics.StatusCode);
         Assert.Equal("Bearer", metrics.Headers.WwwAuthenticate.Single().Scheme);
+
+        // Every refusal is counted by reason and scope.
+        using var scrape = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        scrape.Headers.Add("X-Api-Key", "read-key-456");
+        using var text = await server.Http.SendAsync(scrape);
+        Assert.Contains("sluice_auth_rejected_total{reason=\"missing_api_key\",scope=\"read\"} 1", await text.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -49,6 +49,7 @@ public static class ApiKeyAuthentication
                 return;
             }
 
+            Count(context, ErrorCodes.LoopbackOnly, needed);
             await Problem.WriteAsync(context, StatusCodes.Status403Forbidden, ErrorCodes.LoopbackOnly,
                 "no API keys are configured, so only clients on this machine are served (set SLUICE_API_KEYS)");
             return;
@@ -57,6 +58,7 @@ public static class ApiKeyAuthentication
         var presented = PresentedKey(context.Request);
         if (presented is null)
         {
+            Count(context, ErrorCodes.MissingApiKey, needed);
             context.Response.Headers.WWWAuthenticate = "Bearer";
             await Problem.WriteAsync(context, StatusCodes.Status401Unauthorized, ErrorCodes.MissingApiKey,
                 "an API key is required: Authorization: Bearer <key>, X-Api-Key or X-Seq-ApiKey", "Authorization");
@@ -66,6 +68,7 @@ public static class ApiKeyAuthentication
         var held = keys.Authenticate(presented);
         if (held == ApiScope.None)
         {
+            Count(context, ErrorCodes.InvalidApiKey, needed);
             context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
             await Problem.WriteAsync(context, StatusCodes.Status401Unauthorized, ErrorCodes.InvalidApiKey, "the API key is not valid", "Authorization");
             return;
@@ -73,6 +76,7 @@ public static class ApiKeyAuthentication
 
         if (!held.Grants(needed))
         {
+            Count(context, ErrorCodes.InsufficientScope, needed);
             await Problem.WriteAsync(context, StatusCodes.Status403Forbidden, ErrorCodes.InsufficientScope,
                 $"this key has scope {ApiScopes.Name(held)}; {context.Request.Method} {context.Request.Path} needs {ApiScopes.Name(needed)}", "Authorization");
             return;
@@ -80,6 +84,9 @@ public static class ApiKeyAuthentication
 
         await next(context);
     });
+
+    private static void Count(HttpContext context, string reason, ApiScope needed) =>
+        context.RequestServices.GetRequiredService<Metrics.ServerMetrics>().AuthRejected.Add(1, reason, ApiScopes.Name(needed));
 
     private static string? PresentedKey(HttpRequest request)
     {

@@ -17,6 +17,7 @@ public static class PrometheusExposition
         Counters(text, "sluice_ingest_events_accepted_total", "Events acknowledged as durable, by ingest endpoint.", metrics.EventsAccepted);
         Counters(text, "sluice_ingest_events_rejected_total", "Events refused, by ingest endpoint and error code.", metrics.EventsRejected);
         Counters(text, "sluice_http_requests_total", "Ingest requests answered, by endpoint and status.", metrics.Requests);
+        Counters(text, "sluice_auth_rejected_total", "Requests refused by the API key check, by reason and the scope the endpoint needs.", metrics.AuthRejected);
         Histogram(text, "sluice_ingest_ack_seconds", "Time from request start to durable acknowledgement.", metrics.AckLatency);
         Histogram(text, "sluice_ingest_wal_wait_seconds", "Part of the ack spent waiting for the WAL: queue, group write, fsync, hot-tier apply.", metrics.WalWait);
         Histogram(text, "sluice_search_seconds", "Time to answer a search.", metrics.SearchLatency);

@@ -18,6 +18,9 @@ public sealed class ServerMetrics
 
     public Histogram SearchLatency { get; } = new(Histogram.LatencyBounds);
 
+    /// <summary>Requests refused by the key check, by reason (error code) and the scope the endpoint needs.</summary>
+    public LabeledCounters AuthRejected { get; } = new("reason", "scope");
+
     /// <summary>Aggregations, custom queries and formulas, from request to answer.</summary>
     public Histogram AnalyticsLatency { get; } = new(Histogram.LatencyBounds);
 }
