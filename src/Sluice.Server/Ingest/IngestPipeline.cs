@@ -20,7 +20,7 @@ namespace Sluice.Server.Ingest;
 /// admitted straight into one pooled batch of rows, appended to the WAL as one record, and acknowledged once
 /// durable. Nothing of a request is stored unless the whole request got that far.
 /// </summary>
-public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpHasher ipHasher, EventIdGenerator ids, IClock clock, ServerMetrics metrics)
+public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpHasher ipHasher, EventIdGenerator ids, IClock clock, ServerMetrics metrics, UnflushedBudget unflushed)
 {
     public async Task HandleAsync(HttpContext context, IngestRoute route)
     {
@@ -54,6 +54,22 @@ public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpH
         }
 
         using (body)
+        {
+            // The body and its encoded rows (about as large) stay in memory until the WAL has them.
+            using var held = await unflushed.ReserveAsync(2L * body.Length, TimeSpan.FromMilliseconds(options.Memory.WaitMs), context.RequestAborted);
+            if (held is null)
+            {
+                context.Response.Headers.RetryAfter = "1";
+                return await Fail(context, route, StatusCodes.Status503ServiceUnavailable, new FieldError(ErrorCodes.MemoryFull, null,
+                    $"more than {options.Memory.MaxUnflushedMb} MB of accepted events are waiting to be written; nothing of this request was stored, retry shortly"));
+            }
+
+            return await AdmitAsync(context, route, body);
+        }
+    }
+
+    private async Task<int> AdmitAsync(HttpContext context, IngestRoute route, RequestBody body)
+    {
         using (var batch = new EventBatchBuilder(body.Length + 4096))
         {
             var headers = context.Request.Headers;

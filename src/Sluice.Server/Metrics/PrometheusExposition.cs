@@ -11,12 +11,14 @@ public static class PrometheusExposition
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    public static string Render(ServerMetrics metrics, EventStore store, QueryCache cache)
+    public static string Render(ServerMetrics metrics, EventStore store, QueryCache cache, Ingest.UnflushedBudget unflushed)
     {
         var text = new StringBuilder(4096);
         Counters(text, "sluice_ingest_events_accepted_total", "Events acknowledged as durable, by ingest endpoint.", metrics.EventsAccepted);
         Counters(text, "sluice_ingest_events_rejected_total", "Events refused, by ingest endpoint and error code.", metrics.EventsRejected);
         Counters(text, "sluice_http_requests_total", "Ingest requests answered, by endpoint and status.", metrics.Requests);
+        Single(text, "sluice_ingest_unflushed_bytes", "gauge", "Memory held by ingest requests not yet in the WAL (bodies and rows), bounded by Memory:MaxUnflushedMb.", unflushed.Used);
+        Single(text, "sluice_ingest_unflushed_peak_bytes", "gauge", "The most that memory has held at once since start.", unflushed.Peak);
         Counters(text, "sluice_auth_rejected_total", "Requests refused by the API key check, by reason and the scope the endpoint needs.", metrics.AuthRejected);
         Histogram(text, "sluice_ingest_ack_seconds", "Time from request start to durable acknowledgement.", metrics.AckLatency);
         Histogram(text, "sluice_ingest_wal_wait_seconds", "Part of the ack spent waiting for the WAL: queue, group write, fsync, hot-tier apply.", metrics.WalWait);

@@ -33,6 +33,9 @@ public sealed class WriteAheadLog : IDisposable
     /// <summary>Finished segments and the last event each holds, oldest first; guarded by itself.</summary>
     private readonly List<(long Number, long LastSeq)> _closedSegments = [];
 
+    /// <summary>Fault injection for tests: each group commit waits this long first, as on a slow disk.</summary>
+    public TimeSpan CommitDelay { get; set; }
+
     public WriteAheadLog(string directory, WalOptions options, DurabilityMode durability, IWalConsumer consumer, ILogger logger)
     {
         _directory = directory;
@@ -238,6 +241,11 @@ public sealed class WriteAheadLog : IDisposable
                 buffers.Add(header);
                 buffers.Add(p.Rows);
                 bytes += WalFormat.RecordHeaderSize + p.Rows.Length;
+            }
+
+            if (CommitDelay > TimeSpan.Zero)
+            {
+                Thread.Sleep(CommitDelay); // fault injection: a slow disk
             }
 
             try
