@@ -21,8 +21,6 @@ namespace Sluice.Query.Analytics;
 /// </summary>
 public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISqlDialect dialect, QueryOptions options, IClock clock)
 {
-    public QueryOptions Options => options;
-
     public ISqlDialect Dialect => dialect;
 
     public long NowMs => clock.UnixMilliseconds;
@@ -86,8 +84,6 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
     private QueryAnswer Search(ParsedQuery query, bool includeArchive, long now, CancellationToken cancel)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        deadline.CancelAfter(options.TimeoutMs);
         var asked = query.Pipes.Count == 0 ? int.MaxValue : query.Pipes.Cast<LimitPipe>().Min(l => l.Count);
         var limit = Math.Min(asked, options.MaxRows);
         var bounds = QueryBounds.Of(query.Filter, now);
@@ -100,16 +96,7 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
             Kind = bounds.Kind,
             Limit = limit,
         };
-        QueryResult<SearchPage> result;
-        try
-        {
-            result = search.Search(request, includeArchive, deadline.Token);
-        }
-        catch (Exception) when (deadline.IsCancellationRequested)
-        {
-            cancel.ThrowIfCancellationRequested();
-            throw new QueryTimeoutException(options.TimeoutMs);
-        }
+        var result = WithDeadline(cancel, token => search.Search(request, includeArchive, token));
 
         var answer = QueryAnswer.OfSearch([.. result.Value.Rows], result, truncated: result.Value.Next is not null && asked > options.MaxRows);
         answer.Timings.EngineMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -138,10 +125,13 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
         Execute(bounds, predicate, columns, includeArchive, sql, values, cancel, ReadRows);
 
     private T Execute<T>(QueryBounds bounds, RowPredicate? predicate, bool[] columns, bool includeArchive, string sql, IReadOnlyList<object> values,
-        CancellationToken cancel, Func<DbDataReader, CancellationToken, T> read, bool kindViews = false)
+        CancellationToken cancel, Func<DbDataReader, CancellationToken, T> read, bool kindViews = false) =>
+        WithDeadline(cancel, token => RunOnViews(bounds, predicate, columns, includeArchive, sql, values, token, read, kindViews));
+
+    /// <summary>Creates the views over the parts and the unsealed rows, runs the statement, reads it, drops the views.</summary>
+    private T RunOnViews<T>(QueryBounds bounds, RowPredicate? predicate, bool[] columns, bool includeArchive, string sql, IReadOnlyList<object> values,
+        CancellationToken token, Func<DbDataReader, CancellationToken, T> read, bool kindViews)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        deadline.CancelAfter(options.TimeoutMs);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var split = SealedSplit.Take(store);
         var parts = split.Lease.Manifest.Parts.Where(p => (includeArchive || p.Tier == PartTier.Partitions) && bounds.Admits(p)).ToList();
@@ -151,11 +141,11 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
             CreateViews(connection, parts, UnsealedRows(split.Chunks, split.Persisted, bounds, predicate), columns, kindViews);
             var prepared = System.Diagnostics.Stopwatch.GetTimestamp();
             using var command = connection.Command(sql, values);
-            using var stop = deadline.Token.Register(command.Cancel);
+            using var stop = token.Register(command.Cancel);
             try
             {
                 using var reader = command.ExecuteReader();
-                var result = read(reader, deadline.Token);
+                var result = read(reader, token);
                 if (result is QueryAnswer answer)
                 {
                     answer.Timings.PrepareMs = System.Diagnostics.Stopwatch.GetElapsedTime(started, prepared).TotalMilliseconds;
@@ -164,12 +154,7 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
 
                 return result;
             }
-            catch (Exception) when (deadline.IsCancellationRequested)
-            {
-                cancel.ThrowIfCancellationRequested();
-                throw new QueryTimeoutException(options.TimeoutMs);
-            }
-            catch (DuckDBException e)
+            catch (DuckDBException e) when (!token.IsCancellationRequested)
             {
                 throw new QueryFailedException(FirstLine(e.Message), e);
             }
@@ -177,6 +162,26 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
         finally
         {
             DropViews(connection);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> with a token that fires at <c>Query:TimeoutMs</c> or when the caller cancels; a
+    /// run stopped by the deadline becomes <see cref="QueryTimeoutException"/>, one stopped by the caller stays a
+    /// cancellation.
+    /// </summary>
+    private T WithDeadline<T>(CancellationToken cancel, Func<CancellationToken, T> run)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        deadline.CancelAfter(options.TimeoutMs);
+        try
+        {
+            return run(deadline.Token);
+        }
+        catch (Exception) when (deadline.IsCancellationRequested)
+        {
+            cancel.ThrowIfCancellationRequested();
+            throw new QueryTimeoutException(options.TimeoutMs);
         }
     }
 

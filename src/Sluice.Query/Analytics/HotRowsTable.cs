@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using DuckDB.NET.Data;
 using Sluice.Core.Events;
 using Sluice.Storage.Partitions;
@@ -38,30 +37,21 @@ public static class HotRowsTable
         var withAttributes = include[^1];
         var withFields = include.AsSpan(FirstField).Contains(true);
         var values = new object?[fields.Length];
-        var json = new System.Buffers.ArrayBufferWriter<byte>(256);
+        var json = new AttributeJson();
         foreach (var (memory, seq) in rows)
         {
             Array.Clear(values);
             var reader = new RowReader(memory.Span);
-            Utf8JsonWriter? attributes = null;
             // seq, timestamp, kind and level come from the row header: most aggregations decode nothing else.
             while (withFields && reader.MoveNext())
             {
                 if (reader.Tag == FieldTag.Attribute)
                 {
-                    if (!withAttributes)
+                    if (withAttributes)
                     {
-                        continue;
+                        json.Add(reader.Key, reader.Value);
                     }
 
-                    if (attributes is null)
-                    {
-                        json.ResetWrittenCount();
-                        attributes = new Utf8JsonWriter(json);
-                        attributes.WriteStartObject();
-                    }
-
-                    attributes.WriteString(reader.Key, reader.Value);
                     continue;
                 }
 
@@ -79,13 +69,7 @@ public static class HotRowsTable
                 };
             }
 
-            string? attributeJson = null;
-            if (attributes is not null)
-            {
-                attributes.WriteEndObject();
-                attributes.Dispose();
-                attributeJson = Encoding.UTF8.GetString(json.WrittenSpan);
-            }
+            var attributeJson = json.Finish();
 
             var row = appender.CreateRow().AppendValue(seq).AppendValue(reader.Timestamp);
             if (include[2])

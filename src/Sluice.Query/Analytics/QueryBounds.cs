@@ -19,6 +19,16 @@ public readonly record struct QueryBounds(long Start, long End, EventKind? Kind)
         return bounds;
     }
 
+    /// <summary>Whether the filter's meaning moves with the clock (<c>_time:1h</c> anywhere in it): its answers are never cached.</summary>
+    public static bool DependsOnClock(Filter filter) => filter switch
+    {
+        TimeFilter time => time.LastMs is not null,
+        AndFilter and => DependsOnClock(and.Left) || DependsOnClock(and.Right),
+        OrFilter or => DependsOnClock(or.Left) || DependsOnClock(or.Right),
+        NotFilter not => DependsOnClock(not.Inner),
+        _ => false,
+    };
+
     public QueryBounds Within(long? start, long? end) =>
         this with { Start = Math.Max(Start, start ?? long.MinValue), End = Math.Min(End, end ?? long.MaxValue) };
 

@@ -93,7 +93,7 @@ public static class AnalyticsEndpoints
         }
 
         var stats = new ParsedQuery(filter, [new StatsPipe([new Aggregate(AggregateFunction.Count, null, null, "count")], keys)]);
-        var cacheKey = filter is not null && HasRelativeTime(filter) ? null : $"aggregate\n{QueryPrinter.Print(stats)}\n{range.Start}\n{range.End}\n{includeArchive}";
+        var cacheKey = filter is not null && QueryBounds.DependsOnClock(filter) ? null : $"aggregate\n{QueryPrinter.Print(stats)}\n{range.Start}\n{range.End}\n{includeArchive}";
         await AnswerAsync(context, "query", ErrorCodes.InvalidQuery, range.End, cacheKey, cancel =>
         {
             using var answer = analytics.Run(stats, new QueryBounds(range.Start, range.End, null), includeArchive, cancel);
@@ -176,7 +176,7 @@ public static class AnalyticsEndpoints
         }
 
         var bounds = QueryBounds.Of(parsed.Filter, analytics.NowMs);
-        var cacheable = bounds.End != long.MaxValue && parsed.Filter is not null && !HasRelativeTime(parsed.Filter);
+        var cacheable = bounds.End != long.MaxValue && parsed.Filter is not null && !QueryBounds.DependsOnClock(parsed.Filter);
         var cacheKey = $"custom\n{QueryPrinter.Print(parsed)}\n{includeArchive}";
         await AnswerAsync(context, "query", ErrorCodes.InvalidQuery, cacheable ? bounds.End : null, cacheable ? cacheKey : null, cancel =>
         {
@@ -299,7 +299,7 @@ public static class AnalyticsEndpoints
         try
         {
             // An answer that depends on the clock (_time:1h inside the formula or its filter) is never cached.
-            relative = FormulaParser.Parse(formula).Aggregations.Any(a => a.Filter is { } f && HasRelativeTime(f)) || (scope is not null && HasRelativeTime(scope));
+            relative = FormulaParser.Parse(formula).Aggregations.Any(a => a.Filter is { } f && QueryBounds.DependsOnClock(f)) || (scope is not null && QueryBounds.DependsOnClock(scope));
         }
         catch (QueryException e)
         {
@@ -418,15 +418,6 @@ public static class AnalyticsEndpoints
 
         return buffer.WrittenSpan.ToArray();
     }
-
-    private static bool HasRelativeTime(Filter filter) => filter switch
-    {
-        TimeFilter time => time.LastMs is not null,
-        AndFilter and => HasRelativeTime(and.Left) || HasRelativeTime(and.Right),
-        OrFilter or => HasRelativeTime(or.Left) || HasRelativeTime(or.Right),
-        NotFilter not => HasRelativeTime(not.Inner),
-        _ => false,
-    };
 
     /// <summary>An optional time in a JSON body: ISO-8601 string or epoch number; false when present but neither.</summary>
     private static bool TryBodyTime(JsonElement body, string name, out long? ms)

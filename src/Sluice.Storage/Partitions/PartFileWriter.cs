@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.IO.Compression;
 using System.Text;
-using System.Text.Json;
 using Parquet;
 using Sluice.Core.Events;
 using Sluice.Storage.Hot;
@@ -129,7 +127,7 @@ public static class PartFileWriter
         private readonly Array[] _fields;
         private readonly string?[] _attributes;
         private readonly Dictionary<ulong, (byte[] Utf8, string Text)>?[] _interned;
-        private readonly ArrayBufferWriter<byte> _json = new(256);
+        private readonly AttributeJson _json = new();
         private int _count;
 
         public PartColumns(int rows)
@@ -166,19 +164,11 @@ public static class PartFileWriter
             _timestamp[i] = reader.Timestamp;
             _kind[i] = PartLayout.KindName(reader.Kind);
             _level[i] = Levels.Name(reader.Level);
-            Utf8JsonWriter? attributes = null;
             while (reader.MoveNext())
             {
                 if (reader.Tag == FieldTag.Attribute)
                 {
-                    if (attributes is null)
-                    {
-                        _json.ResetWrittenCount();
-                        attributes = new Utf8JsonWriter(_json);
-                        attributes.WriteStartObject();
-                    }
-
-                    attributes.WriteString(reader.Key, reader.Value);
+                    _json.Add(reader.Key, reader.Value);
                     continue;
                 }
 
@@ -196,12 +186,7 @@ public static class PartFileWriter
                 }
             }
 
-            if (attributes is not null)
-            {
-                attributes.WriteEndObject();
-                attributes.Dispose();
-                _attributes[i] = Encoding.UTF8.GetString(_json.WrittenSpan);
-            }
+            _attributes[i] = _json.Finish();
         }
 
         public int Count => _count;

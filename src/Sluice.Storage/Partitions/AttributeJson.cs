@@ -1,0 +1,42 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace Sluice.Storage.Partitions;
+
+/// <summary>
+/// Builds the <c>attributes</c> column of one row: a JSON object of string values in row order. Every writer of that
+/// column (sealing, and the copy of unsealed rows a query reads) goes through here, so the engine reads one format.
+/// Reuse one instance per writer: <see cref="Add"/> the pairs of a row, then <see cref="Finish"/>.
+/// </summary>
+public sealed class AttributeJson
+{
+    private readonly ArrayBufferWriter<byte> _buffer = new(256);
+    private Utf8JsonWriter? _writer;
+
+    public void Add(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        if (_writer is null)
+        {
+            _buffer.ResetWrittenCount();
+            _writer = new Utf8JsonWriter(_buffer);
+            _writer.WriteStartObject();
+        }
+
+        _writer.WriteString(key, value);
+    }
+
+    /// <summary>The row's object, or null when it had no attributes; the builder is then ready for the next row.</summary>
+    public string? Finish()
+    {
+        if (_writer is null)
+        {
+            return null;
+        }
+
+        _writer.WriteEndObject();
+        _writer.Dispose();
+        _writer = null;
+        return Encoding.UTF8.GetString(_buffer.WrittenSpan);
+    }
+}
