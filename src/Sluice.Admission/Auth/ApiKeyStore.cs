@@ -57,8 +57,15 @@ public sealed class ApiKeyStore
     }
 
     /// <summary>The scopes of the key, or <see cref="ApiScope.None"/> when it is not one of ours.</summary>
-    public ApiScope Authenticate(ReadOnlySpan<char> presented)
+    public ApiScope Authenticate(ReadOnlySpan<char> presented) => Authenticate(presented, out _);
+
+    /// <summary>
+    /// The scopes of the key, and its public id: the first 12 hex digits of its SHA-256, which names the key in
+    /// quotas and alerts without revealing it.
+    /// </summary>
+    public ApiScope Authenticate(ReadOnlySpan<char> presented, out string? keyId)
     {
+        keyId = null;
         Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(Math.Min(presented.Length, 256))];
         if (presented.Length > 256)
         {
@@ -74,6 +81,11 @@ public sealed class ApiKeyStore
             // Every entry is compared; the match is folded in without a branch on the secret.
             var equal = CryptographicOperations.FixedTimeEquals(stored, hash) ? 1 : 0;
             found |= (ApiScope)((int)scope * equal);
+        }
+
+        if (found != ApiScope.None)
+        {
+            keyId = Convert.ToHexStringLower(hash[..6]);
         }
 
         return found;

@@ -76,6 +76,10 @@ public static class ServeCommand
         Console.WriteLine(keys.IsEmpty
             ? "sluice: no API keys configured: only clients on this machine (loopback) are served; set SLUICE_API_KEYS to serve others"
             : $"sluice: {keys.Count} API key(s) configured; every endpoint but /health/* needs one{(options.Auth.OpenMetrics ? " (and /metrics is open)" : "")}");
+        var quotas = app.Services.GetRequiredService<Sluice.Admission.Quotas.QuotaBook>();
+        Console.WriteLine(quotas.IsEmpty
+            ? "sluice: no quotas (SLUICE_QUOTA_PROFILE=none)"
+            : $"sluice: quota profile {options.Quotas.Profile}: {string.Join("; ", quotas.Rules.Select(r => r.Name))}");
         await app.WaitForShutdownAsync();
         return Environment.ExitCode;
     }

@@ -30,6 +30,8 @@ public static class ErrorCodes
     public const string StorageUnavailable = "storage_unavailable";
     public const string StorageBehind = "storage_behind";
     public const string MemoryFull = "memory_full";
+    public const string QuotaExceeded = "quota_exceeded";
+    public const string RetryInFlight = "retry_in_flight";
     public const string InvalidQuery = "invalid_query";
     public const string InvalidSql = "invalid_sql";
     public const string ForbiddenSql = "forbidden_sql";

@@ -13,6 +13,7 @@ public sealed class EventBatchBuilder : IDisposable
     private byte[] _buffer;
     private int _length;
     private int _rowStart = -1;
+    private RowOrigin[] _origins = [];
 
     public EventBatchBuilder(int initialCapacity = 16 * 1024)
     {
@@ -88,11 +89,52 @@ public sealed class EventBatchBuilder : IDisposable
         return span.Slice(n, length);
     }
 
-    public void EndRow(long timestamp, EventKind kind, EventLevel level)
+    public void EndRow(long timestamp, EventKind kind, EventLevel level, RowFlags flags = RowFlags.None)
     {
         var start = RequireOpenRow();
         RowLayout.WriteHeader(_buffer.AsSpan(start), _length - start, timestamp, kind, level);
         _rowStart = -1;
+        SetOrigin(Count, new RowOrigin(-1, flags, 0));
+        Count++;
+    }
+
+    /// <summary>Where committed row <paramref name="row"/> came from (<see cref="RowOrigin"/>).</summary>
+    public RowOrigin OriginOf(int row) => (uint)row < (uint)Count ? _origins[row] : throw new ArgumentOutOfRangeException(nameof(row));
+
+    /// <summary>Completes the origin of the last committed row with its place in the request and its content hash.</summary>
+    public void AnnotateLast(int sourceIndex, ulong contentHash)
+    {
+        if (Count == 0)
+        {
+            throw new InvalidOperationException("no row is committed");
+        }
+
+        _origins[Count - 1] = _origins[Count - 1] with { SourceIndex = sourceIndex, ContentHash = contentHash };
+    }
+
+    /// <summary>
+    /// Copies a committed row from elsewhere, adding a <see cref="FieldTag.SampleWeight"/> field when
+    /// <paramref name="weight"/> is above 1 (admission keeping one sampled event for several).
+    /// </summary>
+    public void AppendRow(ReadOnlySpan<byte> row, RowOrigin origin, long weight = 1)
+    {
+        if (_rowStart >= 0)
+        {
+            throw new InvalidOperationException("a row is open");
+        }
+
+        Ensure(row.Length + 1 + Varint.MaxBytes);
+        var start = _length;
+        row.CopyTo(_buffer.AsSpan(start));
+        _length += row.Length;
+        if (weight > 1)
+        {
+            _buffer[_length] = (byte)FieldTag.SampleWeight;
+            _length += 1 + Varint.WriteSigned(_buffer.AsSpan(_length + 1), weight);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(_buffer.AsSpan(start), (uint)(_length - start));
+        }
+
+        SetOrigin(Count, origin);
         Count++;
     }
 
@@ -123,12 +165,35 @@ public sealed class EventBatchBuilder : IDisposable
 
     public void Dispose()
     {
+        if (_origins.Length > 0)
+        {
+            ArrayPool<RowOrigin>.Shared.Return(_origins);
+            _origins = [];
+        }
+
         var buffer = _buffer;
         _buffer = [];
         if (buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    private void SetOrigin(int row, RowOrigin origin)
+    {
+        if (row >= _origins.Length)
+        {
+            var grown = ArrayPool<RowOrigin>.Shared.Rent(Math.Max(64, 2 * _origins.Length));
+            _origins.AsSpan().CopyTo(grown);
+            if (_origins.Length > 0)
+            {
+                ArrayPool<RowOrigin>.Shared.Return(_origins);
+            }
+
+            _origins = grown;
+        }
+
+        _origins[row] = origin;
     }
 
     private int RequireOpenRow() =>

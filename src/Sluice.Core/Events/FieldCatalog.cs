@@ -51,6 +51,7 @@ public static class FieldCatalog
             (FieldTag.Risk, "risk", FieldType.Integer),
             (FieldTag.AdClick, "ad_click", FieldType.Boolean),
             (FieldTag.PatternId, "pattern_id", FieldType.String),
+            (FieldTag.SampleWeight, "sample_weight", FieldType.Integer),
         };
 
         var table = new FieldInfo?[(int)FieldTag.Attribute];

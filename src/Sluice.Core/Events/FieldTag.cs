@@ -33,6 +33,9 @@ public enum FieldTag : byte
     AdClick = 25,
     PatternId = 26,
 
+    /// <summary>How many received events a sampled event stands for (absent: 1). Written by admission only.</summary>
+    SampleWeight = 27,
+
     /// <summary>A key/value pair of the event's <c>attributes</c> map.</summary>
     Attribute = 64,
 }

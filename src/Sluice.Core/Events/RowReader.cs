@@ -121,6 +121,21 @@ public ref struct RowReader
         return false;
     }
 
+    /// <summary>How many received events the row stands for: its <see cref="FieldTag.SampleWeight"/>, else 1.</summary>
+    public static long WeightOf(ReadOnlySpan<byte> row)
+    {
+        var reader = new RowReader(row);
+        while (reader.MoveNext())
+        {
+            if (reader.Tag == FieldTag.SampleWeight)
+            {
+                return Math.Max(1, reader.Integer);
+            }
+        }
+
+        return 1;
+    }
+
     private bool TryReadBytes(out ReadOnlySpan<byte> bytes)
     {
         var read = Varint.TryRead(_row[_position..], out var length);

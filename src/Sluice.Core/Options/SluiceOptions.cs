@@ -34,6 +34,12 @@ public sealed record SluiceOptions
     public AuthOptions Auth { get; init; } = new();
 
     public CorsOptions Cors { get; init; } = new();
+
+    public QuotaOptions Quotas { get; init; } = new();
+
+    public DedupOptions Dedup { get; init; } = new();
+
+    public AlertOptions Alerts { get; init; } = new();
 }
 
 public enum DurabilityMode
@@ -196,4 +202,55 @@ public sealed record CorsOptions
 
     /// <summary>Let browsers send cookies and credentials with ingest requests; only with listed origins, never <c>*</c>.</summary>
     public bool AllowCredentials { get; init; }
+}
+
+public sealed record QuotaOptions
+{
+    /// <summary>Rules shipped with Sluice (alias SLUICE_QUOTA_PROFILE): <c>none</c>, <c>dev-logging</c> or <c>traffic</c>.</summary>
+    public string Profile { get; init; } = "none";
+
+    /// <summary>
+    /// More rules, after the profile's: <c>scope[=value]:limit/window[:action]</c> separated by <c>;</c>, e.g.
+    /// <c>domain:1000/1h:sample; system=browser:400/1h</c> (docs/api.md, "Quotas").
+    /// </summary>
+    public string Rules { get; init; } = "";
+
+    /// <summary>Distinct keys (traces, domains, IPs …) one rule tracks per window; past it new keys share one counter.</summary>
+    public int MaxKeysPerRule { get; init; } = 100_000;
+
+    /// <summary>A sampling stratum with events held back is written out after this long without a new event, in ms.</summary>
+    public int SampleFlushMs { get; init; } = 2_000;
+}
+
+public sealed record DedupOptions
+{
+    /// <summary>Drop an event whose id was stored within <see cref="IdWindowSeconds"/>, still answering it as accepted.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>How long a stored id is remembered, in seconds (at least this long, at most twice).</summary>
+    public int IdWindowSeconds { get; init; } = 600;
+
+    /// <summary>
+    /// How long the content of an event that carries its own timestamp but no id is remembered, in seconds; a
+    /// byte-identical event within it is a retry. 0 turns content matching off.
+    /// </summary>
+    public int ContentWindowSeconds { get; init; } = 30;
+
+    /// <summary>Most keys remembered; past it the window gets shorter rather than memory larger.</summary>
+    public int MaxKeys { get; init; } = 1_000_000;
+}
+
+public sealed record AlertOptions
+{
+    /// <summary>A scope's events in one minute above this many times its baseline raise a volume alert.</summary>
+    public double VolumeFactor { get; init; } = 10;
+
+    /// <summary>…and above this many events per minute, so quiet scopes do not alert on a handful.</summary>
+    public int VolumeMinEventsPerMinute { get; init; } = 1_000;
+
+    /// <summary>The same alert (kind and scope) is raised at most once per this many seconds.</summary>
+    public int CooldownSeconds { get; init; } = 600;
+
+    /// <summary>Where alerts are posted as Slack-compatible JSON (<c>{"text":…}</c>); empty: no webhook.</summary>
+    public string WebhookUrl { get; init; } = "";
 }

@@ -58,6 +58,16 @@ public static class SluiceOptionsValidator
         Check(errors, o.Memory.MaxUnflushedMb >= 1, "Memory:MaxUnflushedMb must be at least 1");
         Check(errors, o.Memory.WaitMs is >= 0 and <= 60_000, "Memory:WaitMs must be 0..60000");
         Check(errors, o.Memory.BatchSize >= 1, "Memory:BatchSize must be at least 1");
+        Check(errors, o.Quotas.MaxKeysPerRule is >= 1 and <= 10_000_000, "Quotas:MaxKeysPerRule must be 1..10000000");
+        Check(errors, o.Quotas.SampleFlushMs is >= 100 and <= 3_600_000, "Quotas:SampleFlushMs must be 100..3600000");
+        Check(errors, o.Dedup.IdWindowSeconds is >= 1 and <= 86_400, "Dedup:IdWindowSeconds must be 1..86400");
+        Check(errors, o.Dedup.ContentWindowSeconds is >= 0 and <= 3_600, "Dedup:ContentWindowSeconds must be 0..3600");
+        Check(errors, o.Dedup.MaxKeys is >= 1_000 and <= 100_000_000, "Dedup:MaxKeys must be 1000..100000000");
+        Check(errors, o.Alerts.VolumeFactor is >= 1.5 and <= 1_000_000, "Alerts:VolumeFactor must be 1.5..1000000");
+        Check(errors, o.Alerts.VolumeMinEventsPerMinute >= 1, "Alerts:VolumeMinEventsPerMinute must be at least 1");
+        Check(errors, o.Alerts.CooldownSeconds is >= 0 and <= 604_800, "Alerts:CooldownSeconds must be 0..604800");
+        Check(errors, o.Alerts.WebhookUrl.Length == 0 || (Uri.TryCreate(o.Alerts.WebhookUrl, UriKind.Absolute, out var hook) && hook.Scheme is "http" or "https"),
+            "Alerts:WebhookUrl must be an http(s) URL");
         if (o.Privacy.IpHashKey is { } key && !IsKey(key))
         {
             errors.Add("Privacy:IpHashKey must be base64 of at least 16 bytes");

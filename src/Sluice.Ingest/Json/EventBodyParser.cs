@@ -220,6 +220,7 @@ public static class EventBodyParser
             return;
         }
 
+        var start = (int)reader.TokenStartIndex;
         var error = parser.ParseObject(json, ref reader, batch, context);
         if (error is { } refused)
         {
@@ -228,8 +229,19 @@ public static class EventBodyParser
         else
         {
             result.Accepted++;
+            batch.AnnotateLast(index, ContentHash(json[start..(int)reader.BytesConsumed], batch.OriginOf(batch.Count - 1).Flags, context));
         }
     }
+
+    /// <summary>
+    /// The content key of an event that names no id but its own time: a retry resends the same bytes, so the
+    /// duplicate filter can recognise it (<see cref="RowOrigin.ContentHash"/>). Events without a timestamp get none:
+    /// two identical lines then may well be two real events.
+    /// </summary>
+    private static ulong ContentHash(ReadOnlySpan<byte> eventJson, RowFlags flags, in ParseContext context) =>
+        (flags & (RowFlags.ClientId | RowFlags.ClientTimestamp)) == RowFlags.ClientTimestamp
+            ? System.IO.Hashing.XxHash3.HashToUInt64(eventJson, seed: 1 + (long)context.DefaultKind) | 1
+            : 0;
 
     private static void EnsureEnd(ref Utf8JsonReader reader)
     {

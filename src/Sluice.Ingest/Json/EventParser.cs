@@ -154,7 +154,8 @@ public sealed class EventParser : IDisposable
             return new FieldError(ErrorCodes.EventTooLarge, null, $"the event is larger than {RowLayout.MaxRowBytes} bytes once encoded");
         }
 
-        batch.EndRow(state.Timestamp ?? context.ReceivedAtMs, kind, state.Level ?? EventLevel.Info);
+        var flags = (state.Seen(FieldTag.Id) ? RowFlags.ClientId : RowFlags.None) | (state.Timestamp is null ? RowFlags.None : RowFlags.ClientTimestamp);
+        batch.EndRow(state.Timestamp ?? context.ReceivedAtMs, kind, state.Level ?? EventLevel.Info, flags);
         return null;
     }
 

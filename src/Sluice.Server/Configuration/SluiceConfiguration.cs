@@ -18,6 +18,7 @@ public static class SluiceConfiguration
         ["SLUICE_DATA_DIR"] = "DataDir",
         ["SLUICE_DURABILITY"] = "Durability",
         ["SLUICE_API_KEYS"] = "Auth:ApiKeys",
+        ["SLUICE_QUOTA_PROFILE"] = "Quotas:Profile",
         ["TRAFFIC_LOGS_RETENTION_HOURS"] = "Retention:TrafficHours",
         ["TRAFFIC_LOGS_BATCH_SIZE"] = "Memory:BatchSize",
         ["TRAFFIC_LOGS_MAX_MEMORY_MB"] = "Memory:MaxUnflushedMb",
@@ -67,6 +68,7 @@ public static class SluiceConfiguration
             var options = configuration.Get<SluiceOptions>(o => o.ErrorOnUnknownConfiguration = true) ?? new SluiceOptions();
             var errors = SluiceOptionsValidator.Validate(options).ToList();
             Sluice.Admission.Auth.ApiKeyStore.Parse(options.Auth.ApiKeys, options.Auth.ApiKeyHashes, errors);
+            Sluice.Admission.Quotas.QuotaProfiles.Resolve(options.Quotas.Profile, options.Quotas.Rules, errors);
             if (errors.Count > 0)
             {
                 throw new OptionsException(string.Join("; ", errors));

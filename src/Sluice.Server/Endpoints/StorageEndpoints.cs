@@ -35,6 +35,8 @@ public static class StorageEndpoints
 
         var store = context.RequestServices.GetRequiredService<EventStore>();
         var before = store.Catalog.Current;
+        // Events sampling holds back are written first, so a flush leaves every received event counted.
+        await context.RequestServices.GetRequiredService<Ingest.HeldEventWriter>().WriteAsync(all: true);
         await store.Worker.FlushAsync();
         var after = store.Catalog.Current;
         await QueryEndpoints.WriteJson(context, json =>

@@ -1,5 +1,9 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Sluice.Admission;
+using Sluice.Admission.Dedup;
+using Sluice.Core.Events;
+using Sluice.Core.Time;
 using Sluice.Storage;
 
 namespace Sluice.Server.Hosting;
@@ -8,7 +12,7 @@ namespace Sluice.Server.Hosting;
 /// Replays the WAL in the background so that /health/live answers while recovery runs; /health/ready and the
 /// data endpoints wait for it. A log that cannot be recovered stops the server with a non-zero exit code.
 /// </summary>
-public sealed class RecoveryService(EventStore store, IHostApplicationLifetime lifetime, ILogger<RecoveryService> logger) : IHostedService
+public sealed class RecoveryService(EventStore store, BatchAdmission admission, IClock clock, IHostApplicationLifetime lifetime, ILogger<RecoveryService> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -18,11 +22,37 @@ public sealed class RecoveryService(EventStore store, IHostApplicationLifetime l
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// A client whose request was logged just before a crash, but never answered, sends it again after the restart:
+    /// the ids of the events recovered into memory go into the duplicate window first, so the retry is recognised.
+    /// </summary>
+    private void RememberRecoveredIds()
+    {
+        if (admission.Duplicates is not { } duplicates)
+        {
+            return;
+        }
+
+        var now = clock.UnixMilliseconds;
+        using var read = store.Hot.EnterRead();
+        foreach (var chunk in store.Hot.Chunks)
+        {
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                if (RowReader.TryGetString(chunk.RowBytes(i), FieldTag.Id, out var id))
+                {
+                    duplicates.Remember(DedupKey.OfId(id), now);
+                }
+            }
+        }
+    }
+
     private void Recover()
     {
         try
         {
             store.Recover();
+            RememberRecoveredIds();
         }
         catch (Exception e)
         {

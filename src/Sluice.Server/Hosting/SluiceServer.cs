@@ -97,6 +97,7 @@ public static class SluiceServer
         services.AddSingleton(sp => new AnalyticsQueries(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<EventQueries>(), DuckDbDialect.Instance, options.Query, sp.GetRequiredService<IClock>()));
         services.AddSingleton(sp => new QueryCache(options.Query.CacheTtlSeconds, options.Query.CacheMaxMb * 1024L * 1024, sp.GetRequiredService<IClock>()));
         services.AddSingleton(new UnflushedBudget(options.Memory.MaxUnflushedMb * 1024L * 1024));
+        services.AddAdmission(options);
         services.AddSingleton<IngestPipeline>();
         services.AddHostedService<Hosting.RecoveryService>();
         return services;

@@ -20,6 +20,9 @@ public sealed record RequiredScope(ApiScope Scope);
 /// </summary>
 public static class ApiKeyAuthentication
 {
+    /// <summary>The <see cref="HttpContext.Items"/> entry holding the public id of the request's key (quotas per key).</summary>
+    public const string ApiKeyIdItem = "sluice.api_key_id";
+
     public static TBuilder RequireScope<TBuilder>(this TBuilder builder, ApiScope scope)
         where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new RequiredScope(scope));
 
@@ -65,7 +68,7 @@ public static class ApiKeyAuthentication
             return;
         }
 
-        var held = keys.Authenticate(presented);
+        var held = keys.Authenticate(presented, out var keyId);
         if (held == ApiScope.None)
         {
             Count(context, ErrorCodes.InvalidApiKey, needed);
@@ -74,6 +77,7 @@ public static class ApiKeyAuthentication
             return;
         }
 
+        context.Items[ApiKeyIdItem] = keyId;
         if (!held.Grants(needed))
         {
             Count(context, ErrorCodes.InsufficientScope, needed);

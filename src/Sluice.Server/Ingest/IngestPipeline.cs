@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Sluice.Admission;
 using Sluice.Admission.Systems;
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
@@ -20,7 +21,7 @@ namespace Sluice.Server.Ingest;
 /// admitted straight into one pooled batch of rows, appended to the WAL as one record, and acknowledged once
 /// durable. Nothing of a request is stored unless the whole request got that far.
 /// </summary>
-public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpHasher ipHasher, EventIdGenerator ids, IClock clock, ServerMetrics metrics, UnflushedBudget unflushed)
+public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpHasher ipHasher, EventIdGenerator ids, IClock clock, ServerMetrics metrics, UnflushedBudget unflushed, BatchAdmission admission)
 {
     public async Task HandleAsync(HttpContext context, IngestRoute route)
     {
@@ -107,9 +108,35 @@ public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpH
                     "events are arriving faster than they can be sealed into partitions; nothing of this request was stored, retry shortly"));
             }
 
+            using var admitted = await admission.AdmitAsync(batch, Identify(context), clock.UnixMilliseconds, TimeSpan.FromMilliseconds(options.Storage.IngestWaitMs), context.RequestAborted);
+            if (admitted is null)
+            {
+                context.Response.Headers.RetryAfter = "1";
+                return await Fail(context, route, StatusCodes.Status503ServiceUnavailable, new FieldError(ErrorCodes.RetryInFlight, null,
+                    "another request is still storing some of these events; retry shortly"));
+            }
+
+            CountAdmission(route, admitted);
+            var rows = admitted.Rows;
+            if (rows.Count == 0 && admitted.Refused.Count == result.Accepted)
+            {
+                // Every parsed event was refused by a quota.
+                context.Response.Headers.RetryAfter = admitted.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var first = admitted.Refused[0].Error;
+                return result.Total == 1
+                    ? await Fail(context, route, StatusCodes.Status429TooManyRequests, first, json => WriteFirstRowString(json, "trace_id", batch, FieldTag.TraceId), count: false, remaining: 0)
+                    : await Fail(context, route, StatusCodes.Status429TooManyRequests,
+                        new FieldError(ErrorCodes.QuotaExceeded, first.Field, $"every event was refused by a quota ({first.Message}); see 'rejected'"),
+                        json => Problem.WriteRejections(json, Merge(result.Rejections, admitted.Refused)), count: false, remaining: 0);
+            }
+
             try
             {
-                await store.AppendAsync(batch.Rows, batch.Count);
+                if (rows.Count > 0)
+                {
+                    await store.AppendAsync(rows.Rows, rows.Count);
+                }
+
                 metrics.WalWait.Observe(Stopwatch.GetElapsedTime(appending).TotalSeconds);
             }
             catch (WalUnavailableException e)
@@ -118,14 +145,72 @@ public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpH
                 return await Fail(context, route, StatusCodes.Status503ServiceUnavailable, new FieldError(ErrorCodes.StorageUnavailable, null, "the event log cannot take writes: " + e.Message));
             }
 
-            metrics.EventsAccepted.Add(result.Accepted, route.Path);
+            admitted.Commit();
+            if (admitted.Refused.Count > 0)
+            {
+                context.Response.Headers.RetryAfter = admitted.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            var accepted = result.Accepted - admitted.Refused.Count;
+            metrics.EventsAccepted.Add(accepted, route.Path);
             CountRejections(route, result.Rejections);
-            await WriteAccepted(context, route, batch, result);
+            await WriteAccepted(context, route, batch, rows, accepted, Merge(result.Rejections, admitted.Refused), result.Total, admitted);
             return StatusCodes.Status200OK;
         }
     }
 
-    private static async Task WriteAccepted(HttpContext context, IngestRoute route, EventBatchBuilder batch, BodyParseResult result)
+    /// <summary>Who is sending, for quotas per key and per client address (hashed here, never kept raw).</summary>
+    private RequestIdentity Identify(HttpContext context)
+    {
+        if (admission.Quotas.IsEmpty)
+        {
+            return RequestIdentity.Anonymous;
+        }
+
+        var keyId = context.Items.TryGetValue(ApiKeyAuthentication.ApiKeyIdItem, out var id) ? id as string : null;
+        string? ipHash = null;
+        if (context.Connection.RemoteIpAddress is { } address)
+        {
+            Span<byte> text = stackalloc byte[64];
+            Span<byte> hash = stackalloc byte[ipHasher.HashLength];
+            if (address.TryFormat(text, out var written))
+            {
+                ipHasher.Hash(text[..written], hash);
+                ipHash = System.Text.Encoding.UTF8.GetString(hash);
+            }
+        }
+
+        return new RequestIdentity(keyId, ipHash);
+    }
+
+    private void CountAdmission(IngestRoute route, AdmittedBatch admitted)
+    {
+        if (admitted.Duplicates > 0)
+        {
+            metrics.Deduplicated.Add(admitted.Duplicates, route.Path);
+        }
+
+        foreach (var (_, error) in admitted.Refused)
+        {
+            metrics.EventsRejected.Add(1, route.Path, error.Code);
+        }
+    }
+
+    /// <summary>Parse rejections and quota refusals in request order.</summary>
+    private static List<Rejection>? Merge(List<Rejection>? parsed, List<(int Index, FieldError Error)> refused)
+    {
+        if (refused.Count == 0)
+        {
+            return parsed;
+        }
+
+        var all = new List<Rejection>(parsed ?? []);
+        all.AddRange(refused.Select(r => new Rejection(r.Index, r.Error)));
+        all.Sort((a, b) => a.Index.CompareTo(b.Index));
+        return all;
+    }
+
+    private static async Task WriteAccepted(HttpContext context, IngestRoute route, EventBatchBuilder parsed, EventBatchBuilder stored, int accepted, List<Rejection>? rejections, int total, AdmittedBatch admitted)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -136,24 +221,47 @@ public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpH
             if (route.Reply == IngestReply.BrowserLog)
             {
                 json.WriteBoolean("success", true);
-                WriteFirstRowString(json, "trace_id", batch, FieldTag.TraceId);
-                WriteFirstRowString(json, "id", batch, FieldTag.Id);
-                json.WriteNull("remaining_quota");
+                WriteFirstRowString(json, "trace_id", parsed, FieldTag.TraceId);
+                WriteFirstRowString(json, "id", parsed, FieldTag.Id);
+                WriteRemaining(json, admitted.Remaining);
             }
             else
             {
-                json.WriteNumber("accepted", result.Accepted);
-                Problem.WriteRejections(json, result.Rejections);
-                if (result.Total == 1)
+                json.WriteNumber("accepted", accepted);
+                Problem.WriteRejections(json, rejections);
+                if (total == 1)
                 {
-                    WriteFirstRowString(json, "id", batch, FieldTag.Id);
+                    WriteFirstRowString(json, "id", parsed, FieldTag.Id);
                 }
+            }
+
+            // Accepted but not stored as sent: the client must not resend these.
+            if (admitted.Duplicates > 0)
+            {
+                json.WriteNumber("duplicates", admitted.Duplicates);
+            }
+
+            if (admitted.SampledOut > 0)
+            {
+                json.WriteNumber("sampled_out", admitted.SampledOut);
             }
 
             json.WriteEndObject();
         }
 
         await response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    private static void WriteRemaining(Utf8JsonWriter json, long remaining)
+    {
+        if (remaining == long.MaxValue)
+        {
+            json.WriteNull("remaining_quota");
+        }
+        else
+        {
+            json.WriteNumber("remaining_quota", remaining);
+        }
     }
 
     private static void WriteFirstRowString(Utf8JsonWriter json, string name, EventBatchBuilder batch, FieldTag tag)
@@ -168,7 +276,7 @@ public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpH
         }
     }
 
-    private async Task<int> Fail(HttpContext context, IngestRoute route, int status, FieldError error, Action<Utf8JsonWriter>? extensions = null, bool count = true)
+    private async Task<int> Fail(HttpContext context, IngestRoute route, int status, FieldError error, Action<Utf8JsonWriter>? extensions = null, bool count = true, long remaining = long.MaxValue)
     {
         if (count)
         {
@@ -182,7 +290,7 @@ public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpH
             {
                 json.WriteBoolean("success", false);
                 json.WriteString("error", error.Message);
-                json.WriteNull("remaining_quota");
+                WriteRemaining(json, remaining);
                 inner?.Invoke(json);
             };
         }
@@ -203,6 +311,7 @@ public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpH
     {
         200 => "200",
         400 => "400",
+        429 => "429",
         413 => "413",
         415 => "415",
         503 => "503",

@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Text;
+using Sluice.Admission;
+using Sluice.Admission.Alerts;
+using Sluice.Admission.Quotas;
 using Sluice.Core.Metrics;
 using Sluice.Query.Analytics;
 using Sluice.Storage;
@@ -11,7 +14,7 @@ public static class PrometheusExposition
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    public static string Render(ServerMetrics metrics, EventStore store, QueryCache cache, Ingest.UnflushedBudget unflushed)
+    public static string Render(ServerMetrics metrics, EventStore store, QueryCache cache, Ingest.UnflushedBudget unflushed, BatchAdmission admission, AlertPublisher alerts)
     {
         var text = new StringBuilder(4096);
         Counters(text, "sluice_ingest_events_accepted_total", "Events acknowledged as durable, by ingest endpoint.", metrics.EventsAccepted);
@@ -19,6 +22,8 @@ public static class PrometheusExposition
         Counters(text, "sluice_http_requests_total", "Ingest requests answered, by endpoint and status.", metrics.Requests);
         Single(text, "sluice_ingest_unflushed_bytes", "gauge", "Memory held by ingest requests not yet in the WAL (bodies and rows), bounded by Memory:MaxUnflushedMb.", unflushed.Used);
         Single(text, "sluice_ingest_unflushed_peak_bytes", "gauge", "The most that memory has held at once since start.", unflushed.Peak);
+        Counters(text, "sluice_ingest_deduplicated_total", "Events answered as accepted but not stored again (their id or content was stored already), by endpoint.", metrics.Deduplicated);
+        Admission(text, admission, alerts);
         Counters(text, "sluice_auth_rejected_total", "Requests refused by the API key check, by reason and the scope the endpoint needs.", metrics.AuthRejected);
         Histogram(text, "sluice_ingest_ack_seconds", "Time from request start to durable acknowledgement.", metrics.AckLatency);
         Histogram(text, "sluice_ingest_wal_wait_seconds", "Part of the ack spent waiting for the WAL: queue, group write, fsync, hot-tier apply.", metrics.WalWait);
@@ -74,6 +79,39 @@ public static class PrometheusExposition
                     .Append(value(manifest.Parts.Where(p => p.Tier == tier)).ToString(CultureInfo.InvariantCulture)).Append('\n');
             }
         }
+    }
+
+    /// <summary>Quota decisions per rule, the duplicate window, and alerts raised.</summary>
+    private static void Admission(StringBuilder text, BatchAdmission admission, AlertPublisher alerts)
+    {
+        var stats = admission.Quotas.Stats().ToList();
+        foreach (var (name, help, value) in new (string, string, Func<(QuotaRule Rule, long Rejected, long SampledOut, long SampledKept, long SampledWeight), long>)[]
+        {
+            ("sluice_quota_rejected_total", "Events refused by a quota rule (429 or a per-event rejection).", s => s.Rejected),
+            ("sluice_quota_sampled_out_total", "Events a sampling rule let go (answered as accepted, counted in a kept event's weight).", s => s.SampledOut),
+            ("sluice_quota_sampled_kept_total", "Events a sampling rule kept while sampling, each carrying a weight.", s => s.SampledKept),
+            ("sluice_quota_sampled_weight_total", "Received events the kept samples stand for (the sum of their weights).", s => s.SampledWeight),
+        })
+        {
+            Header(text, name, "counter", help);
+            foreach (var stat in stats)
+            {
+                text.Append(name).Append("{rule=\"").Append(Escape(stat.Rule.Name)).Append("\",scope=\"").Append(stat.Rule.ScopeName).Append("\"} ")
+                    .Append(value(stat).ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+        }
+
+        Single(text, "sluice_quota_sampling_strata", "gauge", "Sampling strata being counted; each may hold one event back until it goes quiet.", admission.Quotas.Strata.Count);
+        Single(text, "sluice_dedup_keys", "gauge", "Ids and contents remembered to recognise resent events.", admission.Duplicates?.Count ?? 0);
+        Header(text, "sluice_alerts_total", "counter", "Alerts raised (volume spikes, quotas starting to refuse or sample), by kind and scope kind.");
+        foreach (var (kind, scope, count) in alerts.Counts())
+        {
+            text.Append("sluice_alerts_total{kind=\"").Append(kind).Append("\",scope=\"").Append(Escape(scope)).Append("\"} ")
+                .Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        Single(text, "sluice_alert_webhook_sent_total", "counter", "Alerts delivered to the webhook.", alerts.WebhookSent);
+        Single(text, "sluice_alert_webhook_failures_total", "counter", "Alerts the webhook did not take after every retry.", alerts.WebhookFailures);
     }
 
     /// <summary>The runtime figures that explain latency and memory: GC counts and pause time, heap and RSS.</summary>

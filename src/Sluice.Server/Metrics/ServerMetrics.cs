@@ -11,6 +11,9 @@ public sealed class ServerMetrics
 
     public LabeledCounters Requests { get; } = new("endpoint", "status");
 
+    /// <summary>Events answered as accepted but not stored again: their id or content was stored already.</summary>
+    public LabeledCounters Deduplicated { get; } = new("endpoint");
+
     public Histogram AckLatency { get; } = new(Histogram.LatencyBounds);
 
     /// <summary>The part of an ack spent waiting for the WAL (queue, group write, fsync, hot-tier apply).</summary>

@@ -32,11 +32,12 @@ public sealed class PartSummary
 
     public HyperLogLog Ips { get; private set; } = new();
 
-    /// <summary>Adds one encoded row.</summary>
+    /// <summary>Adds one encoded row, as many events as its sample weight says (a sampled event stands for several).</summary>
     public void Add(ReadOnlySpan<byte> row)
     {
-        Total++;
-        CountCapped("level", Levels.Name(RowLayout.ReadLevel(row)));
+        var weight = RowReader.WeightOf(row);
+        Total += weight;
+        CountCapped("level", Levels.Name(RowLayout.ReadLevel(row)), weight);
         var reader = new RowReader(row);
         while (reader.MoveNext())
         {
@@ -46,7 +47,7 @@ public sealed class PartSummary
             }
             else if (Array.IndexOf(CountedFields, reader.Tag) >= 0)
             {
-                CountCapped(FieldCatalog.Get(reader.Tag).Name, reader.Value);
+                CountCapped(FieldCatalog.Get(reader.Tag).Name, reader.Value, weight);
             }
         }
     }
@@ -119,7 +120,7 @@ public sealed class PartSummary
     public void Count(string field, string value, long n) => Values(field)[value] = Values(field).GetValueOrDefault(value) + n;
 
     /// <summary>Counts a UTF-8 value without allocating a string for values already counted (nearly all of them).</summary>
-    private void CountCapped(string field, ReadOnlySpan<byte> utf8)
+    private void CountCapped(string field, ReadOnlySpan<byte> utf8, long n)
     {
         var values = Values(field);
         var chars = utf8.Length <= 256 ? stackalloc char[utf8.Length] : new char[utf8.Length];
@@ -127,14 +128,14 @@ public sealed class PartSummary
         var lookup = values.GetAlternateLookup<ReadOnlySpan<char>>();
         if (lookup.TryGetValue(chars, out var count))
         {
-            lookup[chars] = count + 1;
+            lookup[chars] = count + n;
             return;
         }
 
-        CountCapped(field, new string(chars));
+        CountCapped(field, new string(chars), n);
     }
 
-    private void CountCapped(string field, string value)
+    private void CountCapped(string field, string value, long n)
     {
         var values = Values(field);
         if (!values.ContainsKey(value) && values.Count >= MaxValuesPerField)
@@ -142,7 +143,7 @@ public sealed class PartSummary
             value = Other;
         }
 
-        values[value] = values.GetValueOrDefault(value) + 1;
+        values[value] = values.GetValueOrDefault(value) + n;
     }
 
     private Dictionary<string, long> Values(string field)

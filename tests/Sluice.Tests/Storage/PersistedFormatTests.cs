@@ -15,7 +15,7 @@ public class PersistedFormatTests
             ["id"] = 1, ["message"] = 2, ["template"] = 3, ["service"] = 4, ["system"] = 5, ["host"] = 6, ["domain"] = 7,
             ["category"] = 8, ["trace_id"] = 9, ["span_id"] = 10, ["request_id"] = 11, ["session_id"] = 12, ["user_id"] = 13,
             ["priority"] = 14, ["stack_trace"] = 15, ["url"] = 16, ["method"] = 17, ["status"] = 18, ["path"] = 19,
-            ["ip_hash"] = 20, ["country"] = 21, ["decision"] = 22, ["reason"] = 23, ["risk"] = 24, ["ad_click"] = 25, ["pattern_id"] = 26,
+            ["ip_hash"] = 20, ["country"] = 21, ["decision"] = 22, ["reason"] = 23, ["risk"] = 24, ["ad_click"] = 25, ["pattern_id"] = 26, ["sample_weight"] = 27,
         };
         Assert.Equal(expected, FieldCatalog.All.ToDictionary(f => f.Name, f => (byte)f.Tag));
         Assert.Equal(64, (byte)FieldTag.Attribute);

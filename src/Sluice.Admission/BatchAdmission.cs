@@ -1,0 +1,184 @@
+using System.Buffers;
+using Sluice.Admission.Alerts;
+using Sluice.Admission.Dedup;
+using Sluice.Admission.Quotas;
+using Sluice.Core.Errors;
+using Sluice.Core.Events;
+
+namespace Sluice.Admission;
+
+/// <summary>
+/// The admission decisions taken on a parsed batch before it is logged: duplicates are recognised, quotas refuse or
+/// sample, and the volume monitor counts what arrived. Events let go — duplicates and sampled-out events — are
+/// answered as accepted: the client must not send them again.
+/// </summary>
+public sealed class BatchAdmission(QuotaBook quotas, DuplicateFilter? duplicates, VolumeMonitor? volume)
+{
+    public QuotaBook Quotas => quotas;
+
+    public DuplicateFilter? Duplicates => duplicates;
+
+    /// <summary>
+    /// Decides every row of <paramref name="batch"/>. Returns null when a retry of the same events is still being
+    /// stored by another request after <paramref name="maxWait"/> (the caller answers 503 and the client retries).
+    /// </summary>
+    public async ValueTask<AdmittedBatch?> AdmitAsync(EventBatchBuilder batch, RequestIdentity who, long nowMs, TimeSpan maxWait, CancellationToken cancel)
+    {
+        var count = batch.Count;
+        DedupClaim? claim = null;
+        DedupKey[]? keys = null;
+        if (duplicates is not null)
+        {
+            keys = ArrayPool<DedupKey>.Shared.Rent(count);
+            FillKeys(batch, keys, duplicates.MatchContent);
+            claim = await duplicates.ClaimAsync(keys, count, nowMs, maxWait, cancel);
+            if (claim is null)
+            {
+                ArrayPool<DedupKey>.Shared.Return(keys);
+                return null;
+            }
+        }
+
+        var admitted = new AdmittedBatch(batch, claim, keys);
+        try
+        {
+            Decide(admitted, batch, who, nowMs);
+            return admitted;
+        }
+        catch
+        {
+            admitted.Dispose();
+            throw;
+        }
+    }
+
+    private void Decide(AdmittedBatch admitted, EventBatchBuilder batch, RequestIdentity who, long nowMs)
+    {
+        var rows = batch.Rows.Span;
+        var volumes = new VolumeRuns(volume, nowMs);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var length = RowLayout.ReadLength(rows);
+            var row = rows[..length];
+            rows = rows[length..];
+            var origin = batch.OriginOf(i);
+            if (admitted.Claim?.IsDuplicate(i) == true)
+            {
+                admitted.Let(i, RowFate.Duplicate);
+                continue;
+            }
+
+            var fields = RowFields.Read(row);
+            volumes.Add(ref fields);
+            if (quotas.IsEmpty)
+            {
+                admitted.Keep(i, 1);
+                continue;
+            }
+
+            var decision = quotas.Admit(ref fields, who, row, origin, nowMs);
+            admitted.Remaining = Math.Min(admitted.Remaining, decision.Remaining);
+            switch (decision.Outcome)
+            {
+                case QuotaOutcome.Refused:
+                    var rule = quotas.Rules[decision.Rule];
+                    admitted.Refuse(i, origin.SourceIndex, QuotaError(rule, nowMs), decision.RetryAfterSeconds);
+                    break;
+                case QuotaOutcome.SampledOut:
+                    admitted.Let(i, RowFate.SampledOut);
+                    break;
+                default:
+                    admitted.Keep(i, decision.Weight);
+                    break;
+            }
+        }
+
+        volumes.Flush();
+    }
+
+    private static FieldError QuotaError(QuotaRule rule, long nowMs)
+    {
+        var field = rule.Scope switch
+        {
+            QuotaScope.System => "system",
+            QuotaScope.Trace => "trace_id",
+            QuotaScope.Domain => "domain",
+            _ => null,
+        };
+        var until = DateTimeOffset.FromUnixTimeMilliseconds(nowMs + (QuotaBook.RetryAfterSeconds(rule, nowMs) * 1000L));
+        return new FieldError(ErrorCodes.QuotaExceeded, field, $"quota {rule.Name} is used up until {until:yyyy-MM-ddTHH:mm:ssZ}");
+    }
+
+    /// <summary>Id keys for events whose client named the id; content keys for those with only their own time.</summary>
+    private static void FillKeys(EventBatchBuilder batch, DedupKey[] keys, bool matchContent)
+    {
+        var rows = batch.Rows.Span;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var length = RowLayout.ReadLength(rows);
+            var origin = batch.OriginOf(i);
+            keys[i] = default;
+            if ((origin.Flags & RowFlags.ClientId) != 0 && RowReader.TryGetString(rows[..length], FieldTag.Id, out var id))
+            {
+                keys[i] = DedupKey.OfId(id);
+            }
+            else if (matchContent && origin.ContentHash != 0)
+            {
+                keys[i] = new DedupKey(origin.ContentHash, true);
+            }
+
+            rows = rows[length..];
+        }
+    }
+
+    /// <summary>Counts arrivals per scope for the volume monitor, one call per run of equal values rather than per event.</summary>
+    private ref struct VolumeRuns(VolumeMonitor? monitor, long nowMs)
+    {
+        private long _total;
+        private ReadOnlySpan<byte> _system;
+        private long _systemRun;
+        private ReadOnlySpan<byte> _domain;
+        private long _domainRun;
+
+        public void Add(ref RowFields fields)
+        {
+            if (monitor is null)
+            {
+                return;
+            }
+
+            _total++;
+            Run("system", fields.System, ref _system, ref _systemRun);
+            Run("domain", fields.Domain, ref _domain, ref _domainRun);
+        }
+
+        public void Flush()
+        {
+            if (monitor is null || _total == 0)
+            {
+                return;
+            }
+
+            monitor.Record("global", default, _total, nowMs);
+            Run("system", default, ref _system, ref _systemRun);
+            Run("domain", default, ref _domain, ref _domainRun);
+        }
+
+        private readonly void Run(string kind, ReadOnlySpan<byte> value, ref ReadOnlySpan<byte> current, ref long run)
+        {
+            if (run > 0 && value.SequenceEqual(current))
+            {
+                run++;
+                return;
+            }
+
+            if (run > 0)
+            {
+                monitor!.Record(kind, current, run, nowMs);
+            }
+
+            current = value;
+            run = value.IsEmpty ? 0 : 1;
+        }
+    }
+}

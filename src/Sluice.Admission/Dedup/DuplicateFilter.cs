@@ -1,0 +1,227 @@
+using Sluice.Core.Options;
+
+namespace Sluice.Admission.Dedup;
+
+/// <summary>
+/// Recognises events already stored: by id (any event whose client named its id), or by content (an event that
+/// names its own time but no id, resent byte for byte within <see cref="DedupOptions.ContentWindowSeconds"/>).
+/// <para>
+/// Concurrent retries: a request first <em>claims</em> its keys. A key claimed by a request still in flight is
+/// neither stored twice nor lost — the later request gives back everything it claimed, waits for the first to
+/// finish, and looks again: if the first stored it, it is a duplicate; if the first failed, the key is free. A
+/// request never waits while holding claims, so two requests cannot wait on each other.
+/// </para>
+/// </summary>
+public sealed class DuplicateFilter
+{
+    private readonly object _gate = new();
+    private readonly RecentKeys _ids;
+    private readonly RecentKeys _contents;
+    private readonly Dictionary<ulong, DedupClaim> _inFlight = [];
+
+    public DuplicateFilter(DedupOptions options)
+    {
+        _ids = new RecentKeys(options.IdWindowSeconds * 1000L, Math.Max(2, options.MaxKeys - (options.MaxKeys / 10)));
+        _contents = new RecentKeys(Math.Max(1, options.ContentWindowSeconds) * 1000L, Math.Max(2, options.MaxKeys / 10));
+        MatchContent = options.ContentWindowSeconds > 0;
+    }
+
+    /// <summary>Whether events without an id are matched by content.</summary>
+    public bool MatchContent { get; }
+
+    /// <summary>Keys remembered now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _ids.Count + _contents.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Claims the non-zero keys of a batch (<see cref="DedupKey"/>). On return each key is either a duplicate
+    /// (<see cref="DedupClaim.IsDuplicate"/>) or held by the returned claim until it is committed or disposed.
+    /// Null when another request held one of them for longer than <paramref name="maxWait"/>.
+    /// </summary>
+    public async ValueTask<DedupClaim?> ClaimAsync(DedupKey[] keys, int count, long nowMs, TimeSpan maxWait, CancellationToken cancel)
+    {
+        var deadline = Environment.TickCount64 + (long)maxWait.TotalMilliseconds;
+        while (true)
+        {
+            var claim = new DedupClaim(this, keys, count, nowMs);
+            DedupClaim? blocker;
+            lock (_gate)
+            {
+                blocker = TryClaim(claim);
+            }
+
+            if (blocker is null)
+            {
+                return claim;
+            }
+
+            var left = deadline - Environment.TickCount64;
+            if (left <= 0)
+            {
+                return null;
+            }
+
+            await blocker.Finished.WaitAsync(TimeSpan.FromMilliseconds(left), cancel).ContinueWith(static _ => { }, TaskScheduler.Default);
+            cancel.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>Marks each key as seen or held, or gives everything back and names the request in the way.</summary>
+    private DedupClaim? TryClaim(DedupClaim claim)
+    {
+        for (var i = 0; i < claim.Count; i++)
+        {
+            var key = claim.Keys[i];
+            if (key.Value == 0)
+            {
+                continue;
+            }
+
+            if (Seen(key, claim.NowMs))
+            {
+                claim.MarkDuplicate(i);
+            }
+            else if (_inFlight.TryGetValue(key.Value, out var owner))
+            {
+                if (owner == claim)
+                {
+                    claim.MarkDuplicate(i); // the same event twice in one request
+                }
+                else
+                {
+                    Release(claim);
+                    return owner;
+                }
+            }
+            else
+            {
+                _inFlight[key.Value] = claim;
+            }
+        }
+
+        return null;
+    }
+
+    internal void Commit(DedupClaim claim, Func<int, bool> stored)
+    {
+        lock (_gate)
+        {
+            for (var i = 0; i < claim.Count; i++)
+            {
+                var key = claim.Keys[i];
+                if (key.Value == 0 || claim.IsDuplicate(i) || !_inFlight.TryGetValue(key.Value, out var owner) || owner != claim)
+                {
+                    continue;
+                }
+
+                _inFlight.Remove(key.Value);
+                if (stored(i))
+                {
+                    (key.ByContent ? _contents : _ids).Add(key.Value, claim.NowMs);
+                }
+            }
+        }
+    }
+
+    internal void Release(DedupClaim claim)
+    {
+        // Called under _gate from TryClaim, or on its own from Dispose.
+        lock (_gate)
+        {
+            for (var i = 0; i < claim.Count; i++)
+            {
+                var key = claim.Keys[i].Value;
+                if (key != 0 && _inFlight.TryGetValue(key, out var owner) && owner == claim)
+                {
+                    _inFlight.Remove(key);
+                }
+            }
+        }
+    }
+
+    /// <summary>Remembers a stored key without a claim (seeding the window from the events recovered at start).</summary>
+    public void Remember(DedupKey key, long nowMs)
+    {
+        lock (_gate)
+        {
+            (key.ByContent ? _contents : _ids).Add(key.Value, nowMs);
+        }
+    }
+
+    private bool Seen(DedupKey key, long nowMs) => (key.ByContent ? _contents : _ids).Contains(key.Value, nowMs);
+}
+
+/// <summary>An event's duplicate key: a hash of its id, or of its content; 0 when it has none.</summary>
+public readonly record struct DedupKey(ulong Value, bool ByContent)
+{
+    public static DedupKey OfId(ReadOnlySpan<byte> id) => new(System.IO.Hashing.XxHash3.HashToUInt64(id) | 1, false);
+}
+
+/// <summary>
+/// The keys of one request while it is being stored. <see cref="Commit"/> once the events are durable; disposing
+/// without committing gives every key back, so a retry of a failed request is stored.
+/// </summary>
+public sealed class DedupClaim : IDisposable
+{
+    private readonly DuplicateFilter _filter;
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool[]? _duplicates;
+    private int _done;
+
+    internal DedupClaim(DuplicateFilter filter, DedupKey[] keys, int count, long nowMs)
+    {
+        _filter = filter;
+        Keys = keys;
+        Count = count;
+        NowMs = nowMs;
+    }
+
+    internal DedupKey[] Keys { get; }
+
+    internal int Count { get; }
+
+    internal long NowMs { get; }
+
+    internal Task Finished => _finished.Task;
+
+    public int Duplicates { get; private set; }
+
+    public bool IsDuplicate(int row) => _duplicates is { } d && d[row];
+
+    internal void MarkDuplicate(int row)
+    {
+        _duplicates ??= new bool[Count];
+        if (!_duplicates[row])
+        {
+            _duplicates[row] = true;
+            Duplicates++;
+        }
+    }
+
+    /// <summary>The events are durable: rows for which <paramref name="stored"/> is true are remembered, the rest freed.</summary>
+    public void Commit(Func<int, bool> stored)
+    {
+        if (Interlocked.Exchange(ref _done, 1) == 0)
+        {
+            _filter.Commit(this, stored);
+            _finished.TrySetResult();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _done, 1) == 0)
+        {
+            _filter.Release(this);
+            _finished.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System.Buffers;
+using Sluice.Core.Events;
+
+namespace Sluice.Admission.Quotas;
+
+/// <summary>
+/// Systematic sampling per stratum. A stratum is a rule's scope value together with the fields summaries count by
+/// (kind, level, service, system, category, domain, decision, country, reason), so every kept event stands only for
+/// events that look the same to a summary. Each stratum counts the events it let go since its last kept one; the
+/// next kept event carries that count as its weight. Weights therefore add up to exactly the events received, per
+/// stratum — no estimate is involved. The last event let go is held, and written out with the remaining count
+/// when the stratum goes quiet (<see cref="TakeHeld"/>), so nothing is left uncounted once a spike is over.
+/// </summary>
+public sealed class SampleStrata(int maxStrata = 10_000)
+{
+    /// <summary>Events larger than this are never held back (they are kept, carrying any count waiting).</summary>
+    public const int MaxHeldRowBytes = 64 * 1024;
+
+    private readonly object _gate = new();
+    private readonly Dictionary<ulong, Stratum> _strata = [];
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _strata.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Counts one event of the stratum <paramref name="key"/> sampled 1 in <paramref name="n"/>. Returns the weight to
+    /// store it with, or 0 when it is let go (then it is held, see <see cref="TakeHeld"/>).
+    /// </summary>
+    public long Decide(ulong key, long n, ReadOnlySpan<byte> row, RowOrigin origin, long nowMs)
+    {
+        lock (_gate)
+        {
+            if (!_strata.TryGetValue(key, out var stratum))
+            {
+                if (_strata.Count >= maxStrata)
+                {
+                    return 1; // no room to count it as a stratum: keep it whole, which is always honest
+                }
+
+                _strata[key] = stratum = new Stratum();
+            }
+
+            stratum.Pending++;
+            stratum.LastMs = nowMs;
+            if (stratum.Pending >= n || row.Length > MaxHeldRowBytes)
+            {
+                var weight = stratum.Pending;
+                stratum.Pending = 0;
+                stratum.Release();
+                return weight;
+            }
+
+            stratum.Hold(row, origin);
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// Takes the held events of strata quiet for <paramref name="idleMs"/> (all of them when <paramref name="all"/>),
+    /// each with the count it now stands for, and forgets quiet strata. The caller stores them.
+    /// </summary>
+    public List<HeldEvent> TakeHeld(long nowMs, long idleMs, bool all)
+    {
+        var taken = new List<HeldEvent>();
+        lock (_gate)
+        {
+            foreach (var (key, stratum) in _strata)
+            {
+                if (!all && nowMs - stratum.LastMs < idleMs)
+                {
+                    continue;
+                }
+
+                if (stratum.Pending > 0 && stratum.Row is { } row)
+                {
+                    taken.Add(new HeldEvent(row.AsSpan(0, stratum.RowLength).ToArray(), stratum.Origin, stratum.Pending));
+                }
+
+                stratum.Release();
+                _strata.Remove(key);
+            }
+        }
+
+        return taken;
+    }
+
+    private sealed class Stratum
+    {
+        public long Pending;
+        public long LastMs;
+        public byte[]? Row;
+        public int RowLength;
+        public RowOrigin Origin;
+
+        public void Hold(ReadOnlySpan<byte> row, RowOrigin origin)
+        {
+            if (Row is null || Row.Length < row.Length)
+            {
+                Release();
+                Row = ArrayPool<byte>.Shared.Rent(row.Length);
+            }
+
+            row.CopyTo(Row);
+            RowLength = row.Length;
+            Origin = origin;
+        }
+
+        public void Release()
+        {
+            if (Row is { } row)
+            {
+                ArrayPool<byte>.Shared.Return(row);
+                Row = null;
+                RowLength = 0;
+            }
+        }
+    }
+}
+
+/// <summary>An event held back by sampling, and how many received events it stands for.</summary>
+public sealed record HeldEvent(byte[] Row, RowOrigin Origin, long Weight);

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Sluice.Admission;
+using Sluice.Admission.Alerts;
+using Sluice.Admission.Dedup;
+using Sluice.Admission.Quotas;
+using Sluice.Core.Options;
+using Sluice.Core.Time;
+using Sluice.Server.Configuration;
+
+namespace Sluice.Server.Ingest;
+
+/// <summary>Wires quotas, the duplicate filter and volume alerts into one <see cref="BatchAdmission"/>.</summary>
+public static class AdmissionServices
+{
+    public static IServiceCollection AddAdmission(this IServiceCollection services, SluiceOptions options)
+    {
+        var errors = new List<string>();
+        var rules = QuotaProfiles.Resolve(options.Quotas.Profile, options.Quotas.Rules, errors);
+        if (errors.Count > 0)
+        {
+            throw new OptionsException(string.Join("; ", errors));
+        }
+
+        services.AddSingleton(sp => new AlertPublisher(options.Alerts.WebhookUrl, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Alerts")));
+        services.AddSingleton(sp => new VolumeMonitor(options.Alerts, sp.GetRequiredService<AlertPublisher>().Publish));
+        services.AddSingleton(sp =>
+        {
+            var book = new QuotaBook(rules, options.Quotas.MaxKeysPerRule);
+            var monitor = sp.GetRequiredService<VolumeMonitor>();
+            var clock = sp.GetRequiredService<IClock>();
+            book.LimitReached += (rule, value) => monitor.QuotaReached(rule, value, clock.UnixMilliseconds);
+            return book;
+        });
+        services.AddSingleton(sp => new BatchAdmission(
+            sp.GetRequiredService<QuotaBook>(),
+            options.Dedup.Enabled ? new DuplicateFilter(options.Dedup) : null,
+            sp.GetRequiredService<VolumeMonitor>()));
+        services.AddSingleton<HeldEventWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<HeldEventWriter>());
+        return services;
+    }
+}
