@@ -21,8 +21,9 @@ public sealed class DuplicateFilter
 
     public DuplicateFilter(DedupOptions options)
     {
-        _ids = new RecentKeys(options.IdWindowSeconds * 1000L, Math.Max(2, options.MaxKeys - (options.MaxKeys / 10)));
-        _contents = new RecentKeys(Math.Max(1, options.ContentWindowSeconds) * 1000L, Math.Max(2, options.MaxKeys / 10));
+        // Half the budget each: clients that send ids and clients that send only timestamps are both common.
+        _ids = new RecentKeys(options.IdWindowSeconds * 1000L, Math.Max(2, options.MaxKeys / 2));
+        _contents = new RecentKeys(Math.Max(1, options.ContentWindowSeconds) * 1000L, Math.Max(2, options.MaxKeys / 2));
         MatchContent = options.ContentWindowSeconds > 0;
     }
 
