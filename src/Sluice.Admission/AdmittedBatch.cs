@@ -25,12 +25,16 @@ public sealed class AdmittedBatch : IDisposable
     private readonly RowFate[] _fates;
     private readonly long[] _weights;
     private readonly DedupKey[]? _keys;
+    private readonly Quotas.SampleStrata? _strata;
     private EventBatchBuilder? _compacted;
+    private Quotas.SamplingJournal? _journal;
     private bool _changed;
+    private bool _committed;
 
-    internal AdmittedBatch(EventBatchBuilder parsed, DedupClaim? claim, DedupKey[]? keys)
+    internal AdmittedBatch(EventBatchBuilder parsed, DedupClaim? claim, DedupKey[]? keys, Quotas.SampleStrata? strata)
     {
         _parsed = parsed;
+        _strata = strata;
         Claim = claim;
         _keys = keys;
         _fates = ArrayPool<RowFate>.Shared.Rent(Math.Max(1, parsed.Count));
@@ -55,15 +59,24 @@ public sealed class AdmittedBatch : IDisposable
     /// <summary>The rows to log: every stored event, sampled ones carrying their weight.</summary>
     public EventBatchBuilder Rows => _changed ? _compacted ??= Compact() : _parsed;
 
-    internal void Keep(int row, long weight)
+    internal void Keep(int row, long weight, ulong stratum = 0)
     {
         _fates[row] = RowFate.Stored;
         _weights[row] = weight;
         _changed |= weight != 1;
+        if (stratum != 0)
+        {
+            (_journal ??= new()).Kept(stratum, weight);
+        }
     }
 
-    internal void Let(int row, RowFate fate)
+    internal void Let(int row, RowFate fate, ulong stratum = 0)
     {
+        if (stratum != 0)
+        {
+            (_journal ??= new()).LetGo(stratum);
+        }
+
         _fates[row] = fate;
         _changed = true;
         if (fate == RowFate.Duplicate)
@@ -85,10 +98,21 @@ public sealed class AdmittedBatch : IDisposable
     }
 
     /// <summary>The rows are durable: stored and sampled-out events are remembered as seen, refused ones are not.</summary>
-    public void Commit() => Claim?.Commit(row => _fates[row] is RowFate.Stored or RowFate.SampledOut);
+    public void Commit()
+    {
+        _committed = true;
+        Claim?.Commit(row => _fates[row] is RowFate.Stored or RowFate.SampledOut);
+    }
 
+    /// <summary>Without <see cref="Commit"/>, gives back the claimed keys and undoes the sampling counts.</summary>
     public void Dispose()
     {
+        if (!_committed && _journal is not null)
+        {
+            _strata?.Rollback(_journal);
+            _journal = null;
+        }
+
         Claim?.Dispose();
         if (_keys is not null)
         {

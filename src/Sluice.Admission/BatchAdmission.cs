@@ -31,7 +31,16 @@ public sealed class BatchAdmission(QuotaBook quotas, DuplicateFilter? duplicates
         {
             keys = ArrayPool<DedupKey>.Shared.Rent(count);
             FillKeys(batch, keys, duplicates.MatchContent);
-            claim = await duplicates.ClaimAsync(keys, count, nowMs, maxWait, cancel);
+            try
+            {
+                claim = await duplicates.ClaimAsync(keys, count, nowMs, maxWait, cancel);
+            }
+            catch
+            {
+                ArrayPool<DedupKey>.Shared.Return(keys);
+                throw;
+            }
+
             if (claim is null)
             {
                 ArrayPool<DedupKey>.Shared.Return(keys);
@@ -39,7 +48,7 @@ public sealed class BatchAdmission(QuotaBook quotas, DuplicateFilter? duplicates
             }
         }
 
-        var admitted = new AdmittedBatch(batch, claim, keys);
+        var admitted = new AdmittedBatch(batch, claim, keys, quotas.IsEmpty ? null : quotas.Strata);
         try
         {
             Decide(admitted, batch, who, nowMs);
@@ -85,10 +94,10 @@ public sealed class BatchAdmission(QuotaBook quotas, DuplicateFilter? duplicates
                     admitted.Refuse(i, origin.SourceIndex, QuotaError(rule, nowMs), decision.RetryAfterSeconds);
                     break;
                 case QuotaOutcome.SampledOut:
-                    admitted.Let(i, RowFate.SampledOut);
+                    admitted.Let(i, RowFate.SampledOut, decision.Stratum);
                     break;
                 default:
-                    admitted.Keep(i, decision.Weight);
+                    admitted.Keep(i, decision.Weight, decision.Stratum);
                     break;
             }
         }

@@ -64,7 +64,8 @@ public sealed class EventStore : IDisposable
     /// Deletes part files a crash left unlisted, replays the WAL events that no part holds into the hot tier,
     /// opens the log for appends and starts the storage worker. Runs once, at start.
     /// </summary>
-    public WalRecoveryResult Recover()
+    /// <param name="beforeReady">Runs on the recovered hot tier before the log takes appends (seeding the duplicate filter).</param>
+    public WalRecoveryResult Recover(Action<HotTier>? beforeReady = null)
     {
         var started = Environment.TickCount64;
         var orphans = Worker.DeleteOrphans();
@@ -72,6 +73,7 @@ public sealed class EventStore : IDisposable
         Hot.SkipThrough(persisted);
         var result = Wal.Open(persisted);
         Worker.Start(Hot, Wal);
+        beforeReady?.Invoke(Hot);
         _ready = true;
         _logger.LogInformation(
             "Recovered {Events} events from {Records} WAL records in {Ms} ms ({Persisted} already in {Parts} parts); cut {Bytes} torn bytes; deleted {Orphans} orphan files",

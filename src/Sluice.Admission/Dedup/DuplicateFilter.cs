@@ -94,7 +94,12 @@ public sealed class DuplicateFilter
             {
                 if (owner == claim)
                 {
-                    claim.MarkDuplicate(i); // the same event twice in one request
+                    // The same id twice in one request is one event. The same content twice is two: a retry
+                    // resends a whole request, it does not repeat a line inside one.
+                    if (!key.ByContent)
+                    {
+                        claim.MarkDuplicate(i);
+                    }
                 }
                 else
                 {

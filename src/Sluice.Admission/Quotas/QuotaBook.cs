@@ -1,5 +1,4 @@
 using System.IO.Hashing;
-using System.Runtime.CompilerServices;
 using System.Text;
 using Sluice.Core.Events;
 
@@ -51,7 +50,8 @@ public sealed class QuotaBook
 
     /// <summary>
     /// Counts one event against every rule that applies to it and decides its fate. Refusals undo this event's
-    /// increments, so a refused event uses up no quota.
+    /// increments, so a refused event uses up no quota. <see cref="LimitReached"/> is raised once per scope value
+    /// and window, by the first event past the limit.
     /// </summary>
     public QuotaDecision Admit(ref RowFields fields, RequestIdentity who, ReadOnlySpan<byte> row, RowOrigin origin, long nowMs)
     {
@@ -70,30 +70,22 @@ public sealed class QuotaBook
 
             var counter = WindowFor(r, nowMs).CounterFor(key);
             var n = Interlocked.Increment(ref counter.Value);
+            if (n > rule.Limit && counter.Announce())
+            {
+                LimitReached?.Invoke(rule, Describe(rule, fields, who));
+            }
+
             if (n > rule.Limit && rule.Action == QuotaAction.Reject)
             {
                 Interlocked.Decrement(ref counter.Value);
                 taken.Undo();
                 Interlocked.Increment(ref _rejected[r]);
-                if (n == rule.Limit + 1)
-                {
-                    LimitReached?.Invoke(rule, Describe(rule, fields, who));
-                }
-
-                return new QuotaDecision(QuotaOutcome.Refused, r, 0, RetryAfterSeconds(rule, nowMs), 0);
+                return new QuotaDecision(QuotaOutcome.Refused, r, 0, RetryAfterSeconds(rule, nowMs), 0, 0);
             }
 
-            if (rule.Action == QuotaAction.Reject)
+            taken.Add(counter);
+            if (rule.Action == QuotaAction.Sample && n > rule.Limit)
             {
-                taken.Add(counter);
-            }
-            else if (n > rule.Limit)
-            {
-                if (n == rule.Limit + 1)
-                {
-                    LimitReached?.Invoke(rule, Describe(rule, fields, who));
-                }
-
                 // N grows with the overload: the k-th multiple of the limit is sampled 1 in k+1.
                 var every = (n + rule.Limit - 1) / rule.Limit;
                 if (every > sampleEvery)
@@ -107,19 +99,20 @@ public sealed class QuotaBook
 
         if (sampledBy < 0)
         {
-            return new QuotaDecision(QuotaOutcome.Pass, -1, 1, 0, least);
+            return new QuotaDecision(QuotaOutcome.Pass, -1, 1, 0, least, 0);
         }
 
-        var weight = Strata.Decide(fields.Stratum(RowFields.Mix((ulong)sampledBy, sampledKey)), sampleEvery, row, origin, nowMs);
+        var stratum = fields.Stratum(RowFields.Mix((ulong)sampledBy, sampledKey));
+        var weight = Strata.Decide(stratum, sampleEvery, row, origin, nowMs);
         if (weight == 0)
         {
             Interlocked.Increment(ref _sampledOut[sampledBy]);
-            return new QuotaDecision(QuotaOutcome.SampledOut, sampledBy, 0, 0, least);
+            return new QuotaDecision(QuotaOutcome.SampledOut, sampledBy, 0, 0, least, stratum);
         }
 
         Interlocked.Increment(ref _sampledKept[sampledBy]);
         Interlocked.Add(ref _sampledWeight[sampledBy], weight);
-        return new QuotaDecision(QuotaOutcome.Pass, -1, weight, 0, least);
+        return new QuotaDecision(QuotaOutcome.Pass, -1, weight, 0, least, stratum);
     }
 
     /// <summary>Per rule since start: events refused, let go by sampling, kept by sampling, and what those stood for.</summary>
@@ -185,15 +178,15 @@ public sealed class QuotaBook
         _ => "*",
     };
 
-    /// <summary>The reject counters an event has incremented so far, to undo when a later rule refuses it.</summary>
+    /// <summary>The counters an event has incremented so far, to undo when a later rule refuses it.</summary>
     private struct TakenCounters
     {
-        private StrongBox<long>? _a;
-        private StrongBox<long>? _b;
-        private StrongBox<long>? _c;
-        private List<StrongBox<long>>? _more;
+        private QuotaCounter? _a;
+        private QuotaCounter? _b;
+        private QuotaCounter? _c;
+        private List<QuotaCounter>? _more;
 
-        public void Add(StrongBox<long> counter)
+        public void Add(QuotaCounter counter)
         {
             if (_a is null)
             {
@@ -215,7 +208,7 @@ public sealed class QuotaBook
 
         public readonly void Undo()
         {
-            foreach (var counter in (ReadOnlySpan<StrongBox<long>?>)[_a, _b, _c])
+            foreach (var counter in (ReadOnlySpan<QuotaCounter?>)[_a, _b, _c])
             {
                 if (counter is not null)
                 {
@@ -235,7 +228,8 @@ public sealed class QuotaBook
 /// <param name="Rule">Index of the rule that refused or sampled it out, else -1.</param>
 /// <param name="Weight">Received events the stored event stands for (1 unless sampled).</param>
 /// <param name="Remaining">Events the tightest applicable rule still allows in its window; long.MaxValue when none applies.</param>
-public readonly record struct QuotaDecision(QuotaOutcome Outcome, int Rule, long Weight, int RetryAfterSeconds, long Remaining);
+/// <param name="Stratum">The sampling stratum that decided the event (<see cref="SampleStrata"/>), or 0 when it was not sampled.</param>
+public readonly record struct QuotaDecision(QuotaOutcome Outcome, int Rule, long Weight, int RetryAfterSeconds, long Remaining, ulong Stratum);
 
 public enum QuotaOutcome
 {

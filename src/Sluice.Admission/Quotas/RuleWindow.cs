@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 
 namespace Sluice.Admission.Quotas;
 
@@ -10,14 +9,14 @@ namespace Sluice.Admission.Quotas;
 /// </summary>
 internal sealed class RuleWindow(long index, int maxKeys)
 {
-    private readonly ConcurrentDictionary<ulong, StrongBox<long>> _keys = new();
-    private readonly StrongBox<long> _overflow = new();
+    private readonly ConcurrentDictionary<ulong, QuotaCounter> _keys = new();
+    private readonly QuotaCounter _overflow = new();
     private int _count;
 
     /// <summary>Which window this is: the clock's milliseconds divided by the window length.</summary>
     public long Index { get; } = index;
 
-    public StrongBox<long> CounterFor(ulong key)
+    public QuotaCounter CounterFor(ulong key)
     {
         if (_keys.TryGetValue(key, out var counter))
         {
@@ -29,7 +28,7 @@ internal sealed class RuleWindow(long index, int maxKeys)
             return _overflow;
         }
 
-        counter = new StrongBox<long>();
+        counter = new QuotaCounter();
         if (_keys.TryAdd(key, counter))
         {
             Interlocked.Increment(ref _count);
@@ -38,4 +37,15 @@ internal sealed class RuleWindow(long index, int maxKeys)
 
         return _keys[key];
     }
+}
+
+/// <summary>One scope value's count in one window, and whether reaching the limit has been announced.</summary>
+internal sealed class QuotaCounter
+{
+    public long Value;
+
+    private int _announced;
+
+    /// <summary>True exactly once: for the first event past the limit.</summary>
+    public bool Announce() => Interlocked.Exchange(ref _announced, 1) == 0;
 }

@@ -81,7 +81,7 @@ public sealed class SampleStrata(int maxStrata = 10_000)
 
                 if (stratum.Pending > 0 && stratum.Row is { } row)
                 {
-                    taken.Add(new HeldEvent(row.AsSpan(0, stratum.RowLength).ToArray(), stratum.Origin, stratum.Pending));
+                    taken.Add(new HeldEvent(key, row.AsSpan(0, stratum.RowLength).ToArray(), stratum.Origin, stratum.Pending));
                 }
 
                 stratum.Release();
@@ -90,6 +90,46 @@ public sealed class SampleStrata(int maxStrata = 10_000)
         }
 
         return taken;
+    }
+
+    /// <summary>Puts back held events that could not be stored, so their counts are still owed.</summary>
+    public void Restore(IEnumerable<HeldEvent> events)
+    {
+        lock (_gate)
+        {
+            foreach (var held in events)
+            {
+                if (!_strata.TryGetValue(held.Key, out var stratum))
+                {
+                    _strata[held.Key] = stratum = new Stratum();
+                }
+
+                stratum.Pending += held.Weight;
+                if (stratum.Row is null)
+                {
+                    stratum.Hold(held.Row, held.Origin);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Undoes what a request that was not stored did to the counts (<see cref="SamplingJournal"/>): its events let go
+    /// are no longer owed (the client sends them again), while the earlier events its kept ones stood for are owed
+    /// again. The held event stays as the stratum's representative: events of a stratum look alike to summaries.
+    /// </summary>
+    public void Rollback(SamplingJournal journal)
+    {
+        lock (_gate)
+        {
+            foreach (var (key, (letGo, owed)) in journal.Entries)
+            {
+                if (_strata.TryGetValue(key, out var stratum))
+                {
+                    stratum.Pending = Math.Max(0, stratum.Pending - letGo + owed);
+                }
+            }
+        }
     }
 
     private sealed class Stratum
@@ -126,4 +166,23 @@ public sealed class SampleStrata(int maxStrata = 10_000)
 }
 
 /// <summary>An event held back by sampling, and how many received events it stands for.</summary>
-public sealed record HeldEvent(byte[] Row, RowOrigin Origin, long Weight);
+public sealed record HeldEvent(ulong Key, byte[] Row, RowOrigin Origin, long Weight);
+
+/// <summary>What one request's sampling did to each stratum, so it can be undone if the request is not stored.</summary>
+public sealed class SamplingJournal
+{
+    public Dictionary<ulong, (long LetGo, long Owed)> Entries { get; } = [];
+
+    public void LetGo(ulong stratum)
+    {
+        var (letGo, owed) = Entries.GetValueOrDefault(stratum);
+        Entries[stratum] = (letGo + 1, owed);
+    }
+
+    /// <summary>A kept event of weight <paramref name="weight"/> stood for itself and weight − 1 earlier events.</summary>
+    public void Kept(ulong stratum, long weight)
+    {
+        var (letGo, owed) = Entries.GetValueOrDefault(stratum);
+        Entries[stratum] = (letGo, owed + weight - 1);
+    }
+}

@@ -11,7 +11,7 @@ public sealed class DuckDbDialect : ISqlDialect
 {
     public static readonly DuckDbDialect Instance = new();
 
-    public string Source(IReadOnlyList<string> partPaths) => $"read_parquet({DuckDbEngine.FileList(partPaths)}, union_by_name = true)";
+    public string Source(IReadOnlyList<string> partPaths) => PartFiles.ReadExpression(partPaths);
 
     public string Identifier(string name) => '"' + name.Replace("\"", "\"\"", StringComparison.Ordinal) + '"';
 

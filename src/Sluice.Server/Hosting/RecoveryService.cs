@@ -5,6 +5,7 @@ using Sluice.Admission.Dedup;
 using Sluice.Core.Events;
 using Sluice.Core.Time;
 using Sluice.Storage;
+using Sluice.Storage.Hot;
 
 namespace Sluice.Server.Hosting;
 
@@ -24,9 +25,10 @@ public sealed class RecoveryService(EventStore store, BatchAdmission admission, 
 
     /// <summary>
     /// A client whose request was logged just before a crash, but never answered, sends it again after the restart:
-    /// the ids of the events recovered into memory go into the duplicate window first, so the retry is recognised.
+    /// the ids of the events recovered into memory go into the duplicate window before the log takes appends, so the
+    /// retry is recognised. (Content keys cannot be rebuilt: they hash the request bytes, which are not kept.)
     /// </summary>
-    private void RememberRecoveredIds()
+    private void RememberRecoveredIds(HotTier hot)
     {
         if (admission.Duplicates is not { } duplicates)
         {
@@ -34,8 +36,8 @@ public sealed class RecoveryService(EventStore store, BatchAdmission admission, 
         }
 
         var now = clock.UnixMilliseconds;
-        using var read = store.Hot.EnterRead();
-        foreach (var chunk in store.Hot.Chunks)
+        using var read = hot.EnterRead();
+        foreach (var chunk in hot.Chunks)
         {
             for (var i = 0; i < chunk.Count; i++)
             {
@@ -51,8 +53,7 @@ public sealed class RecoveryService(EventStore store, BatchAdmission admission, 
     {
         try
         {
-            store.Recover();
-            RememberRecoveredIds();
+            store.Recover(RememberRecoveredIds);
         }
         catch (Exception e)
         {

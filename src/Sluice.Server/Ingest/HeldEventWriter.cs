@@ -25,20 +25,33 @@ public sealed class HeldEventWriter(BatchAdmission admission, EventStore store, 
         await _writing.WaitAsync();
         try
         {
+            if (!store.IsReady)
+            {
+                return; // the held events stay held until the log takes writes again
+            }
+
             var held = admission.Quotas.Strata.TakeHeld(clock.UnixMilliseconds, options.Quotas.SampleFlushMs, all);
-            if (held.Count == 0 || !store.IsReady)
+            if (held.Count == 0)
             {
                 return;
             }
 
-            using var batch = new EventBatchBuilder(held.Sum(h => h.Row.Length + 16));
-            foreach (var h in held)
+            try
             {
-                batch.AppendRow(h.Row, h.Origin, h.Weight);
-            }
+                using var batch = new EventBatchBuilder(held.Sum(h => h.Row.Length + 16));
+                foreach (var h in held)
+                {
+                    batch.AppendRow(h.Row, h.Origin, h.Weight);
+                }
 
-            await store.AppendAsync(batch.Rows, batch.Count);
-            Written += held.Count;
+                await store.AppendAsync(batch.Rows, batch.Count);
+                Written += held.Count;
+            }
+            catch
+            {
+                admission.Quotas.Strata.Restore(held); // still owed: the next round tries again
+                throw;
+            }
         }
         finally
         {

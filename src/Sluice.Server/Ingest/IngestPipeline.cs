@@ -121,6 +121,7 @@ public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpH
             if (rows.Count == 0 && admitted.Refused.Count == result.Accepted)
             {
                 // Every parsed event was refused by a quota.
+                CountRejections(route, result.Rejections);
                 context.Response.Headers.RetryAfter = admitted.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 var first = admitted.Refused[0].Error;
                 return result.Total == 1

@@ -36,7 +36,7 @@ internal static class Compactor
         var columns = string.Join(", ", PartSchema.ColumnNames.Select(c => '"' + c + '"'));
         using (var connection = engine.Rent())
         using (var command = connection.Command(string.Create(CultureInfo.InvariantCulture,
-            $"COPY (SELECT {columns} FROM read_parquet({DuckDbEngine.FileList(parts.Select(p => p.Path))}, union_by_name = true) ORDER BY timestamp, seq) " +
+            $"COPY (SELECT {columns} FROM {PartFiles.ReadExpression([.. parts.Select(p => p.Path)])} ORDER BY timestamp, seq) " +
             $"TO {DuckDbEngine.Literal(temp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {zstdLevel}, ROW_GROUP_SIZE {RowGroupRows})")))
         {
             command.ExecuteNonQuery();

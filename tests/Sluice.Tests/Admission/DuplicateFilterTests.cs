@@ -47,6 +47,21 @@ public sealed class DuplicateFilterTests
     }
 
     [Fact]
+    public async Task The_same_content_twice_in_one_request_is_two_events_but_a_resent_request_is_a_duplicate()
+    {
+        var filter = new DuplicateFilter(new DedupOptions());
+        var twice = new[] { new DedupKey(777, ByContent: true), new DedupKey(777, ByContent: true) };
+        using (var claim = await Claim(filter, twice, 0))
+        {
+            Assert.Equal(0, claim.Duplicates);
+            claim.Commit(_ => true);
+        }
+
+        using var resent = await Claim(filter, twice, 1);
+        Assert.Equal(2, resent.Duplicates);
+    }
+
+    [Fact]
     public async Task Keys_of_a_failed_request_are_given_back_and_refused_events_are_not_remembered()
     {
         var filter = new DuplicateFilter(new DedupOptions());

@@ -172,6 +172,32 @@ public sealed class QuotaBookTests
         Assert.Equal(3, raised.Count);
     }
 
+    [Fact]
+    public void A_refused_event_gives_back_what_it_counted_on_sampling_rules_and_the_refusal_is_announced_once()
+    {
+        var book = Book("domain:100/1h:sample; system=browser:2/1h");
+        var announced = 0;
+        book.LimitReached += (_, _) => announced++;
+        for (var i = 0; i < 50; i++)
+        {
+            Admit(book, Row(domain: "d", system: "browser"), Start);
+        }
+
+        Assert.Equal(48, book.Stats().Last().Rejected);
+        Assert.Equal(1, announced);
+
+        // The 48 refused events gave back their domain count: 2 + 98 more fit the domain's 100 unsampled.
+        for (var i = 0; i < 98; i++)
+        {
+            var d = Admit(book, Row(domain: "d"), Start);
+            Assert.Equal((QuotaOutcome.Pass, 1L), (d.Outcome, d.Weight));
+        }
+
+        Assert.Equal(0, book.Strata.Count);
+        Assert.Equal(QuotaOutcome.SampledOut, Admit(book, Row(domain: "d"), Start).Outcome);
+        Assert.Equal(2, announced);
+    }
+
     internal static QuotaBook Book(string rules, int maxKeys = 100_000)
     {
         var errors = new List<string>();

@@ -110,6 +110,59 @@ public sealed class SamplingTests
         Assert.Equal(1, strata.Decide(3, 10, row, default, 0));
     }
 
+    [Fact]
+    public async Task A_request_that_is_not_stored_leaves_the_counts_as_if_it_never_came()
+    {
+        var book = QuotaBookTests.Book("domain:1/1h:sample");
+        var admission = new BatchAdmission(book, null, null);
+        long storedWeight = 0;
+        using (var first = Batch(10))
+        using (var admitted = (await admission.AdmitAsync(first, RequestIdentity.Anonymous, Start, TimeSpan.FromSeconds(1), CancellationToken.None))!)
+        {
+            storedWeight += WeightOf(admitted.Rows);
+            admitted.Commit();
+        }
+
+        // The next request is sampled, then its append fails: disposed without commit.
+        using (var failed = Batch(10))
+        using (var admitted = (await admission.AdmitAsync(failed, RequestIdentity.Anonymous, Start, TimeSpan.FromSeconds(1), CancellationToken.None))!)
+        {
+            Assert.True(admitted.SampledOut > 0);
+        }
+
+        var held = book.Strata.TakeHeld(Start, 0, all: true);
+        Assert.Equal(10, storedWeight + held.Sum(h => h.Weight)); // the first request's 10, not the failed one's
+
+        // Held events that could not be written are owed again, not lost.
+        book.Strata.Restore(held);
+        Assert.Equal(held.Sum(h => h.Weight), book.Strata.TakeHeld(Start, 0, all: true).Sum(h => h.Weight));
+    }
+
+    private static EventBatchBuilder Batch(int events)
+    {
+        var batch = new EventBatchBuilder();
+        for (var i = 0; i < events; i++)
+        {
+            batch.AppendRow(QuotaBookTests.Row(domain: "shop.example", country: "DE", kind: EventKind.Traffic), default);
+        }
+
+        return batch;
+    }
+
+    private static long WeightOf(EventBatchBuilder batch)
+    {
+        long total = 0;
+        var rows = batch.Rows.Span;
+        while (!rows.IsEmpty)
+        {
+            var length = RowLayout.ReadLength(rows);
+            total += RowReader.WeightOf(rows[..length]);
+            rows = rows[length..];
+        }
+
+        return total;
+    }
+
     private static byte[] Weighted(byte[] row, long weight)
     {
         using var batch = new EventBatchBuilder();
