@@ -53,7 +53,8 @@ public sealed class VolumeAlertApiTests
     public async Task A_webhook_that_fails_is_retried_with_backoff()
     {
         await using var receiver = await WebhookReceiver.StartAsync(failFirst: 2);
-        var publisher = new AlertPublisher(receiver.Url, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var log = new RecordingLogger();
+        var publisher = new AlertPublisher(receiver.Url, log);
         await using (publisher)
         {
             publisher.Publish(new VolumeAlert("volume_spike", "domain=shop.example", "test", 0, 5, 1, null));
@@ -67,7 +68,23 @@ public sealed class VolumeAlertApiTests
 
             Assert.Equal(1, publisher.WebhookSent);
             Assert.Equal(0, publisher.WebhookFailures);
+            var line = Assert.Single(log.Lines);
+            Assert.Equal((Microsoft.Extensions.Logging.LogLevel.Warning, "Alert volume_spike for domain=shop.example: test"), line);
         }
+    }
+
+    /// <summary>Keeps every log line written, to check the alert's one structured warning.</summary>
+    private sealed class RecordingLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public ConcurrentQueue<(Microsoft.Extensions.Logging.LogLevel, string)> Lines { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Enqueue((logLevel, formatter(state, exception)));
     }
 
     /// <summary>A real HTTP server standing in for Slack's incoming webhook: it records what it is sent.</summary>
