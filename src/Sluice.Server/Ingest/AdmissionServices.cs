@@ -36,6 +36,7 @@ public static class AdmissionServices
             sp.GetRequiredService<QuotaBook>(),
             options.Dedup.Enabled ? new DuplicateFilter(options.Dedup) : null,
             sp.GetRequiredService<VolumeMonitor>()));
+        services.AddSingleton<EventIntake>();
         services.AddSingleton<HeldEventWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<HeldEventWriter>());
         return services;

@@ -1,169 +1,164 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Sluice.Admission;
 using Sluice.Admission.Systems;
 using Sluice.Core.Errors;
-using Sluice.Core.Events;
-using Sluice.Core.Options;
 using Sluice.Core.Privacy;
-using Sluice.Core.Time;
+using Sluice.Core.Options;
 using Sluice.Ingest.Json;
+using Sluice.Ingest.Protocols;
 using Sluice.Server.Http;
+using Sluice.Server.Ingest.Protocols;
 using Sluice.Server.Metrics;
-using Sluice.Storage;
-using Sluice.Storage.Wal;
 
 namespace Sluice.Server.Ingest;
 
 /// <summary>
-/// receive → admit → log for the native JSON endpoints: the body is read into one pooled buffer, parsed and
-/// admitted straight into one pooled batch of rows, appended to the WAL as one record, and acknowledged once
-/// durable. Nothing of a request is stored unless the whole request got that far.
+/// The HTTP front of ingest: reads the body into one pooled buffer (decompressed), works out who sent it and from
+/// what kind of system, hands it to <see cref="EventIntake"/> (translated first for a standard protocol), and writes
+/// the answer in the endpoint's shape.
 /// </summary>
-public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpHasher ipHasher, EventIdGenerator ids, IClock clock, ServerMetrics metrics, UnflushedBudget unflushed, BatchAdmission admission)
+public sealed class IngestPipeline(SluiceOptions options, EventIntake intake, IIpHasher ipHasher, ServerMetrics metrics)
 {
     public async Task HandleAsync(HttpContext context, IngestRoute route)
     {
         var started = Stopwatch.GetTimestamp();
-        var status = await ProcessAsync(context, route);
-        metrics.Requests.Add(1, route.Path, StatusText(status));
-        if (status == StatusCodes.Status200OK)
+        var outcome = await ProcessAsync(context, route);
+        metrics.Requests.Add(1, route.Path, StatusText(outcome.Status));
+        if (outcome.Status == StatusCodes.Status200OK)
         {
             metrics.AckLatency.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
     }
 
-    private async Task<int> ProcessAsync(HttpContext context, IngestRoute route)
+    private async Task<IngestOutcome> ProcessAsync(HttpContext context, IngestRoute route)
     {
-        if (store.IsRecovering)
+        var protocol = route.Protocol;
+        var typeError = protocol is null
+            ? MediaTypes.IsJson(context.Request) ? null : new FieldError(ErrorCodes.UnsupportedMediaType, "Content-Type",
+                $"Content-Type '{context.Request.ContentType}' is not accepted here; send application/json or application/x-ndjson")
+            : protocol.CheckContentType(context.Request);
+        if (typeError is not null)
         {
-            context.Response.Headers.RetryAfter = "1";
-            return await Fail(context, route, StatusCodes.Status503ServiceUnavailable, new FieldError(ErrorCodes.Recovering, null, "the server is recovering its log; retry shortly"));
-        }
-
-        if (!MediaTypes.IsJson(context.Request))
-        {
-            return await Fail(context, route, StatusCodes.Status415UnsupportedMediaType, new FieldError(ErrorCodes.UnsupportedMediaType, "Content-Type",
-                $"Content-Type '{context.Request.ContentType}' is not accepted here; send application/json or application/x-ndjson"));
+            metrics.EventsRejected.Add(1, route.Path, typeError.Value.Code);
+            return await Answer(context, route, IngestOutcome.Failed(StatusCodes.Status415UnsupportedMediaType, typeError.Value), null);
         }
 
         var (body, bodyError, bodyStatus) = await RequestBody.ReadAsync(context.Request, options.Limits.MaxBodyBytes, context.RequestAborted);
         if (body is null)
         {
-            return await Fail(context, route, bodyStatus, bodyError);
+            metrics.EventsRejected.Add(1, route.Path, bodyError.Code);
+            return await Answer(context, route, IngestOutcome.Failed(bodyStatus, bodyError!), null);
         }
 
         using (body)
         {
-            // The body and its encoded rows (about as large) stay in memory until the WAL has them.
-            using var held = await unflushed.ReserveAsync(2L * body.Length, TimeSpan.FromMilliseconds(options.Memory.WaitMs), context.RequestAborted);
-            if (held is null)
+            var headers = context.Request.Headers;
+            var system = SystemDetector.Detect(name => headers.TryGetValue(name, out var value) ? value.ToString() : null);
+            var parseContext = new ParseContext(route.DefaultKind, intake.Clock.UnixMilliseconds, route.AssignTraceId, system);
+            if (protocol is null)
             {
-                context.Response.Headers.RetryAfter = "1";
-                return await Fail(context, route, StatusCodes.Status503ServiceUnavailable, new FieldError(ErrorCodes.MemoryFull, null,
-                    $"more than {options.Memory.MaxUnflushedMb} MB of accepted events are waiting to be written; nothing of this request was stored, retry shortly"));
+                var outcome = await intake.StoreAsync(body.Memory, route.Shape, parseContext, Identify(context), route.Path, null, context.RequestAborted);
+                return await Answer(context, route, outcome, null);
             }
 
-            return await AdmitAsync(context, route, body);
+            using var translation = protocol.Translate(body.Span, context.Request);
+            if (translation.Fatal is { } fatal)
+            {
+                metrics.EventsRejected.Add(1, route.Path, fatal.Code);
+                return await Answer(context, route, IngestOutcome.Failed(StatusCodes.Status400BadRequest, fatal), translation);
+            }
+
+            var translated = await intake.StoreAsync(translation.Ndjson, BodyShape.Auto, parseContext, Identify(context), route.Path, translation, context.RequestAborted);
+            return await Answer(context, route, translated, translation);
         }
     }
 
-    private async Task<int> AdmitAsync(HttpContext context, IngestRoute route, RequestBody body)
+    private static async Task<IngestOutcome> Answer(HttpContext context, IngestRoute route, IngestOutcome outcome, Translation? translation)
     {
-        using (var batch = new EventBatchBuilder(body.Length + 4096))
+        if (outcome.RetryAfterSeconds > 0)
         {
-            var headers = context.Request.Headers;
-            var system = SystemDetector.Detect(name => headers.TryGetValue(name, out var value) ? value.ToString() : null);
-            var parseContext = new ParseContext(route.DefaultKind, clock.UnixMilliseconds, route.AssignTraceId, system);
-            BodyParseResult result;
-            using (var parser = new EventParser(options.Limits, ipHasher, ids))
-            {
-                result = EventBodyParser.Parse(body.Span, route.Shape, parser, batch, parseContext, options.Limits);
-            }
+            context.Response.Headers.RetryAfter = outcome.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        }
 
-            if (result.Fatal is { } fatal)
+        if (route.Protocol is { } protocol)
+        {
+            await protocol.WriteAsync(context, outcome, translation);
+        }
+        else if (outcome.Error is { } error)
+        {
+            await Problem.WriteAsync(context, outcome.Status, error, json =>
             {
-                return await Fail(context, route, result.FatalStatus, fatal);
-            }
-
-            if (result.Accepted == 0)
-            {
-                // Every event was refused: a single event answers with its own error, a batch with the list.
-                CountRejections(route, result.Rejections);
-                var only = result.Rejections![0].Error;
-                return result.Total == 1
-                    ? await Fail(context, route, StatusCodes.Status400BadRequest, only, count: false)
-                    : await Fail(context, route, StatusCodes.Status400BadRequest,
-                        new FieldError(ErrorCodes.AllEventsRejected, null, $"none of the {result.Total} events was accepted; see 'rejected'"),
-                        json => Problem.WriteRejections(json, result.Rejections), count: false);
-            }
-
-            var appending = Stopwatch.GetTimestamp();
-            using var room = await store.ReserveAsync(batch.RowBytes, TimeSpan.FromMilliseconds(options.Storage.IngestWaitMs), context.RequestAborted);
-            if (room is null)
-            {
-                context.Response.Headers.RetryAfter = "2";
-                return await Fail(context, route, StatusCodes.Status503ServiceUnavailable, new FieldError(ErrorCodes.StorageBehind, null,
-                    "events are arriving faster than they can be sealed into partitions; nothing of this request was stored, retry shortly"));
-            }
-
-            using var admitted = await admission.AdmitAsync(batch, Identify(context), clock.UnixMilliseconds, TimeSpan.FromMilliseconds(options.Storage.IngestWaitMs), context.RequestAborted);
-            if (admitted is null)
-            {
-                context.Response.Headers.RetryAfter = "1";
-                return await Fail(context, route, StatusCodes.Status503ServiceUnavailable, new FieldError(ErrorCodes.RetryInFlight, null,
-                    "another request is still storing some of these events; retry shortly"));
-            }
-
-            CountAdmission(route, admitted);
-            var rows = admitted.Rows;
-            if (rows.Count == 0 && admitted.Refused.Count == result.Accepted)
-            {
-                // Every parsed event was refused by a quota.
-                CountRejections(route, result.Rejections);
-                context.Response.Headers.RetryAfter = admitted.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                var first = admitted.Refused[0].Error;
-                return result.Total == 1
-                    ? await Fail(context, route, StatusCodes.Status429TooManyRequests, first, json => WriteFirstRowString(json, "trace_id", batch, FieldTag.TraceId), count: false, remaining: 0)
-                    : await Fail(context, route, StatusCodes.Status429TooManyRequests,
-                        new FieldError(ErrorCodes.QuotaExceeded, first.Field, $"every event was refused by a quota ({first.Message}); see 'rejected'"),
-                        json => Problem.WriteRejections(json, Merge(result.Rejections, admitted.Refused)), count: false, remaining: 0);
-            }
-
-            try
-            {
-                if (rows.Count > 0)
+                if (route.Reply == IngestReply.BrowserLog)
                 {
-                    await store.AppendAsync(rows.Rows, rows.Count);
+                    json.WriteBoolean("success", false);
+                    json.WriteString("error", error.Message);
+                    WriteOptional(json, "trace_id", outcome.FirstTraceId);
+                    WriteRemaining(json, outcome.RemainingQuota);
                 }
 
-                metrics.WalWait.Observe(Stopwatch.GetElapsedTime(appending).TotalSeconds);
-            }
-            catch (WalUnavailableException e)
-            {
-                context.Response.Headers.RetryAfter = "5";
-                return await Fail(context, route, StatusCodes.Status503ServiceUnavailable, new FieldError(ErrorCodes.StorageUnavailable, null, "the event log cannot take writes: " + e.Message));
-            }
-
-            admitted.Commit();
-            if (admitted.Refused.Count > 0)
-            {
-                context.Response.Headers.RetryAfter = admitted.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            var accepted = result.Accepted - admitted.Refused.Count;
-            metrics.EventsAccepted.Add(accepted, route.Path);
-            CountRejections(route, result.Rejections);
-            await WriteAccepted(context, route, batch, rows, accepted, Merge(result.Rejections, admitted.Refused), result.Total, admitted);
-            return StatusCodes.Status200OK;
+                if (outcome.Rejections.Count > 0 && outcome.Total > 1)
+                {
+                    Problem.WriteRejections(json, outcome.Rejections);
+                }
+            });
         }
+        else
+        {
+            await WriteAccepted(context, route, outcome);
+        }
+
+        return outcome;
+    }
+
+    private static async Task WriteAccepted(HttpContext context, IngestRoute route, IngestOutcome outcome)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        using (var json = new Utf8JsonWriter(response.BodyWriter, JsonOutput.Options))
+        {
+            json.WriteStartObject();
+            if (route.Reply == IngestReply.BrowserLog)
+            {
+                json.WriteBoolean("success", true);
+                WriteOptional(json, "trace_id", outcome.FirstTraceId);
+                WriteOptional(json, "id", outcome.FirstId);
+                WriteRemaining(json, outcome.RemainingQuota);
+            }
+            else
+            {
+                json.WriteNumber("accepted", outcome.Accepted);
+                Problem.WriteRejections(json, outcome.Rejections);
+                if (outcome.Total == 1)
+                {
+                    WriteOptional(json, "id", outcome.FirstId);
+                }
+            }
+
+            // Accepted but not stored as sent: the client must not resend these.
+            if (outcome.Duplicates > 0)
+            {
+                json.WriteNumber("duplicates", outcome.Duplicates);
+            }
+
+            if (outcome.SampledOut > 0)
+            {
+                json.WriteNumber("sampled_out", outcome.SampledOut);
+            }
+
+            json.WriteEndObject();
+        }
+
+        await response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
     /// <summary>Who is sending, for quotas per key and per client address (hashed here, never kept raw).</summary>
     private RequestIdentity Identify(HttpContext context)
     {
-        if (admission.Quotas.IsEmpty)
+        if (intake.Admission.Quotas.IsEmpty)
         {
             return RequestIdentity.Anonymous;
         }
@@ -184,73 +179,16 @@ public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpH
         return new RequestIdentity(keyId, ipHash);
     }
 
-    private void CountAdmission(IngestRoute route, AdmittedBatch admitted)
+    private static void WriteOptional(Utf8JsonWriter json, string name, string? value)
     {
-        if (admitted.Duplicates > 0)
+        if (value is null)
         {
-            metrics.Deduplicated.Add(admitted.Duplicates, route.Path);
+            json.WriteNull(name);
         }
-
-        foreach (var (_, error) in admitted.Refused)
+        else
         {
-            metrics.EventsRejected.Add(1, route.Path, error.Code);
+            json.WriteString(name, value);
         }
-    }
-
-    /// <summary>Parse rejections and quota refusals in request order.</summary>
-    private static List<Rejection>? Merge(List<Rejection>? parsed, List<(int Index, FieldError Error)> refused)
-    {
-        if (refused.Count == 0)
-        {
-            return parsed;
-        }
-
-        var all = new List<Rejection>(parsed ?? []);
-        all.AddRange(refused.Select(r => new Rejection(r.Index, r.Error)));
-        all.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return all;
-    }
-
-    private static async Task WriteAccepted(HttpContext context, IngestRoute route, EventBatchBuilder parsed, EventBatchBuilder stored, int accepted, List<Rejection>? rejections, int total, AdmittedBatch admitted)
-    {
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/json";
-        using (var json = new Utf8JsonWriter(response.BodyWriter, JsonOutput.Options))
-        {
-            json.WriteStartObject();
-            if (route.Reply == IngestReply.BrowserLog)
-            {
-                json.WriteBoolean("success", true);
-                WriteFirstRowString(json, "trace_id", parsed, FieldTag.TraceId);
-                WriteFirstRowString(json, "id", parsed, FieldTag.Id);
-                WriteRemaining(json, admitted.Remaining);
-            }
-            else
-            {
-                json.WriteNumber("accepted", accepted);
-                Problem.WriteRejections(json, rejections);
-                if (total == 1)
-                {
-                    WriteFirstRowString(json, "id", parsed, FieldTag.Id);
-                }
-            }
-
-            // Accepted but not stored as sent: the client must not resend these.
-            if (admitted.Duplicates > 0)
-            {
-                json.WriteNumber("duplicates", admitted.Duplicates);
-            }
-
-            if (admitted.SampledOut > 0)
-            {
-                json.WriteNumber("sampled_out", admitted.SampledOut);
-            }
-
-            json.WriteEndObject();
-        }
-
-        await response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
     private static void WriteRemaining(Utf8JsonWriter json, long remaining)
@@ -265,57 +203,14 @@ public sealed class IngestPipeline(SluiceOptions options, EventStore store, IIpH
         }
     }
 
-    private static void WriteFirstRowString(Utf8JsonWriter json, string name, EventBatchBuilder batch, FieldTag tag)
-    {
-        if (RowReader.TryGetString(batch.Rows.Span, tag, out var value))
-        {
-            json.WriteString(name, value);
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
-    }
-
-    private async Task<int> Fail(HttpContext context, IngestRoute route, int status, FieldError error, Action<Utf8JsonWriter>? extensions = null, bool count = true, long remaining = long.MaxValue)
-    {
-        if (count)
-        {
-            metrics.EventsRejected.Add(1, route.Path, error.Code);
-        }
-
-        if (route.Reply == IngestReply.BrowserLog)
-        {
-            var inner = extensions;
-            extensions = json =>
-            {
-                json.WriteBoolean("success", false);
-                json.WriteString("error", error.Message);
-                WriteRemaining(json, remaining);
-                inner?.Invoke(json);
-            };
-        }
-
-        await Problem.WriteAsync(context, status, error, extensions);
-        return status;
-    }
-
-    private void CountRejections(IngestRoute route, List<Rejection>? rejections)
-    {
-        foreach (var r in rejections ?? [])
-        {
-            metrics.EventsRejected.Add(1, route.Path, r.Error.Code);
-        }
-    }
-
     private static string StatusText(int status) => status switch
     {
         200 => "200",
         400 => "400",
-        429 => "429",
         413 => "413",
         415 => "415",
+        429 => "429",
         503 => "503",
-        _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => status.ToString(CultureInfo.InvariantCulture),
     };
 }

@@ -4,7 +4,7 @@ using Sluice.Ingest.Json;
 namespace Sluice.Server.Ingest;
 
 /// <summary>How one native ingest endpoint frames its body and answers.</summary>
-public sealed record IngestRoute(string Path, BodyShape Shape, EventKind DefaultKind, IngestReply Reply, bool AssignTraceId = false);
+public sealed record IngestRoute(string Path, BodyShape Shape, EventKind DefaultKind, IngestReply Reply, bool AssignTraceId = false, Protocols.IHttpProtocol? Protocol = null);
 
 public enum IngestReply
 {

@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Http;
+using Sluice.Core.Errors;
+using Sluice.Ingest.Protocols;
+
+namespace Sluice.Server.Ingest.Protocols;
+
+/// <summary>
+/// A standard log protocol over HTTP: which bodies it takes, how a body becomes native events, and how it answers
+/// in the shape its clients expect. Everything between — parsing, guards, admission, the durable log — is shared.
+/// </summary>
+public interface IHttpProtocol
+{
+    /// <summary>The name used in metrics and messages (<c>otlp</c>, <c>clef</c> …).</summary>
+    string Name { get; }
+
+    /// <summary>An error when the request's content type is not one the protocol reads.</summary>
+    FieldError? CheckContentType(HttpRequest request);
+
+    /// <summary>Translates the (already decompressed) body into native events.</summary>
+    Translation Translate(ReadOnlySpan<byte> body, HttpRequest request);
+
+    /// <summary>Writes the answer: success (with any per-record refusals) or the failure, in the protocol's own shape.</summary>
+    Task WriteAsync(HttpContext context, IngestOutcome outcome, Translation? translation);
+}
