@@ -6,10 +6,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Sluice.Core.Events;
 using Sluice.Ingest.Json;
 using Sluice.Server.Ingest;
+using Sluice.Server.Ingest.Protocols;
 
 namespace Sluice.Server.Endpoints;
 
-/// <summary>The native JSON ingest endpoints of DESIGN §5.</summary>
+/// <summary>The ingest endpoints of DESIGN §5: native JSON, and the standard protocols.</summary>
 public static class IngestEndpoints
 {
     /// <summary>The CORS policy of the ingest endpoints (<see cref="BrowserIngest"/>).</summary>
@@ -22,6 +23,10 @@ public static class IngestEndpoints
         new("/api/logs/batch", BodyShape.LogsEnvelope, EventKind.Log, IngestReply.Batch),
         new("/api/ingest", BodyShape.Auto, EventKind.Log, IngestReply.Batch),
         new("/api/traffic-logs/v2", BodyShape.Auto, EventKind.Traffic, IngestReply.Batch),
+
+        // Standard protocols (docs/protocols.md): translated into native events, answered in their own shapes.
+        new("/api/events/raw", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new SeqProtocol(alwaysClef: false)),
+        new("/ingest/clef", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new SeqProtocol(alwaysClef: true)),
     ];
 
     public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder app)

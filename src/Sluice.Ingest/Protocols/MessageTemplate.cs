@@ -1,0 +1,79 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Sluice.Ingest.Protocols;
+
+/// <summary>
+/// Renders a Serilog/Seq message template (<c>User {Name} logged in from {@Address}</c>) with its properties:
+/// <c>{{</c> and <c>}}</c> are literal braces, a hole may carry <c>@</c> or <c>$</c>, an alignment and a format
+/// (kept out of the text here), and a hole whose property is missing stays as written. Strings render without
+/// quotes, other values as their JSON.
+/// </summary>
+public static class MessageTemplate
+{
+    public static string Render(string template, JsonElement properties)
+    {
+        var text = new StringBuilder(template.Length + 32);
+        for (var i = 0; i < template.Length; i++)
+        {
+            var c = template[i];
+            if (c == '{' && i + 1 < template.Length && template[i + 1] == '{')
+            {
+                text.Append('{');
+                i++;
+            }
+            else if (c == '}' && i + 1 < template.Length && template[i + 1] == '}')
+            {
+                text.Append('}');
+                i++;
+            }
+            else if (c == '{' && template.IndexOf('}', i + 1) is var close and > 0 && TryHole(template.AsSpan(i + 1, close - i - 1), out var name))
+            {
+                if (properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var value))
+                {
+                    text.Append(value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText());
+                }
+                else
+                {
+                    text.Append(template, i, close - i + 1);
+                }
+
+                i = close;
+            }
+            else
+            {
+                text.Append(c);
+            }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The property name of a hole's inside (<c>@Name,-10:000</c> → <c>Name</c>).</summary>
+    private static bool TryHole(ReadOnlySpan<char> inside, out string name)
+    {
+        name = "";
+        if (inside.Length > 0 && inside[0] is '@' or '$')
+        {
+            inside = inside[1..];
+        }
+
+        var end = inside.IndexOfAny(',', ':');
+        var raw = end >= 0 ? inside[..end] : inside;
+        if (raw.IsEmpty)
+        {
+            return false;
+        }
+
+        foreach (var ch in raw)
+        {
+            if (!char.IsLetterOrDigit(ch) && ch is not '_' and not '.')
+            {
+                return false;
+            }
+        }
+
+        name = raw.ToString();
+        return true;
+    }
+}
