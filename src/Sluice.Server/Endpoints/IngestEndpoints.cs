@@ -27,6 +27,7 @@ public static class IngestEndpoints
         // Standard protocols (docs/protocols.md): translated into native events, answered in their own shapes.
         new("/api/events/raw", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new SeqProtocol(alwaysClef: false)),
         new("/ingest/clef", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new SeqProtocol(alwaysClef: true)),
+        new("/v1/logs", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new OtlpProtocol()),
     ];
 
     public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder app)
