@@ -28,6 +28,9 @@ public static class IngestEndpoints
         new("/api/events/raw", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new SeqProtocol(alwaysClef: false)),
         new("/ingest/clef", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new SeqProtocol(alwaysClef: true)),
         new("/v1/logs", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new OtlpProtocol()),
+        new("/loki/api/v1/push", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new LokiProtocol()),
+        new("/_bulk", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new BulkProtocol(indexAsService: true)),
+        new("/{index}/_bulk", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new BulkProtocol(indexAsService: true)),
     ];
 
     public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder app)
@@ -37,6 +40,8 @@ public static class IngestEndpoints
             app.MapPost(route.Path, context => context.RequestServices.GetRequiredService<IngestPipeline>().HandleAsync(context, route)).RequireScope(ApiScope.Ingest).RequireCors(CorsPolicy);
         }
 
+        // Elasticsearch clients (Filebeat, Vector, Logstash) ask for the version before their first bulk.
+        app.MapMethods("/", ["GET", "HEAD"], ElasticHandshake.WriteAsync).RequireScope(ApiScope.Ingest);
         return app;
     }
 }

@@ -22,9 +22,13 @@ namespace Sluice.Server.Ingest;
 /// </summary>
 public sealed class IngestPipeline(SluiceOptions options, EventIntake intake, IIpHasher ipHasher, ServerMetrics metrics)
 {
+    /// <summary>The <see cref="HttpContext.Items"/> entry holding the request's start (Stopwatch ticks), for answers that report it.</summary>
+    public const string StartedItem = "sluice.ingest_started";
+
     public async Task HandleAsync(HttpContext context, IngestRoute route)
     {
         var started = Stopwatch.GetTimestamp();
+        context.Items[StartedItem] = started;
         var outcome = await ProcessAsync(context, route);
         metrics.Requests.Add(1, route.Path, StatusText(outcome.Status));
         if (outcome.Status == StatusCodes.Status200OK)

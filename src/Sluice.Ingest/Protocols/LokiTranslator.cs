@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Text.Json;
+using Sluice.Core.Errors;
+using Sluice.Ingest.Protocols.Loki;
+
+namespace Sluice.Ingest.Protocols;
+
+/// <summary>
+/// Loki's push API into native events, from JSON (<c>{"streams":[{"stream":{labels},"values":[["ns","line",{metadata}]]}]}</c>)
+/// or snappy-compressed protobuf (PushRequest). Each entry is one event: the line is the message, the nanosecond
+/// timestamp its time. Labels: <c>service_name</c>, <c>service</c>, <c>app</c>, <c>application</c> or <c>job</c> →
+/// service (first present); <c>level</c>, <c>severity</c>, <c>detected_level</c> or <c>lvl</c> → level;
+/// <c>host</c> or <c>hostname</c> → host; the rest → attributes. Structured metadata → attributes, except trace and
+/// span ids, which become <c>trace_id</c> and <c>span_id</c>.
+/// </summary>
+public static class LokiTranslator
+{
+    private static readonly string[] ServiceLabels = ["service_name", "service", "app", "application", "job"];
+    private static readonly string[] LevelLabels = ["level", "severity", "detected_level", "lvl"];
+    private static readonly string[] HostLabels = ["host", "hostname"];
+
+    public static Translation TranslateJson(ReadOnlySpan<byte> body)
+    {
+        var translation = new Translation();
+        try
+        {
+            using var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
+            if (!document.RootElement.TryGetProperty("streams", out var streams) || streams.ValueKind != JsonValueKind.Array)
+            {
+                translation.Fatal = new FieldError(ErrorCodes.MissingField, "streams", "the body needs a 'streams' array");
+                return translation;
+            }
+
+            var record = 0;
+            foreach (var stream in streams.EnumerateArray())
+            {
+                var labels = new List<(string, string)>();
+                if (stream.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.Object)
+                {
+                    labels.AddRange(s.EnumerateObject().Select(p => (p.Name, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText())));
+                }
+
+                if (!stream.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Array)
+                {
+                    continue;
+                }
+
+                foreach (var value in values.EnumerateArray())
+                {
+                    if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() < 2 || value[0].ValueKind != JsonValueKind.String || value[1].ValueKind != JsonValueKind.String
+                        || !long.TryParse(value[0].GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var ns))
+                    {
+                        translation.Reject(record++, new FieldError(ErrorCodes.InvalidValue, "values", "each value must be [\"<unix ns>\", \"<line>\"] or with a metadata object third"));
+                        continue;
+                    }
+
+                    var metadata = value.GetArrayLength() > 2 && value[2].ValueKind == JsonValueKind.Object
+                        ? value[2].EnumerateObject().Select(p => (p.Name, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText())).ToList()
+                        : [];
+                    Write(translation.Writer, labels, ns, value[1].GetString()!, metadata);
+                    translation.EndEvent(record++);
+                }
+            }
+
+            translation.Records = record;
+        }
+        catch (JsonException e)
+        {
+            translation.Fatal = new FieldError(ErrorCodes.MalformedJson, null, "the body is not valid JSON: " + e.Message);
+        }
+
+        return translation;
+    }
+
+    public static Translation TranslateProtobuf(ReadOnlySpan<byte> body)
+    {
+        var translation = new Translation();
+        PushRequest request;
+        try
+        {
+            var raw = Snappier.Snappy.DecompressToArray(body);
+            request = PushRequest.Parser.ParseFrom(raw);
+        }
+        catch (Exception e) when (e is InvalidDataException or Google.Protobuf.InvalidProtocolBufferException or ArgumentException)
+        {
+            translation.Fatal = new FieldError(ErrorCodes.MalformedBody, null, "the body is not a snappy-compressed Loki PushRequest: " + e.Message);
+            return translation;
+        }
+
+        var record = 0;
+        foreach (var stream in request.Streams)
+        {
+            if (!TryParseLabels(stream.Labels, out var labels))
+            {
+                foreach (var _ in stream.Entries)
+                {
+                    translation.Reject(record++, new FieldError(ErrorCodes.InvalidValue, "labels", $"the stream labels '{stream.Labels}' are not a Prometheus label set"));
+                }
+
+                continue;
+            }
+
+            foreach (var entry in stream.Entries)
+            {
+                var ns = ((entry.Timestamp?.Seconds ?? 0) * 1_000_000_000L) + (entry.Timestamp?.Nanos ?? 0);
+                Write(translation.Writer, labels, ns, entry.Line, [.. entry.StructuredMetadata.Select(m => (m.Name, m.Value))]);
+                translation.EndEvent(record++);
+            }
+        }
+
+        translation.Records = record;
+        return translation;
+    }
+
+    /// <summary>Parses <c>{name="value", …}</c> with Prometheus escapes (<c>\\</c>, <c>\"</c>, <c>\n</c>).</summary>
+    public static bool TryParseLabels(string text, out List<(string Name, string Value)> labels)
+    {
+        labels = [];
+        var s = text.AsSpan().Trim();
+        if (s.Length < 2 || s[0] != '{' || s[^1] != '}')
+        {
+            return false;
+        }
+
+        s = s[1..^1].Trim();
+        while (!s.IsEmpty)
+        {
+            var eq = s.IndexOf('=');
+            if (eq <= 0)
+            {
+                return false;
+            }
+
+            var name = s[..eq].Trim().ToString();
+            s = s[(eq + 1)..].TrimStart();
+            if (s.IsEmpty || s[0] != '"')
+            {
+                return false;
+            }
+
+            var value = new System.Text.StringBuilder();
+            var i = 1;
+            for (; i < s.Length && s[i] != '"'; i++)
+            {
+                if (s[i] == '\\' && i + 1 < s.Length)
+                {
+                    i++;
+                    value.Append(s[i] == 'n' ? '\n' : s[i]);
+                }
+                else
+                {
+                    value.Append(s[i]);
+                }
+            }
+
+            if (i >= s.Length || name.Length == 0)
+            {
+                return false;
+            }
+
+            labels.Add((name, value.ToString()));
+            s = s[(i + 1)..].TrimStart();
+            if (!s.IsEmpty)
+            {
+                if (s[0] != ',')
+                {
+                    return false;
+                }
+
+                s = s[1..].TrimStart();
+            }
+        }
+
+        return true;
+    }
+
+    private static void Write(Utf8JsonWriter json, List<(string Name, string Value)> labels, long ns, string line, List<(string Name, string Value)> metadata)
+    {
+        json.WriteStartObject();
+        json.WriteNumber("timestamp", ns);
+        json.WriteString("message", line.Length == 0 ? "(empty line)" : line);
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        Canonical(json, labels, ServiceLabels, "service", used);
+        Canonical(json, labels, HostLabels, "host", used);
+        var level = labels.FirstOrDefault(l => LevelLabels.Contains(l.Name));
+        if (level.Name is not null && OtlpTranslator.LevelOf(level.Value) is { } mapped)
+        {
+            json.WriteString("level", mapped);
+            used.Add(level.Name);
+        }
+
+        foreach (var (name, value) in metadata)
+        {
+            var field = name switch
+            {
+                "trace_id" or "traceID" or "traceId" => "trace_id",
+                "span_id" or "spanID" or "spanId" => "span_id",
+                _ => null,
+            };
+            if (field is not null)
+            {
+                json.WriteString(field, value);
+                used.Add(name);
+            }
+        }
+
+        json.WriteStartObject("attributes");
+        foreach (var (name, value) in labels.Concat(metadata))
+        {
+            if (!used.Contains(name))
+            {
+                json.WriteString(name, value);
+            }
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    private static void Canonical(Utf8JsonWriter json, List<(string Name, string Value)> labels, string[] names, string field, HashSet<string> used)
+    {
+        foreach (var name in names)
+        {
+            var label = labels.FirstOrDefault(l => l.Name == name);
+            if (label.Name is not null)
+            {
+                json.WriteString(field, label.Value);
+                used.Add(name);
+                return;
+            }
+        }
+    }
+}
