@@ -40,6 +40,8 @@ public sealed record SluiceOptions
     public DedupOptions Dedup { get; init; } = new();
 
     public AlertOptions Alerts { get; init; } = new();
+
+    public SyslogOptions Syslog { get; init; } = new();
 }
 
 public enum DurabilityMode
@@ -253,4 +255,19 @@ public sealed record AlertOptions
 
     /// <summary>Where alerts are posted as Slack-compatible JSON (<c>{"text":…}</c>); empty: no webhook.</summary>
     public string WebhookUrl { get; init; } = "";
+}
+
+public sealed record SyslogOptions
+{
+    /// <summary>TCP port for syslog (RFC 5424/3164, octet counting or LF framing; alias SLUICE_SYSLOG_TCP); unset: off, 0: any free port.</summary>
+    public int? TcpPort { get; init; }
+
+    /// <summary>UDP port for syslog, one message per datagram (alias SLUICE_SYSLOG_UDP); unset: off, 0: any free port.</summary>
+    public int? UdpPort { get; init; }
+
+    /// <summary>Address the syslog listeners bind; empty: the host of <c>Listen</c>.</summary>
+    public string Address { get; init; } = "";
+
+    /// <summary>Largest syslog message taken, in bytes; a longer one is cut there.</summary>
+    public int MaxMessageBytes { get; init; } = 64 * 1024;
 }

@@ -19,6 +19,8 @@ public static class SluiceConfiguration
         ["SLUICE_DURABILITY"] = "Durability",
         ["SLUICE_API_KEYS"] = "Auth:ApiKeys",
         ["SLUICE_QUOTA_PROFILE"] = "Quotas:Profile",
+        ["SLUICE_SYSLOG_TCP"] = "Syslog:TcpPort",
+        ["SLUICE_SYSLOG_UDP"] = "Syslog:UdpPort",
         ["TRAFFIC_LOGS_RETENTION_HOURS"] = "Retention:TrafficHours",
         ["TRAFFIC_LOGS_BATCH_SIZE"] = "Memory:BatchSize",
         ["TRAFFIC_LOGS_MAX_MEMORY_MB"] = "Memory:MaxUnflushedMb",

@@ -37,6 +37,8 @@ public static class AdmissionServices
             options.Dedup.Enabled ? new DuplicateFilter(options.Dedup) : null,
             sp.GetRequiredService<VolumeMonitor>()));
         services.AddSingleton<EventIntake>();
+        services.AddSingleton<Syslog.SyslogListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<Syslog.SyslogListener>());
         services.AddSingleton<HeldEventWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<HeldEventWriter>());
         return services;

@@ -1,0 +1,202 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Sluice.Admission;
+using Sluice.Core.Events;
+using Sluice.Core.Options;
+using Sluice.Core.Privacy;
+using Sluice.Ingest.Json;
+using Sluice.Ingest.Protocols;
+
+namespace Sluice.Server.Ingest.Syslog;
+
+/// <summary>
+/// Syslog over TCP (many connections, octet counting or LF framing) and UDP, on the ports of
+/// <see cref="SyslogOptions"/>. Messages take the same path as HTTP ingest — translation, the parser's guards,
+/// admission (quotas per client address), the durable log — in one batch per read. Syslog has no answer, so when
+/// the server asks for time (503: memory, sealing, recovery) a TCP connection simply stops being read until the
+/// batch is stored (backpressure); UDP batches that cannot be stored are dropped and counted.
+/// </summary>
+public sealed class SyslogListener(SluiceOptions options, EventIntake intake, IIpHasher ipHasher, ILogger<SyslogListener> logger) : BackgroundService
+{
+    private TcpListener? _tcp;
+    private UdpClient? _udp;
+
+    /// <summary>The bound TCP port (useful with port 0), or null when off.</summary>
+    public int? TcpPort { get; private set; }
+
+    public int? UdpPort { get; private set; }
+
+    private long _udpDropped;
+
+    /// <summary>UDP batches dropped because the server could not take them.</summary>
+    public long UdpDropped => Interlocked.Read(ref _udpDropped);
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        var address = Bind();
+        if (options.Syslog.TcpPort is { } tcpPort)
+        {
+            _tcp = new TcpListener(address, tcpPort);
+            _tcp.Start();
+            TcpPort = ((IPEndPoint)_tcp.LocalEndpoint).Port;
+        }
+
+        if (options.Syslog.UdpPort is { } udpPort)
+        {
+            _udp = new UdpClient(new IPEndPoint(address, udpPort));
+            _udp.Client.ReceiveBufferSize = 4 * 1024 * 1024;
+            UdpPort = ((IPEndPoint)_udp.Client.LocalEndPoint!).Port;
+        }
+
+        if (_tcp is not null || _udp is not null)
+        {
+            logger.LogInformation("Syslog listening on {Address}: TCP {Tcp}, UDP {Udp}", address, TcpPort?.ToString() ?? "off", UdpPort?.ToString() ?? "off");
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(_tcp is null ? Task.CompletedTask : AcceptAsync(_tcp, stoppingToken), _udp is null ? Task.CompletedTask : ReceiveAsync(_udp, stoppingToken));
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _tcp?.Stop();
+        _udp?.Dispose();
+        await base.StopAsync(cancellationToken);
+    }
+
+    private IPAddress Bind()
+    {
+        if (options.Syslog.Address.Length > 0)
+        {
+            return IPAddress.Parse(options.Syslog.Address);
+        }
+
+        return ListenAddress.TryParse(options.Listen, out var listen) ? listen.Address : IPAddress.Loopback;
+    }
+
+    private async Task AcceptAsync(TcpListener listener, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await listener.AcceptTcpClientAsync(stop);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            _ = Task.Run(() => ServeAsync(client, stop), stop);
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client, CancellationToken stop)
+    {
+        using (client)
+        {
+            var who = Identify(client.Client.RemoteEndPoint);
+            var framer = new SyslogFramer(options.Syslog.MaxMessageBytes);
+            var stream = client.GetStream();
+            var buffer = new byte[64 * 1024];
+            try
+            {
+                while (true)
+                {
+                    var read = await stream.ReadAsync(buffer, stop);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    var messages = framer.Push(buffer.AsSpan(0, read));
+                    if (messages.Count > 0)
+                    {
+                        await StoreAsync(messages, who, "syslog/tcp", retry: true, stop);
+                    }
+                }
+
+                if (framer.Finish() is { } last)
+                {
+                    await StoreAsync([last], who, "syslog/tcp", retry: true, stop);
+                }
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or SocketException)
+            {
+                // the sender went away, or the server is stopping
+            }
+        }
+    }
+
+    private async Task ReceiveAsync(UdpClient udp, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var first = await udp.ReceiveAsync(stop);
+                var messages = new List<byte[]> { first.Buffer };
+                while (udp.Available > 0 && messages.Count < 1000)
+                {
+                    messages.Add((await udp.ReceiveAsync(stop)).Buffer);
+                }
+
+                if (!await StoreAsync(messages, Identify(first.RemoteEndPoint), "syslog/udp", retry: false, stop))
+                {
+                    Interlocked.Increment(ref _udpDropped);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                logger.LogWarning("Syslog UDP receive failed: {Error}", e.Message);
+            }
+        }
+    }
+
+    /// <summary>Stores one batch; with <paramref name="retry"/>, waits out 503s (the sender waits on TCP meanwhile).</summary>
+    private async Task<bool> StoreAsync(List<byte[]> messages, RequestIdentity who, string endpoint, bool retry, CancellationToken stop)
+    {
+        using var translation = SyslogTranslator.Translate(messages, DateTime.UtcNow.Year);
+        for (var attempt = 0; ; attempt++)
+        {
+            var context = new ParseContext(EventKind.Log, intake.Clock.UnixMilliseconds);
+            var outcome = await intake.StoreAsync(translation.Ndjson, BodyShape.Auto, context, who, endpoint, translation, stop);
+            if (outcome.Status != 503 || !retry || attempt >= 600)
+            {
+                return outcome.Status is 200 || (outcome.Status == 400 && translation.Lines == 0);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(100 * (attempt + 1), 1000)), stop);
+        }
+    }
+
+    private RequestIdentity Identify(EndPoint? remote)
+    {
+        if (intake.Admission.Quotas.IsEmpty || remote is not IPEndPoint ip)
+        {
+            return RequestIdentity.Anonymous;
+        }
+
+        Span<byte> text = stackalloc byte[64];
+        Span<byte> hash = stackalloc byte[ipHasher.HashLength];
+        var address = ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address;
+        return address.TryFormat(text, out var written)
+            ? new RequestIdentity(null, HashText(text[..written], hash))
+            : RequestIdentity.Anonymous;
+    }
+
+    private string HashText(ReadOnlySpan<byte> address, Span<byte> hash)
+    {
+        ipHasher.Hash(address, hash);
+        return System.Text.Encoding.UTF8.GetString(hash);
+    }
+}
