@@ -9,6 +9,12 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 
+# util-linux `logger` is the real syslog client of the protocol tests (package bsdutils, essential on Debian).
+if ! command -v logger > /dev/null; then
+  sudo_cmd=$([ "$(id -u)" = 0 ] && echo "" || echo "sudo")
+  $sudo_cmd apt-get install -y -qq bsdutils > /dev/null
+fi
+
 dotnet build Sluice.slnx -c Release --nologo -v quiet -clp:NoSummary
 
 status=0

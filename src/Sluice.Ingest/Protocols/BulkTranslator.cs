@@ -41,6 +41,12 @@ public static class BulkTranslator
         var record = 0;
         for (var i = 0; i < lines.Count; i++, record++)
         {
+            if (!System.Text.Unicode.Utf8.IsValid(lines[i]) || (i + 1 < lines.Count && !System.Text.Unicode.Utf8.IsValid(lines[i + 1])))
+            {
+                translation.Fatal = new FieldError(ErrorCodes.InvalidUtf8, null, $"line {i + 1} or the next is not valid UTF-8");
+                return translation;
+            }
+
             string action;
             string? index = pathIndex, id = null;
             try

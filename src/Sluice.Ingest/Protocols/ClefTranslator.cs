@@ -29,6 +29,12 @@ public static class ClefTranslator
                 continue;
             }
 
+            if (!System.Text.Unicode.Utf8.IsValid(line))
+            {
+                translation.Reject(record++, new FieldError(ErrorCodes.InvalidUtf8, null, $"CLEF line {record} is not valid UTF-8"));
+                continue;
+            }
+
             try
             {
                 using var document = JsonDocument.Parse(line.ToArray(), DocumentOptions);
@@ -62,6 +68,12 @@ public static class ClefTranslator
     public static Translation TranslateEnvelope(ReadOnlySpan<byte> body)
     {
         var translation = new Translation();
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            translation.Fatal = new FieldError(ErrorCodes.InvalidUtf8, null, "the body is not valid UTF-8");
+            return translation;
+        }
+
         try
         {
             using var document = JsonDocument.Parse(body.ToArray(), DocumentOptions);

@@ -22,6 +22,12 @@ public static class LokiTranslator
     public static Translation TranslateJson(ReadOnlySpan<byte> body)
     {
         var translation = new Translation();
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            translation.Fatal = new FieldError(ErrorCodes.InvalidUtf8, null, "the body is not valid UTF-8");
+            return translation;
+        }
+
         try
         {
             using var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
@@ -78,10 +84,18 @@ public static class LokiTranslator
         PushRequest request;
         try
         {
+            // The block's own length header decides the allocation: check it before trusting it.
+            var length = Snappier.Snappy.GetUncompressedLength(body);
+            if (length > Core.Options.SluiceOptionsValidator.MaxBodyBytesCeiling)
+            {
+                translation.Fatal = new FieldError(ErrorCodes.BodyTooLarge, null, $"the push decompresses to {length} bytes, more than {Core.Options.SluiceOptionsValidator.MaxBodyBytesCeiling}");
+                return translation;
+            }
+
             var raw = Snappier.Snappy.DecompressToArray(body);
             request = PushRequest.Parser.ParseFrom(raw);
         }
-        catch (Exception e) when (e is InvalidDataException or Google.Protobuf.InvalidProtocolBufferException or ArgumentException)
+        catch (Exception e) when (e is InvalidDataException or Google.Protobuf.InvalidProtocolBufferException or ArgumentException or OverflowException or IndexOutOfRangeException)
         {
             translation.Fatal = new FieldError(ErrorCodes.MalformedBody, null, "the body is not a snappy-compressed Loki PushRequest: " + e.Message);
             return translation;
@@ -102,7 +116,15 @@ public static class LokiTranslator
 
             foreach (var entry in stream.Entries)
             {
-                var ns = ((entry.Timestamp?.Seconds ?? 0) * 1_000_000_000L) + (entry.Timestamp?.Nanos ?? 0);
+                var seconds = entry.Timestamp?.Seconds ?? 0;
+                var nanos = entry.Timestamp?.Nanos ?? 0;
+                if (seconds is < 0 or > 9_000_000_000 || nanos is < 0 or >= 1_000_000_000)
+                {
+                    translation.Reject(record++, new FieldError(ErrorCodes.InvalidValue, "timestamp", $"the timestamp {seconds}s {nanos}ns is out of range"));
+                    continue;
+                }
+
+                var ns = (seconds * 1_000_000_000L) + nanos;
                 Write(translation.Writer, labels, ns, entry.Line, [.. entry.StructuredMetadata.Select(m => (m.Name, m.Value))]);
                 translation.EndEvent(record++);
             }

@@ -37,6 +37,12 @@ public static class OtlpTranslator
     public static Translation TranslateJson(ReadOnlySpan<byte> body)
     {
         var translation = new Translation();
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            translation.Fatal = new FieldError(ErrorCodes.InvalidUtf8, null, "the body is not valid UTF-8");
+            return translation;
+        }
+
         try
         {
             using var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });

@@ -1,4 +1,4 @@
-namespace Sluice.Server.Ingest.Syslog;
+namespace Sluice.Ingest.Protocols;
 
 /// <summary>
 /// Cuts a TCP syslog stream into messages (RFC 6587): octet counting (<c>LEN SP MSG</c>) when a frame starts with a
