@@ -35,22 +35,11 @@ public class AdmissionBenchmarks
     public void Setup()
     {
         var dataset = new StandardDataset(42, _now, 3_600_000);
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream))
-        {
-            for (var i = 0; i < Events; i++)
-            {
-                dataset.Write(json, i, Events);
-                json.Flush();
-                stream.WriteByte((byte)'\n');
-                json.Reset();
-            }
-        }
-
+        var body = dataset.NdjsonBody(Events);
         var limits = new IngestLimits();
-        _batch = new EventBatchBuilder(stream.Capacity);
+        _batch = new EventBatchBuilder(body.Length);
         using var parser = new EventParser(limits, new KeyedIpHasher(new byte[32]), new EventIdGenerator());
-        EventBodyParser.Parse(stream.ToArray(), BodyShape.Auto, parser, _batch, new ParseContext(EventKind.Log, _now), limits);
+        EventBodyParser.Parse(body, BodyShape.Auto, parser, _batch, new ParseContext(EventKind.Log, _now), limits);
 
         var monitor = new VolumeMonitor(new AlertOptions { VolumeMinEventsPerMinute = int.MaxValue }, _ => { });
         _off = new BatchAdmission(new QuotaBook([]), null, null);

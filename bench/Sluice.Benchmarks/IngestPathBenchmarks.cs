@@ -33,19 +33,7 @@ public class IngestPathBenchmarks
     public void Setup()
     {
         var dataset = new StandardDataset(42, 1_767_225_600_000, 3_600_000);
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream))
-        {
-            for (var i = 0; i < Events; i++)
-            {
-                dataset.Write(json, i, Events);
-                json.Flush();
-                stream.WriteByte((byte)'\n');
-                json.Reset();
-            }
-        }
-
-        _body = stream.ToArray();
+        _body = dataset.NdjsonBody(Events);
         _batch = new EventBatchBuilder(_body.Length);
         _parser = new EventParser(_limits, _hasher, _ids);
         Parse();

@@ -53,7 +53,8 @@ public sealed class CrashPointTests
                 Assert.True(await server.WaitForExitAsync(TimeSpan.FromSeconds(30)), $"the server never reached {point}");
             }
 
-            using var restarted = await SluiceProcess.StartAsync(dataDir, port, settings);
+            // A fresh port: the crashed server's may have been taken by another test's server meanwhile.
+            using var restarted = await SluiceProcess.StartAsync(dataDir, SluiceProcess.FreePort(), settings);
             using var client = new HttpClient { BaseAddress = restarted.Url };
             var stored = new List<string>();
             string? cursor = null;

@@ -51,14 +51,14 @@ public sealed class CrashRecoveryTests
     private static async Task<string> KillAndCheck(Dictionary<string, string> environment, int pastHours, bool keepDataDir = false)
     {
         var dataDir = TestServer.NewDataDir();
-        var port = SluiceProcess.FreePort();
         var acked = new ConcurrentBag<string>();
         var random = new Random(20261123);
         try
         {
             for (var round = 0; round < 5; round++)
             {
-                using var server = await SluiceProcess.StartAsync(dataDir, port, environment);
+                // A fresh port each time: a killed server's port may be taken by another test's server meanwhile.
+                using var server = await SluiceProcess.StartAsync(dataDir, SluiceProcess.FreePort(), environment);
                 using var http = new HttpClient { BaseAddress = server.Url, Timeout = TimeSpan.FromSeconds(10) };
                 using var stop = new CancellationTokenSource();
                 var clients = Enumerable.Range(0, 4).Select(client => Task.Run(() => Send(http, round, client, pastHours, acked, stop.Token))).ToArray();
@@ -71,7 +71,7 @@ public sealed class CrashRecoveryTests
             }
 
             Assert.True(acked.Count > 500, $"only {acked.Count} events were acknowledged; the test did not exercise much");
-            using var final = await SluiceProcess.StartAsync(dataDir, port, environment);
+            using var final = await SluiceProcess.StartAsync(dataDir, SluiceProcess.FreePort(), environment);
             using var client = new HttpClient { BaseAddress = final.Url };
             var stored = await ReadAll(client);
 

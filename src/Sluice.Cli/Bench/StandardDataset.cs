@@ -56,6 +56,24 @@ public sealed class StandardDataset
         _spanMs = spanMs;
     }
 
+    /// <summary>The first <paramref name="count"/> events as one NDJSON body (benchmarks of a single request).</summary>
+    public byte[] NdjsonBody(int count)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream))
+        {
+            for (var i = 0; i < count; i++)
+            {
+                Write(json, i, count);
+                json.Flush();
+                stream.WriteByte((byte)'\n');
+                json.Reset();
+            }
+        }
+
+        return stream.ToArray();
+    }
+
     public static string Domain(int i) => $"shop{i:D2}.example.com";
 
     public static string Path(int i) =>

@@ -68,43 +68,35 @@ public static class ClefTranslator
     public static Translation TranslateEnvelope(ReadOnlySpan<byte> body)
     {
         var translation = new Translation();
-        if (!System.Text.Unicode.Utf8.IsValid(body))
+        using var document = translation.ParseJsonBody(body);
+        if (document is null)
         {
-            translation.Fatal = new FieldError(ErrorCodes.InvalidUtf8, null, "the body is not valid UTF-8");
             return translation;
         }
 
-        try
+        if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("Events", out var events) || events.ValueKind != JsonValueKind.Array)
         {
-            using var document = JsonDocument.Parse(body.ToArray(), DocumentOptions);
-            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("Events", out var events) || events.ValueKind != JsonValueKind.Array)
+            translation.Fatal = new FieldError(ErrorCodes.MissingField, "Events", "the body needs an 'Events' array (or send CLEF with ?clef)");
+            return translation;
+        }
+
+        var record = 0;
+        foreach (var e in events.EnumerateArray())
+        {
+            if (e.ValueKind != JsonValueKind.Object)
             {
-                translation.Fatal = new FieldError(ErrorCodes.MissingField, "Events", "the body needs an 'Events' array (or send CLEF with ?clef)");
-                return translation;
+                translation.Reject(record, new FieldError(ErrorCodes.ExpectedObject, null, "each event must be a JSON object"));
+            }
+            else
+            {
+                WriteEnvelopeEvent(translation.Writer, e);
+                translation.EndEvent(record);
             }
 
-            var record = 0;
-            foreach (var e in events.EnumerateArray())
-            {
-                if (e.ValueKind != JsonValueKind.Object)
-                {
-                    translation.Reject(record, new FieldError(ErrorCodes.ExpectedObject, null, "each event must be a JSON object"));
-                }
-                else
-                {
-                    WriteEnvelopeEvent(translation.Writer, e);
-                    translation.EndEvent(record);
-                }
-
-                record++;
-            }
-
-            translation.Records = record;
+            record++;
         }
-        catch (JsonException e)
-        {
-            translation.Fatal = new FieldError(ErrorCodes.MalformedJson, null, "the body is not valid JSON: " + e.Message);
-        }
+
+        translation.Records = record;
 
         return translation;
     }

@@ -22,58 +22,50 @@ public static class LokiTranslator
     public static Translation TranslateJson(ReadOnlySpan<byte> body)
     {
         var translation = new Translation();
-        if (!System.Text.Unicode.Utf8.IsValid(body))
+        using var document = translation.ParseJsonBody(body);
+        if (document is null)
         {
-            translation.Fatal = new FieldError(ErrorCodes.InvalidUtf8, null, "the body is not valid UTF-8");
             return translation;
         }
 
-        try
+        if (!document.RootElement.TryGetProperty("streams", out var streams) || streams.ValueKind != JsonValueKind.Array)
         {
-            using var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
-            if (!document.RootElement.TryGetProperty("streams", out var streams) || streams.ValueKind != JsonValueKind.Array)
+            translation.Fatal = new FieldError(ErrorCodes.MissingField, "streams", "the body needs a 'streams' array");
+            return translation;
+        }
+
+        var record = 0;
+        foreach (var stream in streams.EnumerateArray())
+        {
+            var labels = new List<(string, string)>();
+            if (stream.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.Object)
             {
-                translation.Fatal = new FieldError(ErrorCodes.MissingField, "streams", "the body needs a 'streams' array");
-                return translation;
+                labels.AddRange(s.EnumerateObject().Select(p => (p.Name, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText())));
             }
 
-            var record = 0;
-            foreach (var stream in streams.EnumerateArray())
+            if (!stream.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Array)
             {
-                var labels = new List<(string, string)>();
-                if (stream.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.Object)
-                {
-                    labels.AddRange(s.EnumerateObject().Select(p => (p.Name, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText())));
-                }
+                continue;
+            }
 
-                if (!stream.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Array)
+            foreach (var value in values.EnumerateArray())
+            {
+                if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() < 2 || value[0].ValueKind != JsonValueKind.String || value[1].ValueKind != JsonValueKind.String
+                    || !long.TryParse(value[0].GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var ns))
                 {
+                    translation.Reject(record++, new FieldError(ErrorCodes.InvalidValue, "values", "each value must be [\"<unix ns>\", \"<line>\"] or with a metadata object third"));
                     continue;
                 }
 
-                foreach (var value in values.EnumerateArray())
-                {
-                    if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() < 2 || value[0].ValueKind != JsonValueKind.String || value[1].ValueKind != JsonValueKind.String
-                        || !long.TryParse(value[0].GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var ns))
-                    {
-                        translation.Reject(record++, new FieldError(ErrorCodes.InvalidValue, "values", "each value must be [\"<unix ns>\", \"<line>\"] or with a metadata object third"));
-                        continue;
-                    }
-
-                    var metadata = value.GetArrayLength() > 2 && value[2].ValueKind == JsonValueKind.Object
-                        ? value[2].EnumerateObject().Select(p => (p.Name, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText())).ToList()
-                        : [];
-                    Write(translation.Writer, labels, ns, value[1].GetString()!, metadata);
-                    translation.EndEvent(record++);
-                }
+                var metadata = value.GetArrayLength() > 2 && value[2].ValueKind == JsonValueKind.Object
+                    ? value[2].EnumerateObject().Select(p => (p.Name, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText())).ToList()
+                    : [];
+                Write(translation.Writer, labels, ns, value[1].GetString()!, metadata);
+                translation.EndEvent(record++);
             }
+        }
 
-            translation.Records = record;
-        }
-        catch (JsonException e)
-        {
-            translation.Fatal = new FieldError(ErrorCodes.MalformedJson, null, "the body is not valid JSON: " + e.Message);
-        }
+        translation.Records = record;
 
         return translation;
     }

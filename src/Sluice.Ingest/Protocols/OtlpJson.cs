@@ -130,5 +130,25 @@ internal static class OtlpJson
         ? double.Parse(value.GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture)
         : value.GetDouble();
 
-    private static ByteString Hex(string hex) => hex.Length == 0 ? ByteString.Empty : ByteString.CopyFrom(Convert.FromHexString(hex));
+    /// <summary>
+    /// Ids in hex, as OTLP/JSON requires; base64 (what a generic protobuf JSON encoder writes) is read too when it
+    /// decodes to an id's length, since some exporters send that.
+    /// </summary>
+    private static ByteString Hex(string text)
+    {
+        if (text.Length == 0)
+        {
+            return ByteString.Empty;
+        }
+
+        if (text.Length % 2 == 0 && text.All(char.IsAsciiHexDigit))
+        {
+            return ByteString.CopyFrom(Convert.FromHexString(text));
+        }
+
+        var bytes = new byte[16];
+        return Convert.TryFromBase64String(text, bytes, out var written) && written is 8 or 16
+            ? ByteString.CopyFrom(bytes, 0, written)
+            : throw new FormatException($"'{text}' is not a hex trace or span id");
+    }
 }

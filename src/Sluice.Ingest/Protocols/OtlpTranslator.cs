@@ -37,18 +37,17 @@ public static class OtlpTranslator
     public static Translation TranslateJson(ReadOnlySpan<byte> body)
     {
         var translation = new Translation();
-        if (!System.Text.Unicode.Utf8.IsValid(body))
+        using var document = translation.ParseJsonBody(body);
+        if (document is null)
         {
-            translation.Fatal = new FieldError(ErrorCodes.InvalidUtf8, null, "the body is not valid UTF-8");
             return translation;
         }
 
         try
         {
-            using var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
             Write(translation, OtlpJson.Request(document.RootElement));
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or OverflowException)
+        catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException)
         {
             translation.Fatal = new FieldError(ErrorCodes.MalformedJson, null, "the body is not OTLP/JSON logs: " + e.Message);
         }

@@ -52,6 +52,26 @@ public sealed class Translation : IDisposable
         _recordOfLine.Add(record);
     }
 
+    /// <summary>Parses a whole JSON body, or sets <see cref="Fatal"/> (not UTF-8, not JSON) and returns null.</summary>
+    public JsonDocument? ParseJsonBody(ReadOnlySpan<byte> body)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            Fatal = new FieldError(ErrorCodes.InvalidUtf8, null, "the body is not valid UTF-8");
+            return null;
+        }
+
+        try
+        {
+            return JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException e)
+        {
+            Fatal = new FieldError(ErrorCodes.MalformedJson, null, "the body is not valid JSON: " + e.Message);
+            return null;
+        }
+    }
+
     public void Reject(int record, FieldError error) => Rejected.Add(new Rejection(record, error));
 
     public int RecordOf(int line) => (uint)line < (uint)_recordOfLine.Count ? _recordOfLine[line] : line;

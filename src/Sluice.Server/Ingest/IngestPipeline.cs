@@ -159,29 +159,10 @@ public sealed class IngestPipeline(SluiceOptions options, EventIntake intake, II
         await response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
-    /// <summary>Who is sending, for quotas per key and per client address (hashed here, never kept raw).</summary>
-    private RequestIdentity Identify(HttpContext context)
-    {
-        if (intake.Admission.Quotas.IsEmpty)
-        {
-            return RequestIdentity.Anonymous;
-        }
-
-        var keyId = context.Items.TryGetValue(ApiKeyAuthentication.ApiKeyIdItem, out var id) ? id as string : null;
-        string? ipHash = null;
-        if (context.Connection.RemoteIpAddress is { } address)
-        {
-            Span<byte> text = stackalloc byte[64];
-            Span<byte> hash = stackalloc byte[ipHasher.HashLength];
-            if (address.TryFormat(text, out var written))
-            {
-                ipHasher.Hash(text[..written], hash);
-                ipHash = System.Text.Encoding.UTF8.GetString(hash);
-            }
-        }
-
-        return new RequestIdentity(keyId, ipHash);
-    }
+    /// <summary>Who is sending, for quotas per key and per client address.</summary>
+    private RequestIdentity Identify(HttpContext context) =>
+        ClientIdentity.Of(intake.Admission, ipHasher,
+            context.Items.TryGetValue(ApiKeyAuthentication.ApiKeyIdItem, out var id) ? id as string : null, context.Connection.RemoteIpAddress);
 
     private static void WriteOptional(Utf8JsonWriter json, string name, string? value)
     {

@@ -143,3 +143,27 @@ public sealed class ProtocolRobustnessTests
         return [.. bytes];
     }
 }
+
+/// <summary>Details of the OTLP/JSON reader.</summary>
+public sealed class OtlpJsonTests
+{
+    [Theory]
+    [InlineData("5b8efff798038103d269b633813fc60c", "eee19b7ec3c1b174")]
+    [InlineData("W47/95gDgQPSabYzgT/GDA==", "7uGbfsPBsXQ=")] // the same ids as a generic protobuf JSON encoder writes them
+    public void Trace_and_span_ids_are_read_as_hex_or_as_base64(string traceId, string spanId)
+    {
+        var body = $$"""{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"m"},"traceId":"{{traceId}}","spanId":"{{spanId}}"}]}]}]}""";
+        using var translation = OtlpTranslator.TranslateJson(Encoding.UTF8.GetBytes(body));
+        Assert.Null(translation.Fatal);
+        var line = Encoding.UTF8.GetString(translation.Ndjson.Span);
+        Assert.Contains("\"trace_id\":\"5b8efff798038103d269b633813fc60c\"", line);
+        Assert.Contains("\"span_id\":\"eee19b7ec3c1b174\"", line);
+    }
+
+    [Fact]
+    public void An_id_that_is_neither_refuses_the_body()
+    {
+        using var translation = OtlpTranslator.TranslateJson("""{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"traceId":"not an id"}]}]}]}"""u8);
+        Assert.Contains("not a hex trace or span id", translation.Fatal!.Value.Message);
+    }
+}

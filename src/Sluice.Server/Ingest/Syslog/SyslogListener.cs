@@ -179,24 +179,6 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
         }
     }
 
-    private RequestIdentity Identify(EndPoint? remote)
-    {
-        if (intake.Admission.Quotas.IsEmpty || remote is not IPEndPoint ip)
-        {
-            return RequestIdentity.Anonymous;
-        }
-
-        Span<byte> text = stackalloc byte[64];
-        Span<byte> hash = stackalloc byte[ipHasher.HashLength];
-        var address = ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address;
-        return address.TryFormat(text, out var written)
-            ? new RequestIdentity(null, HashText(text[..written], hash))
-            : RequestIdentity.Anonymous;
-    }
-
-    private string HashText(ReadOnlySpan<byte> address, Span<byte> hash)
-    {
-        ipHasher.Hash(address, hash);
-        return System.Text.Encoding.UTF8.GetString(hash);
-    }
+    private RequestIdentity Identify(EndPoint? remote) =>
+        ClientIdentity.Of(intake.Admission, ipHasher, null, (remote as IPEndPoint)?.Address);
 }
