@@ -42,6 +42,8 @@ public sealed record SluiceOptions
     public AlertOptions Alerts { get; init; } = new();
 
     public SyslogOptions Syslog { get; init; } = new();
+
+    public ProtocolOptions Protocols { get; init; } = new();
 }
 
 public enum DurabilityMode
@@ -270,4 +272,10 @@ public sealed record SyslogOptions
 
     /// <summary>Largest syslog message taken, in bytes; a longer one is cut there.</summary>
     public int MaxMessageBytes { get; init; } = 64 * 1024;
+}
+
+public sealed record ProtocolOptions
+{
+    /// <summary>Elasticsearch bulk: a document that names no service gets its index name as <c>service</c>; false keeps the index only as attribute <c>index</c>.</summary>
+    public bool ElasticIndexAsService { get; init; } = true;
 }

@@ -101,7 +101,7 @@ public static class BulkTranslator
                     continue;
                 }
 
-                WriteDocument(translation.Writer, doc.RootElement, indexAsService ? index : null, id);
+                WriteDocument(translation.Writer, doc.RootElement, index, indexAsService, id);
                 translation.EndEvent(record);
                 items.Add(new BulkItem(action, index, id, null));
             }
@@ -127,7 +127,7 @@ public static class BulkTranslator
         items.Add(new BulkItem(action, index, id, error));
     }
 
-    private static void WriteDocument(Utf8JsonWriter json, JsonElement doc, string? index, string? id)
+    private static void WriteDocument(Utf8JsonWriter json, JsonElement doc, string? index, bool indexAsService, string? id)
     {
         var leaves = new List<(string Key, JsonElement Value)>();
         Flatten(doc, "", leaves);
@@ -161,9 +161,13 @@ public static class BulkTranslator
             value.WriteTo(json);
         }
 
-        if (index is not null && !named.Contains("service"))
+        if (index is not null && indexAsService && !named.Contains("service"))
         {
             json.WriteString("service", index);
+        }
+        else if (index is not null && !named.Contains("index"))
+        {
+            json.WriteString("index", index); // not a native field: kept as an attribute
         }
 
         json.WriteEndObject();

@@ -16,7 +16,8 @@ public static class IngestEndpoints
     /// <summary>The CORS policy of the ingest endpoints (<see cref="BrowserIngest"/>).</summary>
     public const string CorsPolicy = "browser-ingest";
 
-    public static readonly IngestRoute[] Routes =
+    /// <summary>Every ingest route: the native ones, then the standard protocols.</summary>
+    public static IngestRoute[] Routes(Core.Options.SluiceOptions options) =>
     [
         new("/log", BodyShape.SingleObject, EventKind.Log, IngestReply.BrowserLog, AssignTraceId: true),
         new("/api/logs/store", BodyShape.Auto, EventKind.Log, IngestReply.Batch),
@@ -29,13 +30,13 @@ public static class IngestEndpoints
         new("/ingest/clef", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new SeqProtocol(alwaysClef: true)),
         new("/v1/logs", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new OtlpProtocol()),
         new("/loki/api/v1/push", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new LokiProtocol()),
-        new("/_bulk", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new BulkProtocol(indexAsService: true)),
-        new("/{index}/_bulk", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new BulkProtocol(indexAsService: true)),
+        new("/_bulk", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new BulkProtocol(options.Protocols.ElasticIndexAsService)),
+        new("/{index}/_bulk", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new BulkProtocol(options.Protocols.ElasticIndexAsService)),
     ];
 
     public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder app)
     {
-        foreach (var route in Routes)
+        foreach (var route in Routes(app.ServiceProvider.GetRequiredService<Core.Options.SluiceOptions>()))
         {
             app.MapPost(route.Path, context => context.RequestServices.GetRequiredService<IngestPipeline>().HandleAsync(context, route)).RequireScope(ApiScope.Ingest).RequireCors(CorsPolicy);
         }

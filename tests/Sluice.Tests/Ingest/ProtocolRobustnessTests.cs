@@ -167,3 +167,27 @@ public sealed class OtlpJsonTests
         Assert.Contains("not a hex trace or span id", translation.Fatal!.Value.Message);
     }
 }
+
+/// <summary>Details of the bulk reader.</summary>
+public sealed class BulkTranslatorTests
+{
+    [Theory]
+    [InlineData(true, "\"service\":\"payments\"")]
+    [InlineData(false, "\"index\":\"payments\"")]
+    public void The_index_becomes_the_service_unless_configured_otherwise(bool indexAsService, string expected)
+    {
+        using var translation = BulkTranslator.Translate("{\"create\":{\"_index\":\"payments\"}}\n{\"message\":\"m\"}\n"u8, null, indexAsService);
+        var line = Encoding.UTF8.GetString(translation.Ndjson.Span);
+        Assert.Contains(expected, line);
+        Assert.DoesNotContain(indexAsService ? "\"index\"" : "\"service\"", line);
+    }
+
+    [Fact]
+    public void A_document_that_names_its_service_keeps_it()
+    {
+        using var translation = BulkTranslator.Translate("{\"index\":{}}\n{\"message\":\"m\",\"service\":{\"name\":\"ledger\"}}\n"u8, "payments", indexAsService: true);
+        var line = Encoding.UTF8.GetString(translation.Ndjson.Span);
+        Assert.Contains("\"service\":\"ledger\"", line);
+        Assert.Contains("\"index\":\"payments\"", line);
+    }
+}
