@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Sluice.Core.Errors;
+using Sluice.Core.Options;
 
 namespace Sluice.Ingest.Protocols;
 
@@ -10,9 +11,11 @@ public sealed record BulkItem(string Action, string? Index, string? Id, FieldErr
 /// Elasticsearch's <c>_bulk</c> NDJSON into native events: an action line (<c>index</c> or <c>create</c>, with
 /// <c>_index</c> and <c>_id</c>) followed by the document. ECS fields map to canonical ones — <c>@timestamp</c>,
 /// <c>log.level</c>, <c>service.name</c>, <c>host.name</c>/<c>host.hostname</c>, <c>trace.id</c>, <c>span.id</c>,
-/// <c>error.stack_trace</c>, <c>event.original</c> as the message when there is none — the <c>_id</c> becomes the
-/// event id (so a resent bulk is recognised as a duplicate), and the index name becomes <c>service</c> when the
-/// document names none. Other fields keep their (dotted) names. <c>update</c> and <c>delete</c> are refused per item.
+/// <c>error.stack_trace</c>, <c>event.original</c> as the message when there is none — as do string fields under
+/// canonical names (<c>message</c>, <c>service</c> …); the <c>_id</c> becomes the event id (so a resent bulk is
+/// recognised as a duplicate), and the index name becomes <c>service</c> when the document names none. Every other
+/// field is an attribute under its dotted name (a document's own <c>id</c> as <c>document.id</c>). <c>update</c> and
+/// <c>delete</c> are refused per item.
 /// </summary>
 public static class BulkTranslator
 {
@@ -32,15 +35,20 @@ public static class BulkTranslator
 
     /// <param name="pathIndex">The index named in the path (<c>/{index}/_bulk</c>), the default for actions that name none.</param>
     /// <param name="indexAsService">Whether the index name becomes <c>service</c> for documents that name none.</param>
-    public static Translation Translate(ReadOnlySpan<byte> body, string? pathIndex, bool indexAsService)
+    public static Translation Translate(ReadOnlySpan<byte> body, string? pathIndex, bool indexAsService, IngestLimits limits)
     {
-        var translation = new Translation();
+        var translation = new Translation(limits);
         var items = new List<BulkItem>();
         translation.State = items;
         var lines = SplitLines(body);
         var record = 0;
         for (var i = 0; i < lines.Count; i++, record++)
         {
+            if (!translation.Admit(record))
+            {
+                return translation;
+            }
+
             if (!System.Text.Unicode.Utf8.IsValid(lines[i]) || (i + 1 < lines.Count && !System.Text.Unicode.Utf8.IsValid(lines[i + 1])))
             {
                 translation.Fatal = new FieldError(ErrorCodes.InvalidUtf8, null, $"line {i + 1} or the next is not valid UTF-8");
@@ -67,7 +75,7 @@ public static class BulkTranslator
                     id = property.Value.TryGetProperty("_id", out var idValue) && idValue.ValueKind == JsonValueKind.String ? idValue.GetString() : null;
                 }
             }
-            catch (JsonException e)
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
             {
                 translation.Fatal = new FieldError(ErrorCodes.MalformedJson, null, $"line {i + 1}: the action is not valid JSON: {e.Message}");
                 return translation;
@@ -107,16 +115,17 @@ public static class BulkTranslator
             }
             catch (JsonException e)
             {
+                translation.AbandonEvent();
                 Refuse(translation, items, record, action, index, id, "the document is not valid JSON: " + e.Message);
+            }
+            catch (InvalidOperationException)
+            {
+                translation.AbandonEvent();
+                Refuse(translation, items, record, action, index, id, "the document holds text that is not valid Unicode (a lone surrogate escape)");
             }
         }
 
         translation.Records = record;
-        if (record == 0)
-        {
-            translation.Fatal = new FieldError(ErrorCodes.EmptyBatch, null, "the request has no actions");
-        }
-
         return translation;
     }
 
@@ -127,49 +136,85 @@ public static class BulkTranslator
         items.Add(new BulkItem(action, index, id, error));
     }
 
+    /// <summary>
+    /// Canonical fields a document may set directly, as strings: numbers and other shapes under these names, and
+    /// every other key, stay attributes — an application's own <c>status: "ok"</c> or <c>id</c> must neither refuse
+    /// the document nor make it a duplicate of another.
+    /// </summary>
+    private static readonly HashSet<string> StringFields = new(StringComparer.Ordinal)
+    {
+        "message", "service", "system", "host", "domain", "category", "trace_id", "span_id", "request_id", "session_id",
+        "user_id", "url", "method", "path", "country", "decision", "reason", "template", "stack_trace",
+    };
+
     private static void WriteDocument(Utf8JsonWriter json, JsonElement doc, string? index, bool indexAsService, string? id)
     {
         var leaves = new List<(string Key, JsonElement Value)>();
         Flatten(doc, "", leaves);
+        var hasMessage = leaves.Exists(l => l.Key == "message");
+        var canonical = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        var attributes = new List<(string Key, JsonElement Value)>();
+        foreach (var (key, value) in leaves)
+        {
+            var field = Ecs.GetValueOrDefault(key) ?? (key == "event.original" && !hasMessage ? "message" : key);
+            var fits = field switch
+            {
+                "timestamp" => value.ValueKind is JsonValueKind.String or JsonValueKind.Number,
+                "level" => value.ValueKind == JsonValueKind.String && OtlpTranslator.LevelOf(value.GetString()!) is not null,
+                _ => StringFields.Contains(field) && value.ValueKind == JsonValueKind.String,
+            };
+            if (fits && canonical.TryAdd(field, value))
+            {
+                continue;
+            }
+
+            attributes.Add((key == "id" ? "document.id" : key, value));
+        }
+
         json.WriteStartObject();
         if (id is not null)
         {
             json.WriteString("id", id);
         }
 
-        var named = new HashSet<string>(StringComparer.Ordinal);
-        if (id is not null)
+        foreach (var (field, value) in canonical)
         {
-            named.Add("id");
+            if (field == "level")
+            {
+                json.WriteString("level", OtlpTranslator.LevelOf(value.GetString()!));
+            }
+            else
+            {
+                json.WritePropertyName(field);
+                value.WriteTo(json);
+            }
         }
 
-        foreach (var (key, value) in leaves)
+        var indexAttribute = index;
+        if (index is not null && indexAsService && !canonical.ContainsKey("service"))
         {
-            var field = Ecs.GetValueOrDefault(key) ?? key;
-            if (key == "event.original" && !leaves.Any(l => l.Key == "message"))
-            {
-                field = "message";
-            }
+            json.WriteString("service", index);
+            indexAttribute = null;
+        }
 
-            if (!named.Add(field))
-            {
-                // A second source for a field already set stays under its own name, or under document.* if that is the same.
-                field = field == key ? "document." + key : key;
-            }
+        if (!canonical.ContainsKey("message"))
+        {
+            json.WriteString("message", "(no message)");
+        }
 
-            json.WritePropertyName(field);
+        json.WriteStartObject("attributes");
+        if (indexAttribute is not null)
+        {
+            json.WriteString("index", indexAttribute);
+        }
+
+        foreach (var (key, value) in attributes)
+        {
+            json.WritePropertyName(key);
             value.WriteTo(json);
         }
 
-        if (index is not null && indexAsService && !named.Contains("service"))
-        {
-            json.WriteString("service", index);
-        }
-        else if (index is not null && !named.Contains("index"))
-        {
-            json.WriteString("index", index); // not a native field: kept as an attribute
-        }
-
+        json.WriteEndObject();
         json.WriteEndObject();
     }
 

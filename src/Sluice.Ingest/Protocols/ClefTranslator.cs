@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Sluice.Core.Errors;
+using Sluice.Core.Options;
 
 namespace Sluice.Ingest.Protocols;
 
@@ -15,9 +16,9 @@ public static class ClefTranslator
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
 
-    public static Translation TranslateClef(ReadOnlySpan<byte> body)
+    public static Translation TranslateClef(ReadOnlySpan<byte> body, IngestLimits limits)
     {
-        var translation = new Translation();
+        var translation = new Translation(limits);
         var record = 0;
         while (!body.IsEmpty)
         {
@@ -27,6 +28,11 @@ public static class ClefTranslator
             if (line.IsEmpty)
             {
                 continue;
+            }
+
+            if (!translation.Admit(record))
+            {
+                return translation;
             }
 
             if (!System.Text.Unicode.Utf8.IsValid(line))
@@ -50,24 +56,24 @@ public static class ClefTranslator
             }
             catch (JsonException e)
             {
+                translation.AbandonEvent();
                 translation.Reject(record, new FieldError(ErrorCodes.MalformedJson, null, $"CLEF line {record + 1} is not valid JSON: {e.Message}"));
+            }
+            catch (InvalidOperationException)
+            {
+                translation.RejectUnreadable(record);
             }
 
             record++;
         }
 
         translation.Records = record;
-        if (record == 0)
-        {
-            translation.Fatal = new FieldError(ErrorCodes.EmptyBatch, null, "the request has no events");
-        }
-
         return translation;
     }
 
-    public static Translation TranslateEnvelope(ReadOnlySpan<byte> body)
+    public static Translation TranslateEnvelope(ReadOnlySpan<byte> body, IngestLimits limits)
     {
-        var translation = new Translation();
+        var translation = new Translation(limits);
         using var document = translation.ParseJsonBody(body);
         if (document is null)
         {
@@ -83,14 +89,26 @@ public static class ClefTranslator
         var record = 0;
         foreach (var e in events.EnumerateArray())
         {
+            if (!translation.Admit(record))
+            {
+                return translation;
+            }
+
             if (e.ValueKind != JsonValueKind.Object)
             {
                 translation.Reject(record, new FieldError(ErrorCodes.ExpectedObject, null, "each event must be a JSON object"));
             }
             else
             {
-                WriteEnvelopeEvent(translation.Writer, e);
-                translation.EndEvent(record);
+                try
+                {
+                    WriteEnvelopeEvent(translation.Writer, e);
+                    translation.EndEvent(record);
+                }
+                catch (InvalidOperationException)
+                {
+                    translation.RejectUnreadable(record);
+                }
             }
 
             record++;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Sluice.Core.Errors;
+using Sluice.Core.Options;
 using Sluice.Ingest.Protocols.Loki;
 
 namespace Sluice.Ingest.Protocols;
@@ -19,16 +20,16 @@ public static class LokiTranslator
     private static readonly string[] LevelLabels = ["level", "severity", "detected_level", "lvl"];
     private static readonly string[] HostLabels = ["host", "hostname"];
 
-    public static Translation TranslateJson(ReadOnlySpan<byte> body)
+    public static Translation TranslateJson(ReadOnlySpan<byte> body, IngestLimits limits)
     {
-        var translation = new Translation();
+        var translation = new Translation(limits);
         using var document = translation.ParseJsonBody(body);
         if (document is null)
         {
             return translation;
         }
 
-        if (!document.RootElement.TryGetProperty("streams", out var streams) || streams.ValueKind != JsonValueKind.Array)
+        if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("streams", out var streams) || streams.ValueKind != JsonValueKind.Array)
         {
             translation.Fatal = new FieldError(ErrorCodes.MissingField, "streams", "the body needs a 'streams' array");
             return translation;
@@ -37,93 +38,139 @@ public static class LokiTranslator
         var record = 0;
         foreach (var stream in streams.EnumerateArray())
         {
-            var labels = new List<(string, string)>();
-            if (stream.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.Object)
-            {
-                labels.AddRange(s.EnumerateObject().Select(p => (p.Name, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText())));
-            }
-
-            if (!stream.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Array)
+            if (stream.ValueKind != JsonValueKind.Object || !stream.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Array)
             {
                 continue;
             }
 
+            List<(string, string)>? labels = null;
             foreach (var value in values.EnumerateArray())
             {
-                if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() < 2 || value[0].ValueKind != JsonValueKind.String || value[1].ValueKind != JsonValueKind.String
-                    || !long.TryParse(value[0].GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var ns))
+                if (!translation.Admit(record))
                 {
-                    translation.Reject(record++, new FieldError(ErrorCodes.InvalidValue, "values", "each value must be [\"<unix ns>\", \"<line>\"] or with a metadata object third"));
-                    continue;
+                    return translation;
                 }
 
-                var metadata = value.GetArrayLength() > 2 && value[2].ValueKind == JsonValueKind.Object
-                    ? value[2].EnumerateObject().Select(p => (p.Name, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText())).ToList()
-                    : [];
-                Write(translation.Writer, labels, ns, value[1].GetString()!, metadata);
-                translation.EndEvent(record++);
+                try
+                {
+                    labels ??= Labels(stream);
+                    if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() < 2 || value[0].ValueKind != JsonValueKind.String || value[1].ValueKind != JsonValueKind.String
+                        || !long.TryParse(value[0].GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var ns))
+                    {
+                        translation.Reject(record++, new FieldError(ErrorCodes.InvalidValue, "values", "each value must be [\"<unix ns>\", \"<line>\"] or with a metadata object third"));
+                        continue;
+                    }
+
+                    var metadata = value.GetArrayLength() > 2 && value[2].ValueKind == JsonValueKind.Object
+                        ? value[2].EnumerateObject().Select(p => (p.Name, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText())).ToList()
+                        : [];
+                    Write(translation.Writer, labels, ns, value[1].GetString()!, metadata);
+                    translation.EndEvent(record++);
+                }
+                catch (InvalidOperationException)
+                {
+                    translation.RejectUnreadable(record++);
+                }
             }
         }
 
         translation.Records = record;
-
         return translation;
     }
 
-    public static Translation TranslateProtobuf(ReadOnlySpan<byte> body)
+    private static List<(string, string)> Labels(JsonElement stream) =>
+        stream.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.Object
+            ? [.. s.EnumerateObject().Select(p => (p.Name, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText()))]
+            : [];
+
+    /// <summary>
+    /// Snappy, then one stream and one entry at a time (PushRequest.streams = 1; StreamAdapter.labels = 1,
+    /// .entries = 2), so limits apply before the whole push exists as objects.
+    /// </summary>
+    public static Translation TranslateProtobuf(ReadOnlySpan<byte> body, IngestLimits limits)
     {
-        var translation = new Translation();
-        PushRequest request;
+        var translation = new Translation(limits);
+        var record = 0;
         try
         {
             // The block's own length header decides the allocation: check it before trusting it.
             var length = Snappier.Snappy.GetUncompressedLength(body);
-            if (length > Core.Options.SluiceOptionsValidator.MaxBodyBytesCeiling)
+            if (length > limits.MaxBodyBytes)
             {
-                translation.Fatal = new FieldError(ErrorCodes.BodyTooLarge, null, $"the push decompresses to {length} bytes, more than {Core.Options.SluiceOptionsValidator.MaxBodyBytesCeiling}");
+                translation.RefuseTooLarge(new FieldError(ErrorCodes.BodyTooLarge, null, $"the push decompresses to {length} bytes, more than {limits.MaxBodyBytes} (Limits:MaxBodyBytes)"));
                 return translation;
             }
 
             var raw = Snappier.Snappy.DecompressToArray(body);
-            request = PushRequest.Parser.ParseFrom(raw);
+            var push = new WireReader(raw);
+            while (translation.Fatal is null && push.Next(out var field, out var stream))
+            {
+                if (field == 1)
+                {
+                    record = ReadStream(translation, stream, record);
+                }
+            }
         }
         catch (Exception e) when (e is InvalidDataException or Google.Protobuf.InvalidProtocolBufferException or ArgumentException or OverflowException or IndexOutOfRangeException)
         {
-            translation.Fatal = new FieldError(ErrorCodes.MalformedBody, null, "the body is not a snappy-compressed Loki PushRequest: " + e.Message);
-            return translation;
-        }
-
-        var record = 0;
-        foreach (var stream in request.Streams)
-        {
-            if (!TryParseLabels(stream.Labels, out var labels))
-            {
-                foreach (var _ in stream.Entries)
-                {
-                    translation.Reject(record++, new FieldError(ErrorCodes.InvalidValue, "labels", $"the stream labels '{stream.Labels}' are not a Prometheus label set"));
-                }
-
-                continue;
-            }
-
-            foreach (var entry in stream.Entries)
-            {
-                var seconds = entry.Timestamp?.Seconds ?? 0;
-                var nanos = entry.Timestamp?.Nanos ?? 0;
-                if (seconds is < 0 or > 9_000_000_000 || nanos is < 0 or >= 1_000_000_000)
-                {
-                    translation.Reject(record++, new FieldError(ErrorCodes.InvalidValue, "timestamp", $"the timestamp {seconds}s {nanos}ns is out of range"));
-                    continue;
-                }
-
-                var ns = (seconds * 1_000_000_000L) + nanos;
-                Write(translation.Writer, labels, ns, entry.Line, [.. entry.StructuredMetadata.Select(m => (m.Name, m.Value))]);
-                translation.EndEvent(record++);
-            }
+            translation.AbandonEvent();
+            translation.Fatal ??= new FieldError(ErrorCodes.MalformedBody, null, "the body is not a snappy-compressed Loki PushRequest: " + e.Message);
         }
 
         translation.Records = record;
         return translation;
+    }
+
+    private static int ReadStream(Translation translation, ReadOnlySpan<byte> stream, int record)
+    {
+        var text = "";
+        var reader = new WireReader(stream);
+        while (reader.Next(out var field, out var value))
+        {
+            if (field == 1)
+            {
+                text = System.Text.Encoding.UTF8.GetString(value);
+            }
+        }
+
+        var parsed = TryParseLabels(text, out var labels);
+        var entries = new WireReader(stream);
+        while (entries.Next(out var field, out var value))
+        {
+            if (field != 2)
+            {
+                continue;
+            }
+
+            if (!translation.Admit(record))
+            {
+                return record;
+            }
+
+            if (!parsed)
+            {
+                translation.Reject(record++, new FieldError(ErrorCodes.InvalidValue, "labels", $"the stream labels '{text}' are not a Prometheus label set"));
+                continue;
+            }
+
+            var entry = EntryAdapter.Parser.ParseFrom(value);
+            var seconds = entry.Timestamp?.Seconds ?? 0;
+            var nanos = entry.Timestamp?.Nanos ?? 0;
+            if (seconds is < 0 or > 9_000_000_000 || nanos is < 0 or >= 1_000_000_000)
+            {
+                translation.Reject(record++, new FieldError(ErrorCodes.InvalidValue, "timestamp", $"the timestamp {seconds}s {nanos}ns is out of range"));
+                continue;
+            }
+
+            Write(translation.Writer, labels, (seconds * 1_000_000_000L) + nanos, entry.Line, [.. entry.StructuredMetadata.Select(m => (m.Name, m.Value))]);
+            translation.EndEvent(record++);
+            if (translation.Fatal is not null)
+            {
+                return record;
+            }
+        }
+
+        return record;
     }
 
     /// <summary>Parses <c>{name="value", …}</c> with Prometheus escapes (<c>\\</c>, <c>\"</c>, <c>\n</c>).</summary>

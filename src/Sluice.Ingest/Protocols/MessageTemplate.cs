@@ -11,9 +11,13 @@ namespace Sluice.Ingest.Protocols;
 /// </summary>
 public static class MessageTemplate
 {
+    /// <summary>Holes longer than this are text, not holes: it keeps rendering linear on hostile templates.</summary>
+    public const int MaxHoleLength = 256;
+
     public static string Render(string template, JsonElement properties)
     {
         var text = new StringBuilder(template.Length + 32);
+        var nextClose = -1; // the next '}' at or after i, found once and reused
         for (var i = 0; i < template.Length; i++)
         {
             var c = template[i];
@@ -21,29 +25,48 @@ public static class MessageTemplate
             {
                 text.Append('{');
                 i++;
+                continue;
             }
-            else if (c == '}' && i + 1 < template.Length && template[i + 1] == '}')
+
+            if (c == '}' && i + 1 < template.Length && template[i + 1] == '}')
             {
                 text.Append('}');
                 i++;
+                continue;
             }
-            else if (c == '{' && template.IndexOf('}', i + 1) is var close and > 0 && TryHole(template.AsSpan(i + 1, close - i - 1), out var name))
-            {
-                if (properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var value))
-                {
-                    text.Append(value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText());
-                }
-                else
-                {
-                    text.Append(template, i, close - i + 1);
-                }
 
-                i = close;
+            if (c != '{')
+            {
+                text.Append(c);
+                continue;
+            }
+
+            if (nextClose <= i)
+            {
+                nextClose = template.IndexOf('}', i + 1);
+                if (nextClose < 0)
+                {
+                    text.Append(template, i, template.Length - i); // no hole can close: the rest is text
+                    break;
+                }
+            }
+
+            if (nextClose - i - 1 > MaxHoleLength || !TryHole(template.AsSpan(i + 1, nextClose - i - 1), out var name))
+            {
+                text.Append(c);
+                continue;
+            }
+
+            if (properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var value))
+            {
+                text.Append(value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText());
             }
             else
             {
-                text.Append(c);
+                text.Append(template, i, nextClose - i + 1);
             }
+
+            i = nextClose;
         }
 
         return text.ToString();

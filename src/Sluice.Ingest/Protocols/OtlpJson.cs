@@ -12,9 +12,11 @@ namespace Sluice.Ingest.Protocols;
 /// </summary>
 internal static class OtlpJson
 {
-    public static ExportLogsServiceRequest Request(JsonElement root)
+    /// <summary>The request, or null when it holds more than <paramref name="maxRecords"/> records (checked as they are read).</summary>
+    public static ExportLogsServiceRequest? Request(JsonElement root, int maxRecords)
     {
         var request = new ExportLogsServiceRequest();
+        var records = 0;
         foreach (var rl in Array(root, "resourceLogs", "resource_logs"))
         {
             var resourceLogs = new ResourceLogs();
@@ -35,6 +37,11 @@ internal static class OtlpJson
 
                 foreach (var lr in Array(sl, "logRecords", "log_records"))
                 {
+                    if (++records > maxRecords)
+                    {
+                        return null;
+                    }
+
                     scopeLogs.LogRecords.Add(Record(lr));
                 }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
 using Sluice.Core.Errors;
+using Sluice.Core.Options;
 using Sluice.Ingest.Protocols.Otlp;
 
 namespace Sluice.Ingest.Protocols;
@@ -16,27 +17,67 @@ namespace Sluice.Ingest.Protocols;
 /// </summary>
 public static class OtlpTranslator
 {
-    public static Translation TranslateProtobuf(ReadOnlySpan<byte> body)
+    /// <summary>
+    /// Decodes one resource, one scope and one record at a time (field numbers: request.resource_logs = 1;
+    /// resource_logs.resource = 1, .scope_logs = 2; scope_logs.scope = 1, .log_records = 2), so limits apply before
+    /// the whole request exists as objects.
+    /// </summary>
+    public static Translation TranslateProtobuf(ReadOnlySpan<byte> body, IngestLimits limits)
     {
-        var translation = new Translation();
-        ExportLogsServiceRequest request;
+        var translation = new Translation(limits);
+        var record = 0;
         try
         {
-            request = ExportLogsServiceRequest.Parser.ParseFrom(body);
+            var request = new WireReader(body);
+            while (translation.Fatal is null && request.Next(out var field, out var resourceLogs))
+            {
+                if (field != 1)
+                {
+                    continue;
+                }
+
+                var resource = Find(resourceLogs, 1) is { } r ? Resource.Parser.ParseFrom(r).Attributes : [];
+                var scopes = new WireReader(resourceLogs);
+                while (translation.Fatal is null && scopes.Next(out var scopeField, out var scopeLogs))
+                {
+                    if (scopeField != 2)
+                    {
+                        continue;
+                    }
+
+                    var scope = Find(scopeLogs, 1) is { } s ? InstrumentationScope.Parser.ParseFrom(s) : null;
+                    var records = new WireReader(scopeLogs);
+                    while (records.Next(out var recordField, out var logRecord))
+                    {
+                        if (recordField != 2)
+                        {
+                            continue;
+                        }
+
+                        if (!translation.Admit(record))
+                        {
+                            break;
+                        }
+
+                        WriteRecord(translation.Writer, resource, scope, LogRecord.Parser.ParseFrom(logRecord));
+                        translation.EndEvent(record++);
+                    }
+                }
+            }
         }
-        catch (InvalidProtocolBufferException e)
+        catch (Exception e) when (e is InvalidProtocolBufferException or InvalidDataException)
         {
-            translation.Fatal = new FieldError(ErrorCodes.MalformedBody, null, "the body is not an OTLP ExportLogsServiceRequest: " + e.Message);
-            return translation;
+            translation.AbandonEvent();
+            translation.Fatal ??= new FieldError(ErrorCodes.MalformedBody, null, "the body is not an OTLP ExportLogsServiceRequest: " + e.Message);
         }
 
-        Write(translation, request);
+        translation.Records = record;
         return translation;
     }
 
-    public static Translation TranslateJson(ReadOnlySpan<byte> body)
+    public static Translation TranslateJson(ReadOnlySpan<byte> body, IngestLimits limits)
     {
-        var translation = new Translation();
+        var translation = new Translation(limits);
         using var document = translation.ParseJsonBody(body);
         if (document is null)
         {
@@ -45,37 +86,55 @@ public static class OtlpTranslator
 
         try
         {
-            Write(translation, OtlpJson.Request(document.RootElement));
+            var request = OtlpJson.Request(document.RootElement, limits.MaxEventsPerRequest);
+            if (request is null)
+            {
+                translation.RefuseTooLarge(new FieldError(ErrorCodes.TooManyEvents, null, $"a request may carry at most {limits.MaxEventsPerRequest} events"));
+                return translation;
+            }
+
+            var record = 0;
+            foreach (var resourceLogs in request.ResourceLogs)
+            {
+                foreach (var scopeLogs in resourceLogs.ScopeLogs)
+                {
+                    foreach (var log in scopeLogs.LogRecords)
+                    {
+                        WriteRecord(translation.Writer, resourceLogs.Resource?.Attributes ?? [], scopeLogs.Scope, log);
+                        translation.EndEvent(record++);
+                        if (translation.Fatal is not null)
+                        {
+                            return translation;
+                        }
+                    }
+                }
+            }
+
+            translation.Records = record;
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException)
         {
+            translation.AbandonEvent();
             translation.Fatal = new FieldError(ErrorCodes.MalformedJson, null, "the body is not OTLP/JSON logs: " + e.Message);
         }
 
         return translation;
     }
 
-    private static void Write(Translation translation, ExportLogsServiceRequest request)
+    /// <summary>The last occurrence of a length-delimited field (protobuf's rule for a repeated singular field).</summary>
+    private static byte[]? Find(ReadOnlySpan<byte> message, int wanted)
     {
-        var record = 0;
-        foreach (var resourceLogs in request.ResourceLogs)
+        byte[]? found = null;
+        var reader = new WireReader(message);
+        while (reader.Next(out var field, out var value))
         {
-            var resource = resourceLogs.Resource?.Attributes ?? [];
-            foreach (var scopeLogs in resourceLogs.ScopeLogs)
+            if (field == wanted)
             {
-                foreach (var log in scopeLogs.LogRecords)
-                {
-                    WriteRecord(translation.Writer, resource, scopeLogs.Scope, log);
-                    translation.EndEvent(record++);
-                }
+                found = value.ToArray();
             }
         }
 
-        translation.Records = record;
-        if (record == 0)
-        {
-            translation.Fatal = new FieldError(ErrorCodes.EmptyBatch, null, "the request has no log records");
-        }
+        return found;
     }
 
     private static void WriteRecord(Utf8JsonWriter json, IEnumerable<KeyValue> resource, InstrumentationScope? scope, LogRecord log)

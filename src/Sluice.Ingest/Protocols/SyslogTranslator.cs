@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Sluice.Core.Errors;
+using Sluice.Core.Options;
 
 namespace Sluice.Ingest.Protocols;
 
@@ -25,10 +26,10 @@ public static class SyslogTranslator
     private static readonly string[] Months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
     /// <summary>Translates the messages into one batch; a message that does not parse is refused alone.</summary>
-    public static Translation Translate(IReadOnlyList<byte[]> messages, int year)
+    public static Translation Translate(IReadOnlyList<byte[]> messages, int year, IngestLimits limits)
     {
-        var translation = new Translation();
-        for (var i = 0; i < messages.Count; i++)
+        var translation = new Translation(limits);
+        for (var i = 0; i < messages.Count && translation.Admit(i); i++)
         {
             if (TryWrite(translation.Writer, messages[i], year, out var error))
             {
@@ -36,7 +37,7 @@ public static class SyslogTranslator
             }
             else
             {
-                translation.Writer.Reset();
+                translation.AbandonEvent();
                 translation.Reject(i, new FieldError(ErrorCodes.MalformedBody, null, error));
             }
         }
@@ -136,16 +137,17 @@ public static class SyslogTranslator
         f.App = parts[2];
         f.ProcId = parts[3];
         f.MsgId = parts[4];
+        var at = 0;
         if (s.StartsWith('-'))
         {
-            s = s.Length > 1 ? s[1..] : "";
+            at = 1;
         }
         else if (s.StartsWith('['))
         {
             f.Structured = [];
-            while (s.StartsWith('['))
+            while (at < s.Length && s[at] == '[')
             {
-                if (!TryElement(ref s, f.Structured))
+                if (!TryElement(s, ref at, f.Structured))
                 {
                     error = "malformed structured data";
                     return false;
@@ -158,23 +160,26 @@ public static class SyslogTranslator
             return false;
         }
 
+        s = s[at..];
         s = s.StartsWith(' ') ? s[1..] : s;
         f.Message = s.StartsWith('\uFEFF') ? s[1..] : s;
         return true;
     }
 
-    /// <summary>One <c>[id name="value" …]</c>; values escape <c>"</c>, <c>\</c> and <c>]</c> with a backslash.</summary>
-    private static bool TryElement(ref string s, List<(string, string)> into)
+    /// <summary>
+    /// One <c>[id name="value" …]</c> starting at <paramref name="at"/>, which it moves past the element; values
+    /// escape <c>"</c>, <c>\</c> and <c>]</c> with a backslash. Walks by index: the message is never copied per element.
+    /// </summary>
+    private static bool TryElement(string s, ref int at, List<(string, string)> into)
     {
-        var i = 1;
-        var idEnd = s.IndexOfAny([' ', ']'], i);
+        var idEnd = s.IndexOfAny([' ', ']'], at + 1);
         if (idEnd < 0)
         {
             return false;
         }
 
-        var id = s[i..idEnd];
-        i = idEnd;
+        var id = s[(at + 1)..idEnd];
+        var i = idEnd;
         while (i < s.Length && s[i] == ' ')
         {
             var eq = s.IndexOf('=', i + 1);
@@ -210,13 +215,22 @@ public static class SyslogTranslator
             return false;
         }
 
-        s = s[(i + 1)..];
+        at = i + 1;
         return true;
     }
 
     private static bool Parse3164(string s, int year, ref Fields f, out string error)
     {
         error = "";
+        // rsyslog's forward format puts an RFC 3339 time where BSD syslog has "Mmm dd hh:mm:ss".
+        var firstSpace = s.IndexOf(' ');
+        if (firstSpace >= 19 && s.Length > 10 && char.IsAsciiDigit(s[0]) && s[4] == '-' && s[10] == 'T'
+            && DateTimeOffset.TryParse(s.AsSpan(0, firstSpace), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var stamp))
+        {
+            f.Timestamp = stamp.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+            s = s[(firstSpace + 1)..];
+        }
+
         // "Mmm dd hh:mm:ss " (day padded with a space when below 10)
         if (s.Length >= 16 && Array.IndexOf(Months, s[..3]) is var month and >= 0 && s[3] == ' '
             && int.TryParse(s.AsSpan(4, 2).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var day)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Sluice.Core.Errors;
+using Sluice.Core.Options;
 
 namespace Sluice.Ingest.Protocols;
 
@@ -8,26 +9,34 @@ namespace Sluice.Ingest.Protocols;
 /// A protocol body turned into native events, one NDJSON line per record that could be read, so that every
 /// protocol goes through the same parser, guards and admission as native ingest. Keeps which record each line came
 /// from, so per-event answers name the protocol's own record index, and the records it could not read.
+/// <para>
+/// Each record is written to a scratch buffer and joins the output only at <see cref="EndEvent"/>, so a record that
+/// fails half-way (<see cref="AbandonEvent"/>) leaves nothing behind. The output is bounded as it grows — at most
+/// <see cref="IngestLimits.MaxEventsPerRequest"/> records and four times <see cref="IngestLimits.MaxBodyBytes"/> of
+/// NDJSON — because a protocol can repeat much per record (Loki's labels, OTLP's resource attributes) and the
+/// native guards only see the translation once it exists.
+/// </para>
 /// </summary>
 public sealed class Translation : IDisposable
 {
     private readonly ArrayBufferWriter<byte> _output = new(4096);
+    private readonly ArrayBufferWriter<byte> _scratch = new(1024);
     private readonly List<int> _recordOfLine = [];
+    private readonly int _maxRecords;
+    private readonly long _maxBytes;
 
-    public Translation() => Writer = new Utf8JsonWriter(_output, new JsonWriterOptions { SkipValidation = true });
+    public Translation(IngestLimits limits)
+    {
+        _maxRecords = limits.MaxEventsPerRequest;
+        _maxBytes = 4L * limits.MaxBodyBytes;
+        Writer = new Utf8JsonWriter(_scratch, new JsonWriterOptions { SkipValidation = true });
+    }
 
-    /// <summary>Where the translator writes each event object (call <see cref="EndEvent"/> after each).</summary>
+    /// <summary>Where the translator writes the current event object (then <see cref="EndEvent"/> or <see cref="AbandonEvent"/>).</summary>
     public Utf8JsonWriter Writer { get; }
 
-    /// <summary>The native NDJSON written so far.</summary>
-    public ReadOnlyMemory<byte> Ndjson
-    {
-        get
-        {
-            Writer.Flush();
-            return _output.WrittenMemory;
-        }
-    }
+    /// <summary>The native NDJSON of the events ended so far.</summary>
+    public ReadOnlyMemory<byte> Ndjson => _output.WrittenMemory;
 
     /// <summary>Records in the protocol body, read or not.</summary>
     public int Records { get; set; }
@@ -37,20 +46,69 @@ public sealed class Translation : IDisposable
     /// <summary>Records refused while translating, by record index.</summary>
     public List<Rejection> Rejected { get; } = [];
 
-    /// <summary>Set when the body as a whole cannot be read; nothing of it is stored.</summary>
+    /// <summary>Set when the body as a whole cannot be read or is too large; nothing of it is stored. Translators stop at once.</summary>
     public FieldError? Fatal { get; set; }
+
+    /// <summary>The status a <see cref="Fatal"/> error answers with (400, or 413 past the limits).</summary>
+    public int FatalStatus { get; private set; } = 400;
 
     /// <summary>Protocol state the reply needs (e.g. each bulk item's action, index and id).</summary>
     public object? State { get; set; }
 
-    /// <summary>Ends the event object just written for record <paramref name="record"/>.</summary>
+    /// <summary>
+    /// Counts record <paramref name="record"/> against the limits before it is translated; false (with a 413
+    /// <see cref="Fatal"/>) once there are more records than a request may carry.
+    /// </summary>
+    public bool Admit(int record)
+    {
+        if (Fatal is not null)
+        {
+            return false;
+        }
+
+        if (record >= _maxRecords)
+        {
+            RefuseTooLarge(new FieldError(ErrorCodes.TooManyEvents, null, $"a request may carry at most {_maxRecords} events"));
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Ends the event object just written for record <paramref name="record"/>: it joins the output.</summary>
     public void EndEvent(int record)
     {
         Writer.Flush();
-        _output.Write("\n"u8);
-        Writer.Reset(_output);
-        _recordOfLine.Add(record);
+        if (_output.WrittenCount + _scratch.WrittenCount + 1 > _maxBytes)
+        {
+            RefuseTooLarge(new FieldError(ErrorCodes.BodyTooLarge, null, $"the events of this request translate to more than {_maxBytes} bytes; send smaller batches"));
+        }
+        else
+        {
+            _output.Write(_scratch.WrittenSpan);
+            _output.Write("\n"u8);
+            _recordOfLine.Add(record);
+        }
+
+        ResetScratch();
     }
+
+    /// <summary>Drops whatever was written of the current event (it failed half-way).</summary>
+    public void AbandonEvent() => ResetScratch();
+
+    public void Reject(int record, FieldError error) => Rejected.Add(new Rejection(record, error));
+
+    /// <summary>
+    /// Refuses a record whose JSON holds a lone UTF-16 surrogate (<c>"\ud800"</c>, which JavaScript's
+    /// JSON.stringify can produce): System.Text.Json reads it as text only by throwing.
+    /// </summary>
+    public void RejectUnreadable(int record)
+    {
+        AbandonEvent();
+        Reject(record, new FieldError(ErrorCodes.InvalidUtf8, null, "the record holds text that is not valid Unicode (a lone surrogate escape)"));
+    }
+
+    public int RecordOf(int line) => (uint)line < (uint)_recordOfLine.Count ? _recordOfLine[line] : line;
 
     /// <summary>Parses a whole JSON body, or sets <see cref="Fatal"/> (not UTF-8, not JSON) and returns null.</summary>
     public JsonDocument? ParseJsonBody(ReadOnlySpan<byte> body)
@@ -72,9 +130,18 @@ public sealed class Translation : IDisposable
         }
     }
 
-    public void Reject(int record, FieldError error) => Rejected.Add(new Rejection(record, error));
-
-    public int RecordOf(int line) => (uint)line < (uint)_recordOfLine.Count ? _recordOfLine[line] : line;
-
     public void Dispose() => Writer.Dispose();
+
+    /// <summary>Refuses the whole body as too large (413).</summary>
+    public void RefuseTooLarge(FieldError error)
+    {
+        Fatal = error;
+        FatalStatus = 413;
+    }
+
+    private void ResetScratch()
+    {
+        Writer.Reset(_scratch);
+        _scratch.ResetWrittenCount();
+    }
 }

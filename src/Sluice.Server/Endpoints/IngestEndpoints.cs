@@ -26,12 +26,12 @@ public static class IngestEndpoints
         new("/api/traffic-logs/v2", BodyShape.Auto, EventKind.Traffic, IngestReply.Batch),
 
         // Standard protocols (docs/protocols.md): translated into native events, answered in their own shapes.
-        new("/api/events/raw", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new SeqProtocol(alwaysClef: false)),
-        new("/ingest/clef", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new SeqProtocol(alwaysClef: true)),
-        new("/v1/logs", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new OtlpProtocol()),
-        new("/loki/api/v1/push", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new LokiProtocol()),
-        new("/_bulk", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new BulkProtocol(options.Protocols.ElasticIndexAsService)),
-        new("/{index}/_bulk", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new BulkProtocol(options.Protocols.ElasticIndexAsService)),
+        new("/api/events/raw", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new SeqProtocol(alwaysClef: false, options.Limits)),
+        new("/ingest/clef", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new SeqProtocol(alwaysClef: true, options.Limits)),
+        new("/v1/logs", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new OtlpProtocol(options.Limits)),
+        new("/loki/api/v1/push", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new LokiProtocol(options.Limits)),
+        new("/_bulk", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new BulkProtocol(options.Protocols.ElasticIndexAsService, options.Limits)),
+        new("/{index}/_bulk", BodyShape.Auto, EventKind.Log, IngestReply.Batch, Protocol: new BulkProtocol(options.Protocols.ElasticIndexAsService, options.Limits)),
     ];
 
     public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder app)

@@ -72,7 +72,13 @@ public sealed class IngestPipeline(SluiceOptions options, EventIntake intake, II
             if (translation.Fatal is { } fatal)
             {
                 metrics.EventsRejected.Add(1, route.Path, fatal.Code);
-                return await Answer(context, route, IngestOutcome.Failed(StatusCodes.Status400BadRequest, fatal), translation);
+                return await Answer(context, route, IngestOutcome.Failed(translation.FatalStatus, fatal), translation);
+            }
+
+            if (translation.Records == 0)
+            {
+                // An empty push (Loki's {"streams":[]}, an OTLP request with no records) succeeds with nothing to store.
+                return await Answer(context, route, new IngestOutcome(), translation);
             }
 
             var translated = await intake.StoreAsync(translation.Ndjson, BodyShape.Auto, parseContext, Identify(context), route.Path, translation, context.RequestAborted);

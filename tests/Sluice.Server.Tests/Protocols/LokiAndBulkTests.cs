@@ -69,6 +69,16 @@ public sealed class LokiAndBulkTests
     }
 
     [Fact]
+    public async Task Empty_pushes_succeed_with_nothing_stored()
+    {
+        await using var server = await TestServer.StartAsync();
+        Assert.Equal(204, (await server.PostAsync("/loki/api/v1/push", "{\"streams\":[]}")).Status);
+        Assert.Equal(201, (await server.PostAsync("/api/events/raw", "{\"Events\":[]}")).Status);
+        Assert.Equal(200, (await server.PostAsync("/v1/logs", "{}")).Status);
+        Assert.Empty(await Api.SearchAllAsync(server, "q="));
+    }
+
+    [Fact]
     public async Task Elasticsearch_handshake_and_bulk_with_per_item_results()
     {
         await using var server = await TestServer.StartAsync();

@@ -16,6 +16,8 @@ public sealed class ProtocolRobustnessTests
 {
     private const int Cases = 1500;
 
+    internal static readonly IngestLimits Limits = new();
+
     public static TheoryData<string> Protocols => ["clef", "seq-envelope", "otlp-protobuf", "otlp-json", "loki-json", "loki-protobuf", "bulk", "syslog"];
 
     [Theory]
@@ -59,14 +61,14 @@ public sealed class ProtocolRobustnessTests
 
     private static Translation Translate(string protocol, byte[] body) => protocol switch
     {
-        "clef" => ClefTranslator.TranslateClef(body),
-        "seq-envelope" => ClefTranslator.TranslateEnvelope(body),
-        "otlp-protobuf" => OtlpTranslator.TranslateProtobuf(body),
-        "otlp-json" => OtlpTranslator.TranslateJson(body),
-        "loki-json" => LokiTranslator.TranslateJson(body),
-        "loki-protobuf" => LokiTranslator.TranslateProtobuf(body),
-        "bulk" => BulkTranslator.Translate(body, "idx", indexAsService: true),
-        _ => SyslogTranslator.Translate([.. body.Chunk(Math.Max(1, body.Length / 3))], 2026),
+        "clef" => ClefTranslator.TranslateClef(body, Limits),
+        "seq-envelope" => ClefTranslator.TranslateEnvelope(body, Limits),
+        "otlp-protobuf" => OtlpTranslator.TranslateProtobuf(body, Limits),
+        "otlp-json" => OtlpTranslator.TranslateJson(body, Limits),
+        "loki-json" => LokiTranslator.TranslateJson(body, Limits),
+        "loki-protobuf" => LokiTranslator.TranslateProtobuf(body, Limits),
+        "bulk" => BulkTranslator.Translate(body, "idx", indexAsService: true, Limits),
+        _ => SyslogTranslator.Translate([.. body.Chunk(Math.Max(1, body.Length / 3))], 2026, Limits),
     };
 
     private static void ParseNative(Translation translation)
@@ -153,7 +155,7 @@ public sealed class OtlpJsonTests
     public void Trace_and_span_ids_are_read_as_hex_or_as_base64(string traceId, string spanId)
     {
         var body = $$"""{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"m"},"traceId":"{{traceId}}","spanId":"{{spanId}}"}]}]}]}""";
-        using var translation = OtlpTranslator.TranslateJson(Encoding.UTF8.GetBytes(body));
+        using var translation = OtlpTranslator.TranslateJson(Encoding.UTF8.GetBytes(body), ProtocolRobustnessTests.Limits);
         Assert.Null(translation.Fatal);
         var line = Encoding.UTF8.GetString(translation.Ndjson.Span);
         Assert.Contains("\"trace_id\":\"5b8efff798038103d269b633813fc60c\"", line);
@@ -163,7 +165,7 @@ public sealed class OtlpJsonTests
     [Fact]
     public void An_id_that_is_neither_refuses_the_body()
     {
-        using var translation = OtlpTranslator.TranslateJson("""{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"traceId":"not an id"}]}]}]}"""u8);
+        using var translation = OtlpTranslator.TranslateJson("""{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"traceId":"not an id"}]}]}]}"""u8, ProtocolRobustnessTests.Limits);
         Assert.Contains("not a hex trace or span id", translation.Fatal!.Value.Message);
     }
 }
@@ -176,7 +178,7 @@ public sealed class BulkTranslatorTests
     [InlineData(false, "\"index\":\"payments\"")]
     public void The_index_becomes_the_service_unless_configured_otherwise(bool indexAsService, string expected)
     {
-        using var translation = BulkTranslator.Translate("{\"create\":{\"_index\":\"payments\"}}\n{\"message\":\"m\"}\n"u8, null, indexAsService);
+        using var translation = BulkTranslator.Translate("{\"create\":{\"_index\":\"payments\"}}\n{\"message\":\"m\"}\n"u8, null, indexAsService, ProtocolRobustnessTests.Limits);
         var line = Encoding.UTF8.GetString(translation.Ndjson.Span);
         Assert.Contains(expected, line);
         Assert.DoesNotContain(indexAsService ? "\"index\"" : "\"service\"", line);
@@ -185,7 +187,7 @@ public sealed class BulkTranslatorTests
     [Fact]
     public void A_document_that_names_its_service_keeps_it()
     {
-        using var translation = BulkTranslator.Translate("{\"index\":{}}\n{\"message\":\"m\",\"service\":{\"name\":\"ledger\"}}\n"u8, "payments", indexAsService: true);
+        using var translation = BulkTranslator.Translate("{\"index\":{}}\n{\"message\":\"m\",\"service\":{\"name\":\"ledger\"}}\n"u8, "payments", indexAsService: true, ProtocolRobustnessTests.Limits);
         var line = Encoding.UTF8.GetString(translation.Ndjson.Span);
         Assert.Contains("\"service\":\"ledger\"", line);
         Assert.Contains("\"index\":\"payments\"", line);

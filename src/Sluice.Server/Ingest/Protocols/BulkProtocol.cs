@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Sluice.Core.Errors;
+using Sluice.Core.Options;
 using Sluice.Ingest.Protocols;
 
 namespace Sluice.Server.Ingest.Protocols;
@@ -10,7 +11,7 @@ namespace Sluice.Server.Ingest.Protocols;
 /// clients send it. Answers <c>{"took","errors","items"}</c> with a status per item (201 created, 400 refused,
 /// 429 over quota), and request-level errors in Elasticsearch's <c>{"error":{"type","reason"},"status"}</c> shape.
 /// </summary>
-public sealed class BulkProtocol(bool indexAsService) : IHttpProtocol
+public sealed class BulkProtocol(bool indexAsService, IngestLimits limits) : IHttpProtocol
 {
     public string Name => "elasticsearch";
 
@@ -21,7 +22,7 @@ public sealed class BulkProtocol(bool indexAsService) : IHttpProtocol
             : new FieldError(ErrorCodes.UnsupportedMediaType, "Content-Type", $"Content-Type '{request.ContentType}' is not accepted here; send application/x-ndjson");
 
     public Translation Translate(ReadOnlySpan<byte> body, HttpRequest request) =>
-        BulkTranslator.Translate(body, request.RouteValues.TryGetValue("index", out var index) ? index as string : null, indexAsService);
+        BulkTranslator.Translate(body, request.RouteValues.TryGetValue("index", out var index) ? index as string : null, indexAsService, limits);
 
     public Task WriteAsync(HttpContext context, IngestOutcome outcome, Translation? translation)
     {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Sluice.Core.Errors;
+using Sluice.Core.Options;
 using Sluice.Ingest.Protocols;
 
 namespace Sluice.Server.Ingest.Protocols;
@@ -9,7 +10,7 @@ namespace Sluice.Server.Ingest.Protocols;
 /// Loki clients send it). 204 on success; errors are plain text, as Loki answers them — a push with refused entries
 /// answers 400 naming them while the others are stored, which is what Loki does (clients do not resend on 400).
 /// </summary>
-public sealed class LokiProtocol : IHttpProtocol
+public sealed class LokiProtocol(IngestLimits limits) : IHttpProtocol
 {
     public string Name => "loki";
 
@@ -19,7 +20,7 @@ public sealed class LokiProtocol : IHttpProtocol
             : new FieldError(ErrorCodes.UnsupportedMediaType, "Content-Type", $"Content-Type '{request.ContentType}' is not accepted here; send application/json or application/x-protobuf");
 
     public Translation Translate(ReadOnlySpan<byte> body, HttpRequest request) =>
-        ProtocolReplies.MediaType(request) == "application/x-protobuf" ? LokiTranslator.TranslateProtobuf(body) : LokiTranslator.TranslateJson(body);
+        ProtocolReplies.MediaType(request) == "application/x-protobuf" ? LokiTranslator.TranslateProtobuf(body, limits) : LokiTranslator.TranslateJson(body, limits);
 
     public Task WriteAsync(HttpContext context, IngestOutcome outcome, Translation? translation)
     {

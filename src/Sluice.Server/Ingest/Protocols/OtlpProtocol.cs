@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
 using Sluice.Core.Errors;
+using Sluice.Core.Options;
 using Sluice.Ingest.Protocols;
 using Sluice.Ingest.Protocols.Otlp;
 
@@ -12,7 +13,7 @@ namespace Sluice.Server.Ingest.Protocols;
 /// <c>partial_success</c> counting the records refused; failures answer a google.rpc.Status, with Retry-After on
 /// 429 and 503 so exporters back off and retry.
 /// </summary>
-public sealed class OtlpProtocol : IHttpProtocol
+public sealed class OtlpProtocol(IngestLimits limits) : IHttpProtocol
 {
     private const string Protobuf = "application/x-protobuf";
 
@@ -24,7 +25,7 @@ public sealed class OtlpProtocol : IHttpProtocol
             : new FieldError(ErrorCodes.UnsupportedMediaType, "Content-Type", $"Content-Type '{request.ContentType}' is not accepted here; send {Protobuf} or application/json");
 
     public Translation Translate(ReadOnlySpan<byte> body, HttpRequest request) =>
-        IsProtobuf(request) ? OtlpTranslator.TranslateProtobuf(body) : OtlpTranslator.TranslateJson(body);
+        IsProtobuf(request) ? OtlpTranslator.TranslateProtobuf(body, limits) : OtlpTranslator.TranslateJson(body, limits);
 
     public async Task WriteAsync(HttpContext context, IngestOutcome outcome, Translation? translation)
     {

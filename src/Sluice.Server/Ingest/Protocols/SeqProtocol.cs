@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Sluice.Core.Errors;
+using Sluice.Core.Options;
 using Sluice.Ingest.Protocols;
 
 namespace Sluice.Server.Ingest.Protocols;
@@ -10,7 +11,7 @@ namespace Sluice.Server.Ingest.Protocols;
 /// <c>POST /ingest/clef</c> takes CLEF. Success is 201 <c>{"MinimumLevelAccepted":null}</c> (no level filter asked
 /// of the client); errors are <c>{"Error":"…"}</c> with the status.
 /// </summary>
-public sealed class SeqProtocol(bool alwaysClef) : IHttpProtocol
+public sealed class SeqProtocol(bool alwaysClef, IngestLimits limits) : IHttpProtocol
 {
     public const string ClefMediaType = "application/vnd.serilog.clef";
 
@@ -23,8 +24,8 @@ public sealed class SeqProtocol(bool alwaysClef) : IHttpProtocol
 
     public Translation Translate(ReadOnlySpan<byte> body, HttpRequest request) =>
         alwaysClef || request.Query.ContainsKey("clef") || ProtocolReplies.MediaType(request) is ClefMediaType or "application/x-ndjson"
-            ? ClefTranslator.TranslateClef(body)
-            : ClefTranslator.TranslateEnvelope(body);
+            ? ClefTranslator.TranslateClef(body, limits)
+            : ClefTranslator.TranslateEnvelope(body, limits);
 
     public Task WriteAsync(HttpContext context, IngestOutcome outcome, Translation? translation) =>
         outcome.Error is { } error

@@ -20,6 +20,13 @@ namespace Sluice.Server.Ingest.Syslog;
 /// </summary>
 public sealed class SyslogListener(SluiceOptions options, EventIntake intake, IIpHasher ipHasher, ILogger<SyslogListener> logger) : BackgroundService
 {
+    /// <summary>Connections served at once; further senders wait in the accept queue.</summary>
+    public const int MaxConnections = 1024;
+
+    /// <summary>A connection that sends nothing for this long is closed.</summary>
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(10);
+
+    private readonly SemaphoreSlim _connections = new(MaxConnections, MaxConnections);
     private TcpListener? _tcp;
     private UdpClient? _udp;
 
@@ -85,14 +92,33 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
             TcpClient client;
             try
             {
+                await _connections.WaitAsync(stop);
                 client = await listener.AcceptTcpClientAsync(stop);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
                 return;
             }
+            catch (SocketException e)
+            {
+                // e.g. out of file descriptors under a flood: keep listening once it passes
+                _connections.Release();
+                logger.LogWarning("Syslog TCP accept failed: {Error}", e.Message);
+                await Task.Delay(100, stop).ContinueWith(static _ => { }, TaskScheduler.Default);
+                continue;
+            }
 
-            _ = Task.Run(() => ServeAsync(client, stop), stop);
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await ServeAsync(client, stop);
+                }
+                finally
+                {
+                    _connections.Release();
+                }
+            }, CancellationToken.None);
         }
     }
 
@@ -108,7 +134,9 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
             {
                 while (true)
                 {
-                    var read = await stream.ReadAsync(buffer, stop);
+                    using var idle = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                    idle.CancelAfter(IdleTimeout);
+                    var read = await stream.ReadAsync(buffer, idle.Token);
                     if (read == 0)
                     {
                         break;
@@ -139,25 +167,30 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
         {
             try
             {
-                var first = await udp.ReceiveAsync(stop);
-                var messages = new List<byte[]> { first.Buffer };
-                while (udp.Available > 0 && messages.Count < 1000)
+                var datagrams = new List<UdpReceiveResult> { await udp.ReceiveAsync(stop) };
+                while (udp.Available > 0 && datagrams.Count < 1000)
                 {
-                    messages.Add((await udp.ReceiveAsync(stop)).Buffer);
+                    datagrams.Add(await udp.ReceiveAsync(stop));
                 }
 
-                if (!await StoreAsync(messages, Identify(first.RemoteEndPoint), "syslog/udp", retry: false, stop))
+                // One batch per sender, so quotas by client address charge the right one.
+                foreach (var sender in datagrams.GroupBy(d => d.RemoteEndPoint.Address))
                 {
-                    Interlocked.Increment(ref _udpDropped);
+                    var messages = sender.Select(d => d.Buffer.Length > options.Syslog.MaxMessageBytes ? d.Buffer[..options.Syslog.MaxMessageBytes] : d.Buffer).ToList();
+                    if (!await StoreAsync(messages, Identify(sender.First().RemoteEndPoint), "syslog/udp", retry: false, stop))
+                    {
+                        Interlocked.Increment(ref _udpDropped);
+                    }
                 }
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
                 return;
             }
-            catch (SocketException e)
+            catch (Exception e)
             {
-                logger.LogWarning("Syslog UDP receive failed: {Error}", e.Message);
+                // One bad batch must not stop the listener (nor, through BackgroundService, the host).
+                logger.LogWarning("Syslog UDP batch failed: {Error}", e.Message);
             }
         }
     }
@@ -165,7 +198,7 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
     /// <summary>Stores one batch; with <paramref name="retry"/>, waits out 503s (the sender waits on TCP meanwhile).</summary>
     private async Task<bool> StoreAsync(List<byte[]> messages, RequestIdentity who, string endpoint, bool retry, CancellationToken stop)
     {
-        using var translation = SyslogTranslator.Translate(messages, DateTime.UtcNow.Year);
+        using var translation = SyslogTranslator.Translate(messages, DateTime.UtcNow.Year, options.Limits);
         for (var attempt = 0; ; attempt++)
         {
             var context = new ParseContext(EventKind.Log, intake.Clock.UnixMilliseconds);
