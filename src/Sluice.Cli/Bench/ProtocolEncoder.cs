@@ -14,7 +14,7 @@ namespace Sluice.Cli.Bench;
 /// </summary>
 public static class ProtocolEncoder
 {
-    public static readonly string[] Names = ["native", "otlp", "otlp-json", "clef", "loki", "loki-json", "bulk"];
+    public static readonly string[] Names = ["native", "otlp", "otlp-json", "clef", "loki", "loki-json", "bulk", "syslog"];
 
     /// <summary>The body, its content type and the path to post it to.</summary>
     public static (byte[] Body, string ContentType, string Path) Encode(string protocol, byte[] ndjson, string nativePath) => protocol switch
@@ -26,6 +26,7 @@ public static class ProtocolEncoder
         "loki" => (Snappier.Snappy.CompressToArray(Loki(Events(ndjson)).ToByteArray()), "application/x-protobuf", "/loki/api/v1/push"),
         "loki-json" => (LokiJson(Events(ndjson)), "application/json", "/loki/api/v1/push"),
         "bulk" => (Bulk(Events(ndjson)), "application/x-ndjson", "/_bulk"),
+        "syslog" => (Syslog(Events(ndjson)), "", ""),
         _ => throw new ArgumentException($"unknown protocol '{protocol}'; use one of {string.Join(", ", Names)}"),
     };
 
@@ -169,6 +170,23 @@ public static class ProtocolEncoder
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>RFC 5424 messages, octet-counted (RFC 6587) as rsyslog and syslog-ng send them over TCP.</summary>
+    private static byte[] Syslog(List<JsonElement> events)
+    {
+        var text = new StringBuilder();
+        foreach (var e in events)
+        {
+            var severity = Text(e, "level") switch { "debug" => 7, "warn" => 4, "error" => 3, "fatal" => 2, _ => 6 };
+            var time = DateTimeOffset.FromUnixTimeMilliseconds(Millis(e)).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+            var app = Text(e, "service") is { Length: > 0 } service ? service : "traffic";
+            var trace = Text(e, "trace_id") is { Length: > 0 } t ? $"[trace id=\"{t}\"]" : "-";
+            var message = $"<{(16 * 8) + severity}>1 {time} {(Text(e, "host") is { Length: > 0 } h ? h : "-")} {app} - - {trace} {(Text(e, "message") is { Length: > 0 } m ? m : e.GetRawText())}";
+            text.Append(Encoding.UTF8.GetByteCount(message)).Append(' ').Append(message);
+        }
+
+        return Encoding.UTF8.GetBytes(text.ToString());
     }
 
     private static byte[] Bulk(List<JsonElement> events)

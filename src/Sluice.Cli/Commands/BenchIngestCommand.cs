@@ -7,8 +7,9 @@ namespace Sluice.Cli.Commands;
 
 /// <summary>
 /// <c>sluice bench ingest --url URL --file FILE [--connections C] [--batch B] [--rate EVENTS_PER_S] [--path /api/ingest] [--repeat R]
-/// [--protocol native|otlp|otlp-json|clef|loki|loki-json|bulk]</c>: posts the file in batches over C connections — NDJSON, or
-/// each batch re-encoded in a standard protocol — and prints events/s and ack latency percentiles.
+/// [--protocol native|otlp|otlp-json|clef|loki|loki-json|bulk|syslog] [--syslog-port P]</c>: posts the file in batches over C
+/// connections — NDJSON, or each batch re-encoded in a standard protocol (syslog: over TCP to the syslog port) — and
+/// prints events/s and ack latency percentiles.
 /// With --rate the load is open-loop (batches leave on a fixed schedule), which is how latency at a given
 /// rate is measured; without it every connection sends as fast as acks come back.
 /// </summary>
@@ -24,6 +25,7 @@ public static class BenchIngestCommand
         var path = args.Get("path") ?? "/api/ingest";
         var repeat = (int)Math.Max(1, args.GetLong("repeat", 1));
         var protocol = args.Get("protocol") ?? "native";
+        _ = args.Get("syslog-port"); // read by SyslogAsync
         args.RejectUnknown();
 
         // Each batch re-encoded in the protocol before the clock starts (ProtocolEncoder).
@@ -39,6 +41,11 @@ public static class BenchIngestCommand
             BaseAddress = url,
             Timeout = TimeSpan.FromSeconds(60),
         };
+
+        if (protocol == "syslog")
+        {
+            return await SyslogAsync(url, (int)args.GetLong("syslog-port", 0), batches, connections);
+        }
 
         var latencies = new LatencyRecorder(connections);
         long next = -1, events = 0, failures = 0, retries = 0;
@@ -117,6 +124,53 @@ public static class BenchIngestCommand
         }
 
         return failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Syslog has no acknowledgement: the batches are written over C TCP connections, and the time runs until the
+    /// server's own count of stored syslog events (<c>/metrics</c>) has grown by all of them.
+    /// </summary>
+    private static async Task<int> SyslogAsync(Uri url, int port, List<(byte[] Body, int Events)> batches, int connections)
+    {
+        if (port <= 0)
+        {
+            Console.Error.WriteLine("sluice bench ingest --protocol syslog needs --syslog-port (the server's Syslog:TcpPort)");
+            return 2;
+        }
+
+        using var http = new HttpClient { BaseAddress = url };
+        var before = await StoredSyslog(http);
+        var total = batches.Sum(b => b.Events);
+        var next = -1;
+        var started = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => Task.Run(async () =>
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            await client.ConnectAsync(url.Host, port);
+            var stream = client.GetStream();
+            int n;
+            while ((n = Interlocked.Increment(ref next)) < batches.Count)
+            {
+                await stream.WriteAsync(batches[n].Body);
+            }
+        })));
+
+        long stored;
+        while ((stored = await StoredSyslog(http) - before) < total && Stopwatch.GetElapsedTime(started) < TimeSpan.FromMinutes(5))
+        {
+            await Task.Delay(20);
+        }
+
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        Console.WriteLine($"events/s: {stored / seconds:N0}  ({stored:N0} of {total:N0} events stored in {seconds:F2} s over {connections} TCP connections)");
+        return stored >= total ? 0 : 1;
+    }
+
+    private static async Task<long> StoredSyslog(HttpClient http)
+    {
+        var metrics = await http.GetStringAsync("/metrics");
+        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("sluice_ingest_events_accepted_total{endpoint=\"syslog/tcp\"}", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Cuts the file into batches of whole lines, streaming it (files past 2 GB cannot be read in one call).</summary>
