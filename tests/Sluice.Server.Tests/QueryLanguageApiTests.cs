@@ -189,6 +189,11 @@ public sealed class QueryLanguageApiTests : IAsyncLifetime
         var kib = await Formula(new { formula = "sum(bytes) / 1024", start_time = "2026-01-01T00:00:00Z", end_time = "2026-01-02T00:00:00Z" });
         Assert.Equal(Events.Sum(e => e.Bytes ?? 0) / 1024.0, kib.GetProperty("value").GetDouble(), 9);
 
+        // A filter on a field aggregation (the engine takes FILTER only right after the aggregate, inside its CAST).
+        var blockedRisk = await Formula(new { formula = "sum(risk, decision:block) + max(risk, decision:block)", start_time = "2026-01-01T00:00:00Z", end_time = "2026-01-02T00:00:00Z" });
+        var blocked = traffic.Where(e => e.Decision == "block").ToList();
+        Assert.Equal(blocked.Sum(e => e.Risk ?? 0) + blocked.Max(e => e.Risk ?? 0), blockedRisk.GetProperty("value").GetDouble(), 9);
+
         var none = await Formula(new { formula = "count(service:nope) / count(service:nope)", start_time = "2026-01-01T00:00:00Z", end_time = "2026-01-02T00:00:00Z" });
         Assert.Equal(JsonValueKind.Null, none.GetProperty("value").ValueKind);
 

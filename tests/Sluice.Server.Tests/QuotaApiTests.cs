@@ -169,6 +169,27 @@ public sealed class QuotaApiTests
         Assert.True(sampledOut > sent.Count / 2, $"only {sampledOut} sampled out");
         Assert.Equal(sent.Count, stored.Sum(e => e.TryGetProperty("sample_weight", out var w) ? w.GetInt64() : 1));
 
+        // Every aggregate counts the received events too: stats, top, the aggregate endpoint and formulas.
+        var range = $"start_time={HourStart}&end_time={HourStart + 3_600_000}";
+        var (_, stats, _) = await server.PostAsync("/api/logs/analytics/custom", JsonSerializer.Serialize(new { query = $"kind:traffic _time:[{HourStart}, {HourStart + 3_600_000}) | stats count() as n by (decision)" }));
+        foreach (var row in stats.GetProperty("rows").EnumerateArray())
+        {
+            Within1Percent(sent.Count(s => s.Decision == row.GetProperty("decision").GetString()), row.GetProperty("n").GetInt64(), "stats " + row.GetProperty("decision").GetString());
+        }
+
+        var (_, top, _) = await server.PostAsync("/api/logs/analytics/custom", JsonSerializer.Serialize(new { query = $"kind:traffic _time:[{HourStart}, {HourStart + 3_600_000}) | top 10 country" }));
+        Assert.Equal(countries.Length, top.GetProperty("rows").GetArrayLength());
+        foreach (var row in top.GetProperty("rows").EnumerateArray())
+        {
+            Within1Percent(sent.Count(s => s.Country == row.GetProperty("country").GetString()), row.GetProperty("count").GetInt64(), "top " + row.GetProperty("country").GetString());
+        }
+
+        var aggregate = await server.GetJsonAsync($"/api/logs/aggregate?group_by=country&query=kind:traffic&{range}");
+        Within1Percent(sent.Count, aggregate.GetProperty("buckets").EnumerateArray().Sum(b => b.GetProperty("count").GetInt64()), "aggregate");
+        var (_, formula, _) = await server.PostAsync("/api/v1/formulas/execute", JsonSerializer.Serialize(new { formula = "count(decision:block)", filter = "kind:traffic", start_time = HourStart, end_time = HourStart + 3_600_000 }));
+        Assert.True(formula.TryGetProperty("value", out var blocked), formula.ToString());
+        Within1Percent(sent.Count(s => s.Decision == "block"), (long)blocked.GetDouble(), "formula");
+
         var metrics = await server.Http.GetStringAsync("/metrics");
         Assert.Contains($"sluice_quota_sampled_out_total{{rule=\"domain:1000/1h:sample\",scope=\"domain\"}} {sampledOut}", metrics);
         Assert.Contains("sluice_alerts_total{kind=\"quota_sampling\",scope=\"domain\"} 1", metrics);

@@ -31,10 +31,12 @@ public static class ReferencedColumns
             switch (pipe)
             {
                 case StatsPipe stats:
+                    MarkWeight(used); // count() counts by sample weight
                     stats.By.Where(k => k.Field is not null).ToList().ForEach(k => Mark(k.Field!, used));
                     stats.Aggregates.Where(a => a.Field is not null).ToList().ForEach(a => Mark(a.Field!, used));
                     break;
                 case TopPipe top:
+                    MarkWeight(used);
                     Mark(top.Field, used);
                     break;
                 case SortPipe sort:
@@ -86,6 +88,10 @@ public static class ReferencedColumns
         };
         used[Array.IndexOf(PartSchema.ColumnNames, name)] = true;
     }
+
+    /// <summary>Marks <c>sample_weight</c>, which every count of events reads.</summary>
+    public static void MarkWeight(bool[] used) =>
+        used[Array.IndexOf(PartSchema.ColumnNames, Sluice.Core.Events.FieldCatalog.Get(Sluice.Core.Events.FieldTag.SampleWeight).Name)] = true;
 
     /// <summary>The columns always filled: seq, timestamp, kind (order, ranges, the kind views).</summary>
     public static bool[] Base()

@@ -1,3 +1,4 @@
+using Sluice.Core.Events;
 using System.Globalization;
 using Sluice.Query.Analytics;
 using Sluice.Query.Language;
@@ -38,8 +39,7 @@ public sealed class FormulaEngine(AnalyticsQueries analytics)
 
         foreach (var aggregation in aggregations)
         {
-            var call = Call(aggregation, dialect);
-            select.Add(aggregation.Filter is { } filter ? dialect.AggregateWhere(call, SqlCompiler.Condition(filter, where, now)) : call);
+            select.Add(Call(aggregation, dialect, aggregation.Filter is { } filter ? SqlCompiler.Condition(filter, where, now) : null));
         }
 
         where.Add($"{ts} >= {where.Bind(startMs)}");
@@ -54,6 +54,7 @@ public sealed class FormulaEngine(AnalyticsQueries analytics)
         var bounds = QueryBounds.Of(scope, now).Within(startMs, endMs);
         var predicate = scope is null ? null : new RowPredicate(scope, now);
         var columns = ReferencedColumns.Of(new ParsedQuery(scope, []), returnsEvents: false);
+        ReferencedColumns.MarkWeight(columns); // count() counts by sample weight
         foreach (var aggregation in aggregations)
         {
             ReferencedColumns.Mark(aggregation.Filter, columns);
@@ -82,21 +83,28 @@ public sealed class FormulaEngine(AnalyticsQueries analytics)
         return new FormulaResult(null, series);
     }
 
-    private static string Call(AggregationNode node, ISqlDialect dialect)
+    /// <summary>
+    /// One aggregation. Its filter attaches to the aggregate call itself — <c>CAST(sum(x) FILTER (WHERE …) AS DOUBLE)</c>
+    /// — since the engine takes FILTER only right after an aggregate, not after the CAST around it.
+    /// </summary>
+    private static string Call(AggregationNode node, ISqlDialect dialect, string? condition)
     {
+        string Filtered(string aggregate) => condition is null ? aggregate : dialect.AggregateWhere(aggregate, condition);
+
         if (node.Field is not { } field)
         {
-            return "count(*)";
+            // count and rate: received events, each sampled one by its weight; no match reads as 0 (Evaluate).
+            return $"CAST({Filtered($"sum(COALESCE({dialect.Identifier(FieldCatalog.Get(FieldTag.SampleWeight).Name)}, 1))")} AS DOUBLE)";
         }
 
         var number = SqlCompiler.Number(field, dialect);
         return node.Function switch
         {
-            "sum" => $"CAST(sum({number}) AS DOUBLE)",
-            "avg" => $"avg({number})",
-            "min" => $"CAST(min({number}) AS DOUBLE)",
-            "max" => $"CAST(max({number}) AS DOUBLE)",
-            _ => $"count(DISTINCT {SqlCompiler.Expression(field, dialect)})",
+            "sum" => $"CAST({Filtered($"sum({number})")} AS DOUBLE)",
+            "avg" => Filtered($"avg({number})"),
+            "min" => $"CAST({Filtered($"min({number})")} AS DOUBLE)",
+            "max" => $"CAST({Filtered($"max({number})")} AS DOUBLE)",
+            _ => Filtered($"count(DISTINCT {SqlCompiler.Expression(field, dialect)})"),
         };
     }
 

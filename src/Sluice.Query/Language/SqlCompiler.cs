@@ -173,7 +173,8 @@ public sealed class SqlCompiler
             {
                 var expression = Column(top.Field, columns);
                 var name = Id(top.Field.Name);
-                var sql = $"SELECT {expression} AS {name}, count(*) AS {Id("count")} FROM ({source}) AS s WHERE {expression} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {top.Count}";
+                var count = columns is null ? EventCount(_dialect) : "count(*)";
+                var sql = $"SELECT {expression} AS {name}, {count} AS {Id("count")} FROM ({source}) AS s WHERE {expression} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {top.Count}";
                 return (sql, [new OutputColumn(top.Field.Name, IsTime(top.Field, columns)), new OutputColumn("count", false)], $"{Id("count")} DESC, {name}");
             }
 
@@ -207,11 +208,19 @@ public sealed class SqlCompiler
         }
     }
 
+    /// <summary>
+    /// The number of received events the rows stand for: each counts as its <c>sample_weight</c> (1 when unsampled),
+    /// so a count over sampled traffic stays the count that arrived (docs/api.md, "Sample").
+    /// </summary>
+    public static string EventCount(ISqlDialect dialect) =>
+        $"COALESCE(CAST(sum(COALESCE({dialect.Identifier(Sluice.Core.Events.FieldCatalog.Get(Sluice.Core.Events.FieldTag.SampleWeight).Name)}, 1)) AS BIGINT), 0)";
+
     private string AggregateCall(Aggregate aggregate, List<OutputColumn>? columns)
     {
         if (aggregate.Field is not { } field)
         {
-            return "count(*)";
+            // Over events, a sampled event counts as the received events it stands for; over a previous pipe's rows, rows.
+            return columns is null ? EventCount(_dialect) : "count(*)";
         }
 
         var value = Column(field, columns);

@@ -8,9 +8,9 @@ namespace Sluice.Tests.Query.Language;
 public sealed class ReferencedColumnsTests
 {
     [Theory]
-    [InlineData("level:error | stats count() by service", "seq,timestamp,kind,level,service")]
-    [InlineData("\"timeout\" region:eu | stats avg(risk) by (bin(5m))", "seq,timestamp,kind,message,risk,attributes")]
-    [InlineData("| top 5 country", "seq,timestamp,kind,country")]
+    [InlineData("level:error | stats count() by service", "seq,timestamp,kind,level,service,sample_weight")]
+    [InlineData("\"timeout\" region:eu | stats avg(risk) by (bin(5m))", "seq,timestamp,kind,message,risk,sample_weight,attributes")]
+    [InlineData("| top 5 country", "seq,timestamp,kind,country,sample_weight")]
     public void Language_queries_mark_their_fields(string query, string expected) =>
         Assert.Equal(expected, Describe(ReferencedColumns.Of(QueryParser.Parse(query), returnsEvents: false)));
 
