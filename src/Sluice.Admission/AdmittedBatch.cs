@@ -47,6 +47,9 @@ public sealed class AdmittedBatch : IDisposable
 
     public int SampledOut { get; private set; }
 
+    /// <summary>Whether a row to log carries a weight above 1.</summary>
+    public bool HasWeights { get; private set; }
+
     /// <summary>Events refused by a quota, by their index in the request, with the error to report.</summary>
     public List<(int Index, FieldError Error)> Refused { get; } = [];
 
@@ -64,6 +67,7 @@ public sealed class AdmittedBatch : IDisposable
         _fates[row] = RowFate.Stored;
         _weights[row] = weight;
         _changed |= weight != 1;
+        HasWeights |= weight > 1;
         if (stratum != 0)
         {
             (_journal ??= new()).Kept(stratum, weight);

@@ -20,6 +20,7 @@ public sealed class EventStore : IDisposable
     private readonly long _hotLimit;
     private long _reserved;
     private volatile bool _ready;
+    private volatile bool _weighted;
 
     public EventStore(SluiceOptions options, DataDirectory data, IClock clock, ILogger logger)
     {
@@ -57,6 +58,15 @@ public sealed class EventStore : IDisposable
     /// <summary>Recovered, and the log takes writes.</summary>
     public bool IsReady => _ready && Wal.Fault is null;
 
+    /// <summary>
+    /// Whether any stored event may carry a <c>sample_weight</c> above 1. Until one does, counts read no weight
+    /// column (it costs a column scan per count); it is set before such an event is appended, and on recovery from
+    /// what the parts and the log hold.
+    /// </summary>
+    public bool HasWeightedEvents => _weighted;
+
+    public void NoteWeightedEvents() => _weighted = true;
+
     /// <summary>True while recovery runs (as opposed to a log that failed).</summary>
     public bool IsRecovering => !_ready;
 
@@ -73,6 +83,8 @@ public sealed class EventStore : IDisposable
         Hot.SkipThrough(persisted);
         var result = Wal.Open(persisted);
         Worker.Start(Hot, Wal);
+        // A part holds weighted events when its summary (which counts by weight) counts more than its rows.
+        _weighted = Catalog.Current.Parts.Any(p => PartStats.Get(p).Summary.Total != p.Rows);
         beforeReady?.Invoke(Hot);
         _ready = true;
         _logger.LogInformation(

@@ -192,6 +192,11 @@ public sealed class QuotaApiTests
 
         var metrics = await server.Http.GetStringAsync("/metrics");
         Assert.Contains($"sluice_quota_sampled_out_total{{rule=\"domain:1000/1h:sample\",scope=\"domain\"}} {sampledOut}", metrics);
+
+        // After a restart the server learns from its parts that weights exist, and counts still read them.
+        await server.RestartAsync();
+        var (_, again, _) = await server.PostAsync("/api/logs/analytics/custom", JsonSerializer.Serialize(new { query = $"kind:traffic _time:[{HourStart}, {HourStart + 3_600_000}) | stats count() as n" }));
+        Within1Percent(sent.Count, again.GetProperty("rows")[0].GetProperty("n").GetInt64(), "stats after restart");
         Assert.Contains("sluice_alerts_total{kind=\"quota_sampling\",scope=\"domain\"} 1", metrics);
     }
 

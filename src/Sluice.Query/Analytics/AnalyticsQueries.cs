@@ -25,6 +25,9 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
 
     public long NowMs => clock.UnixMilliseconds;
 
+    /// <summary>Whether counts must read sample weights (<see cref="EventStore.HasWeightedEvents"/>).</summary>
+    public bool Weighted => store.HasWeightedEvents;
+
     /// <summary>
     /// The time before which every event in memory is sealed: the earliest timestamp above P, or now. An answer over a
     /// range that ends by then reads parts only, and may be cached.
@@ -60,10 +63,11 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
             return Search(query, includeArchive, now, cancel);
         }
 
-        var compiled = SqlCompiler.Compile(query, dialect, now, options.MaxRows);
+        var weighted = store.HasWeightedEvents;
+        var compiled = SqlCompiler.Compile(query, dialect, now, options.MaxRows, weighted);
         var bounds = QueryBounds.Of(query.Filter, now);
         var predicate = query.Filter is null ? null : new RowPredicate(query.Filter, now);
-        var columns = ReferencedColumns.Of(query, compiled.ReturnsEvents);
+        var columns = ReferencedColumns.Of(query, compiled.ReturnsEvents, weighted);
         return Execute(bounds, predicate, columns, includeArchive, compiled.Sql, compiled.Values, cancel, (reader, token) =>
         {
             if (compiled.ReturnsEvents)

@@ -17,7 +17,7 @@ public static class ReferencedColumns
     }
 
     /// <summary>The columns a language query names; every column when it returns whole events.</summary>
-    public static bool[] Of(ParsedQuery query, bool returnsEvents)
+    public static bool[] Of(ParsedQuery query, bool returnsEvents, bool weighted = true)
     {
         if (returnsEvents)
         {
@@ -31,12 +31,20 @@ public static class ReferencedColumns
             switch (pipe)
             {
                 case StatsPipe stats:
-                    MarkWeight(used); // count() counts by sample weight
+                    if (weighted)
+                    {
+                        MarkWeight(used); // count() counts by sample weight
+                    }
+
                     stats.By.Where(k => k.Field is not null).ToList().ForEach(k => Mark(k.Field!, used));
                     stats.Aggregates.Where(a => a.Field is not null).ToList().ForEach(a => Mark(a.Field!, used));
                     break;
                 case TopPipe top:
-                    MarkWeight(used);
+                    if (weighted)
+                    {
+                        MarkWeight(used);
+                    }
+
                     Mark(top.Field, used);
                     break;
                 case SortPipe sort:

@@ -37,9 +37,10 @@ public sealed class FormulaEngine(AnalyticsQueries analytics)
             select.Add($"({ts} - ({ts} % {bin.ToString(CultureInfo.InvariantCulture)}))");
         }
 
+        var weighted = analytics.Weighted;
         foreach (var aggregation in aggregations)
         {
-            select.Add(Call(aggregation, dialect, aggregation.Filter is { } filter ? SqlCompiler.Condition(filter, where, now) : null));
+            select.Add(Call(aggregation, dialect, aggregation.Filter is { } filter ? SqlCompiler.Condition(filter, where, now) : null, weighted));
         }
 
         where.Add($"{ts} >= {where.Bind(startMs)}");
@@ -54,7 +55,10 @@ public sealed class FormulaEngine(AnalyticsQueries analytics)
         var bounds = QueryBounds.Of(scope, now).Within(startMs, endMs);
         var predicate = scope is null ? null : new RowPredicate(scope, now);
         var columns = ReferencedColumns.Of(new ParsedQuery(scope, []), returnsEvents: false);
-        ReferencedColumns.MarkWeight(columns); // count() counts by sample weight
+        if (weighted)
+        {
+            ReferencedColumns.MarkWeight(columns); // count() counts by sample weight
+        }
         foreach (var aggregation in aggregations)
         {
             ReferencedColumns.Mark(aggregation.Filter, columns);
@@ -87,14 +91,16 @@ public sealed class FormulaEngine(AnalyticsQueries analytics)
     /// One aggregation. Its filter attaches to the aggregate call itself — <c>CAST(sum(x) FILTER (WHERE …) AS DOUBLE)</c>
     /// — since the engine takes FILTER only right after an aggregate, not after the CAST around it.
     /// </summary>
-    private static string Call(AggregationNode node, ISqlDialect dialect, string? condition)
+    private static string Call(AggregationNode node, ISqlDialect dialect, string? condition, bool weighted)
     {
         string Filtered(string aggregate) => condition is null ? aggregate : dialect.AggregateWhere(aggregate, condition);
 
         if (node.Field is not { } field)
         {
             // count and rate: received events, each sampled one by its weight; no match reads as 0 (Evaluate).
-            return $"CAST({Filtered($"sum(COALESCE({dialect.Identifier(FieldCatalog.Get(FieldTag.SampleWeight).Name)}, 1))")} AS DOUBLE)";
+            return weighted
+                ? $"CAST({Filtered($"sum(COALESCE({dialect.Identifier(FieldCatalog.Get(FieldTag.SampleWeight).Name)}, 1))")} AS DOUBLE)"
+                : $"CAST({Filtered("count(*)")} AS DOUBLE)";
         }
 
         var number = SqlCompiler.Number(field, dialect);

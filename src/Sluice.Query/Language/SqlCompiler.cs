@@ -21,18 +21,21 @@ public sealed class SqlCompiler
     private readonly ISqlDialect _dialect;
     private readonly SqlWhere _values;
     private readonly long _nowMs;
+    private readonly bool _weighted;
 
-    private SqlCompiler(SqlWhere values, long nowMs)
+    private SqlCompiler(SqlWhere values, long nowMs, bool weighted = true)
     {
         _dialect = values.Dialect;
         _values = values;
         _nowMs = nowMs;
+        _weighted = weighted;
     }
 
     /// <summary>Compiles <paramref name="query"/>; a result of more than <paramref name="maxRows"/> rows is cut there (one extra row tells it was).</summary>
-    public static CompiledQuery Compile(ParsedQuery query, ISqlDialect dialect, long nowMs, int maxRows)
+    /// <param name="weighted">Whether counts must read sample weights (false when no stored event carries one: a plain count is cheaper).</param>
+    public static CompiledQuery Compile(ParsedQuery query, ISqlDialect dialect, long nowMs, int maxRows, bool weighted = true)
     {
-        var compiler = new SqlCompiler(new SqlWhere(dialect), nowMs);
+        var compiler = new SqlCompiler(new SqlWhere(dialect), nowMs, weighted);
         var where = query.Filter is null ? "" : " WHERE " + compiler.Condition(query.Filter);
         var sql = $"SELECT * FROM {EventsView}{where}";
         List<OutputColumn>? columns = null;
@@ -173,7 +176,7 @@ public sealed class SqlCompiler
             {
                 var expression = Column(top.Field, columns);
                 var name = Id(top.Field.Name);
-                var count = columns is null ? EventCount(_dialect) : "count(*)";
+                var count = columns is null && _weighted ? EventCount(_dialect) : "count(*)";
                 var sql = $"SELECT {expression} AS {name}, {count} AS {Id("count")} FROM ({source}) AS s WHERE {expression} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {top.Count}";
                 return (sql, [new OutputColumn(top.Field.Name, IsTime(top.Field, columns)), new OutputColumn("count", false)], $"{Id("count")} DESC, {name}");
             }
@@ -220,7 +223,7 @@ public sealed class SqlCompiler
         if (aggregate.Field is not { } field)
         {
             // Over events, a sampled event counts as the received events it stands for; over a previous pipe's rows, rows.
-            return columns is null ? EventCount(_dialect) : "count(*)";
+            return columns is null && _weighted ? EventCount(_dialect) : "count(*)";
         }
 
         var value = Column(field, columns);

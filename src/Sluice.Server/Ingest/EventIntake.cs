@@ -110,6 +110,11 @@ public sealed class EventIntake(SluiceOptions options, EventStore store, IIpHash
         {
             if (rows.Count > 0)
             {
+                if (admitted.HasWeights)
+                {
+                    store.NoteWeightedEvents(); // before the append: no count may miss a weight
+                }
+
                 await store.AppendAsync(rows.Rows, rows.Count);
             }
 

@@ -44,6 +44,11 @@ public sealed class HeldEventWriter(BatchAdmission admission, EventStore store, 
                     batch.AppendRow(h.Row, h.Origin, h.Weight);
                 }
 
+                if (held.Any(h => h.Weight > 1))
+                {
+                    store.NoteWeightedEvents();
+                }
+
                 await store.AppendAsync(batch.Rows, batch.Count);
                 Written += held.Count;
             }
