@@ -28,8 +28,10 @@ public sealed class AuthApiTests
     [Fact]
     public async Task Every_endpoint_needs_a_valid_key_with_its_scope()
     {
-        await using var server = await TestServer.StartAsync(o => o with { Auth = new AuthOptions { ApiKeys = Keys } });
+        // The gRPC port on too, so the OTLP gRPC service's endpoint is among those checked.
+        await using var server = await TestServer.StartAsync(o => o with { Auth = new AuthOptions { ApiKeys = Keys }, Protocols = o.Protocols with { OtlpGrpcPort = 0 } });
         var endpoints = server.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        Assert.Contains(endpoints, e => e.RoutePattern.RawText!.Contains("LogsService/Export", StringComparison.Ordinal));
         Assert.True(endpoints.Count >= 20, $"only {endpoints.Count} endpoints found");
         foreach (var endpoint in endpoints)
         foreach (var method in endpoint.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods)

@@ -278,4 +278,7 @@ public sealed record ProtocolOptions
 {
     /// <summary>Elasticsearch bulk: a document that names no service gets its index name as <c>service</c>; false keeps the index only as attribute <c>index</c>.</summary>
     public bool ElasticIndexAsService { get; init; } = true;
+
+    /// <summary>HTTP/2 port for OTLP over gRPC (alias SLUICE_OTLP_GRPC_PORT; 4317 by convention); unset: off, 0: any free port.</summary>
+    public int? OtlpGrpcPort { get; init; }
 }

@@ -69,6 +69,7 @@ public static class SluiceOptionsValidator
         Check(errors, o.Alerts.WebhookUrl.Length == 0 || (Uri.TryCreate(o.Alerts.WebhookUrl, UriKind.Absolute, out var hook) && hook.Scheme is "http" or "https"),
             "Alerts:WebhookUrl must be an http(s) URL");
         Check(errors, o.Syslog.TcpPort is null or (>= 0 and <= 65535), "Syslog:TcpPort must be 0..65535");
+        Check(errors, o.Protocols.OtlpGrpcPort is null or (>= 0 and <= 65535), "Protocols:OtlpGrpcPort must be 0..65535");
         Check(errors, o.Syslog.UdpPort is null or (>= 0 and <= 65535), "Syslog:UdpPort must be 0..65535");
         Check(errors, o.Syslog.Address.Length == 0 || System.Net.IPAddress.TryParse(o.Syslog.Address, out _), "Syslog:Address must be an IP address");
         Check(errors, o.Syslog.MaxMessageBytes is >= 480 and <= 16 * 1024 * 1024, "Syslog:MaxMessageBytes must be 480..16777216");

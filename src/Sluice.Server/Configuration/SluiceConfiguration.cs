@@ -20,6 +20,7 @@ public static class SluiceConfiguration
         ["SLUICE_API_KEYS"] = "Auth:ApiKeys",
         ["SLUICE_QUOTA_PROFILE"] = "Quotas:Profile",
         ["SLUICE_SYSLOG_TCP"] = "Syslog:TcpPort",
+        ["SLUICE_OTLP_GRPC_PORT"] = "Protocols:OtlpGrpcPort",
         ["SLUICE_SYSLOG_UDP"] = "Syslog:UdpPort",
         ["TRAFFIC_LOGS_RETENTION_HOURS"] = "Retention:TrafficHours",
         ["TRAFFIC_LOGS_BATCH_SIZE"] = "Memory:BatchSize",

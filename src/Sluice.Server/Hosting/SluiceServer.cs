@@ -18,6 +18,7 @@ using Sluice.Server.Configuration;
 using Sluice.Server.Endpoints;
 using Sluice.Server.Http;
 using Sluice.Server.Ingest;
+using Sluice.Server.Ingest.Protocols;
 using Sluice.Server.Metrics;
 using Sluice.Query.Analytics;
 using Sluice.Query.Search;
@@ -45,6 +46,11 @@ public static class SluiceServer
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(listen.Address, listen.Port);
+            if (options.Protocols.OtlpGrpcPort is { } grpcPort)
+            {
+                // gRPC needs HTTP/2; without TLS that means prior knowledge, so the port speaks HTTP/2 only.
+                kestrel.Listen(listen.Address, grpcPort, endpoint => endpoint.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+            }
             kestrel.AddServerHeader = false;
             // Body size is enforced while reading, so the client gets a problem+json 413 rather than a reset.
             kestrel.Limits.MaxRequestBodySize = null;
@@ -70,6 +76,11 @@ public static class SluiceServer
         app.MapStorage();
         app.MapSummaries();
         app.MapAnalytics();
+        if (options.Protocols.OtlpGrpcPort is not null)
+        {
+            app.MapGrpcService<OtlpGrpcService>().RequireScope(ApiScope.Ingest);
+        }
+
         return app;
     }
 
@@ -98,6 +109,12 @@ public static class SluiceServer
         services.AddSingleton(sp => new QueryCache(options.Query.CacheTtlSeconds, options.Query.CacheMaxMb * 1024L * 1024, sp.GetRequiredService<IClock>()));
         services.AddSingleton(new UnflushedBudget(options.Memory.MaxUnflushedMb * 1024L * 1024));
         services.AddAdmission(options);
+        if (options.Protocols.OtlpGrpcPort is not null)
+        {
+            // No catch-all endpoints for unknown services: every endpoint declares its scope.
+            services.AddGrpc(grpc => grpc.IgnoreUnknownServices = true);
+        }
+
         services.AddSingleton<IngestPipeline>();
         services.AddHostedService<Hosting.RecoveryService>();
         return services;

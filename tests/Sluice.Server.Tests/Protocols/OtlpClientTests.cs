@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
@@ -57,6 +58,35 @@ public sealed class OtlpClientTests
         Assert.Equal("Posting 12 failed", failed.GetProperty("message").GetString());
         Assert.Contains("ledger locked", failed.GetProperty("stack_trace").GetString());
         Assert.Equal("InvalidOperationException", failed.GetProperty("attributes").GetProperty("exception.type").GetString());
+    }
+
+    [Fact]
+    public async Task OpenTelemetry_sdk_logs_arrive_over_grpc()
+    {
+        await using var server = await TestServer.StartAsync(o => o with { Protocols = o.Protocols with { OtlpGrpcPort = 0 } });
+        var addresses = server.App.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.ToList();
+        Assert.Equal(2, addresses.Count);
+        var grpc = new Uri(addresses[1]);
+        using (var factory = LoggerFactory.Create(logging => logging.AddOpenTelemetry(otel =>
+        {
+            otel.SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService("grpc-billing"));
+            otel.IncludeFormattedMessage = true;
+            otel.AddOtlpExporter(exporter =>
+            {
+                exporter.Endpoint = new Uri($"http://127.0.0.1:{grpc.Port}");
+                exporter.Protocol = OtlpExportProtocol.Grpc;
+            });
+        })))
+        {
+            factory.CreateLogger("Shop.Grpc").LogError("Refund {RefundId} stuck", "rf-1");
+        }
+
+        var e = Assert.Single(await SeqClientTests.WaitForAsync(server, 1));
+        Assert.Equal(("Refund rf-1 stuck", "error", "grpc-billing", "Shop.Grpc"),
+            (e.GetProperty("message").GetString(), e.GetProperty("level").GetString(), e.GetProperty("service").GetString(), e.GetProperty("category").GetString()));
+        Assert.Equal("rf-1", e.GetProperty("attributes").GetProperty("RefundId").GetString());
+        Assert.Contains("sluice_http_requests_total{endpoint=\"otlp/grpc\",status=\"200\"} 1", await server.Http.GetStringAsync("/metrics"));
     }
 
     [Fact]
