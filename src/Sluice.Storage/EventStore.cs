@@ -60,12 +60,30 @@ public sealed class EventStore : IDisposable
 
     /// <summary>
     /// Whether any stored event may carry a <c>sample_weight</c> above 1. Until one does, counts read no weight
-    /// column (it costs a column scan per count); it is set before such an event is appended, and on recovery from
-    /// what the parts and the log hold.
+    /// column (it costs a column scan per count). Kept as a marker file in meta/, written (and fsynced) before the
+    /// first such event is appended, so recovery knows it without reading any part or event.
     /// </summary>
     public bool HasWeightedEvents => _weighted;
 
-    public void NoteWeightedEvents() => _weighted = true;
+    /// <summary>Call before appending an event with a weight above 1; cheap once it has been called.</summary>
+    public void NoteWeightedEvents()
+    {
+        if (_weighted)
+        {
+            return;
+        }
+
+        lock (_data)
+        {
+            if (!_weighted)
+            {
+                IO.AtomicFile.Write(WeightedMarker, "sampled events are stored here\n"u8);
+                _weighted = true;
+            }
+        }
+    }
+
+    private string WeightedMarker => Path.Combine(_data.Meta, "weighted-events");
 
     /// <summary>True while recovery runs (as opposed to a log that failed).</summary>
     public bool IsRecovering => !_ready;
@@ -83,8 +101,7 @@ public sealed class EventStore : IDisposable
         Hot.SkipThrough(persisted);
         var result = Wal.Open(persisted);
         Worker.Start(Hot, Wal);
-        // A part holds weighted events when its summary (which counts by weight) counts more than its rows.
-        _weighted = Catalog.Current.Parts.Any(p => PartStats.Get(p).Summary.Total != p.Rows);
+        _weighted = File.Exists(WeightedMarker);
         beforeReady?.Invoke(Hot);
         _ready = true;
         _logger.LogInformation(

@@ -99,7 +99,7 @@ public sealed class FormulaEngine(AnalyticsQueries analytics)
         {
             // count and rate: received events, each sampled one by its weight; no match reads as 0 (Evaluate).
             return weighted
-                ? $"CAST({Filtered($"sum(COALESCE({dialect.Identifier(FieldCatalog.Get(FieldTag.SampleWeight).Name)}, 1))")} AS DOUBLE)"
+                ? $"CAST({Filtered(SqlCompiler.WeightSum(dialect))} AS DOUBLE)"
                 : $"CAST({Filtered("count(*)")} AS DOUBLE)";
         }
 

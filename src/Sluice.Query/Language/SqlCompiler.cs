@@ -215,8 +215,11 @@ public sealed class SqlCompiler
     /// The number of received events the rows stand for: each counts as its <c>sample_weight</c> (1 when unsampled),
     /// so a count over sampled traffic stays the count that arrived (docs/api.md, "Sample").
     /// </summary>
-    public static string EventCount(ISqlDialect dialect) =>
-        $"COALESCE(CAST(sum(COALESCE({dialect.Identifier(Sluice.Core.Events.FieldCatalog.Get(Sluice.Core.Events.FieldTag.SampleWeight).Name)}, 1)) AS BIGINT), 0)";
+    public static string EventCount(ISqlDialect dialect) => $"COALESCE(CAST({WeightSum(dialect)} AS BIGINT), 0)";
+
+    /// <summary>The aggregate under every weighted count: the rows' weights, 1 for an unsampled row.</summary>
+    public static string WeightSum(ISqlDialect dialect) =>
+        $"sum(COALESCE({dialect.Identifier(Sluice.Core.Events.FieldCatalog.Get(Sluice.Core.Events.FieldTag.SampleWeight).Name)}, 1))";
 
     private string AggregateCall(Aggregate aggregate, List<OutputColumn>? columns)
     {

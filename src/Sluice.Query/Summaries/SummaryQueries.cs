@@ -88,8 +88,7 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
             var where = InRange(startMs, endMs, filter, nowMs);
             var column = dialect.Identifier(field);
             // Sampled events count by their weight, as in the stored summaries (PartSummary.Add).
-            var weight = dialect.Identifier(FieldCatalog.Get(FieldTag.SampleWeight).Name);
-            using var command = connection.Command($"SELECT {column}, CAST(sum(COALESCE({weight}, 1)) AS BIGINT) FROM {source} {where} GROUP BY {column}", where.Values);
+            using var command = connection.Command($"SELECT {column}, CAST({Language.SqlCompiler.WeightSum(dialect)} AS BIGINT) FROM {source} {where} GROUP BY {column}", where.Values);
             using var reader = command.ExecuteReader();
             long total = 0;
             while (reader.Read())

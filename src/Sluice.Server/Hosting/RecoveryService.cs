@@ -26,27 +26,24 @@ public sealed class RecoveryService(EventStore store, BatchAdmission admission, 
     /// <summary>
     /// A client whose request was logged just before a crash, but never answered, sends it again after the restart:
     /// the ids of the events recovered into memory go into the duplicate window before the log takes appends, so the
-    /// retry is recognised. (Content keys cannot be rebuilt: they hash the request bytes, which are not kept.) The same
-    /// walk notes whether any recovered event carries a sample weight (<see cref="EventStore.HasWeightedEvents"/>).
+    /// retry is recognised. (Content keys cannot be rebuilt: they hash the request bytes, which are not kept.)
     /// </summary>
     private void RememberRecoveredIds(HotTier hot)
     {
-        var duplicates = admission.Duplicates;
+        if (admission.Duplicates is not { } duplicates)
+        {
+            return;
+        }
+
         var now = clock.UnixMilliseconds;
         using var read = hot.EnterRead();
         foreach (var chunk in hot.Chunks)
         {
             for (var i = 0; i < chunk.Count; i++)
             {
-                var row = chunk.RowBytes(i);
-                if (duplicates is not null && RowReader.TryGetString(row, FieldTag.Id, out var id))
+                if (RowReader.TryGetString(chunk.RowBytes(i), FieldTag.Id, out var id))
                 {
                     duplicates.Remember(DedupKey.OfId(id), now);
-                }
-
-                if (RowReader.WeightOf(row) > 1)
-                {
-                    store.NoteWeightedEvents();
                 }
             }
         }
