@@ -1,5 +1,6 @@
 using System.Buffers;
 using Sluice.Core.Buffers;
+using Sluice.Core.Memory;
 
 namespace Sluice.Core.Events;
 
@@ -7,17 +8,27 @@ namespace Sluice.Core.Events;
 /// Encodes events as rows into one pooled buffer, so a request's whole batch becomes a single WAL record with no
 /// per-event objects. A row is opened with <see cref="BeginRow"/>, filled field by field, then either committed
 /// with <see cref="EndRow"/> or dropped with <see cref="AbandonRow"/> (a rejected event leaves no trace).
+/// With a <see cref="MemoryLease"/>, every growth of the buffer is taken from the lease first, and one that does
+/// not fit throws <see cref="MemoryBudgetExceededException"/> before anything is allocated.
 /// </summary>
 public sealed class EventBatchBuilder : IDisposable
 {
+    private readonly MemoryLease? _lease;
     private byte[] _buffer;
     private int _length;
     private int _rowStart = -1;
     private RowOrigin[] _origins = [];
 
-    public EventBatchBuilder(int initialCapacity = 16 * 1024)
+    public EventBatchBuilder(int initialCapacity = 16 * 1024, MemoryLease? lease = null)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, 256));
+        _lease = lease;
+        initialCapacity = Math.Max(initialCapacity, 256);
+        if (lease is not null && !lease.TryDraw(initialCapacity))
+        {
+            throw new MemoryBudgetExceededException(initialCapacity);
+        }
+
+        _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
     }
 
     /// <summary>Rows committed so far.</summary>
@@ -217,6 +228,11 @@ public sealed class EventBatchBuilder : IDisposable
         if (size < (long)_length + bytes)
         {
             throw new InvalidOperationException("an event batch cannot grow past the largest array");
+        }
+
+        if (_lease is not null && !_lease.TryDraw(size - _buffer.Length))
+        {
+            throw new MemoryBudgetExceededException(size - _buffer.Length);
         }
 
         var grown = ArrayPool<byte>.Shared.Rent((int)size);

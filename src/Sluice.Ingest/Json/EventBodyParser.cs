@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
+using Sluice.Core.Memory;
 using Sluice.Core.Options;
 
 namespace Sluice.Ingest.Json;
@@ -12,6 +13,10 @@ namespace Sluice.Ingest.Json;
 /// </summary>
 public static class EventBodyParser
 {
+    /// <summary>The refusal of a request whose work does not fit the ingest memory budget now.</summary>
+    public static readonly FieldError MemoryFull = new(ErrorCodes.MemoryFull, null,
+        "the memory for ingest requests (Memory:MaxUnflushedMb) is full; nothing of this request was stored, retry shortly");
+
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256, CommentHandling = JsonCommentHandling.Disallow };
 
     public static BodyParseResult Parse(ReadOnlySpan<byte> body, BodyShape shape, EventParser parser, EventBatchBuilder batch, in ParseContext context, IngestLimits limits)
@@ -63,7 +68,14 @@ public static class EventBodyParser
         }
         catch (JsonException e)
         {
-            return Fail(result, batch, new FieldError(ErrorCodes.MalformedJson, null, Describe(e)));
+            return Fail(result, batch, JsonErrorText.Error(body, e, ReaderOptions.MaxDepth));
+        }
+        catch (MemoryBudgetExceededException)
+        {
+            // The rows outgrew what the request could take from the ingest budget (Memory:MaxUnflushedMb).
+            Fail(result, batch, MemoryFull);
+            result.FatalStatus = 503;
+            return result;
         }
 
         if (result.Fatal is null && result.Total == 0)
@@ -198,7 +210,7 @@ public static class EventBodyParser
                     list.RemoveAt(list.Count - 1);
                 }
 
-                result.Reject(index, new FieldError(ErrorCodes.MalformedJson, null, $"line is not valid JSON: {Describe(e)}"));
+                result.Reject(index, JsonErrorText.Error(line, e, ReaderOptions.MaxDepth, "line is not valid JSON: "));
             }
 
             index++;
@@ -310,11 +322,6 @@ public static class EventBodyParser
         result.Fatal = error;
         return result;
     }
-
-    private static string Describe(JsonException e) =>
-        e.BytePositionInLine is { } position
-            ? $"invalid JSON at line {(e.LineNumber ?? 0) + 1}, byte {position + 1}"
-            : e.Message;
 
     private static ReadOnlySpan<byte> TrimStart(ReadOnlySpan<byte> span)
     {

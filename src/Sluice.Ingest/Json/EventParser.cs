@@ -151,7 +151,7 @@ public sealed class EventParser : IDisposable
         // Flattening repeats key prefixes, so a row can outgrow its JSON; the WAL and recovery refuse rows past this.
         if (batch.OpenRowBytes > RowLayout.MaxRowBytes)
         {
-            return new FieldError(ErrorCodes.EventTooLarge, null, $"the event is larger than {RowLayout.MaxRowBytes} bytes once encoded");
+            return EventTooLarge();
         }
 
         var flags = (state.Seen(FieldTag.Id) ? RowFlags.ClientId : RowFlags.None) | (state.Timestamp is null ? RowFlags.None : RowFlags.ClientTimestamp);
@@ -440,8 +440,7 @@ public sealed class EventParser : IDisposable
                     return error;
                 }
 
-                WriteAttribute(batch, key, text, hash);
-                return null;
+                return WriteAttribute(batch, key, text, hash);
             case JsonTokenType.Number:
                 value = reader.ValueSpan;
                 break;
@@ -471,21 +470,27 @@ public sealed class EventParser : IDisposable
             return TooLong(KeyText(key));
         }
 
-        WriteAttribute(batch, key, value, hash);
-        return null;
+        return WriteAttribute(batch, key, value, hash);
     }
 
-    private void WriteAttribute(EventBatchBuilder batch, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool hash)
+    private FieldError? WriteAttribute(EventBatchBuilder batch, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool hash)
     {
+        // Flattening repeats key prefixes, so the row is bounded as it grows, not only once it is complete.
+        if (batch.OpenRowBytes + key.Length + value.Length > RowLayout.MaxRowBytes)
+        {
+            return EventTooLarge();
+        }
+
         if (!hash)
         {
             batch.WriteAttribute(key, value);
-            return;
+            return null;
         }
 
         Span<byte> hashed = stackalloc byte[_ipHasher.HashLength];
         _ipHasher.Hash(value, hashed);
         batch.WriteAttribute(key, hashed);
+        return null;
     }
 
     /// <summary>Reads a string (unescaped) or a number's text, enforcing the field length limit and UTF-8.</summary>
@@ -507,6 +512,13 @@ public sealed class EventParser : IDisposable
             }
 
             raw = scratch.AsSpan(0, written);
+
+            // Only an escape can put NUL in JSON text. The engine's string APIs stop at NUL, so a value holding one
+            // would read differently in memory and in parts: it is refused, as lone surrogates are.
+            if (raw.Contains((byte)0))
+            {
+                return new FieldError(ErrorCodes.InvalidValue, field ?? KeyText(key), $"'{field ?? KeyText(key)}' holds a NUL character (\\u0000), which is not accepted");
+            }
         }
 
         if (raw.Length > _limits.MaxFieldBytes)
@@ -541,12 +553,18 @@ public sealed class EventParser : IDisposable
         return true;
     }
 
-    private static FieldError NameError(int code, string? parent) => code == JsonValues.InvalidName
-        ? new FieldError(ErrorCodes.InvalidUtf8, parent, "a property name is not valid UTF-8")
-        : new FieldError(ErrorCodes.FieldTooLong, parent, $"a property name is longer than {MaxKeyBytes} bytes");
+    private static FieldError NameError(int code, string? parent) => code switch
+    {
+        JsonValues.InvalidName => new FieldError(ErrorCodes.InvalidUtf8, parent, "a property name is not valid UTF-8"),
+        JsonValues.NulInName => new FieldError(ErrorCodes.InvalidValue, parent, "a property name holds a NUL character (\\u0000), which is not accepted"),
+        _ => new FieldError(ErrorCodes.FieldTooLong, parent, $"a property name is longer than {MaxKeyBytes} bytes"),
+    };
 
     private FieldError TooLong(string field) =>
         new(ErrorCodes.FieldTooLong, field, $"'{field}' is longer than {_limits.MaxFieldBytes} bytes");
+
+    private static FieldError EventTooLarge() =>
+        new(ErrorCodes.EventTooLarge, null, $"the event is larger than {RowLayout.MaxRowBytes} bytes once encoded");
 
     private static FieldError TypeError(string field, string expected) =>
         new(ErrorCodes.InvalidType, field, $"'{field}' must be {expected}");

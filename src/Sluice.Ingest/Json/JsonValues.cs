@@ -12,6 +12,9 @@ internal static class JsonValues
     /// <summary>What <see cref="CopyName"/> returns for a name that is not valid UTF-8 (−1 means too long).</summary>
     internal const int InvalidName = -2;
 
+    /// <summary>What <see cref="CopyName"/> returns for a name that holds NUL (<c>\u0000</c>).</summary>
+    internal const int NulInName = -3;
+
     internal static bool TryReadInteger(ref Utf8JsonReader reader, bool allowFraction, out long value)
     {
         value = 0;
@@ -110,6 +113,12 @@ internal static class JsonValues
         if (written > limit)
         {
             return -1;
+        }
+
+        // Only an escape can put NUL in JSON text (a raw control byte does not parse).
+        if (unescaped[..written].Contains((byte)0))
+        {
+            return NulInName;
         }
 
         unescaped[..written].CopyTo(destination);

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Sluice.Core.Errors;
+using Sluice.Core.Memory;
 using Sluice.Core.Options;
+using Sluice.Ingest.Json;
 
 namespace Sluice.Ingest.Protocols;
 
@@ -35,24 +37,27 @@ public static class BulkTranslator
 
     /// <param name="pathIndex">The index named in the path (<c>/{index}/_bulk</c>), the default for actions that name none.</param>
     /// <param name="indexAsService">Whether the index name becomes <c>service</c> for documents that name none.</param>
-    public static Translation Translate(ReadOnlySpan<byte> body, string? pathIndex, bool indexAsService, IngestLimits limits)
+    public static Translation Translate(ReadOnlySpan<byte> body, string? pathIndex, bool indexAsService, IngestLimits limits, MemoryLease? lease = null) =>
+        Translation.Run(body, limits, lease, (b, t) => Read(b, t, pathIndex, indexAsService));
+
+    private static void Read(ReadOnlySpan<byte> body, Translation translation, string? pathIndex, bool indexAsService)
     {
-        var translation = new Translation(limits);
         var items = new List<BulkItem>();
         translation.State = items;
+        translation.Hold(body.Length); // the lines are copied out of the body
         var lines = SplitLines(body);
         var record = 0;
         for (var i = 0; i < lines.Count; i++, record++)
         {
             if (!translation.Admit(record))
             {
-                return translation;
+                return;
             }
 
             if (!System.Text.Unicode.Utf8.IsValid(lines[i]) || (i + 1 < lines.Count && !System.Text.Unicode.Utf8.IsValid(lines[i + 1])))
             {
                 translation.Fatal = new FieldError(ErrorCodes.InvalidUtf8, null, $"line {i + 1} or the next is not valid UTF-8");
-                return translation;
+                return;
             }
 
             string action;
@@ -64,7 +69,7 @@ public static class BulkTranslator
                 if (root.ValueKind != JsonValueKind.Object || root.GetPropertyCount() != 1)
                 {
                     translation.Fatal = new FieldError(ErrorCodes.MalformedBody, null, $"line {i + 1}: expected an action such as {{\"create\":{{}}}}");
-                    return translation;
+                    return;
                 }
 
                 var property = root.EnumerateObject().First();
@@ -75,10 +80,15 @@ public static class BulkTranslator
                     id = property.Value.TryGetProperty("_id", out var idValue) && idValue.ValueKind == JsonValueKind.String ? idValue.GetString() : null;
                 }
             }
-            catch (Exception e) when (e is JsonException or InvalidOperationException)
+            catch (JsonException e)
             {
-                translation.Fatal = new FieldError(ErrorCodes.MalformedJson, null, $"line {i + 1}: the action is not valid JSON: {e.Message}");
-                return translation;
+                translation.Fatal = JsonErrorText.Error(lines[i], e, 64, $"line {i + 1}: the action is not valid JSON: ");
+                return;
+            }
+            catch (InvalidOperationException)
+            {
+                translation.Fatal = new FieldError(ErrorCodes.InvalidUtf8, null, $"line {i + 1}: the action holds text that is not valid Unicode (a lone surrogate escape)");
+                return;
             }
 
             if (action is "delete")
@@ -97,7 +107,7 @@ public static class BulkTranslator
             if (++i >= lines.Count)
             {
                 translation.Fatal = new FieldError(ErrorCodes.MalformedBody, null, $"the {action} action on the last line has no document");
-                return translation;
+                return;
             }
 
             try
@@ -116,7 +126,7 @@ public static class BulkTranslator
             catch (JsonException e)
             {
                 translation.AbandonEvent();
-                Refuse(translation, items, record, action, index, id, "the document is not valid JSON: " + e.Message);
+                Refuse(translation, items, record, action, index, id, "the document is not valid JSON: " + JsonErrorText.Of(e));
             }
             catch (InvalidOperationException)
             {
@@ -126,7 +136,6 @@ public static class BulkTranslator
         }
 
         translation.Records = record;
-        return translation;
     }
 
     private static void Refuse(Translation translation, List<BulkItem> items, int record, string action, string? index, string? id, string reason)

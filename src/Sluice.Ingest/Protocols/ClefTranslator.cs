@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Sluice.Core.Errors;
+using Sluice.Core.Memory;
 using Sluice.Core.Options;
+using Sluice.Ingest.Json;
 
 namespace Sluice.Ingest.Protocols;
 
@@ -16,9 +18,15 @@ public static class ClefTranslator
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
 
-    public static Translation TranslateClef(ReadOnlySpan<byte> body, IngestLimits limits)
+    public static Translation TranslateClef(ReadOnlySpan<byte> body, IngestLimits limits, MemoryLease? lease = null) =>
+        Translation.Run(body, limits, lease, ReadClef);
+
+    public static Translation TranslateEnvelope(ReadOnlySpan<byte> body, IngestLimits limits, MemoryLease? lease = null) =>
+        Translation.Run(body, limits, lease, ReadEnvelope);
+
+    private static void ReadClef(ReadOnlySpan<byte> body, Translation translation)
     {
-        var translation = new Translation(limits);
+        var maxMessageBytes = translation.Limits.MaxFieldBytes;
         var record = 0;
         while (!body.IsEmpty)
         {
@@ -32,7 +40,7 @@ public static class ClefTranslator
 
             if (!translation.Admit(record))
             {
-                return translation;
+                return;
             }
 
             if (!System.Text.Unicode.Utf8.IsValid(line))
@@ -50,14 +58,14 @@ public static class ClefTranslator
                 }
                 else
                 {
-                    WriteClef(translation.Writer, document.RootElement);
+                    WriteClef(translation.Writer, document.RootElement, maxMessageBytes);
                     translation.EndEvent(record);
                 }
             }
             catch (JsonException e)
             {
                 translation.AbandonEvent();
-                translation.Reject(record, new FieldError(ErrorCodes.MalformedJson, null, $"CLEF line {record + 1} is not valid JSON: {e.Message}"));
+                translation.Reject(record, JsonErrorText.Error(line, e, DocumentOptions.MaxDepth, $"CLEF line {record + 1} is not valid JSON: "));
             }
             catch (InvalidOperationException)
             {
@@ -68,22 +76,22 @@ public static class ClefTranslator
         }
 
         translation.Records = record;
-        return translation;
+        return;
     }
 
-    public static Translation TranslateEnvelope(ReadOnlySpan<byte> body, IngestLimits limits)
+    private static void ReadEnvelope(ReadOnlySpan<byte> body, Translation translation)
     {
-        var translation = new Translation(limits);
+        var maxMessageBytes = translation.Limits.MaxFieldBytes;
         using var document = translation.ParseJsonBody(body);
         if (document is null)
         {
-            return translation;
+            return;
         }
 
         if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("Events", out var events) || events.ValueKind != JsonValueKind.Array)
         {
             translation.Fatal = new FieldError(ErrorCodes.MissingField, "Events", "the body needs an 'Events' array (or send CLEF with ?clef)");
-            return translation;
+            return;
         }
 
         var record = 0;
@@ -91,7 +99,7 @@ public static class ClefTranslator
         {
             if (!translation.Admit(record))
             {
-                return translation;
+                return;
             }
 
             if (e.ValueKind != JsonValueKind.Object)
@@ -102,7 +110,7 @@ public static class ClefTranslator
             {
                 try
                 {
-                    WriteEnvelopeEvent(translation.Writer, e);
+                    WriteEnvelopeEvent(translation.Writer, e, maxMessageBytes);
                     translation.EndEvent(record);
                 }
                 catch (InvalidOperationException)
@@ -116,10 +124,10 @@ public static class ClefTranslator
 
         translation.Records = record;
 
-        return translation;
+        return;
     }
 
-    private static void WriteClef(Utf8JsonWriter json, JsonElement e)
+    private static void WriteClef(Utf8JsonWriter json, JsonElement e, int maxMessageBytes)
     {
         json.WriteStartObject();
         string? template = null;
@@ -138,12 +146,12 @@ public static class ClefTranslator
             }
         }
 
-        WriteMessage(json, message, template, e);
+        WriteMessage(json, message, template, e, maxMessageBytes);
         WriteProperties(json, e, clef: true);
         json.WriteEndObject();
     }
 
-    private static void WriteEnvelopeEvent(Utf8JsonWriter json, JsonElement e)
+    private static void WriteEnvelopeEvent(Utf8JsonWriter json, JsonElement e, int maxMessageBytes)
     {
         json.WriteStartObject();
         var properties = e.TryGetProperty("Properties", out var props) ? props : default;
@@ -165,19 +173,24 @@ public static class ClefTranslator
 
         var rendered = e.TryGetProperty("RenderedMessage", out var r) ? Text(r) : null;
         var template = e.TryGetProperty("MessageTemplate", out var t) ? Text(t) : null;
-        WriteMessage(json, rendered, template, properties);
+        WriteMessage(json, rendered, template, properties, maxMessageBytes);
         WriteProperties(json, properties, clef: false);
         json.WriteEndObject();
     }
 
-    private static void WriteMessage(Utf8JsonWriter json, string? message, string? template, JsonElement properties)
+    /// <summary>
+    /// The message, rendered from the template when the event has none. Rendering stops just past
+    /// <paramref name="maxMessageBytes"/> (a hole repeated 8,000 times must not build gigabytes): a message that
+    /// long is refused by the parser as <c>field_too_long</c>, naming <c>message</c>.
+    /// </summary>
+    private static void WriteMessage(Utf8JsonWriter json, string? message, string? template, JsonElement properties, int maxMessageBytes)
     {
         if (template is not null)
         {
             json.WriteString("template", template);
         }
 
-        json.WriteString("message", message ?? (template is null ? "(no message)" : MessageTemplate.Render(template, properties)));
+        json.WriteString("message", message ?? (template is null ? "(no message)" : MessageTemplate.Render(template, properties, maxMessageBytes + 1)));
     }
 
     /// <summary>Properties: three known to Serilog enrichers go to canonical fields, the rest to attributes.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Sluice.Core.Errors;
+using Sluice.Core.Memory;
 using Sluice.Core.Options;
 using Sluice.Ingest.Protocols.Loki;
 
@@ -20,19 +21,21 @@ public static class LokiTranslator
     private static readonly string[] LevelLabels = ["level", "severity", "detected_level", "lvl"];
     private static readonly string[] HostLabels = ["host", "hostname"];
 
-    public static Translation TranslateJson(ReadOnlySpan<byte> body, IngestLimits limits)
+    public static Translation TranslateJson(ReadOnlySpan<byte> body, IngestLimits limits, MemoryLease? lease = null) =>
+        Translation.Run(body, limits, lease, ReadJson);
+
+    private static void ReadJson(ReadOnlySpan<byte> body, Translation translation)
     {
-        var translation = new Translation(limits);
         using var document = translation.ParseJsonBody(body);
         if (document is null)
         {
-            return translation;
+            return;
         }
 
         if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("streams", out var streams) || streams.ValueKind != JsonValueKind.Array)
         {
             translation.Fatal = new FieldError(ErrorCodes.MissingField, "streams", "the body needs a 'streams' array");
-            return translation;
+            return;
         }
 
         var record = 0;
@@ -48,7 +51,7 @@ public static class LokiTranslator
             {
                 if (!translation.Admit(record))
                 {
-                    return translation;
+                    return;
                 }
 
                 try
@@ -75,7 +78,6 @@ public static class LokiTranslator
         }
 
         translation.Records = record;
-        return translation;
     }
 
     private static List<(string, string)> Labels(JsonElement stream) =>
@@ -87,20 +89,23 @@ public static class LokiTranslator
     /// Snappy, then one stream and one entry at a time (PushRequest.streams = 1; StreamAdapter.labels = 1,
     /// .entries = 2), so limits apply before the whole push exists as objects.
     /// </summary>
-    public static Translation TranslateProtobuf(ReadOnlySpan<byte> body, IngestLimits limits)
+    public static Translation TranslateProtobuf(ReadOnlySpan<byte> body, IngestLimits limits, MemoryLease? lease = null) =>
+        Translation.Run(body, limits, lease, ReadProtobuf);
+
+    private static void ReadProtobuf(ReadOnlySpan<byte> body, Translation translation)
     {
-        var translation = new Translation(limits);
         var record = 0;
         try
         {
             // The block's own length header decides the allocation: check it before trusting it.
             var length = Snappier.Snappy.GetUncompressedLength(body);
-            if (length > limits.MaxBodyBytes)
+            if (length > translation.Limits.MaxBodyBytes)
             {
-                translation.RefuseTooLarge(new FieldError(ErrorCodes.BodyTooLarge, null, $"the push decompresses to {length} bytes, more than {limits.MaxBodyBytes} (Limits:MaxBodyBytes)"));
-                return translation;
+                translation.RefuseTooLarge(new FieldError(ErrorCodes.BodyTooLarge, null, $"the push decompresses to {length} bytes, more than {translation.Limits.MaxBodyBytes} (Limits:MaxBodyBytes)"));
+                return;
             }
 
+            translation.Hold(length);
             var raw = Snappier.Snappy.DecompressToArray(body);
             var push = new WireReader(raw);
             while (translation.Fatal is null && push.Next(out var field, out var stream))
@@ -114,11 +119,10 @@ public static class LokiTranslator
         catch (Exception e) when (e is InvalidDataException or Google.Protobuf.InvalidProtocolBufferException or ArgumentException or OverflowException or IndexOutOfRangeException)
         {
             translation.AbandonEvent();
-            translation.Fatal ??= new FieldError(ErrorCodes.MalformedBody, null, "the body is not a snappy-compressed Loki PushRequest: " + e.Message);
+            translation.Fatal ??= new FieldError(ErrorCodes.MalformedBody, null, $"the body is not a snappy-compressed Loki PushRequest (protobuf): it breaks at or after entry {record}");
         }
 
         translation.Records = record;
-        return translation;
     }
 
     private static int ReadStream(Translation translation, ReadOnlySpan<byte> stream, int record)

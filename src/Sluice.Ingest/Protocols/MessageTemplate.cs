@@ -7,18 +7,20 @@ namespace Sluice.Ingest.Protocols;
 /// Renders a Serilog/Seq message template (<c>User {Name} logged in from {@Address}</c>) with its properties:
 /// <c>{{</c> and <c>}}</c> are literal braces, a hole may carry <c>@</c> or <c>$</c>, an alignment and a format
 /// (kept out of the text here), and a hole whose property is missing stays as written. Strings render without
-/// quotes, other values as their JSON.
+/// quotes, other values as their JSON. The output is bounded while it is built: rendering stops once it holds
+/// <c>maxLength</c> characters, so a short template that repeats a long property cannot multiply memory.
 /// </summary>
 public static class MessageTemplate
 {
     /// <summary>Holes longer than this are text, not holes: it keeps rendering linear on hostile templates.</summary>
     public const int MaxHoleLength = 256;
 
-    public static string Render(string template, JsonElement properties)
+    /// <param name="maxLength">Characters at which rendering stops; the text returned is then this long, a prefix.</param>
+    public static string Render(string template, JsonElement properties, int maxLength = int.MaxValue)
     {
-        var text = new StringBuilder(template.Length + 32);
+        var text = new StringBuilder(Math.Min(template.Length + 32, maxLength));
         var nextClose = -1; // the next '}' at or after i, found once and reused
-        for (var i = 0; i < template.Length; i++)
+        for (var i = 0; i < template.Length && text.Length < maxLength; i++)
         {
             var c = template[i];
             if (c == '{' && i + 1 < template.Length && template[i + 1] == '{')
@@ -46,7 +48,7 @@ public static class MessageTemplate
                 nextClose = template.IndexOf('}', i + 1);
                 if (nextClose < 0)
                 {
-                    text.Append(template, i, template.Length - i); // no hole can close: the rest is text
+                    Append(text, template.AsSpan(i), maxLength); // no hole can close: the rest is text
                     break;
                 }
             }
@@ -59,11 +61,11 @@ public static class MessageTemplate
 
             if (properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var value))
             {
-                text.Append(value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText());
+                Append(text, value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText(), maxLength);
             }
             else
             {
-                text.Append(template, i, nextClose - i + 1);
+                Append(text, template.AsSpan(i, nextClose - i + 1), maxLength);
             }
 
             i = nextClose;
@@ -71,6 +73,10 @@ public static class MessageTemplate
 
         return text.ToString();
     }
+
+    /// <summary>Appends no more than the room left under <paramref name="maxLength"/>.</summary>
+    private static void Append(StringBuilder text, ReadOnlySpan<char> value, int maxLength) =>
+        text.Append(value[..Math.Min(value.Length, maxLength - text.Length)]);
 
     /// <summary>The property name of a hole's inside (<c>@Name,-10:000</c> → <c>Name</c>).</summary>
     private static bool TryHole(ReadOnlySpan<char> inside, out string name)

@@ -9,61 +9,54 @@ namespace Sluice.Ingest.Protocols;
 /// OTLP/JSON into the OTLP messages. Written by hand rather than with protobuf's JSON parser because OTLP/JSON
 /// differs from the canonical mapping: trace and span ids are hex, not base64. Field names are read in
 /// lowerCamelCase and in their proto spelling; 64-bit integers as strings or numbers; unknown fields are ignored.
+/// Records are made one at a time, as they are translated, so the request never exists whole as objects. A value
+/// of the wrong type throws <see cref="OtlpJsonException"/> naming the field.
 /// </summary>
 internal static class OtlpJson
 {
-    /// <summary>The request, or null when it holds more than <paramref name="maxRecords"/> records (checked as they are read).</summary>
-    public static ExportLogsServiceRequest? Request(JsonElement root, int maxRecords)
+    /// <summary>Every log record of the request with its resource's attributes and its scope, in order.</summary>
+    public static IEnumerable<(IReadOnlyList<KeyValue> Resource, InstrumentationScope? Scope, LogRecord Record)> Records(JsonElement root)
     {
-        var request = new ExportLogsServiceRequest();
-        var records = 0;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new OtlpJsonException("the body must be a JSON object with 'resourceLogs'");
+        }
+
         foreach (var rl in Array(root, "resourceLogs", "resource_logs"))
         {
-            var resourceLogs = new ResourceLogs();
-            if (Get(rl, "resource", "resource") is { ValueKind: JsonValueKind.Object } resource)
-            {
-                resourceLogs.Resource = new Resource();
-                resourceLogs.Resource.Attributes.AddRange(KeyValues(resource));
-            }
-
+            var resource = Get(rl, "resource", "resource") is { ValueKind: JsonValueKind.Object } r ? KeyValues(r).ToList() : [];
             foreach (var sl in Array(rl, "scopeLogs", "scope_logs"))
             {
-                var scopeLogs = new ScopeLogs();
-                if (Get(sl, "scope", "scope") is { ValueKind: JsonValueKind.Object } scope)
+                InstrumentationScope? scope = null;
+                if (Get(sl, "scope", "scope") is { ValueKind: JsonValueKind.Object } s)
                 {
-                    scopeLogs.Scope = new InstrumentationScope { Name = String(scope, "name"), Version = String(scope, "version") };
-                    scopeLogs.Scope.Attributes.AddRange(KeyValues(scope));
+                    scope = new InstrumentationScope { Name = String(s, "name"), Version = String(s, "version") };
+                    scope.Attributes.AddRange(KeyValues(s));
                 }
 
                 foreach (var lr in Array(sl, "logRecords", "log_records"))
                 {
-                    if (++records > maxRecords)
-                    {
-                        return null;
-                    }
-
-                    scopeLogs.LogRecords.Add(Record(lr));
+                    yield return (resource, scope, Record(lr));
                 }
-
-                resourceLogs.ScopeLogs.Add(scopeLogs);
             }
-
-            request.ResourceLogs.Add(resourceLogs);
         }
-
-        return request;
     }
 
     private static LogRecord Record(JsonElement e)
     {
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            throw new OtlpJsonException("each of 'logRecords' must be an object");
+        }
+
         var record = new LogRecord
         {
-            TimeUnixNano = UInt64(Get(e, "timeUnixNano", "time_unix_nano")),
-            ObservedTimeUnixNano = UInt64(Get(e, "observedTimeUnixNano", "observed_time_unix_nano")),
-            SeverityNumber = (int)Int64(Get(e, "severityNumber", "severity_number")),
+            TimeUnixNano = UInt64(Get(e, "timeUnixNano", "time_unix_nano"), "timeUnixNano"),
+            ObservedTimeUnixNano = UInt64(Get(e, "observedTimeUnixNano", "observed_time_unix_nano"), "observedTimeUnixNano"),
+            SeverityNumber = (int)Math.Clamp(Int64(Get(e, "severityNumber", "severity_number"), "severityNumber"), int.MinValue, int.MaxValue),
             SeverityText = String(e, "severityText", "severity_text"),
             EventName = String(e, "eventName", "event_name"),
-            Flags = (uint)Int64(Get(e, "flags", "flags")),
+            Flags = (uint)Math.Clamp(Int64(Get(e, "flags", "flags"), "flags"), 0, uint.MaxValue),
             TraceId = Hex(String(e, "traceId", "trace_id")),
             SpanId = Hex(String(e, "spanId", "span_id")),
         };
@@ -91,11 +84,14 @@ internal static class OtlpJson
         {
             switch (p.Name)
             {
-                case "stringValue" or "string_value": return new AnyValue { StringValue = p.Value.GetString() ?? "" };
-                case "boolValue" or "bool_value": return new AnyValue { BoolValue = p.Value.GetBoolean() };
-                case "intValue" or "int_value": return new AnyValue { IntValue = Int64(p.Value) };
+                case "stringValue" or "string_value": return new AnyValue { StringValue = Text(p.Value, "stringValue") };
+                case "boolValue" or "bool_value":
+                    return p.Value.ValueKind is JsonValueKind.True or JsonValueKind.False
+                        ? new AnyValue { BoolValue = p.Value.GetBoolean() }
+                        : throw new OtlpJsonException("'boolValue' must be true or false");
+                case "intValue" or "int_value": return new AnyValue { IntValue = Int64(p.Value, "intValue") };
                 case "doubleValue" or "double_value": return new AnyValue { DoubleValue = Double(p.Value) };
-                case "bytesValue" or "bytes_value": return new AnyValue { BytesValue = ByteString.FromBase64(p.Value.GetString() ?? "") };
+                case "bytesValue" or "bytes_value": return new AnyValue { BytesValue = Base64(Text(p.Value, "bytesValue")) };
                 case "arrayValue" or "array_value":
                     var array = new ArrayValue();
                     array.Values.AddRange(Array(p.Value, "values", "values").Select(Value));
@@ -119,23 +115,39 @@ internal static class OtlpJson
     private static string String(JsonElement owner, string camel, string? snake = null) =>
         Get(owner, camel, snake ?? camel) is { ValueKind: JsonValueKind.String } s ? s.GetString()! : "";
 
-    private static ulong UInt64(JsonElement? value) => value switch
+    private static string Text(JsonElement value, string field) =>
+        value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new OtlpJsonException($"'{field}' must be a string");
+
+    private static ulong UInt64(JsonElement? value, string field) => value switch
     {
-        { ValueKind: JsonValueKind.String } s => ulong.Parse(s.GetString()!, NumberStyles.None, CultureInfo.InvariantCulture),
-        { ValueKind: JsonValueKind.Number } n => n.GetUInt64(),
-        _ => 0,
+        { ValueKind: JsonValueKind.String } s when ulong.TryParse(s.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) => parsed,
+        { ValueKind: JsonValueKind.Number } n when n.TryGetUInt64(out var number) => number,
+        null or { ValueKind: JsonValueKind.Null } => 0,
+        _ => throw new OtlpJsonException($"'{field}' must be an unsigned 64-bit integer (a number or a string of digits)"),
     };
 
-    private static long Int64(JsonElement? value) => value switch
+    private static long Int64(JsonElement? value, string field) => value switch
     {
-        { ValueKind: JsonValueKind.String } s => long.Parse(s.GetString()!, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture),
-        { ValueKind: JsonValueKind.Number } n => n.GetInt64(),
-        _ => 0,
+        { ValueKind: JsonValueKind.String } s when long.TryParse(s.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed) => parsed,
+        { ValueKind: JsonValueKind.Number } n when n.TryGetInt64(out var number) => number,
+        null or { ValueKind: JsonValueKind.Null } => 0,
+        _ => throw new OtlpJsonException($"'{field}' must be a 64-bit integer (a number or a string of digits)"),
     };
 
-    private static double Double(JsonElement value) => value.ValueKind == JsonValueKind.String
-        ? double.Parse(value.GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture)
-        : value.GetDouble();
+    private static double Double(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String when double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) => parsed,
+        JsonValueKind.Number when value.TryGetDouble(out var number) => number,
+        _ => throw new OtlpJsonException("'doubleValue' must be a number"),
+    };
+
+    private static ByteString Base64(string text)
+    {
+        var bytes = new byte[(text.Length * 3 / 4) + 3];
+        return Convert.TryFromBase64String(text, bytes, out var written)
+            ? ByteString.CopyFrom(bytes, 0, written)
+            : throw new OtlpJsonException("'bytesValue' must be base64");
+    }
 
     /// <summary>
     /// Ids in hex, as OTLP/JSON requires; base64 (what a generic protobuf JSON encoder writes) is read too when it
@@ -156,6 +168,9 @@ internal static class OtlpJson
         var bytes = new byte[16];
         return Convert.TryFromBase64String(text, bytes, out var written) && written is 8 or 16
             ? ByteString.CopyFrom(bytes, 0, written)
-            : throw new FormatException($"'{text}' is not a hex trace or span id");
+            : throw new OtlpJsonException("the value is not a hex trace or span id (16 or 32 hex digits, or base64)");
     }
 }
+
+/// <summary>OTLP/JSON whose shape or values are not OTLP's; the message names the field, in Sluice's words.</summary>
+internal sealed class OtlpJsonException(string message) : Exception(message);

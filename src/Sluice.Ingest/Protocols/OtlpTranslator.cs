@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
 using Sluice.Core.Errors;
+using Sluice.Core.Memory;
 using Sluice.Core.Options;
 using Sluice.Ingest.Protocols.Otlp;
 
@@ -22,9 +23,11 @@ public static class OtlpTranslator
     /// resource_logs.resource = 1, .scope_logs = 2; scope_logs.scope = 1, .log_records = 2), so limits apply before
     /// the whole request exists as objects.
     /// </summary>
-    public static Translation TranslateProtobuf(ReadOnlySpan<byte> body, IngestLimits limits)
+    public static Translation TranslateProtobuf(ReadOnlySpan<byte> body, IngestLimits limits, MemoryLease? lease = null) =>
+        Translation.Run(body, limits, lease, ReadProtobuf);
+
+    private static void ReadProtobuf(ReadOnlySpan<byte> body, Translation translation)
     {
-        var translation = new Translation(limits);
         var record = 0;
         try
         {
@@ -68,57 +71,48 @@ public static class OtlpTranslator
         catch (Exception e) when (e is InvalidProtocolBufferException or InvalidDataException)
         {
             translation.AbandonEvent();
-            translation.Fatal ??= new FieldError(ErrorCodes.MalformedBody, null, "the body is not an OTLP ExportLogsServiceRequest: " + e.Message);
+            translation.Fatal ??= new FieldError(ErrorCodes.MalformedBody, null, $"the body is not an OTLP ExportLogsServiceRequest (protobuf): it breaks at or after record {record}");
         }
 
         translation.Records = record;
-        return translation;
     }
 
-    public static Translation TranslateJson(ReadOnlySpan<byte> body, IngestLimits limits)
+    public static Translation TranslateJson(ReadOnlySpan<byte> body, IngestLimits limits, MemoryLease? lease = null) =>
+        Translation.Run(body, limits, lease, ReadJson);
+
+    private static void ReadJson(ReadOnlySpan<byte> body, Translation translation)
     {
-        var translation = new Translation(limits);
         using var document = translation.ParseJsonBody(body);
         if (document is null)
         {
-            return translation;
+            return;
         }
 
+        var record = 0;
         try
         {
-            var request = OtlpJson.Request(document.RootElement, limits.MaxEventsPerRequest);
-            if (request is null)
+            foreach (var (resource, scope, log) in OtlpJson.Records(document.RootElement))
             {
-                translation.RefuseTooLarge(new FieldError(ErrorCodes.TooManyEvents, null, $"a request may carry at most {limits.MaxEventsPerRequest} events"));
-                return translation;
-            }
-
-            var record = 0;
-            foreach (var resourceLogs in request.ResourceLogs)
-            {
-                foreach (var scopeLogs in resourceLogs.ScopeLogs)
+                if (!translation.Admit(record))
                 {
-                    foreach (var log in scopeLogs.LogRecords)
-                    {
-                        WriteRecord(translation.Writer, resourceLogs.Resource?.Attributes ?? [], scopeLogs.Scope, log);
-                        translation.EndEvent(record++);
-                        if (translation.Fatal is not null)
-                        {
-                            return translation;
-                        }
-                    }
+                    return;
+                }
+
+                WriteRecord(translation.Writer, resource, scope, log);
+                translation.EndEvent(record++);
+                if (translation.Fatal is not null)
+                {
+                    return;
                 }
             }
 
             translation.Records = record;
         }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException)
+        catch (OtlpJsonException e)
         {
             translation.AbandonEvent();
-            translation.Fatal = new FieldError(ErrorCodes.MalformedJson, null, "the body is not OTLP/JSON logs: " + e.Message);
+            translation.Fatal = new FieldError(ErrorCodes.MalformedJson, null, $"the body is not OTLP/JSON logs: record {record}: {e.Message}");
         }
-
-        return translation;
     }
 
     /// <summary>The last occurrence of a length-delimited field (protobuf's rule for a repeated singular field).</summary>

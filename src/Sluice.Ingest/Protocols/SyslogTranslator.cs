@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Sluice.Core.Errors;
+using Sluice.Core.Memory;
 using Sluice.Core.Options;
 
 namespace Sluice.Ingest.Protocols;
@@ -26,9 +27,11 @@ public static class SyslogTranslator
     private static readonly string[] Months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
     /// <summary>Translates the messages into one batch; a message that does not parse is refused alone.</summary>
-    public static Translation Translate(IReadOnlyList<byte[]> messages, int year, IngestLimits limits)
+    public static Translation Translate(IReadOnlyList<byte[]> messages, int year, IngestLimits limits, MemoryLease? lease = null) =>
+        Translation.Run(messages, limits, lease, (m, t) => Read(m, t, year));
+
+    private static void Read(IReadOnlyList<byte[]> messages, Translation translation, int year)
     {
-        var translation = new Translation(limits);
         for (var i = 0; i < messages.Count && translation.Admit(i); i++)
         {
             if (TryWrite(translation.Writer, messages[i], year, out var error))
@@ -43,7 +46,6 @@ public static class SyslogTranslator
         }
 
         translation.Records = messages.Count;
-        return translation;
     }
 
     private static bool TryWrite(Utf8JsonWriter json, byte[] raw, int year, out string error)

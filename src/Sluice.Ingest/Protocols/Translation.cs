@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Text.Json;
 using Sluice.Core.Errors;
+using Sluice.Core.Memory;
 using Sluice.Core.Options;
+using Sluice.Ingest.Json;
 
 namespace Sluice.Ingest.Protocols;
 
@@ -14,23 +16,60 @@ namespace Sluice.Ingest.Protocols;
 /// fails half-way (<see cref="AbandonEvent"/>) leaves nothing behind. The output is bounded as it grows — at most
 /// <see cref="IngestLimits.MaxEventsPerRequest"/> records and four times <see cref="IngestLimits.MaxBodyBytes"/> of
 /// NDJSON — because a protocol can repeat much per record (Loki's labels, OTLP's resource attributes) and the
-/// native guards only see the translation once it exists.
+/// native guards only see the translation once it exists. The bound holds while a record is written, too: the
+/// scratch buffer cannot grow past what the output may still take, and every growth of either buffer is taken
+/// from the request's <see cref="MemoryLease"/> first (<see cref="Run{TInput}"/> turns a refusal into 413 or 503).
 /// </para>
 /// </summary>
 public sealed class Translation : IDisposable
 {
-    private readonly ArrayBufferWriter<byte> _output = new(4096);
-    private readonly ArrayBufferWriter<byte> _scratch = new(1024);
+    private readonly LeasedBufferWriter _output;
+    private readonly LeasedBufferWriter _scratch;
     private readonly List<int> _recordOfLine = [];
+    private readonly MemoryLease _lease;
     private readonly int _maxRecords;
     private readonly long _maxBytes;
 
-    public Translation(IngestLimits limits)
+    private Translation(IngestLimits limits, MemoryLease lease)
     {
+        Limits = limits;
+        _lease = lease;
         _maxRecords = limits.MaxEventsPerRequest;
         _maxBytes = 4L * limits.MaxBodyBytes;
+        _output = new LeasedBufferWriter(4096, lease) { Cap = _maxBytes };
+        _scratch = new LeasedBufferWriter(1024, lease) { Cap = _maxBytes };
         Writer = new Utf8JsonWriter(_scratch, new JsonWriterOptions { SkipValidation = true });
     }
+
+    /// <summary>
+    /// Translates <paramref name="input"/> with <paramref name="translate"/>, whose buffers grow only within the
+    /// limits and <paramref name="lease"/> (none: unbounded by memory). Output that would pass the limits refuses
+    /// the body with 413, output the lease cannot take with 503 <c>memory_full</c>; nothing of it is stored.
+    /// </summary>
+    public static Translation Run<TInput>(TInput input, IngestLimits limits, MemoryLease? lease, Action<TInput, Translation> translate)
+        where TInput : allows ref struct
+    {
+        var translation = new Translation(limits, lease ?? MemoryLease.Unbounded);
+        try
+        {
+            translate(input, translation);
+        }
+        catch (OutputTooLargeException)
+        {
+            translation.AbandonEvent();
+            translation.RefuseTooLarge(translation.TooLarge());
+        }
+        catch (MemoryBudgetExceededException)
+        {
+            translation.AbandonEvent();
+            translation.Fatal = EventBodyParser.MemoryFull;
+            translation.FatalStatus = 503;
+        }
+
+        return translation;
+    }
+
+    public IngestLimits Limits { get; }
 
     /// <summary>Where the translator writes the current event object (then <see cref="EndEvent"/> or <see cref="AbandonEvent"/>).</summary>
     public Utf8JsonWriter Writer { get; }
@@ -49,7 +88,7 @@ public sealed class Translation : IDisposable
     /// <summary>Set when the body as a whole cannot be read or is too large; nothing of it is stored. Translators stop at once.</summary>
     public FieldError? Fatal { get; set; }
 
-    /// <summary>The status a <see cref="Fatal"/> error answers with (400, or 413 past the limits).</summary>
+    /// <summary>The status a <see cref="Fatal"/> error answers with (400, 413 past the limits, 503 past the memory budget).</summary>
     public int FatalStatus { get; private set; } = 400;
 
     /// <summary>Protocol state the reply needs (e.g. each bulk item's action, index and id).</summary>
@@ -81,7 +120,7 @@ public sealed class Translation : IDisposable
         Writer.Flush();
         if (_output.WrittenCount + _scratch.WrittenCount + 1 > _maxBytes)
         {
-            RefuseTooLarge(new FieldError(ErrorCodes.BodyTooLarge, null, $"the events of this request translate to more than {_maxBytes} bytes; send smaller batches"));
+            RefuseTooLarge(TooLarge());
         }
         else
         {
@@ -110,7 +149,23 @@ public sealed class Translation : IDisposable
 
     public int RecordOf(int line) => (uint)line < (uint)_recordOfLine.Count ? _recordOfLine[line] : line;
 
-    /// <summary>Parses a whole JSON body, or sets <see cref="Fatal"/> (not UTF-8, not JSON) and returns null.</summary>
+    /// <summary>
+    /// Takes <paramref name="bytes"/> from the request's memory lease for a buffer the translator allocates itself
+    /// (a decompressed body); throws <see cref="MemoryBudgetExceededException"/> when the budget has no room.
+    /// </summary>
+    public void Hold(long bytes)
+    {
+        if (!_lease.TryDraw(bytes))
+        {
+            throw new MemoryBudgetExceededException(bytes);
+        }
+    }
+
+    /// <summary>
+    /// Parses a whole JSON body, or sets <see cref="Fatal"/> (not UTF-8, not JSON) and returns null. The document
+    /// (a copy of the body and 12 bytes per token, in buffers that double) is held in the lease before it is built,
+    /// from a first pass that counts the tokens.
+    /// </summary>
     public JsonDocument? ParseJsonBody(ReadOnlySpan<byte> body)
     {
         if (!System.Text.Unicode.Utf8.IsValid(body))
@@ -119,13 +174,22 @@ public sealed class Translation : IDisposable
             return null;
         }
 
+        var options = new JsonDocumentOptions { MaxDepth = 64 };
         try
         {
-            return JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
+            var tokens = 0L;
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = options.MaxDepth });
+            while (reader.Read())
+            {
+                tokens++;
+            }
+
+            Hold(body.Length + (2 * Math.Max(body.Length, 12 * tokens)));
+            return JsonDocument.Parse(body.ToArray(), options);
         }
         catch (JsonException e)
         {
-            Fatal = new FieldError(ErrorCodes.MalformedJson, null, "the body is not valid JSON: " + e.Message);
+            Fatal = JsonErrorText.Error(body, e, options.MaxDepth, "the body is not valid JSON: ");
             return null;
         }
     }
@@ -142,6 +206,11 @@ public sealed class Translation : IDisposable
     private void ResetScratch()
     {
         Writer.Reset(_scratch);
-        _scratch.ResetWrittenCount();
+        _scratch.Clear();
+        // One record may take no more than the output can still hold.
+        _scratch.Cap = Math.Max(1, _maxBytes - _output.WrittenCount);
     }
+
+    private FieldError TooLarge() =>
+        new(ErrorCodes.BodyTooLarge, null, $"the events of this request translate to more than {_maxBytes} bytes; send smaller batches");
 }

@@ -89,6 +89,12 @@ public static class SqlGuard
             throw new SqlRejectedException(ErrorCodes.InvalidSql, MaxLength, $"the SQL is longer than {MaxLength} characters");
         }
 
+        if (sql.Contains('\0'))
+        {
+            // The engine's C interface reads statements up to the first NUL: what ran would not be what was checked.
+            throw new SqlRejectedException(ErrorCodes.InvalidSql, sql.IndexOf('\0') + 1, "a NUL character (\\u0000) is not allowed in SQL");
+        }
+
         JsonDocument document;
         try
         {

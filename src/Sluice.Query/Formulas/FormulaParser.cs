@@ -30,6 +30,11 @@ public sealed class FormulaParser
             throw new QueryException(1, "the formula is empty");
         }
 
+        if (text.Contains('\0'))
+        {
+            throw parser.Error("a NUL character (\\u0000) is not allowed in a formula", text.IndexOf('\0'));
+        }
+
         var root = parser.ParseSum();
         if (!parser.AtEnd())
         {

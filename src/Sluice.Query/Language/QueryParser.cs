@@ -25,6 +25,11 @@ public sealed class QueryParser
     {
         _text = text;
         _origin = origin;
+        if (text.Contains('\0'))
+        {
+            // The engine's string APIs stop at NUL, so such a value would match differently in memory and in parts.
+            throw Error("a NUL character (\\u0000) is not allowed in a query", text.IndexOf('\0'));
+        }
     }
 
     public static ParsedQuery Parse(string text)

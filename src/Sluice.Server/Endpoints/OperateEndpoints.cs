@@ -22,7 +22,7 @@ public static class OperateEndpoints
             ? Results.Json(new { status = "ready" })
             : Results.Json(new { status = store.IsRecovering ? "recovering" : "unavailable", reason = store.Wal.Fault }, statusCode: StatusCodes.Status503ServiceUnavailable))
             .RequireScope(ApiScope.None);
-        app.MapGet("/metrics", (ServerMetrics metrics, EventStore store, QueryCache cache, Ingest.UnflushedBudget unflushed, Sluice.Admission.BatchAdmission admission, Sluice.Admission.Alerts.AlertPublisher alerts) =>
+        app.MapGet("/metrics", (ServerMetrics metrics, EventStore store, QueryCache cache, Ingest.IngestMemory unflushed, Sluice.Admission.BatchAdmission admission, Sluice.Admission.Alerts.AlertPublisher alerts) =>
             Results.Text(PrometheusExposition.Render(metrics, store, cache, unflushed, admission, alerts), PrometheusExposition.ContentType)).RequireScope(metricsScope);
         return app;
     }

@@ -64,6 +64,7 @@ public static class SluiceServer
         app.UseRouting();
         app.UseCors(); // answers preflights before the key check: browsers send no key on them
         app.UseApiKeys();
+        app.UseQueryStringGuard();
         app.UseStatusCodePages(context => context.HttpContext.Response.StatusCode switch
         {
             StatusCodes.Status404NotFound => Problem.WriteAsync(context.HttpContext, 404, ErrorCodes.NotFound, $"no endpoint at {context.HttpContext.Request.Path}"),
@@ -107,7 +108,7 @@ public static class SluiceServer
         services.AddSingleton(sp => new EventQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance, options.Query.MaxLimit));
         services.AddSingleton(sp => new AnalyticsQueries(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<EventQueries>(), DuckDbDialect.Instance, options.Query, sp.GetRequiredService<IClock>()));
         services.AddSingleton(sp => new QueryCache(options.Query.CacheTtlSeconds, options.Query.CacheMaxMb * 1024L * 1024, sp.GetRequiredService<IClock>()));
-        services.AddSingleton(new UnflushedBudget(options.Memory.MaxUnflushedMb * 1024L * 1024));
+        services.AddSingleton(new IngestMemory(options));
         services.AddAdmission(options);
         if (options.Protocols.OtlpGrpcPort is not null)
         {

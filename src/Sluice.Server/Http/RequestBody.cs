@@ -1,14 +1,19 @@
 using System.Buffers;
 using System.IO.Compression;
+using System.Numerics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Sluice.Core.Errors;
+using Sluice.Core.Memory;
 
 namespace Sluice.Server.Http;
 
 /// <summary>
 /// A request body read whole into one pooled buffer (decompressed if it came with Content-Encoding), never
-/// larger than the configured limit. Dispose returns the buffer.
+/// larger than the configured limit. With a <see cref="MemoryLease"/>, every buffer is taken from the lease before
+/// it is rented (waiting up to the given time for room, then 503 <c>memory_full</c>). Every way a body can fail to
+/// read — bad framing, a bad compressed stream, too large — is an answer with a status, never an exception.
+/// Dispose returns the buffer.
 /// </summary>
 public sealed class RequestBody : IDisposable
 {
@@ -27,7 +32,9 @@ public sealed class RequestBody : IDisposable
     public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, Length);
 
     /// <summary>Reads the body; on a bad body returns null with the error and status to answer.</summary>
-    public static async Task<(RequestBody? Body, FieldError Error, int Status)> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancel)
+    /// <param name="lease">Where the buffers are taken from; null: not counted in any budget (small bodies of query endpoints).</param>
+    /// <param name="wait">How long a growth of <paramref name="lease"/> may wait for room.</param>
+    public static async Task<(RequestBody? Body, FieldError Error, int Status)> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancel, MemoryLease? lease = null, TimeSpan wait = default)
     {
         if (request.ContentLength > maxBytes)
         {
@@ -57,7 +64,13 @@ public sealed class RequestBody : IDisposable
         }
 
         var source = decoder ?? request.Body;
-        var buffer = ArrayPool<byte>.Shared.Rent(decoder is null && request.ContentLength is { } known ? (int)Math.Max(known, 1) : 64 * 1024);
+        var first = decoder is null && request.ContentLength is { } known ? (int)Math.Max(known, 1) : 64 * 1024;
+        if (!await Hold(lease, 0, first, wait, cancel))
+        {
+            return (null, Sluice.Ingest.Json.EventBodyParser.MemoryFull, StatusCodes.Status503ServiceUnavailable);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(first);
         var length = 0;
         try
         {
@@ -71,7 +84,14 @@ public sealed class RequestBody : IDisposable
                         return (null, TooLarge(maxBytes), StatusCodes.Status413PayloadTooLarge);
                     }
 
-                    var grown = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
+                    var size = Math.Min(buffer.Length * 2, maxBytes + 1);
+                    if (!await Hold(lease, buffer.Length, size, wait, cancel))
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        return (null, Sluice.Ingest.Json.EventBodyParser.MemoryFull, StatusCodes.Status503ServiceUnavailable);
+                    }
+
+                    var grown = ArrayPool<byte>.Shared.Rent(size);
                     buffer.AsSpan(0, length).CopyTo(grown);
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = grown;
@@ -91,7 +111,8 @@ public sealed class RequestBody : IDisposable
                 }
             }
         }
-        catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException or EndOfStreamException)
+        catch (Exception e) when (e is InvalidDataException or ZstdSharp.ZstdException or EndOfStreamException
+            || (e is InvalidOperationException && decoder is not null)) // BrotliStream: "Decoder ran into invalid data"
         {
             ArrayPool<byte>.Shared.Return(buffer);
             return (null, new FieldError(ErrorCodes.UnsupportedEncoding, "Content-Encoding", $"the body is not valid {encoding} data"), StatusCodes.Status400BadRequest);
@@ -102,7 +123,13 @@ public sealed class RequestBody : IDisposable
             ArrayPool<byte>.Shared.Return(buffer);
             return e.StatusCode == StatusCodes.Status413PayloadTooLarge
                 ? (null, TooLarge(maxBytes), StatusCodes.Status413PayloadTooLarge)
-                : (null, new FieldError(ErrorCodes.MalformedBody, null, "the request body is not valid HTTP framing: " + e.Message), e.StatusCode);
+                : (null, BadFraming, e.StatusCode);
+        }
+        catch (IOException) when (!cancel.IsCancellationRequested)
+        {
+            // Kestrel reports some framing faults as a plain IOException (a chunk size that overflows: "Bad chunk size data").
+            ArrayPool<byte>.Shared.Return(buffer);
+            return (null, BadFraming, StatusCodes.Status400BadRequest);
         }
         catch
         {
@@ -129,6 +156,12 @@ public sealed class RequestBody : IDisposable
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    private static readonly FieldError BadFraming = new(ErrorCodes.MalformedBody, null, "the request body could not be read: its HTTP framing (chunked encoding or length) is invalid");
+
+    /// <summary>Grows the lease from a buffer of <paramref name="from"/> bytes to one of <paramref name="to"/>, as the pool will rent it.</summary>
+    private static ValueTask<bool> Hold(MemoryLease? lease, int from, int to, TimeSpan wait, CancellationToken cancel) =>
+        lease is null ? ValueTask.FromResult(true) : lease.DrawAsync((long)BitOperations.RoundUpToPowerOf2((uint)to) - from, wait, cancel);
 
     private static FieldError TooLarge(int maxBytes) =>
         new(ErrorCodes.BodyTooLarge, null, $"the request body is larger than {maxBytes} bytes (Limits:MaxBodyBytes)");

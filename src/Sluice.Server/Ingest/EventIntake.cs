@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Sluice.Admission;
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
+using Sluice.Core.Memory;
 using Sluice.Core.Options;
 using Sluice.Core.Privacy;
 using Sluice.Core.Time;
@@ -17,16 +18,28 @@ namespace Sluice.Server.Ingest;
 /// parse → admit → log for a body of native events, whoever received it (HTTP endpoints, protocol translators,
 /// syslog): parsed straight into one pooled batch of rows, admitted (duplicates, quotas), appended to the WAL as one
 /// record, and reported once durable. Nothing of a request is stored unless the whole request got that far.
+/// Everything a request holds in memory until the WAL has it — body, translation, rows — is drawn from one
+/// <see cref="MemoryLease"/> on the ingest budget (<c>Memory:MaxUnflushedMb</c>).
 /// </summary>
-public sealed class EventIntake(SluiceOptions options, EventStore store, IIpHasher ipHasher, EventIdGenerator ids, IClock clock, ServerMetrics metrics, UnflushedBudget unflushed, BatchAdmission admission)
+public sealed class EventIntake(SluiceOptions options, EventStore store, IIpHasher ipHasher, EventIdGenerator ids, IClock clock, ServerMetrics metrics, IngestMemory memory, BatchAdmission admission)
 {
     public BatchAdmission Admission => admission;
 
     public IClock Clock => clock;
 
+    /// <summary>How long a request may wait for room in the ingest budget.</summary>
+    public TimeSpan MemoryWait => TimeSpan.FromMilliseconds(options.Memory.WaitMs);
+
+    /// <summary>
+    /// A lease on the ingest budget with room for <paramref name="bytes"/> (the body about to be read), waiting up to
+    /// <c>Memory:WaitMs</c>; null when there was no room, which the caller answers with 503 <c>memory_full</c>.
+    /// </summary>
+    public ValueTask<MemoryLease?> LeaseAsync(long bytes, CancellationToken cancel) => memory.Budget.ReserveAsync(bytes, MemoryWait, cancel);
+
     /// <param name="body">Native events: an object, an array, NDJSON or the logs envelope, as <paramref name="shape"/> says.</param>
     /// <param name="translation">For a protocol body translated into native NDJSON: which record each line came from, and the records it refused.</param>
-    public async Task<IngestOutcome> StoreAsync(ReadOnlyMemory<byte> body, BodyShape shape, ParseContext context, RequestIdentity who, string endpoint, Translation? translation, CancellationToken cancel)
+    /// <param name="lease">The request's lease on the ingest budget (<see cref="LeaseAsync"/>), which the rows draw from.</param>
+    public async Task<IngestOutcome> StoreAsync(ReadOnlyMemory<byte> body, BodyShape shape, ParseContext context, RequestIdentity who, string endpoint, Translation? translation, MemoryLease lease, CancellationToken cancel)
     {
         if (store.IsRecovering)
         {
@@ -34,16 +47,16 @@ public sealed class EventIntake(SluiceOptions options, EventStore store, IIpHash
             return IngestOutcome.Failed(503, new FieldError(ErrorCodes.Recovering, null, "the server is recovering its log; retry shortly"), 1);
         }
 
-        // The body and its encoded rows (about as large) stay in memory until the WAL has them.
-        using var held = await unflushed.ReserveAsync(2L * body.Length, TimeSpan.FromMilliseconds(options.Memory.WaitMs), cancel);
-        if (held is null)
+        // Room for the encoded rows (about as large as the body) and for admission's copy of them, set aside while
+        // waiting is still possible; the builder draws from it, and past it only from what the budget has free.
+        var rowRoom = body.Length + 4096L;
+        if (!await lease.EnsureRoomAsync(2 * rowRoom, MemoryWait, cancel))
         {
             Count(endpoint, ErrorCodes.MemoryFull, 1);
-            return IngestOutcome.Failed(503, new FieldError(ErrorCodes.MemoryFull, null,
-                $"more than {options.Memory.MaxUnflushedMb} MB of accepted events are waiting to be written; nothing of this request was stored, retry shortly"), 1);
+            return IngestOutcome.Failed(503, EventBodyParser.MemoryFull, 1);
         }
 
-        using var batch = new EventBatchBuilder(body.Length + 4096);
+        using var batch = new EventBatchBuilder((int)rowRoom, lease);
         var total = translation?.Records ?? 0;
         BodyParseResult result;
         if (translation is { Lines: 0 })

@@ -34,6 +34,15 @@ public sealed record IngestOutcome
 
     public string? FirstId { get; init; }
 
+    /// <summary>A refusal; every 503 says when to come back (1 s unless given).</summary>
     public static IngestOutcome Failed(int status, FieldError error, int retryAfterSeconds = 0, int total = 0, IReadOnlyList<Rejection>? rejections = null, string? firstTraceId = null) =>
-        new() { Status = status, Error = error, RetryAfterSeconds = retryAfterSeconds, Total = total, Rejections = rejections ?? [], FirstTraceId = firstTraceId };
+        new()
+        {
+            Status = status,
+            Error = error,
+            RetryAfterSeconds = status == 503 && retryAfterSeconds == 0 ? 1 : retryAfterSeconds,
+            Total = total,
+            Rejections = rejections ?? [],
+            FirstTraceId = firstTraceId,
+        };
 }

@@ -50,7 +50,16 @@ public sealed class IngestPipeline(SluiceOptions options, EventIntake intake, II
             return await Answer(context, route, IngestOutcome.Failed(StatusCodes.Status415UnsupportedMediaType, typeError.Value), null);
         }
 
-        var (body, bodyError, bodyStatus) = await RequestBody.ReadAsync(context.Request, options.Limits.MaxBodyBytes, context.RequestAborted);
+        // Room for the body as it will be read; everything the request holds until the WAL has it draws from this lease.
+        var expected = context.Request.ContentLength is { } length && length <= options.Limits.MaxBodyBytes ? length : 64 * 1024;
+        using var lease = await intake.LeaseAsync(expected, context.RequestAborted);
+        if (lease is null)
+        {
+            metrics.EventsRejected.Add(1, route.Path, ErrorCodes.MemoryFull);
+            return await Answer(context, route, IngestOutcome.Failed(StatusCodes.Status503ServiceUnavailable, EventBodyParser.MemoryFull), null);
+        }
+
+        var (body, bodyError, bodyStatus) = await RequestBody.ReadAsync(context.Request, options.Limits.MaxBodyBytes, context.RequestAborted, lease, intake.MemoryWait);
         if (body is null)
         {
             metrics.EventsRejected.Add(1, route.Path, bodyError.Code);
@@ -64,11 +73,11 @@ public sealed class IngestPipeline(SluiceOptions options, EventIntake intake, II
             var parseContext = new ParseContext(route.DefaultKind, intake.Clock.UnixMilliseconds, route.AssignTraceId, system);
             if (protocol is null)
             {
-                var outcome = await intake.StoreAsync(body.Memory, route.Shape, parseContext, Identify(context), route.Path, null, context.RequestAborted);
+                var outcome = await intake.StoreAsync(body.Memory, route.Shape, parseContext, Identify(context), route.Path, null, lease, context.RequestAborted);
                 return await Answer(context, route, outcome, null);
             }
 
-            using var translation = protocol.Translate(body.Span, context.Request);
+            using var translation = protocol.Translate(body.Span, context.Request, lease);
             if (translation.Fatal is { } fatal)
             {
                 metrics.EventsRejected.Add(1, route.Path, fatal.Code);
@@ -81,7 +90,7 @@ public sealed class IngestPipeline(SluiceOptions options, EventIntake intake, II
                 return await Answer(context, route, new IngestOutcome(), translation);
             }
 
-            var translated = await intake.StoreAsync(translation.Ndjson, BodyShape.Auto, parseContext, Identify(context), route.Path, translation, context.RequestAborted);
+            var translated = await intake.StoreAsync(translation.Ndjson, BodyShape.Auto, parseContext, Identify(context), route.Path, translation, lease, context.RequestAborted);
             return await Answer(context, route, translated, translation);
         }
     }

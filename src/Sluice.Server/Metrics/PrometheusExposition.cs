@@ -14,14 +14,14 @@ public static class PrometheusExposition
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    public static string Render(ServerMetrics metrics, EventStore store, QueryCache cache, Ingest.UnflushedBudget unflushed, BatchAdmission admission, AlertPublisher alerts)
+    public static string Render(ServerMetrics metrics, EventStore store, QueryCache cache, Ingest.IngestMemory unflushed, BatchAdmission admission, AlertPublisher alerts)
     {
         var text = new StringBuilder(4096);
         Counters(text, "sluice_ingest_events_accepted_total", "Events acknowledged as durable, by ingest endpoint.", metrics.EventsAccepted);
         Counters(text, "sluice_ingest_events_rejected_total", "Events refused, by ingest endpoint and error code.", metrics.EventsRejected);
         Counters(text, "sluice_http_requests_total", "Ingest requests answered, by endpoint and status.", metrics.Requests);
-        Single(text, "sluice_ingest_unflushed_bytes", "gauge", "Memory held by ingest requests not yet in the WAL (bodies and rows), bounded by Memory:MaxUnflushedMb.", unflushed.Used);
-        Single(text, "sluice_ingest_unflushed_peak_bytes", "gauge", "The most that memory has held at once since start.", unflushed.Peak);
+        Single(text, "sluice_ingest_unflushed_bytes", "gauge", "Memory held by ingest requests not yet in the WAL (bodies, translations and rows), bounded by Memory:MaxUnflushedMb.", unflushed.Budget.Used);
+        Single(text, "sluice_ingest_unflushed_peak_bytes", "gauge", "The most that memory has held at once since start.", unflushed.Budget.Peak);
         Counters(text, "sluice_ingest_deduplicated_total", "Events answered as accepted but not stored again (their id or content was stored already), by endpoint.", metrics.Deduplicated);
         Admission(text, admission, alerts);
         Counters(text, "sluice_auth_rejected_total", "Requests refused by the API key check, by reason and the scope the endpoint needs.", metrics.AuthRejected);

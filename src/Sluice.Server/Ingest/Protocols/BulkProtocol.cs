@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Sluice.Core.Errors;
+using Sluice.Core.Memory;
 using Sluice.Core.Options;
 using Sluice.Ingest.Protocols;
 
@@ -21,8 +22,8 @@ public sealed class BulkProtocol(bool indexAsService, IngestLimits limits) : IHt
             ? null
             : new FieldError(ErrorCodes.UnsupportedMediaType, "Content-Type", $"Content-Type '{request.ContentType}' is not accepted here; send application/x-ndjson");
 
-    public Translation Translate(ReadOnlySpan<byte> body, HttpRequest request) =>
-        BulkTranslator.Translate(body, request.RouteValues.TryGetValue("index", out var index) ? index as string : null, indexAsService, limits);
+    public Translation Translate(ReadOnlySpan<byte> body, HttpRequest request, MemoryLease lease) =>
+        BulkTranslator.Translate(body, request.RouteValues.TryGetValue("index", out var index) ? index as string : null, indexAsService, limits, lease);
 
     public Task WriteAsync(HttpContext context, IngestOutcome outcome, Translation? translation)
     {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Sluice.Core.Errors;
+using Sluice.Core.Memory;
 using Sluice.Ingest.Protocols;
 
 namespace Sluice.Server.Ingest.Protocols;
@@ -16,8 +17,8 @@ public interface IHttpProtocol
     /// <summary>An error when the request's content type is not one the protocol reads.</summary>
     FieldError? CheckContentType(HttpRequest request);
 
-    /// <summary>Translates the (already decompressed) body into native events.</summary>
-    Translation Translate(ReadOnlySpan<byte> body, HttpRequest request);
+    /// <summary>Translates the (already decompressed) body into native events, drawing its buffers from <paramref name="lease"/>.</summary>
+    Translation Translate(ReadOnlySpan<byte> body, HttpRequest request, MemoryLease lease);
 
     /// <summary>Writes the answer: success (with any per-record refusals) or the failure, in the protocol's own shape.</summary>
     Task WriteAsync(HttpContext context, IngestOutcome outcome, Translation? translation);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Sluice.Core.Errors;
+using Sluice.Core.Memory;
 using Sluice.Core.Options;
 using Sluice.Ingest.Protocols;
 
@@ -19,8 +20,8 @@ public sealed class LokiProtocol(IngestLimits limits) : IHttpProtocol
             ? null
             : new FieldError(ErrorCodes.UnsupportedMediaType, "Content-Type", $"Content-Type '{request.ContentType}' is not accepted here; send application/json or application/x-protobuf");
 
-    public Translation Translate(ReadOnlySpan<byte> body, HttpRequest request) =>
-        ProtocolReplies.MediaType(request) == "application/x-protobuf" ? LokiTranslator.TranslateProtobuf(body, limits) : LokiTranslator.TranslateJson(body, limits);
+    public Translation Translate(ReadOnlySpan<byte> body, HttpRequest request, MemoryLease lease) =>
+        ProtocolReplies.MediaType(request) == "application/x-protobuf" ? LokiTranslator.TranslateProtobuf(body, limits, lease) : LokiTranslator.TranslateJson(body, limits, lease);
 
     public Task WriteAsync(HttpContext context, IngestOutcome outcome, Translation? translation)
     {

@@ -26,9 +26,15 @@ public sealed class OtlpGrpcService(EventIntake intake, SluiceOptions options, I
     {
         var http = context.GetHttpContext();
         // The request is already a message; the translator reads wire bytes one record at a time, with its limits.
-        using var translation = OtlpTranslator.TranslateProtobuf(request.ToByteArray(), options.Limits);
+        var size = request.CalculateSize();
+        using var lease = await intake.LeaseAsync(size, context.CancellationToken);
+        using var translation = lease is null ? null : OtlpTranslator.TranslateProtobuf(request.ToByteArray(), options.Limits, lease);
         IngestOutcome outcome;
-        if (translation.Fatal is { } fatal)
+        if (lease is null || translation is null)
+        {
+            outcome = IngestOutcome.Failed(503, Sluice.Ingest.Json.EventBodyParser.MemoryFull);
+        }
+        else if (translation.Fatal is { } fatal)
         {
             outcome = IngestOutcome.Failed(translation.FatalStatus, fatal);
         }
@@ -40,7 +46,7 @@ public sealed class OtlpGrpcService(EventIntake intake, SluiceOptions options, I
         {
             var who = ClientIdentity.Of(intake.Admission, ipHasher,
                 http.Items.TryGetValue(ApiKeyAuthentication.ApiKeyIdItem, out var id) ? id as string : null, http.Connection.RemoteIpAddress);
-            outcome = await intake.StoreAsync(translation.Ndjson, BodyShape.Auto, new Sluice.Ingest.Json.ParseContext(EventKind.Log, intake.Clock.UnixMilliseconds), who, Endpoint, translation, context.CancellationToken);
+            outcome = await intake.StoreAsync(translation.Ndjson, BodyShape.Auto, new Sluice.Ingest.Json.ParseContext(EventKind.Log, intake.Clock.UnixMilliseconds), who, Endpoint, translation, lease, context.CancellationToken);
         }
 
         metrics.Requests.Add(1, Endpoint, outcome.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
 using Sluice.Core.Errors;
+using Sluice.Core.Memory;
 using Sluice.Core.Options;
 using Sluice.Ingest.Protocols;
 using Sluice.Ingest.Protocols.Otlp;
@@ -24,8 +25,8 @@ public sealed class OtlpProtocol(IngestLimits limits) : IHttpProtocol
             ? null
             : new FieldError(ErrorCodes.UnsupportedMediaType, "Content-Type", $"Content-Type '{request.ContentType}' is not accepted here; send {Protobuf} or application/json");
 
-    public Translation Translate(ReadOnlySpan<byte> body, HttpRequest request) =>
-        IsProtobuf(request) ? OtlpTranslator.TranslateProtobuf(body, limits) : OtlpTranslator.TranslateJson(body, limits);
+    public Translation Translate(ReadOnlySpan<byte> body, HttpRequest request, MemoryLease lease) =>
+        IsProtobuf(request) ? OtlpTranslator.TranslateProtobuf(body, limits, lease) : OtlpTranslator.TranslateJson(body, limits, lease);
 
     public async Task WriteAsync(HttpContext context, IngestOutcome outcome, Translation? translation)
     {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Sluice.Core.Errors;
+using Sluice.Core.Memory;
 using Sluice.Core.Options;
 using Sluice.Ingest.Protocols;
 
@@ -22,10 +23,10 @@ public sealed class SeqProtocol(bool alwaysClef, IngestLimits limits) : IHttpPro
             ? null
             : new FieldError(ErrorCodes.UnsupportedMediaType, "Content-Type", $"Content-Type '{request.ContentType}' is not accepted here; send {ClefMediaType}");
 
-    public Translation Translate(ReadOnlySpan<byte> body, HttpRequest request) =>
+    public Translation Translate(ReadOnlySpan<byte> body, HttpRequest request, MemoryLease lease) =>
         alwaysClef || request.Query.ContainsKey("clef") || ProtocolReplies.MediaType(request) is ClefMediaType or "application/x-ndjson"
-            ? ClefTranslator.TranslateClef(body, limits)
-            : ClefTranslator.TranslateEnvelope(body, limits);
+            ? ClefTranslator.TranslateClef(body, limits, lease)
+            : ClefTranslator.TranslateEnvelope(body, limits, lease);
 
     public Task WriteAsync(HttpContext context, IngestOutcome outcome, Translation? translation) =>
         outcome.Error is { } error

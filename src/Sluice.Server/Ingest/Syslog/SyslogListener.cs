@@ -198,17 +198,40 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
     /// <summary>Stores one batch; with <paramref name="retry"/>, waits out 503s (the sender waits on TCP meanwhile).</summary>
     private async Task<bool> StoreAsync(List<byte[]> messages, RequestIdentity who, string endpoint, bool retry, CancellationToken stop)
     {
-        using var translation = SyslogTranslator.Translate(messages, DateTime.UtcNow.Year, options.Limits);
+        using var lease = await LeaseAsync(messages.Sum(m => (long)m.Length), retry, stop);
+        if (lease is null)
+        {
+            return false;
+        }
+
+        using var translation = SyslogTranslator.Translate(messages, DateTime.UtcNow.Year, options.Limits, lease);
         for (var attempt = 0; ; attempt++)
         {
             var context = new ParseContext(EventKind.Log, intake.Clock.UnixMilliseconds);
-            var outcome = await intake.StoreAsync(translation.Ndjson, BodyShape.Auto, context, who, endpoint, translation, stop);
+            var outcome = await intake.StoreAsync(translation.Ndjson, BodyShape.Auto, context, who, endpoint, translation, lease, stop);
             if (outcome.Status != 503 || !retry || attempt >= 600)
             {
                 return outcome.Status is 200 || (outcome.Status == 400 && translation.Lines == 0);
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(100 * (attempt + 1), 1000)), stop);
+        }
+    }
+
+    /// <summary>A lease on the ingest budget; over TCP (<paramref name="retry"/>) it waits as long as storing would, holding the sender back.</summary>
+    private async Task<Sluice.Core.Memory.MemoryLease?> LeaseAsync(long bytes, bool retry, CancellationToken stop)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            if (await intake.LeaseAsync(bytes, stop) is { } lease)
+            {
+                return lease;
+            }
+
+            if (!retry || attempt >= 600)
+            {
+                return null;
+            }
         }
     }
 
