@@ -3,6 +3,7 @@ using Sluice.Core.Events;
 using Sluice.Core.Options;
 using Sluice.Core.Time;
 using Sluice.Query.Analytics;
+using Sluice.Query.Analytics.Worker;
 using Sluice.Query.Formulas;
 using Sluice.Query.Language;
 using Sluice.Query.Search;
@@ -21,7 +22,7 @@ public static class LanguageQuerySet
     public static void Run(EventStore store, long from, long busyHour, int runs)
     {
         var queries = new EventQueries(store, DuckDbDialect.Instance, 10_000);
-        var analytics = new AnalyticsQueries(store, queries, DuckDbDialect.Instance, new QueryOptions { MaxRows = 100_000, TimeoutMs = 600_000 }, SystemClock.Instance);
+        var analytics = new AnalyticsQueries(store, queries, DuckDbDialect.Instance, new QueryOptions { MaxRows = 100_000, TimeoutMs = 600_000 }, SystemClock.Instance, SqlWorkerPool.None);
         string Range(long start, long hours) => $"_time:[{Timestamps.ToIso(start)}, {Timestamps.ToIso(start + (hours * 3_600_000))})";
         var day = Range(from, 24);
         var set = new (string Name, string Query)[]

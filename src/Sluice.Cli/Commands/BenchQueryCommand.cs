@@ -118,7 +118,7 @@ public static class BenchQueryCommand
     private static string Trace(EventQueries queries, string traceId)
     {
         using var result = queries.Trace(traceId, includeArchive: false);
-        return $"{result.Value.Count} events";
+        return $"{result.Value.Rows.Count} events";
     }
 
     private static string HourSummaries(SummaryQueries summaries, long from)

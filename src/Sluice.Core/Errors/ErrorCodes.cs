@@ -37,6 +37,9 @@ public static class ErrorCodes
     public const string ForbiddenSql = "forbidden_sql";
     public const string InvalidFormula = "invalid_formula";
     public const string QueryTimeout = "query_timeout";
+    public const string QueryMemory = "query_memory";
+    public const string TooManyQueries = "too_many_queries";
+    public const string QueryUnavailable = "query_unavailable";
     public const string MissingApiKey = "missing_api_key";
     public const string InvalidApiKey = "invalid_api_key";
     public const string InsufficientScope = "insufficient_scope";

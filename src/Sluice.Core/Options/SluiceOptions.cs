@@ -119,6 +119,27 @@ public sealed record QueryOptions
 
     /// <summary>Memory the result cache may hold, in MiB (oldest answers leave first).</summary>
     public int CacheMaxMb { get; init; } = 32;
+
+    /// <summary>
+    /// Largest answer a query gives, in MiB, counted while it is read: a table past it is cut and says
+    /// <c>"truncated_by":"bytes"</c>; a search page ends early and its cursor goes on from there.
+    /// </summary>
+    public int MaxAnswerMb { get; init; } = 16;
+
+    /// <summary>Queries that may run at once (searches, aggregations, custom queries, formulas); more wait <see cref="QueueWaitMs"/>, then 503 <c>too_many_queries</c>.</summary>
+    public int MaxConcurrent { get; init; } = 4;
+
+    /// <summary>How long a query waits for one of the <see cref="MaxConcurrent"/> places, in ms.</summary>
+    public int QueueWaitMs { get; init; } = 2_000;
+
+    /// <summary>
+    /// Data memory of each process custom SQL runs in, in MiB: a hard cap set by the kernel (RLIMIT_DATA, on
+    /// Linux), past which the statement fails with 503 <c>query_memory</c>; its engine may use half of it.
+    /// </summary>
+    public int SqlWorkerMemoryMb { get; init; } = 1_024;
+
+    /// <summary>Custom SQL statements that may run at once, each in its own worker process; more wait <see cref="QueueWaitMs"/>, then 503 <c>too_many_queries</c>.</summary>
+    public int SqlWorkers { get; init; } = 2;
 }
 
 public sealed record RetentionOptions

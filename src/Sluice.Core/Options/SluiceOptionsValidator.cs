@@ -47,6 +47,11 @@ public static class SluiceOptionsValidator
         Check(errors, o.Query.MaxRows is >= 1 and <= 1_000_000, "Query:MaxRows must be 1..1000000");
         Check(errors, o.Query.CacheTtlSeconds is >= 0 and <= 86_400, "Query:CacheTtlSeconds must be 0..86400");
         Check(errors, o.Query.CacheMaxMb is >= 1 and <= 4096, "Query:CacheMaxMb must be 1..4096");
+        Check(errors, o.Query.MaxAnswerMb is >= 1 and <= 1024, "Query:MaxAnswerMb must be 1..1024");
+        Check(errors, o.Query.MaxConcurrent is >= 1 and <= 256, "Query:MaxConcurrent must be 1..256");
+        Check(errors, o.Query.QueueWaitMs is >= 0 and <= 60_000, "Query:QueueWaitMs must be 0..60000");
+        Check(errors, o.Query.SqlWorkerMemoryMb is >= 256 and <= 1_048_576, "Query:SqlWorkerMemoryMb must be 256..1048576");
+        Check(errors, o.Query.SqlWorkers is >= 1 and <= 64, "Query:SqlWorkers must be 1..64");
         Check(errors, o.Storage.SealBytes >= 64 * 1024, "Storage:SealBytes must be at least 65536");
         Check(errors, o.Storage.SealBytes <= o.Hot.MaxBytes / 2, "Storage:SealBytes must be at most half of Hot:MaxBytes (ingest waits for sealing past Hot:MaxBytes)");
         Check(errors, o.Storage.IngestWaitMs is >= 0 and <= 60_000, "Storage:IngestWaitMs must be 0..60000");

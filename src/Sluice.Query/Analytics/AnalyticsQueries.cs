@@ -1,7 +1,9 @@
 using System.Data.Common;
 using DuckDB.NET.Data;
+using DuckDB.NET.Native;
 using Sluice.Core.Options;
 using Sluice.Core.Time;
+using Sluice.Query.Analytics.Worker;
 using Sluice.Query.Language;
 using Sluice.Query.Partitions;
 using Sluice.Query.Search;
@@ -14,13 +16,17 @@ using Sluice.Storage.Partitions;
 namespace Sluice.Query.Analytics;
 
 /// <summary>
-/// Runs language queries, custom SQL and formulas on the sandboxed engine over three views — <c>events</c>,
-/// <c>logs</c>, <c>traffic</c> — that join the sealed parts (events ≤ the manifest's persisted seq P) with the rows
-/// above P copied from memory. P is leased before the hot snapshot, as for summaries, so every event is read once.
-/// Each run has a deadline (<c>Query:TimeoutMs</c>) and stops when its caller cancels.
+/// Runs language queries, custom SQL and formulas over three views — <c>events</c>, <c>logs</c>, <c>traffic</c> —
+/// that join the sealed parts (events ≤ the manifest's persisted seq P) with the rows above P copied from memory.
+/// P is leased before the hot snapshot, as for summaries, so every event is read once. SQL that Sluice generates
+/// (the language, formulas) runs on the sandboxed engine in this process; SQL a user wrote runs in a SQL worker
+/// process (<see cref="SqlWorkerPool"/>), where the kernel caps its memory. Each run has a deadline
+/// (<c>Query:TimeoutMs</c>), stops when its caller cancels, and reads at most <c>Query:MaxAnswerMb</c> of answer.
 /// </summary>
-public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISqlDialect dialect, QueryOptions options, IClock clock)
+public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISqlDialect dialect, QueryOptions options, IClock clock, SqlWorkerPool workers)
 {
+    private long MaxAnswerBytes => options.MaxAnswerMb * 1024L * 1024;
+
     public ISqlDialect Dialect => dialect;
 
     public long NowMs => clock.UnixMilliseconds;
@@ -73,11 +79,11 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
             if (compiled.ReturnsEvents)
             {
                 var events = new PartRowReader();
-                var count = events.ReadAll(reader, token);
+                var count = events.ReadAll(reader, token, MaxAnswerBytes);
                 return QueryAnswer.OfEvents(events, count, options.MaxRows);
             }
 
-            return QueryAnswer.Table(compiled.Columns, ReadRows(reader, token), options.MaxRows);
+            return QueryAnswer.Table(compiled.Columns, AnswerRows.Read(reader, options.MaxRows, MaxAnswerBytes, token), options.MaxRows);
         });
     }
 
@@ -99,34 +105,70 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
             EndMs = bounds.End == long.MaxValue ? null : bounds.End,
             Kind = bounds.Kind,
             Limit = limit,
+            MaxBytes = MaxAnswerBytes,
         };
         var result = WithDeadline(cancel, token => search.Search(request, includeArchive, token));
 
-        var answer = QueryAnswer.OfSearch([.. result.Value.Rows], result, truncated: result.Value.Next is not null && asked > options.MaxRows);
+        var truncated = result.Value.CutByBytes ? TruncatedBy.Bytes
+            : result.Value.Next is not null && asked > options.MaxRows ? TruncatedBy.Rows : TruncatedBy.None;
+        var answer = QueryAnswer.OfSearch([.. result.Value.Rows], result, truncated);
         answer.Timings.EngineMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         return answer;
     }
 
-    /// <summary>Runs custom SQL after <see cref="SqlGuard"/> admitted it; the answer is capped at <c>Query:MaxRows</c>.</summary>
+    /// <summary>
+    /// Runs custom SQL after <see cref="SqlGuard"/> admitted it, in a SQL worker process: the unsealed rows are
+    /// streamed to it while the parts it reads stay leased here; the answer comes back rendered and capped at
+    /// <c>Query:MaxRows</c> and <c>Query:MaxAnswerMb</c>. At the deadline the worker is killed, so the deadline holds.
+    /// </summary>
     public QueryAnswer RunSql(string sql, bool includeArchive, CancellationToken cancel)
     {
+        if (!workers.Available)
+        {
+            throw new QueryUnavailableException("custom SQL needs the sluice executable beside the server (it runs each statement in a worker process), and it is not there");
+        }
+
         AdmittedSql admitted;
         using (var parser = store.Sandbox.Rent())
         {
             admitted = SqlGuard.Check(sql, parser);
         }
 
-        var capped = $"SELECT * FROM ({admitted.Sql}) AS q LIMIT {options.MaxRows + 1}";
-        return Execute(QueryBounds.All, null, admitted.Columns, includeArchive, capped, [], cancel, (reader, token) =>
+        return WithDeadline(cancel, token =>
         {
-            var names = Enumerable.Range(0, reader.FieldCount).Select(i => new OutputColumn(reader.GetName(i), false)).ToList();
-            return QueryAnswer.Table(names, ReadRows(reader, token), options.MaxRows);
-        }, kindViews: true);
+            using var split = SealedSplit.Take(store);
+            var parts = split.Lease.Manifest.Parts.Where(p => includeArchive || p.Tier == PartTier.Partitions).Select(p => p.Path).ToList();
+            var request = new SqlWorkerRequest(admitted.Sql, parts, admitted.Columns, options.MaxRows, MaxAnswerBytes);
+            SqlWorkerReply reply;
+            try
+            {
+                reply = workers.Run(request, AnalyticsViews.UnsealedRows(split.Chunks, split.Persisted, QueryBounds.All, null), token);
+            }
+            catch (SqlWorkerLostException e) when (!token.IsCancellationRequested)
+            {
+                throw new QueryMemoryException(e.Message, e);
+            }
+
+            return reply.Status switch
+            {
+                SqlWorkerStatus.Answered => Timed(QueryAnswer.OfRendered(new RenderedTable(reply.ColumnsJson, reply.RowsJson, reply.RowCount), reply.Truncated), reply),
+                SqlWorkerStatus.Refused => throw new QueryFailedException(reply.Message),
+                SqlWorkerStatus.OutOfMemory => throw new QueryMemoryException(MemoryMessage($"Query:SqlWorkerMemoryMb = {options.SqlWorkerMemoryMb}", reply.Message)),
+                _ => throw new InvalidOperationException("the SQL worker failed: " + reply.Message),
+            };
+        });
+
+        static QueryAnswer Timed(QueryAnswer answer, SqlWorkerReply reply)
+        {
+            answer.Timings.PrepareMs = reply.PrepareMs;
+            answer.Timings.EngineMs = reply.EngineMs;
+            return answer;
+        }
     }
 
     /// <summary>Runs generated SQL over the views and reads its rows (formulas).</summary>
     public List<object?[]> RunRows(string sql, IReadOnlyList<object> values, QueryBounds bounds, RowPredicate? predicate, bool[] columns, bool includeArchive, CancellationToken cancel) =>
-        Execute(bounds, predicate, columns, includeArchive, sql, values, cancel, ReadRows);
+        Execute(bounds, predicate, columns, includeArchive, sql, values, cancel, (reader, token) => AnswerRows.Read(reader, int.MaxValue - 1, MaxAnswerBytes, token).List);
 
     private T Execute<T>(QueryBounds bounds, RowPredicate? predicate, bool[] columns, bool includeArchive, string sql, IReadOnlyList<object> values,
         CancellationToken cancel, Func<DbDataReader, CancellationToken, T> read, bool kindViews = false) =>
@@ -138,13 +180,14 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var split = SealedSplit.Take(store);
-        var parts = split.Lease.Manifest.Parts.Where(p => (includeArchive || p.Tier == PartTier.Partitions) && bounds.Admits(p)).ToList();
+        var parts = split.Lease.Manifest.Parts.Where(p => (includeArchive || p.Tier == PartTier.Partitions) && bounds.Admits(p)).Select(p => p.Path).ToList();
         using var connection = store.Sandbox.Rent();
         try
         {
-            CreateViews(connection, parts, UnsealedRows(split.Chunks, split.Persisted, bounds, predicate), columns, kindViews);
+            AnalyticsViews.Create(connection, dialect, parts, AnalyticsViews.UnsealedRows(split.Chunks, split.Persisted, bounds, predicate), columns, kindViews);
             var prepared = System.Diagnostics.Stopwatch.GetTimestamp();
             using var command = connection.Command(sql, values);
+            command.UseStreamingMode = true; // rows are made as they are read: the answer's caps also stop the engine
             using var stop = token.Register(command.Cancel);
             try
             {
@@ -158,6 +201,10 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
 
                 return result;
             }
+            catch (DuckDBException e) when (!token.IsCancellationRequested && e.ErrorType == DuckDBErrorType.OutOfMemory)
+            {
+                throw new QueryMemoryException(MemoryMessage("Storage:QueryMemoryMb", FirstLine(e.Message)), e);
+            }
             catch (DuckDBException e) when (!token.IsCancellationRequested)
             {
                 throw new QueryFailedException(FirstLine(e.Message), e);
@@ -165,7 +212,7 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
         }
         finally
         {
-            DropViews(connection);
+            AnalyticsViews.Drop(connection);
         }
     }
 
@@ -189,85 +236,8 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
         }
     }
 
-    /// <summary>Rows above P that can match, in seq order, straight from the chunks' buffers.</summary>
-    private static IEnumerable<(ReadOnlyMemory<byte>, long)> UnsealedRows(IReadOnlyList<HotChunk> chunks, long persisted, QueryBounds bounds, RowPredicate? predicate)
-    {
-        foreach (var chunk in chunks)
-        {
-            var count = chunk.Count;
-            if (count == 0 || chunk.LastSeq <= persisted || chunk.MaxTimestamp < bounds.Start || chunk.MinTimestamp >= bounds.End)
-            {
-                continue;
-            }
-
-            var rows = chunk.Rows;
-            for (var i = 0; i < count; i++)
-            {
-                var entry = rows[i];
-                if (entry.Seq <= persisted || !bounds.Admits(entry.Timestamp, entry.Kind))
-                {
-                    continue;
-                }
-
-                var row = chunk.Data.AsMemory(entry.Offset, entry.Length);
-                if (predicate is null || predicate.Matches(row))
-                {
-                    yield return (row, entry.Seq);
-                }
-            }
-        }
-    }
-
-    private void CreateViews(DuckDbEngine.Connection connection, List<PartInfo> parts, IEnumerable<(ReadOnlyMemory<byte>, long)> hot, bool[] hotColumns, bool kindViews)
-    {
-        Exec(connection, $"CREATE OR REPLACE TEMP TABLE {HotRowsTable.Name} ({HotRowsTable.ColumnDefinitions(dialect.Identifier, hotColumns)})");
-        using (var appender = connection.TempAppender(HotRowsTable.Name))
-        {
-            HotRowsTable.Append(appender, hot, hotColumns);
-        }
-
-        var columns = PartRowReader.SelectList(dialect);
-        var memory = $"SELECT {HotRowsTable.SelectList(dialect.Identifier, hotColumns)} FROM {HotRowsTable.Name}";
-        var events = parts.Count == 0 ? memory : $"SELECT {columns} FROM {dialect.Source([.. parts.Select(p => p.Path)])} UNION ALL {memory}";
-        var kind = dialect.Identifier(PartSchema.Kind);
-        var time = $"epoch_ms({dialect.Identifier(PartSchema.Timestamp)}) AS {dialect.Identifier("time")}";
-        Exec(connection, $"CREATE OR REPLACE TEMP VIEW {SqlCompiler.EventsView} AS {events}");
-        if (!kindViews)
-        {
-            return;
-        }
-
-        // Each view binds the Parquet scan again (footers of every part), so only custom SQL, which may name them, gets these.
-        Exec(connection, $"CREATE OR REPLACE TEMP VIEW logs AS SELECT *, {time} FROM {SqlCompiler.EventsView} WHERE {kind} = 'log'");
-        Exec(connection, $"CREATE OR REPLACE TEMP VIEW traffic AS SELECT *, {time} FROM {SqlCompiler.EventsView} WHERE {kind} = 'traffic'");
-    }
-
-    private static void DropViews(DuckDbEngine.Connection connection) =>
-        Exec(connection, $"DROP VIEW IF EXISTS logs; DROP VIEW IF EXISTS traffic; DROP VIEW IF EXISTS {SqlCompiler.EventsView}; DROP TABLE IF EXISTS {HotRowsTable.Name};");
-
-    private static void Exec(DuckDbEngine.Connection connection, string sql)
-    {
-        using var command = connection.Command(sql);
-        command.ExecuteNonQuery();
-    }
-
-    private static List<object?[]> ReadRows(DbDataReader reader, CancellationToken cancel)
-    {
-        var rows = new List<object?[]>();
-        while (reader.Read())
-        {
-            cancel.ThrowIfCancellationRequested();
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-            {
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            }
-
-            rows.Add(row);
-        }
-
-        return rows;
-    }
+    private static string MemoryMessage(string cap, string engine) =>
+        $"the query needs more memory than its engine may use ({cap}): {engine}; narrow the time range or aggregate more";
 
     private static string FirstLine(string message)
     {

@@ -19,15 +19,27 @@ public sealed class PartRowReader : IDisposable
     /// <summary>The SELECT list that <see cref="ReadAll"/> expects.</summary>
     public static string SelectList(Sql.ISqlDialect dialect) => string.Join(", ", PartSchema.ColumnNames.Select(dialect.Identifier));
 
+    /// <summary>Whether <see cref="ReadAll"/> stopped at its byte cap with rows left unread.</summary>
+    public bool CutByBytes { get; private set; }
+
     public void ReadAll(DbDataReader reader) => ReadAll(reader, CancellationToken.None);
 
-    /// <summary>Reads every row; returns how many.</summary>
-    public int ReadAll(DbDataReader reader, CancellationToken cancel)
+    /// <summary>
+    /// Reads every row, or rows until they hold <paramref name="maxBytes"/> (the row that passes it is the last);
+    /// returns how many.
+    /// </summary>
+    public int ReadAll(DbDataReader reader, CancellationToken cancel, long maxBytes = long.MaxValue)
     {
         var count = 0;
         while (reader.Read())
         {
             cancel.ThrowIfCancellationRequested();
+            if (_builder.RowBytes >= maxBytes)
+            {
+                CutByBytes = true;
+                break;
+            }
+
             count++;
             var start = _builder.RowBytes;
             _builder.BeginRow();

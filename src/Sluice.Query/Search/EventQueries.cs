@@ -28,8 +28,17 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
             var chunks = store.Hot.Chunks;
             var seam = HotTier.SeamOf(chunks, snapshot);
             var hot = HotSearch.Candidates(chunks, request, snapshot);
-            var cold = SearchParts(request, snapshot, seam, includeArchive, result, cancel);
-            result.Value = SearchPage.From(Merge(hot, cold, request), request, snapshot);
+            var cold = SearchParts(request, snapshot, seam, includeArchive, result, cancel, out var coldCut);
+            var merged = Merge(hot, cold, request);
+            if (coldCut)
+            {
+                // Rows after the last one read from parts may be missing parts' rows: the page ends there.
+                var lastCold = cold[^1].Seq;
+                var end = merged.FindIndex(r => r.Seq == lastCold) + 1;
+                merged.RemoveRange(end, merged.Count - end);
+            }
+
+            result.Value = SearchPage.From(merged, request, snapshot, coldCut);
             return result;
         }
         catch
@@ -66,13 +75,17 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         }
     }
 
-    /// <summary>Every event of a trace, oldest first.</summary>
-    public QueryResult<List<EventRow>> Trace(string traceId, bool includeArchive)
+    /// <summary>
+    /// Every event of a trace, oldest first: from parts at most as many as a search page may hold, and at most
+    /// <paramref name="maxBytes"/> of them (then <see cref="TraceEvents.Truncated"/>).
+    /// </summary>
+    public QueryResult<TraceEvents> Trace(string traceId, bool includeArchive, long maxBytes = long.MaxValue)
     {
-        var result = new QueryResult<List<EventRow>>(store.Hot.EnterRead());
+        var result = new QueryResult<TraceEvents>(store.Hot.EnterRead());
         try
         {
             var bytes = Encoding.UTF8.GetBytes(traceId);
+            var truncated = false;
             var rows = store.Hot.FindTrace(bytes, out var seam)
                 .Select(EventRow.Of).ToList();
             using var lease = store.Catalog.Acquire();
@@ -96,11 +109,18 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
                 where.Equal(FieldCatalog.Get(FieldTag.TraceId).Name, traceId);
                 where.Add($"{dialect.Identifier(PartSchema.Seq)} < {where.Bind(seam)}");
                 where.Add($"{dialect.Identifier(PartSchema.Timestamp)} BETWEEN {where.Bind(from)} AND {where.Bind(to)}");
-                rows.AddRange(Read(parts, where, "timestamp, seq", maxTraceEvents, result));
+                var stored = Read(parts, where, "timestamp, seq", maxTraceEvents + 1, result, default, maxBytes, out truncated);
+                if (stored.Count > maxTraceEvents)
+                {
+                    stored.RemoveRange(maxTraceEvents, stored.Count - maxTraceEvents);
+                    truncated = true;
+                }
+
+                rows.AddRange(stored);
             }
 
             rows.Sort((a, b) => a.CompareTo(b));
-            result.Value = rows;
+            result.Value = new TraceEvents(rows, truncated);
             return result;
         }
         catch
@@ -110,8 +130,9 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         }
     }
 
-    private List<EventRow> SearchParts(SearchRequest request, long snapshot, long seam, bool includeArchive, QueryResult<SearchPage> result, CancellationToken cancel)
+    private List<EventRow> SearchParts(SearchRequest request, long snapshot, long seam, bool includeArchive, QueryResult<SearchPage> result, CancellationToken cancel, out bool cut)
     {
+        cut = false;
         using var lease = store.Catalog.Acquire();
         var start = request.StartMs ?? long.MinValue;
         var end = request.EndMs ?? long.MaxValue;
@@ -215,7 +236,7 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         var holding = parts.Where(p => seqs.Any(s => s >= p.MinSeq && s <= p.MaxSeq)).ToList();
         var byKey = new SqlWhere(dialect);
         byKey.Add($"{Column(PartSchema.Seq)} IN ({string.Join(", ", seqs.Order().Select(s => s.ToString(System.Globalization.CultureInfo.InvariantCulture)))})");
-        return Read(holding, byKey, order, keep, result, cancel);
+        return Read(holding, byKey, order, keep, result, cancel, request.MaxBytes, out cut);
     }
 
     private List<(long Timestamp, long Seq)> ReadKeys(List<PartInfo> parts, SqlWhere where, string order, int limit, CancellationToken cancel)
@@ -243,8 +264,13 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         }
     }
 
-    private List<EventRow> Read<T>(List<PartInfo> parts, SqlWhere where, string order, int limit, QueryResult<T> result, CancellationToken cancel = default)
+    private List<EventRow> Read<T>(List<PartInfo> parts, SqlWhere where, string order, int limit, QueryResult<T> result, CancellationToken cancel = default) =>
+        Read(parts, where, order, limit, result, cancel, long.MaxValue, out _);
+
+    /// <summary>Rows of the parts in order, until <paramref name="maxBytes"/> of them are read (<paramref name="cut"/>: rows were left).</summary>
+    private List<EventRow> Read<T>(List<PartInfo> parts, SqlWhere where, string order, int limit, QueryResult<T> result, CancellationToken cancel, long maxBytes, out bool cut)
     {
+        cut = false;
         if (parts.Count == 0)
         {
             return [];
@@ -257,7 +283,8 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         cancel.ThrowIfCancellationRequested();
         using var reader = command.ExecuteReader();
         var rows = result.NewPartReader();
-        rows.ReadAll(reader, cancel);
+        rows.ReadAll(reader, cancel, maxBytes);
+        cut = rows.CutByBytes;
         return rows.Rows();
     }
 
@@ -275,6 +302,9 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         return merged;
     }
 }
+
+/// <summary>The events of one trace, oldest first; <see cref="Truncated"/> when some stored ones were left out (count or byte cap).</summary>
+public sealed record TraceEvents(List<EventRow> Rows, bool Truncated);
 
 /// <summary>A query's answer and what keeps its rows readable: the hot read scope and the rebuilt part rows.</summary>
 public sealed class QueryResult<T>(IDisposable scope) : IDisposable

@@ -17,19 +17,41 @@ public readonly record struct EventRow(ReadOnlyMemory<byte> Bytes, long Timestam
     }
 }
 
-/// <summary>One page of results in the requested order, and the cursor of the next page if there is one.</summary>
-public sealed record SearchPage(IReadOnlyList<EventRow> Rows, SearchCursor? Next)
+/// <summary>
+/// One page of results in the requested order, and the cursor of the next page if there is one.
+/// <see cref="CutByBytes"/>: the page ended before <see cref="SearchRequest.Limit"/> rows because it reached
+/// <see cref="SearchRequest.MaxBytes"/>; the cursor goes on from its last row.
+/// </summary>
+public sealed record SearchPage(IReadOnlyList<EventRow> Rows, SearchCursor? Next, bool CutByBytes = false)
 {
-    /// <summary>Cuts merged candidates (already in result order) to a page and makes the cursor of the next one.</summary>
-    public static SearchPage From(List<EventRow> ordered, SearchRequest request, long snapshot)
+    /// <summary>
+    /// Cuts merged candidates (already in result order) to a page — at most <see cref="SearchRequest.Limit"/> rows
+    /// and <see cref="SearchRequest.MaxBytes"/> bytes, and at least one row — and makes the cursor of the next one.
+    /// <paramref name="more"/>: rows after the last candidate were left unread (a byte cap while reading them).
+    /// </summary>
+    public static SearchPage From(List<EventRow> ordered, SearchRequest request, long snapshot, bool more = false)
     {
-        if (ordered.Count <= request.Limit)
+        var keep = Math.Min(ordered.Count, request.Limit);
+        var byBytes = more;
+        var bytes = 0L;
+        for (var i = 0; i < keep; i++)
+        {
+            bytes += ordered[i].Bytes.Length;
+            if (i > 0 && bytes > request.MaxBytes)
+            {
+                keep = i;
+                byBytes = true;
+                break;
+            }
+        }
+
+        if (keep == ordered.Count && !more)
         {
             return new SearchPage(ordered, null);
         }
 
-        ordered.RemoveRange(request.Limit, ordered.Count - request.Limit);
+        ordered.RemoveRange(keep, ordered.Count - keep);
         var last = ordered[^1];
-        return new SearchPage(ordered, new SearchCursor(snapshot, last.Timestamp, last.Seq, request.Descending, request.NowMs));
+        return new SearchPage(ordered, new SearchCursor(snapshot, last.Timestamp, last.Seq, request.Descending, request.NowMs), byBytes);
     }
 }

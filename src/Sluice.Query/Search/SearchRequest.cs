@@ -36,6 +36,9 @@ public sealed record SearchRequest
 
     public int Limit { get; init; } = 100;
 
+    /// <summary>Most bytes of events (as stored) a page holds; a page that reaches it ends early, with a cursor to go on.</summary>
+    public long MaxBytes { get; init; } = long.MaxValue;
+
     public bool Descending { get; init; } = true;
 
     public SearchCursor? Cursor { get; init; }

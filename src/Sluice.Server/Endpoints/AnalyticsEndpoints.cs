@@ -10,8 +10,10 @@ using Sluice.Admission.Auth;
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
 using Sluice.Query.Analytics;
+using Sluice.Query.Analytics.Worker;
 using Sluice.Query.Formulas;
 using Sluice.Query.Language;
+using Sluice.Query.Output;
 using Sluice.Server.Http;
 using Sluice.Server.Metrics;
 
@@ -29,10 +31,10 @@ public static class AnalyticsEndpoints
 
     public static IEndpointRouteBuilder MapAnalytics(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/logs/aggregate", AggregateAsync).RequireScope(ApiScope.Read);
-        app.MapPost("/api/logs/analytics/custom", CustomAsync).RequireScope(ApiScope.Read);
+        app.MapGet("/api/logs/aggregate", AggregateAsync).RequireScope(ApiScope.Read).RunsQuery();
+        app.MapPost("/api/logs/analytics/custom", CustomAsync).RequireScope(ApiScope.Read).RunsQuery();
         app.MapPost("/api/v1/formulas/validate", ValidateFormulaAsync).RequireScope(ApiScope.Read);
-        app.MapPost("/api/v1/formulas/execute", ExecuteFormulaAsync).RequireScope(ApiScope.Read);
+        app.MapPost("/api/v1/formulas/execute", ExecuteFormulaAsync).RequireScope(ApiScope.Read).RunsQuery();
         app.MapGet("/api/v1/formulas/functions", context => QueryEndpoints.WriteJson(context, WriteFunctions)).RequireScope(ApiScope.Read);
         app.MapGet("/api/v1/formulas/examples", context => QueryEndpoints.WriteJson(context, WriteExamples)).RequireScope(ApiScope.Read);
         return app;
@@ -123,14 +125,14 @@ public static class AnalyticsEndpoints
                     {
                         var column = answer.Columns[i];
                         json.WritePropertyName(column.Name == GroupKey.TimeColumn ? "time" : column.Name);
-                        AnalyticsOutput.WriteValue(json, row[i], column.IsTime);
+                        ValueJsonWriter.Write(json, row[i], column.IsTime);
                     }
 
                     json.WriteEndObject();
                 }
 
                 json.WriteEndArray();
-                json.WriteBoolean("truncated", answer.Truncated);
+                AnalyticsOutput.WriteTruncation(json, answer.TruncatedBy);
                 json.WriteEndObject();
             });
         });
@@ -328,7 +330,7 @@ public static class AnalyticsEndpoints
                         json.WriteStartObject();
                         json.WriteString("time", Timestamps.ToIso(time));
                         json.WritePropertyName("value");
-                        AnalyticsOutput.WriteValue(json, value);
+                        ValueJsonWriter.Write(json, value);
                         json.WriteEndObject();
                     }
 
@@ -337,7 +339,7 @@ public static class AnalyticsEndpoints
                 else
                 {
                     json.WritePropertyName("value");
-                    AnalyticsOutput.WriteValue(json, result.Value);
+                    ValueJsonWriter.Write(json, result.Value);
                 }
 
                 json.WriteEndObject();
@@ -394,6 +396,20 @@ public static class AnalyticsEndpoints
         catch (QueryTimeoutException e)
         {
             await Problem.WriteAsync(context, StatusCodes.Status504GatewayTimeout, ErrorCodes.QueryTimeout, e.Message, field);
+        }
+        catch (QueryMemoryException e)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ErrorCodes.QueryMemory, e.Message, field);
+        }
+        catch (SqlWorkersBusyException e)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ErrorCodes.TooManyQueries, e.Message, field);
+        }
+        catch (QueryUnavailableException e)
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ErrorCodes.QueryUnavailable, e.Message, field);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {

@@ -1,8 +1,4 @@
-using System.Collections;
-using System.Globalization;
-using System.Numerics;
 using System.Text.Json;
-using Sluice.Core.Events;
 using Sluice.Query.Analytics;
 using Sluice.Query.Output;
 
@@ -25,6 +21,14 @@ public static class AnalyticsOutput
             json.WriteEndArray();
             json.WriteNumber("row_count", events.Count);
         }
+        else if (answer.Rendered is { } table)
+        {
+            json.WritePropertyName("columns");
+            json.WriteRawValue(table.ColumnsJson, skipInputValidation: true);
+            json.WritePropertyName("rows");
+            json.WriteRawValue(table.RowsJson, skipInputValidation: true);
+            json.WriteNumber("row_count", table.RowCount);
+        }
         else
         {
             json.WriteStartArray("columns");
@@ -41,7 +45,7 @@ public static class AnalyticsOutput
                 for (var i = 0; i < answer.Columns.Count; i++)
                 {
                     json.WritePropertyName(answer.Columns[i].Name);
-                    WriteValue(json, row[i], answer.Columns[i].IsTime);
+                    ValueJsonWriter.Write(json, row[i], answer.Columns[i].IsTime);
                 }
 
                 json.WriteEndObject();
@@ -51,7 +55,7 @@ public static class AnalyticsOutput
             json.WriteNumber("row_count", answer.Rows.Count);
         }
 
-        json.WriteBoolean("truncated", answer.Truncated);
+        WriteTruncation(json, answer.TruncatedBy);
         json.WriteNumber("elapsed_ms", Math.Round(elapsedMs, 3));
         json.WriteStartObject("timings");
         json.WriteNumber("prepare_ms", Math.Round(answer.Timings.PrepareMs, 3));
@@ -60,77 +64,13 @@ public static class AnalyticsOutput
         json.WriteEndObject();
     }
 
-    /// <summary>One value as the engine returned it; <paramref name="isTime"/> epoch milliseconds become ISO-8601.</summary>
-    public static void WriteValue(Utf8JsonWriter json, object? value, bool isTime = false)
+    /// <summary><c>"truncated"</c>, and when true, <c>"truncated_by"</c>: <c>rows</c> (Query:MaxRows) or <c>bytes</c> (Query:MaxAnswerMb).</summary>
+    public static void WriteTruncation(Utf8JsonWriter json, TruncatedBy truncated)
     {
-        switch (value)
+        json.WriteBoolean("truncated", truncated != TruncatedBy.None);
+        if (truncated != TruncatedBy.None)
         {
-            case null:
-                json.WriteNullValue();
-                break;
-            case long ms when isTime:
-                json.WriteStringValue(Timestamps.ToIso(ms));
-                break;
-            case bool b:
-                json.WriteBooleanValue(b);
-                break;
-            case string s:
-                json.WriteStringValue(s);
-                break;
-            case double d:
-                if (double.IsFinite(d))
-                {
-                    json.WriteNumberValue(d);
-                }
-                else
-                {
-                    json.WriteNullValue();
-                }
-
-                break;
-            case float f:
-                WriteValue(json, (double)f);
-                break;
-            case decimal m:
-                json.WriteNumberValue(m);
-                break;
-            case BigInteger big:
-                json.WriteRawValue(big.ToString(CultureInfo.InvariantCulture));
-                break;
-            case sbyte or byte or short or ushort or int or uint or long:
-                json.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture));
-                break;
-            case ulong u:
-                json.WriteNumberValue(u);
-                break;
-            case DateTime time:
-                json.WriteStringValue(DateTime.SpecifyKind(time, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
-                break;
-            case DateTimeOffset offset:
-                json.WriteStringValue(offset.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
-                break;
-            case IDictionary map:
-                json.WriteStartObject();
-                foreach (DictionaryEntry entry in map)
-                {
-                    json.WritePropertyName(Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? "");
-                    WriteValue(json, entry.Value);
-                }
-
-                json.WriteEndObject();
-                break;
-            case IEnumerable list:
-                json.WriteStartArray();
-                foreach (var item in list)
-                {
-                    WriteValue(json, item);
-                }
-
-                json.WriteEndArray();
-                break;
-            default:
-                json.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
-                break;
+            json.WriteString("truncated_by", truncated == TruncatedBy.Rows ? "rows" : "bytes");
         }
     }
 }

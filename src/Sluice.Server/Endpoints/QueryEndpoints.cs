@@ -21,10 +21,10 @@ public static class QueryEndpoints
 {
     public static IEndpointRouteBuilder MapQuery(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/logs/search", context => SearchAsync(context, SearchParameters.TryParse)).RequireScope(ApiScope.Read);
-        app.MapGet("/api/traffic-logs/v2", context => SearchAsync(context, SearchParameters.TryParseTraffic)).RequireScope(ApiScope.Read);
+        app.MapGet("/api/logs/search", context => SearchAsync(context, SearchParameters.TryParse)).RequireScope(ApiScope.Read).RunsQuery();
+        app.MapGet("/api/traffic-logs/v2", context => SearchAsync(context, SearchParameters.TryParseTraffic)).RequireScope(ApiScope.Read).RunsQuery();
         app.MapGet("/api/logs/{id}", GetByIdAsync).RequireScope(ApiScope.Read);
-        app.MapGet("/api/traces/{traceId}", GetTraceAsync).RequireScope(ApiScope.Read);
+        app.MapGet("/api/traces/{traceId}", GetTraceAsync).RequireScope(ApiScope.Read).RunsQuery();
         return app;
     }
 
@@ -52,10 +52,24 @@ public static class QueryEndpoints
             return;
         }
 
+        var timeoutMs = services.GetRequiredService<SluiceOptions>().Query.TimeoutMs;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        deadline.CancelAfter(timeoutMs);
         Task written;
-        using (var result = services.GetRequiredService<EventQueries>().Search(request, includeArchive))
+        try
         {
+            using var result = services.GetRequiredService<EventQueries>().Search(request, includeArchive, deadline.Token);
             written = WriteJson(context, json => WritePage(json, result.Value));
+        }
+        catch (Exception e) when (deadline.IsCancellationRequested && e is OperationCanceledException or DuckDB.NET.Data.DuckDBException)
+        {
+            if (context.RequestAborted.IsCancellationRequested)
+            {
+                return;
+            }
+
+            written = Problem.WriteAsync(context, StatusCodes.Status504GatewayTimeout, ErrorCodes.QueryTimeout,
+                new Sluice.Query.Analytics.QueryTimeoutException(timeoutMs).Message);
         }
 
         // The rows are copied into the response pipe by now: release the read scope before waiting on the client.
@@ -101,9 +115,10 @@ public static class QueryEndpoints
         }
 
         Task written;
-        using (var result = context.RequestServices.GetRequiredService<EventQueries>().Trace(traceId, includeArchive))
+        var maxBytes = context.RequestServices.GetRequiredService<SluiceOptions>().Query.MaxAnswerMb * 1024L * 1024;
+        using (var result = context.RequestServices.GetRequiredService<EventQueries>().Trace(traceId, includeArchive, maxBytes))
         {
-            var rows = result.Value;
+            var (rows, truncated) = result.Value;
             written = rows.Count == 0
                 ? Problem.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"no event has trace_id '{traceId}'", "trace_id")
                 : WriteJson(context, json =>
@@ -117,6 +132,7 @@ public static class QueryEndpoints
                     }
 
                     json.WriteEndArray();
+                    json.WriteBoolean("truncated", truncated);
                     json.WriteEndObject();
                 });
         }

@@ -110,6 +110,7 @@ public static class SearchParameters
             UserId = Bytes(query, "user_id"),
             Text = text.Length == 0 ? null : text,
             Limit = limit,
+            MaxBytes = options.MaxAnswerMb * 1024L * 1024,
             Descending = descending,
             Cursor = cursor,
         };

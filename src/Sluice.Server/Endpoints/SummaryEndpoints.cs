@@ -22,8 +22,8 @@ public static class SummaryEndpoints
 
     public static IEndpointRouteBuilder MapSummaries(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/traffic-logs/v2/summary", TrafficSummaryAsync).RequireScope(ApiScope.Read);
-        app.MapGet("/api/logs/analytics/summary", LogSummaryAsync).RequireScope(ApiScope.Read);
+        app.MapGet("/api/traffic-logs/v2/summary", TrafficSummaryAsync).RequireScope(ApiScope.Read).RunsQuery();
+        app.MapGet("/api/logs/analytics/summary", LogSummaryAsync).RequireScope(ApiScope.Read).RunsQuery();
         return app;
     }
 

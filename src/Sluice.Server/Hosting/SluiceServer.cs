@@ -21,6 +21,7 @@ using Sluice.Server.Ingest;
 using Sluice.Server.Ingest.Protocols;
 using Sluice.Server.Metrics;
 using Sluice.Query.Analytics;
+using Sluice.Query.Analytics.Worker;
 using Sluice.Query.Search;
 using Sluice.Query.Sql;
 using Sluice.Query.Summaries;
@@ -65,6 +66,7 @@ public static class SluiceServer
         app.UseCors(); // answers preflights before the key check: browsers send no key on them
         app.UseApiKeys();
         app.UseQueryStringGuard();
+        app.UseQueryGate();
         app.UseStatusCodePages(context => context.HttpContext.Response.StatusCode switch
         {
             StatusCodes.Status404NotFound => Problem.WriteAsync(context.HttpContext, 404, ErrorCodes.NotFound, $"no endpoint at {context.HttpContext.Request.Path}"),
@@ -106,7 +108,15 @@ public static class SluiceServer
         services.AddSingleton(sp => new EventStore(options, data, sp.GetRequiredService<IClock>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Storage")));
         services.AddSingleton(sp => new SummaryQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance));
         services.AddSingleton(sp => new EventQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance, options.Query.MaxLimit));
-        services.AddSingleton(sp => new AnalyticsQueries(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<EventQueries>(), DuckDbDialect.Instance, options.Query, sp.GetRequiredService<IClock>()));
+        services.AddSingleton(sp =>
+        {
+            var roots = sp.GetRequiredService<EventStore>().Catalog.Roots;
+            var settings = new SqlWorkerSettings(roots.Partitions, roots.Archive, options.Query.SqlWorkerMemoryMb * 1024L * 1024, options.Storage.QueryThreads, options.Query.SqlWorkers);
+            return new SqlWorkerPool(SqlWorkerLaunch.Beside(), settings, TimeSpan.FromMilliseconds(options.Query.QueueWaitMs), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Query"));
+        });
+        services.AddSingleton(sp => new AnalyticsQueries(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<EventQueries>(), DuckDbDialect.Instance, options.Query,
+            sp.GetRequiredService<IClock>(), sp.GetRequiredService<SqlWorkerPool>()));
+        services.AddSingleton(new QueryGate(options.Query));
         services.AddSingleton(sp => new QueryCache(options.Query.CacheTtlSeconds, options.Query.CacheMaxMb * 1024L * 1024, sp.GetRequiredService<IClock>()));
         services.AddSingleton(new IngestMemory(options));
         services.AddAdmission(options);

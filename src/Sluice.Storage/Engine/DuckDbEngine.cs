@@ -32,7 +32,8 @@ public sealed class DuckDbEngine : IDisposable
         if (sandboxRoots is not null)
         {
             var roots = sandboxRoots.Select(r => Literal(Path.TrimEndingDirectorySeparator(Path.GetFullPath(r)) + Path.DirectorySeparatorChar));
-            sql += $" SET allowed_directories = [{string.Join(", ", roots)}]; SET enable_external_access = false; SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; SET lock_configuration = true;";
+            // TimeZone UTC: answers write TIMESTAMP WITH TIME ZONE as UTC ('Z').
+            sql += $" SET TimeZone = 'UTC'; SET allowed_directories = [{string.Join(", ", roots)}]; SET enable_external_access = false; SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; SET lock_configuration = true;";
         }
 
         command.CommandText = sql;
