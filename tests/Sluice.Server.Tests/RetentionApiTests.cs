@@ -52,11 +52,14 @@ public sealed class RetentionApiTests
         Assert.True(dry.GetProperty("dry_run").GetBoolean());
         Assert.Equal(2, dry.GetProperty("partitions_removed").GetInt32());
         Assert.Equal(everything, await Ids(server));
+        Assert.All(Paths(dry), path => Assert.True(File.Exists(Path.Combine(server.DataDir, path)), path));
 
         var real = await SendAsync(server, HttpMethod.Post, "/api/traffic-logs/v2/cleanup", new { policy = "ttl" });
         Assert.Equal(Paths(dry), Paths(real));
         Assert.Equal(dry.GetProperty("bytes_freed").GetInt64(), real.GetProperty("bytes_freed").GetInt64());
-        Assert.All(Paths(real), path => Assert.False(File.Exists(path)));
+        // Paths are reported relative to the data directory's tiers (partitions/…), never as the server's own paths.
+        Assert.All(Paths(dry), path => Assert.StartsWith("partitions/traffic/", path, StringComparison.Ordinal));
+        Assert.All(Paths(real), path => Assert.False(File.Exists(Path.Combine(server.DataDir, path))));
         Assert.Equal(["l-100h", "l-170h", "t-1h", "t-47h"], await Ids(server));
 
         // Logs have their own endpoint and TTL.
@@ -79,7 +82,9 @@ public sealed class RetentionApiTests
         while (last.ValueKind != JsonValueKind.Object || last.GetProperty("trigger").GetString() != "schedule");
 
         Assert.Equal("scheduled", last.GetProperty("policy").GetString());
-        Assert.Contains(stray, last.GetProperty("orphans").EnumerateArray().Select(o => o.GetString()));
+        // Reported relative to its tier: answers never show where the server keeps its data.
+        Assert.Contains("partitions/log/part-000000000777-000000000778.parquet", last.GetProperty("orphans").EnumerateArray().Select(o => o.GetString()));
+        Assert.DoesNotContain(server.DataDir, last.ToString(), StringComparison.Ordinal);
         Assert.False(File.Exists(stray));
         Assert.Equal(["l-100h", "t-1h"], await Ids(server));
         var record = JsonNode.Parse(File.ReadAllText(Path.Combine(server.DataDir, "meta", "cleanup-last-run.json")))!;
@@ -128,7 +133,14 @@ public sealed class RetentionApiTests
             Assert.Contains("\"code\":\"force_required\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
-        var dry = await SendAsync(server, HttpMethod.Delete, "/api/logs/cleanup", new { policy = "manual", start_time = Now, end_time = Now + HourMs, dry_run = true });
+        // A dry run answers as the real run would: it needs force too.
+        using (var request = new HttpRequestMessage(HttpMethod.Delete, "/api/logs/cleanup") { Content = JsonContent(new { policy = "manual", start_time = Now, end_time = Now + HourMs, dry_run = true }) })
+        using (var response = await server.Http.SendAsync(request))
+        {
+            Assert.Equal(409, (int)response.StatusCode);
+        }
+
+        var dry = await SendAsync(server, HttpMethod.Delete, "/api/logs/cleanup", new { policy = "manual", start_time = Now, end_time = Now + HourMs, dry_run = true, force = true });
         Assert.Equal(2, dry.GetProperty("events_removed").GetInt64());
         Assert.Equal(["before", "now-1", "now-2", "t-now"], await Ids(server));
 

@@ -29,6 +29,7 @@ public static class ErrorCodes
     public const string Recovering = "recovering";
     public const string StorageUnavailable = "storage_unavailable";
     public const string StorageBehind = "storage_behind";
+    public const string StorageFull = "storage_full";
     public const string MemoryFull = "memory_full";
     public const string QuotaExceeded = "quota_exceeded";
     public const string RetryInFlight = "retry_in_flight";

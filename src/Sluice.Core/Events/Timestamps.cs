@@ -14,8 +14,9 @@ public static class Timestamps
     public const long MaxMs = 253_402_300_799_999;
 
     /// <summary>
-    /// Epoch numbers are read by magnitude: below 10^11 seconds, below 10^14 milliseconds, below 10^17
-    /// microseconds, otherwise nanoseconds (so any date from 1973 to 5138 is read the same in every unit).
+    /// Epoch numbers are read by magnitude: below 10^11 seconds, up to <see cref="MaxMs"/> (9999-12-31)
+    /// milliseconds, below 10^17 microseconds, otherwise nanoseconds — so any date from 1979 to 5138 is read the
+    /// same in every unit, and the largest time in milliseconds (an open end of a range) is read as such.
     /// </summary>
     public static bool TryFromEpoch(double value, out long milliseconds)
     {
@@ -28,7 +29,7 @@ public static class Timestamps
         var ms = value switch
         {
             < 1e11 => value * 1000d,
-            < 1e14 => value,
+            <= MaxMs => value,
             < 1e17 => value / 1000d,
             _ => value / 1_000_000d,
         };
@@ -42,7 +43,7 @@ public static class Timestamps
         {
             < 0 => -1,
             < 100_000_000_000L => value * 1000,
-            < 100_000_000_000_000L => value,
+            <= MaxMs => value,
             < 100_000_000_000_000_000L => value / 1000,
             _ => value / 1_000_000,
         };
@@ -83,6 +84,34 @@ public static class Timestamps
 
     /// <summary>Parses a query parameter: epoch (any unit) or ISO-8601.</summary>
     public static bool TryParse(string text, out long milliseconds) => TryParse(Encoding.UTF8.GetBytes(text), out milliseconds);
+
+    /// <summary>
+    /// Why <see cref="TryParse(ReadOnlySpan{byte}, out long)"/> refused <paramref name="utf8"/>, to end an error
+    /// message: a well-formed time outside 1970–9999 is out of range, not "not ISO-8601".
+    /// </summary>
+    public static string WhyNot(ReadOnlySpan<byte> utf8)
+    {
+        var wellFormed = false;
+        if (!utf8.IsEmpty && utf8.Length <= 64)
+        {
+            if (IsNumeric(utf8))
+            {
+                wellFormed = Utf8Parser.TryParse(utf8, out double _, out var consumed) && consumed == utf8.Length;
+            }
+            else
+            {
+                Span<char> chars = stackalloc char[64];
+                var count = Encoding.UTF8.GetChars(utf8, chars);
+                wellFormed = DateTimeOffset.TryParse(chars[..count], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _);
+            }
+        }
+
+        return wellFormed
+            ? "is out of range (1970-01-01 to 9999-12-31)"
+            : "is neither ISO-8601 nor an epoch number (s, ms, µs or ns)";
+    }
+
+    public static string WhyNot(string text) => WhyNot(Encoding.UTF8.GetBytes(text));
 
     public static string ToIso(long milliseconds) =>
         DateTimeOffset.FromUnixTimeMilliseconds(milliseconds).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);

@@ -293,6 +293,24 @@ public sealed record SyslogOptions
 
     /// <summary>Largest syslog message taken, in bytes; a longer one is cut there.</summary>
     public int MaxMessageBytes { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// Syslog carries no key, so it takes messages from this machine (loopback) only, and from the networks listed
+    /// here: comma-separated addresses or CIDR blocks (<c>10.0.0.0/8, 192.0.2.7</c>), or <c>*</c> for any sender.
+    /// </summary>
+    public string AllowedNetworks { get; init; } = "";
+
+    /// <summary>TCP connections served at once; past it a new connection is closed at once.</summary>
+    public int MaxConnections { get; init; } = 1_024;
+
+    /// <summary>TCP connections one sender address may hold at once.</summary>
+    public int MaxConnectionsPerSender { get; init; } = 32;
+
+    /// <summary>A TCP connection that sends nothing for this long is closed, in seconds.</summary>
+    public int IdleSeconds { get; init; } = 600;
+
+    /// <summary>…and for this long once nine tenths of <see cref="MaxConnections"/> are open, so idle senders make room for new ones.</summary>
+    public int BusyIdleSeconds { get; init; } = 10;
 }
 
 public sealed record ProtocolOptions

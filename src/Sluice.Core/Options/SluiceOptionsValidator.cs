@@ -78,6 +78,13 @@ public static class SluiceOptionsValidator
         Check(errors, o.Syslog.UdpPort is null or (>= 0 and <= 65535), "Syslog:UdpPort must be 0..65535");
         Check(errors, o.Syslog.Address.Length == 0 || System.Net.IPAddress.TryParse(o.Syslog.Address, out _), "Syslog:Address must be an IP address");
         Check(errors, o.Syslog.MaxMessageBytes is >= 480 and <= 16 * 1024 * 1024, "Syslog:MaxMessageBytes must be 480..16777216");
+        Check(errors, o.Syslog.AllowedNetworks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .All(n => n == "*" || System.Net.IPNetwork.TryParse(n, out _) || System.Net.IPAddress.TryParse(n, out _)),
+            "Syslog:AllowedNetworks must be addresses or CIDR blocks (10.0.0.0/8), comma-separated, or *");
+        Check(errors, o.Syslog.MaxConnections is >= 1 and <= 1_000_000, "Syslog:MaxConnections must be 1..1000000");
+        Check(errors, o.Syslog.MaxConnectionsPerSender >= 1, "Syslog:MaxConnectionsPerSender must be at least 1");
+        Check(errors, o.Syslog.IdleSeconds >= 1 && o.Syslog.BusyIdleSeconds is >= 1 && o.Syslog.BusyIdleSeconds <= o.Syslog.IdleSeconds,
+            "Syslog:IdleSeconds must be at least 1 and Syslog:BusyIdleSeconds 1..Syslog:IdleSeconds");
         if (o.Privacy.IpHashKey is { } key && !IsKey(key))
         {
             errors.Add("Privacy:IpHashKey must be base64 of at least 16 bytes");

@@ -258,7 +258,7 @@ public sealed class EventParser : IDisposable
 
                 if (!Timestamps.TryParse(text, out ms))
                 {
-                    return new FieldError(ErrorCodes.InvalidValue, "timestamp", "'timestamp' is neither ISO-8601 nor an epoch number (s, ms, µs or ns)");
+                    return new FieldError(ErrorCodes.InvalidValue, "timestamp", "'timestamp' " + Timestamps.WhyNot(text));
                 }
 
                 break;

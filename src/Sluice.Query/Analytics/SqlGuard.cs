@@ -130,26 +130,42 @@ public static class SqlGuard
             throw new SqlRejectedException(ErrorCodes.ForbiddenSql, Location(statements[1]), "only one statement can run");
         }
 
-        var walk = new Walk();
-        walk.Visit(statements[0], []);
-
-        // What runs is the engine's printing of the checked tree; it must read back as that very tree, or the
-        // printing added something the walk never saw.
-        var printed = Deserialize(connection, root.GetRawText());
-        using var reread = JsonDocument.Parse(Serialize(connection, printed), new JsonDocumentOptions { MaxDepth = 512 });
-        var again = reread.RootElement;
-        if (again.GetProperty("error").GetBoolean() || again.GetProperty("statements").GetArrayLength() != 1
-            || !SameTree(statements[0], again.GetProperty("statements")[0]))
+        try
         {
-            throw new SqlRejectedException(ErrorCodes.ForbiddenSql, 1, "the statement could not be checked: the engine prints it back as something else");
-        }
+            var walk = new Walk();
+            walk.Visit(statements[0], []);
 
-        return new AdmittedSql(printed, walk.Columns());
+            // What runs is the engine's printing of the checked tree; it must read back as that very tree, or the
+            // printing added something the walk never saw.
+            var printed = Deserialize(connection, root.GetRawText());
+            using var reread = JsonDocument.Parse(Serialize(connection, printed), new JsonDocumentOptions { MaxDepth = 512 });
+            var again = reread.RootElement;
+            if (again.GetProperty("error").GetBoolean() || again.GetProperty("statements").GetArrayLength() != 1
+                || !SameTree(statements[0], again.GetProperty("statements")[0]))
+            {
+                throw new SqlRejectedException(ErrorCodes.ForbiddenSql, 1, "the statement could not be checked: the engine prints it back as something else");
+            }
+
+            return new AdmittedSql(printed, walk.Columns());
+        }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or JsonException)
+        {
+            // A tree of a shape the walk does not know is refused, not run unchecked.
+            throw new SqlRejectedException(ErrorCodes.ForbiddenSql, 1, "the statement could not be checked: it has a form custom SQL does not know");
+        }
     }
 
-    /// <summary>Two serialized trees are the same statement: equal but for source positions.</summary>
+    /// <summary>
+    /// Two serialized trees are the same statement: equal but for source positions, and but for the wrapper the
+    /// engine's printer puts around a VALUES list (below).
+    /// </summary>
     private static bool SameTree(JsonElement a, JsonElement b)
     {
+        if (IsValuesList(a) && UnwrapValues(b) is { } inner)
+        {
+            return SameTree(a, inner);
+        }
+
         if (a.ValueKind != b.ValueKind)
         {
             return false;
@@ -167,6 +183,40 @@ public static class SqlGuard
             default:
                 return a.GetRawText() == b.GetRawText();
         }
+    }
+
+    private static bool IsValuesList(JsonElement node) =>
+        node.ValueKind == JsonValueKind.Object && node.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "EXPRESSION_LIST";
+
+    /// <summary>
+    /// The engine prints a VALUES list as <c>(VALUES …) AS valueslist</c> and reads that back as a subquery around
+    /// the list — <c>SELECT * FROM (VALUES …) AS valueslist</c> — one more wrapper on every round. The wrapper selects
+    /// every column and nothing else, so it is looked through: the list inside is compared. Anything more in it
+    /// (a filter, a function, another name) is not this shape, and the trees differ.
+    /// </summary>
+    private static JsonElement? UnwrapValues(JsonElement node)
+    {
+        // Read defensively: a shape this does not know is simply not the wrapper.
+        static JsonElement At(JsonElement e, string name) =>
+            e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var value) ? value : default;
+        static int Count(JsonElement e) => e.ValueKind == JsonValueKind.Array ? e.GetArrayLength() : -1;
+        static bool Null(JsonElement e) => e.ValueKind == JsonValueKind.Null;
+
+        var select = At(At(node, "subquery"), "node");
+        var list = At(select, "select_list");
+        var star = Count(list) == 1 ? list[0] : default;
+        var from = At(select, "from_table");
+        var plain = At(node, "type").ValueKind == JsonValueKind.String && At(node, "type").GetString() == "SUBQUERY"
+            && Count(At(node, "column_name_alias")) <= 0
+            && At(select, "type").ValueKind == JsonValueKind.String && At(select, "type").GetString() == "SELECT_NODE"
+            && At(star, "class").ValueKind == JsonValueKind.String && At(star, "class").GetString() == "STAR"
+            && Count(At(star, "exclude_list")) == 0 && Count(At(star, "replace_list")) == 0 && Count(At(star, "rename_list")) == 0 && Null(At(star, "expr"))
+            && Null(At(select, "where_clause")) && Null(At(select, "having")) && Null(At(select, "qualify")) && Null(At(select, "sample"))
+            && Count(At(select, "group_expressions")) == 0 && Count(At(select, "modifiers")) == 0 && Count(At(At(select, "cte_map"), "map")) == 0
+            && IsValuesList(from)
+            && At(node, "alias").ValueKind == JsonValueKind.String && At(from, "alias").ValueKind == JsonValueKind.String
+            && At(node, "alias").GetString() == At(from, "alias").GetString();
+        return plain ? from : null;
     }
 
     private static string Serialize(DuckDbEngine.Connection connection, string sql)

@@ -41,6 +41,12 @@ public sealed class FormulaParser
             throw parser.Error(parser.Peek() == ')' ? "')' without a matching '('" : "expected an operator (+ - * /) or the end of the formula");
         }
 
+        if (parser._aggregations.Count == 0)
+        {
+            // Validation and execution must agree: a formula of constants alone reads no events, so it is not one.
+            throw new QueryException(1, "a formula needs at least one aggregation of events, such as count() or avg(risk)");
+        }
+
         return (root, parser._aggregations);
     }
 

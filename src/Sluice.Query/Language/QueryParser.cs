@@ -315,7 +315,7 @@ public sealed class QueryParser
     private long ParseInstant(string text, int at)
     {
         var trimmed = text.Trim();
-        return Timestamps.TryParse(trimmed, out var ms) ? ms : throw Error($"'{trimmed}' is not a time (ISO-8601 or epoch)", at);
+        return Timestamps.TryParse(trimmed, out var ms) ? ms : throw Error($"'{trimmed}' {Timestamps.WhyNot(trimmed)}", at);
     }
 
     private string ReadUntil(char stop, string missing, char alternative = '\0')

@@ -26,7 +26,6 @@ namespace Sluice.Server.Endpoints;
 /// </summary>
 public static class AnalyticsEndpoints
 {
-    private const int MaxBodyBytes = 1024 * 1024;
     private const long DefaultRangeMs = 24 * 3_600_000L;
 
     public static IEndpointRouteBuilder MapAnalytics(this IEndpointRouteBuilder app)
@@ -140,14 +139,17 @@ public static class AnalyticsEndpoints
 
     private static async Task CustomAsync(HttpContext context)
     {
-        if (!await QueryEndpoints.EnsureReady(context) || await ReadBody(context) is not { } body)
+        if (!await QueryEndpoints.EnsureReady(context) || await JsonBody.ReadObjectAsync(context) is not { } body)
         {
             return;
         }
 
         var analytics = context.RequestServices.GetRequiredService<AnalyticsQueries>();
-        var text = String(body, "query");
-        var sql = String(body, "sql");
+        if (await Strings(context, body, "query", "sql") is not [var text, var sql])
+        {
+            return;
+        }
+
         var includeArchive = body.TryGetProperty("include_archive", out var flag) && flag.ValueKind == JsonValueKind.True;
         if ((text is null) == (sql is null))
         {
@@ -190,12 +192,12 @@ public static class AnalyticsEndpoints
 
     private static async Task ValidateFormulaAsync(HttpContext context)
     {
-        if (await ReadBody(context) is not { } body)
+        if (await JsonBody.ReadObjectAsync(context) is not { } body || await Strings(context, body, "formula") is not [var given])
         {
             return;
         }
 
-        if (String(body, "formula") is not { } formula)
+        if (given is not { } formula)
         {
             await Problem.WriteAsync(context, 400, ErrorCodes.MissingField, "'formula' is required", "formula");
             return;
@@ -247,22 +249,28 @@ public static class AnalyticsEndpoints
 
     private static async Task ExecuteFormulaAsync(HttpContext context)
     {
-        if (!await QueryEndpoints.EnsureReady(context) || await ReadBody(context) is not { } body)
+        if (!await QueryEndpoints.EnsureReady(context) || await JsonBody.ReadObjectAsync(context) is not { } body)
         {
             return;
         }
 
         var analytics = context.RequestServices.GetRequiredService<AnalyticsQueries>();
-        if (String(body, "formula") is not { } formula)
+        if (await Strings(context, body, "formula", "bucket", "filter") is not [var given, var bucketGiven, var filterGiven])
+        {
+            return;
+        }
+
+        if (given is not { } formula)
         {
             await Problem.WriteAsync(context, 400, ErrorCodes.MissingField, "'formula' is required", "formula");
             return;
         }
 
-        if (!TryBodyTime(body, "start_time", out var startAt) || !TryBodyTime(body, "end_time", out var endAt))
+        var startError = BodyTime(body, "start_time", out var startAt);
+        var endError = BodyTime(body, "end_time", out var endAt);
+        if ((startError ?? endError) is { } timeError)
         {
-            var name = TryBodyTime(body, "start_time", out _) ? "end_time" : "start_time";
-            await Problem.WriteAsync(context, 400, ErrorCodes.InvalidParameter, $"'{name}' must be ISO-8601 or an epoch number", name);
+            await Problem.WriteAsync(context, 400, timeError);
             return;
         }
 
@@ -275,7 +283,7 @@ public static class AnalyticsEndpoints
         }
 
         long? bucket = null;
-        if (String(body, "bucket") is { } bucketText)
+        if (bucketGiven is { } bucketText)
         {
             if (!Durations.TryParse(bucketText, out var ms))
             {
@@ -289,7 +297,7 @@ public static class AnalyticsEndpoints
         Filter? scope;
         try
         {
-            scope = QueryParser.ParseFilter(String(body, "filter") ?? "");
+            scope = QueryParser.ParseFilter(filterGiven ?? "");
         }
         catch (QueryException e)
         {
@@ -435,13 +443,13 @@ public static class AnalyticsEndpoints
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>An optional time in a JSON body: ISO-8601 string or epoch number; false when present but neither.</summary>
-    private static bool TryBodyTime(JsonElement body, string name, out long? ms)
+    /// <summary>An optional time in a JSON body, ISO-8601 or an epoch number; the error when present but neither.</summary>
+    private static FieldError? BodyTime(JsonElement body, string name, out long? ms)
     {
         ms = null;
         if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
-            return true;
+            return null;
         }
 
         var text = value.ValueKind switch
@@ -452,55 +460,27 @@ public static class AnalyticsEndpoints
         };
         if (!Timestamps.TryParse(text, out var parsed))
         {
-            return false;
+            return new FieldError(ErrorCodes.InvalidParameter, name, $"'{name}' {Timestamps.WhyNot(text)}");
         }
 
         ms = parsed;
-        return true;
+        return null;
     }
 
-    private static string? String(JsonElement body, string name) =>
-        body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static async Task<JsonElement?> ReadBody(HttpContext context)
+    /// <summary>The string fields <paramref name="names"/> of the body, or null once an <c>invalid_type</c> problem has been answered.</summary>
+    private static async Task<string?[]?> Strings(HttpContext context, JsonElement body, params string[] names)
     {
-        if (context.Request.ContentLength > MaxBodyBytes)
+        var values = new string?[names.Length];
+        for (var i = 0; i < names.Length; i++)
         {
-            await Problem.WriteAsync(context, 413, ErrorCodes.BodyTooLarge, $"the body is larger than {MaxBodyBytes} bytes");
-            return null;
-        }
-
-        // Chunked bodies carry no length: count while reading.
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
+            if (!JsonBody.TryString(body, names[i], out values[i], out var error))
             {
-                await Problem.WriteAsync(context, 413, ErrorCodes.BodyTooLarge, $"the body is larger than {MaxBodyBytes} bytes");
+                await Problem.WriteAsync(context, 400, error);
                 return null;
             }
-
-            buffer.Write(chunk, 0, read);
         }
 
-        try
-        {
-            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                await Problem.WriteAsync(context, 400, ErrorCodes.ExpectedObject, "the body must be a JSON object");
-                return null;
-            }
-
-            return document.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            await Problem.WriteAsync(context, 400, ErrorCodes.MalformedJson, $"the body is not valid JSON: {e.Message}");
-            return null;
-        }
+        return values;
     }
 
     private static async Task<(long Start, long End)?> ReadRange(HttpContext context, long nowMs)

@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
+using Sluice.Ingest.Json;
+using Sluice.Server.Http;
 using Sluice.Storage.Retention;
 
 namespace Sluice.Server.Endpoints;
@@ -16,15 +18,22 @@ public static class CleanupParameters
     public static async Task<(CleanupRequest? Request, FieldError Error)> ReadAsync(HttpContext context, EventKind endpointKind)
     {
         JsonObject body;
-        try
+        var (raw, readError, _) = await RequestBody.ReadAsync(context.Request, JsonBody.MaxBytes, context.RequestAborted);
+        if (raw is null)
         {
-            body = context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0
-                ? await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted) as JsonObject ?? []
-                : [];
+            return (null, readError);
         }
-        catch (JsonException e)
+
+        using (raw)
         {
-            return (null, new FieldError(ErrorCodes.MalformedJson, null, "the body is not a JSON object: " + e.Message));
+            try
+            {
+                body = raw.Length == 0 ? [] : JsonNode.Parse(raw.Span) as JsonObject ?? [];
+            }
+            catch (JsonException e)
+            {
+                return (null, JsonErrorText.Error(raw.Span, e, 64, "the body is not a JSON object: "));
+            }
         }
 
         // A field that is present must parse: a typo in "dry_run" or a fractional time must never turn into a
@@ -78,7 +87,7 @@ public static class CleanupParameters
                 return ms;
             }
 
-            bad ??= new FieldError(ErrorCodes.InvalidValue, name, $"'{name}' must be a whole epoch number (s, ms, µs or ns) or ISO-8601");
+            bad ??= new FieldError(ErrorCodes.InvalidValue, name, $"'{name}' {Timestamps.WhyNot(value)}");
             return null;
         }
 

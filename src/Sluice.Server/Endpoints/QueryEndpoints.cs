@@ -23,8 +23,9 @@ public static class QueryEndpoints
     {
         app.MapGet("/api/logs/search", context => SearchAsync(context, SearchParameters.TryParse)).RequireScope(ApiScope.Read).RunsQuery();
         app.MapGet("/api/traffic-logs/v2", context => SearchAsync(context, SearchParameters.TryParseTraffic)).RequireScope(ApiScope.Read).RunsQuery();
-        app.MapGet("/api/logs/{id}", GetByIdAsync).RequireScope(ApiScope.Read);
-        app.MapGet("/api/traces/{traceId}", GetTraceAsync).RequireScope(ApiScope.Read).RunsQuery();
+        // Catch-all: an id may hold '/', sent as is or as %2F (which routing would leave encoded).
+        app.MapGet("/api/logs/{**id}", context => GetByIdAsync(context, PathTail(context, "/api/logs/"))).RequireScope(ApiScope.Read);
+        app.MapGet("/api/traces/{**traceId}", context => GetTraceAsync(context, PathTail(context, "/api/traces/"))).RequireScope(ApiScope.Read).RunsQuery();
         return app;
     }
 
@@ -138,6 +139,16 @@ public static class QueryEndpoints
         }
 
         await written;
+    }
+
+    /// <summary>The rest of the path after <paramref name="prefix"/>, decoded from the request as sent.</summary>
+    private static string PathTail(HttpContext context, string prefix)
+    {
+        var raw = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "";
+        var end = raw.IndexOfAny(['?', '#']);
+        var path = end < 0 ? raw : raw[..end];
+        var start = path.IndexOf(prefix, StringComparison.OrdinalIgnoreCase);
+        return start < 0 ? "" : Uri.UnescapeDataString(path[(start + prefix.Length)..]);
     }
 
     private static void WritePage(Utf8JsonWriter json, SearchPage page)

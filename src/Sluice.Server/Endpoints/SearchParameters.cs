@@ -24,6 +24,13 @@ public static class SearchParameters
             return false;
         }
 
+        if (start >= end)
+        {
+            // As aggregations answer: an empty or reversed range is a mistake, not a question with no events.
+            error = Bad("end_time", "'end_time' must be after 'start_time'");
+            return false;
+        }
+
         var levels = 0;
         foreach (var part in Split(query["level"]))
         {
@@ -224,7 +231,7 @@ public static class SearchParameters
 
         if (!Timestamps.TryParse(text, out var ms))
         {
-            error = Bad(name, $"'{name}' must be epoch (s, ms, µs or ns) or ISO-8601");
+            error = Bad(name, $"'{name}' {Timestamps.WhyNot(text)}");
             return false;
         }
 

@@ -4,13 +4,16 @@ using Sluice.Admission.Auth;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
+using Sluice.Core.IO;
 using Sluice.Core.Time;
 using Sluice.Server.Http;
 using Sluice.Storage;
 using Sluice.Storage.Partitions;
 using Sluice.Storage.Retention;
+using Sluice.Storage.Wal;
 
 namespace Sluice.Server.Endpoints;
 
@@ -35,9 +38,24 @@ public static class StorageEndpoints
 
         var store = context.RequestServices.GetRequiredService<EventStore>();
         var before = store.Catalog.Current;
-        // Events sampling holds back are written first, so a flush leaves every received event counted.
-        await context.RequestServices.GetRequiredService<Ingest.HeldEventWriter>().WriteAsync(all: true);
-        await store.Worker.FlushAsync();
+        try
+        {
+            // Events sampling holds back are written first, so a flush leaves every received event counted.
+            await context.RequestServices.GetRequiredService<Ingest.HeldEventWriter>().WriteAsync(all: true);
+            await store.Worker.FlushAsync();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or WalUnavailableException)
+        {
+            // Nothing is lost: what could not be sealed is still in the WAL, and sealing runs again later.
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Storage").LogWarning(e, "Flush failed");
+            var full = IoFailure.IsDiskFull(e) || IoFailure.IsDiskFull(e.InnerException ?? e);
+            context.Response.Headers.RetryAfter = "10";
+            await Problem.WriteAsync(context, full ? StatusCodes.Status507InsufficientStorage : StatusCodes.Status503ServiceUnavailable,
+                full ? ErrorCodes.StorageFull : ErrorCodes.StorageUnavailable,
+                $"the flush could not seal everything: {(e is WalUnavailableException ? e.Message : IoFailure.Describe(e))}; every acknowledged event is still in the log");
+            return;
+        }
+
         var after = store.Catalog.Current;
         await QueryEndpoints.WriteJson(context, json =>
         {
@@ -65,12 +83,13 @@ public static class StorageEndpoints
         var (request, error) = await CleanupParameters.ReadAsync(context, endpointKind);
         if (request is null)
         {
-            await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, error);
+            await Problem.WriteAsync(context, error.Code == ErrorCodes.BodyTooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, error);
             return;
         }
 
         var now = context.RequestServices.GetRequiredService<IClock>().UnixMilliseconds;
-        if (request.Policy == CleanupPolicy.Manual && !request.Force && !request.DryRun && CleanupPlanner.TouchesLastHour(request, now))
+        // A dry run answers as the real run would, so it can be trusted as a rehearsal.
+        if (request.Policy == CleanupPolicy.Manual && !request.Force && CleanupPlanner.TouchesLastHour(request, now))
         {
             await Problem.WriteAsync(context, StatusCodes.Status409Conflict, ErrorCodes.ForceRequired,
                 "the range reaches into the last hour, whose events may still be arriving; repeat with \"force\": true", "force");

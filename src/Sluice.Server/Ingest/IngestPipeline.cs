@@ -30,7 +30,8 @@ public sealed class IngestPipeline(SluiceOptions options, EventIntake intake, II
         var started = Stopwatch.GetTimestamp();
         context.Items[StartedItem] = started;
         var outcome = await ProcessAsync(context, route);
-        metrics.Requests.Add(1, route.Path, StatusText(outcome.Status));
+        // The status as answered: protocols answer success as 201 (Seq) or 204 (Loki), refusals in their own way.
+        metrics.Requests.Add(1, route.Path, StatusText(context.Response.StatusCode));
         if (outcome.Status == StatusCodes.Status200OK)
         {
             metrics.AckLatency.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -206,6 +207,8 @@ public sealed class IngestPipeline(SluiceOptions options, EventIntake intake, II
     private static string StatusText(int status) => status switch
     {
         200 => "200",
+        201 => "201",
+        204 => "204",
         400 => "400",
         413 => "413",
         415 => "415",

@@ -14,7 +14,8 @@ public static class PrometheusExposition
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    public static string Render(ServerMetrics metrics, EventStore store, QueryCache cache, Ingest.IngestMemory unflushed, BatchAdmission admission, AlertPublisher alerts)
+    public static string Render(ServerMetrics metrics, EventStore store, QueryCache cache, Ingest.IngestMemory unflushed, BatchAdmission admission, AlertPublisher alerts,
+        Http.QueryGate gate, Ingest.Syslog.SyslogListener syslog)
     {
         var text = new StringBuilder(4096);
         Counters(text, "sluice_ingest_events_accepted_total", "Events acknowledged as durable, by ingest endpoint.", metrics.EventsAccepted);
@@ -34,6 +35,13 @@ public static class PrometheusExposition
         var lookups = cache.Hits + cache.Misses;
         Single(text, "sluice_query_cache_hit_ratio", "gauge", "Hits over cacheable lookups since start (0 before the first).", lookups == 0 ? 0 : (double)cache.Hits / lookups);
         Single(text, "sluice_query_cache_bytes", "gauge", "Bytes of answers held by the result cache.", cache.Bytes);
+        Single(text, "sluice_queries_running", "gauge", "Queries holding one of the Query:MaxConcurrent places.", gate.Running);
+        Single(text, "sluice_queries_refused_total", "counter", "Queries refused with 503 too_many_queries (no place within Query:QueueWaitMs).", gate.Refused);
+        Single(text, "sluice_syslog_connections", "gauge", "Syslog TCP connections open.", syslog.Connections.Count);
+        Single(text, "sluice_syslog_connections_refused_total", "counter", "Syslog TCP connections closed at accept: sender not allowed, or no place for it.", syslog.Connections.Refused);
+        Single(text, "sluice_syslog_connections_idle_closed_total", "counter", "Syslog TCP connections closed for idling.", syslog.Connections.ClosedIdle);
+        Single(text, "sluice_syslog_udp_refused_total", "counter", "Syslog datagrams from senders not allowed (Syslog:AllowedNetworks).", syslog.UdpRefused);
+        Single(text, "sluice_syslog_udp_dropped_batches_total", "counter", "Syslog UDP batches dropped because the server could not take them.", syslog.UdpDropped);
 
         var wal = store.Wal.Stats;
         Single(text, "sluice_wal_bytes_written_total", "counter", "Bytes appended to the WAL.", wal.BytesWritten);

@@ -10,13 +10,39 @@ public static class AtomicFile
     public static void Write(string path, ReadOnlySpan<byte> content)
     {
         var temp = path + TempSuffix;
-        using (var handle = File.OpenHandle(temp, FileMode.Create, FileAccess.Write))
+        try
         {
-            RandomAccess.Write(handle, content, 0);
-            NativeFile.FlushData(handle);
-        }
+            using (var handle = File.OpenHandle(temp, FileMode.Create, FileAccess.Write))
+            {
+                RandomAccess.Write(handle, content, 0);
+                NativeFile.FlushData(handle);
+            }
 
-        Publish(temp, path);
+            Publish(temp, path);
+        }
+        catch
+        {
+            Discard(temp);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Deletes files a failed write leaves behind (a temp file, a stats file whose part never appeared), so a full
+    /// disk does not keep them until the next restart; a file that cannot be deleted is left to the orphan sweep.
+    /// </summary>
+    public static void Discard(params string[] paths)
+    {
+        foreach (var path in paths)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
     }
 
     /// <summary>

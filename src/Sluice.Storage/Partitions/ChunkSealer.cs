@@ -1,5 +1,6 @@
 using Sluice.Core.Events;
 using Sluice.Storage.Hot;
+using Sluice.Storage.IO;
 
 namespace Sluice.Storage.Partitions;
 
@@ -30,20 +31,35 @@ internal static class ChunkSealer
 
         // Groups are independent files: write them on every core. While ingest runs the cores are shared anyway;
         // when ingest is held back by sealing, this is what lets sealing catch up twice as fast on two cores.
-        var parts = new PartInfo[groups.Count];
-        Parallel.ForEach(groups.Select((group, index) => (group, index)), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
+        var parts = new PartInfo?[groups.Count];
+        try
         {
-            var ((kind, hour), rows) = item.group;
-            long first = long.MaxValue, last = long.MinValue;
-            foreach (var row in rows)
+            Parallel.ForEach(groups.Select((group, index) => (group, index)), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, item =>
             {
-                first = Math.Min(first, row.Entry.Seq);
-                last = Math.Max(last, row.Entry.Seq);
+                var ((kind, hour), rows) = item.group;
+                long first = long.MaxValue, last = long.MinValue;
+                foreach (var row in rows)
+                {
+                    first = Math.Min(first, row.Entry.Seq);
+                    last = Math.Max(last, row.Entry.Seq);
+                }
+
+                parts[item.index] = PartFileWriter.Write(PartLayout.PartPath(partitionsRoot, kind, hour, first, last), kind, hour, rows);
+            });
+        }
+        catch (AggregateException e)
+        {
+            // One group failed (a full disk): the others are complete but no manifest will list them, so they go too;
+            // the WAL still holds every event. The caller sees the first cause, not the wrapper.
+            foreach (var written in parts.OfType<PartInfo>())
+            {
+                AtomicFile.Discard(written.Path, written.StatsPath);
             }
 
-            parts[item.index] = PartFileWriter.Write(PartLayout.PartPath(partitionsRoot, kind, hour, first, last), kind, hour, rows);
-        });
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            throw;
+        }
 
-        return ([.. parts], chunks[^1].LastSeq);
+        return ([.. parts.Select(p => p!)], chunks[^1].LastSeq);
     }
 }

@@ -31,18 +31,27 @@ internal static class Compactor
         var path = Path.Combine(root, string.Create(CultureInfo.InvariantCulture, $"{FilePrefix}{minSeq:D12}-{maxSeq:D12}{PartLayout.Extension}"));
         var temp = path + AtomicFile.TempSuffix;
 
-        PartStats.Merge(parts.Select(stats)).Write(PartInfo.StatsPathOf(path));
-
-        var columns = string.Join(", ", PartSchema.ColumnNames.Select(c => '"' + c + '"'));
-        using (var connection = engine.Rent())
-        using (var command = connection.Command(string.Create(CultureInfo.InvariantCulture,
-            $"COPY (SELECT {columns} FROM {PartFiles.ReadExpression([.. parts.Select(p => p.Path)])} ORDER BY timestamp, seq) " +
-            $"TO {DuckDbEngine.Literal(temp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {zstdLevel}, ROW_GROUP_SIZE {RowGroupRows})")))
+        try
         {
-            command.ExecuteNonQuery();
+            PartStats.Merge(parts.Select(stats)).Write(PartInfo.StatsPathOf(path));
+
+            var columns = string.Join(", ", PartSchema.ColumnNames.Select(c => '"' + c + '"'));
+            using (var connection = engine.Rent())
+            using (var command = connection.Command(string.Create(CultureInfo.InvariantCulture,
+                $"COPY (SELECT {columns} FROM {PartFiles.ReadExpression([.. parts.Select(p => p.Path)])} ORDER BY timestamp, seq) " +
+                $"TO {DuckDbEngine.Literal(temp)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {zstdLevel}, ROW_GROUP_SIZE {RowGroupRows})")))
+            {
+                command.ExecuteNonQuery();
+            }
+
+            AtomicFile.Publish(temp, path);
+        }
+        catch
+        {
+            AtomicFile.Discard(temp, PartInfo.StatsPathOf(path));
+            throw;
         }
 
-        AtomicFile.Publish(temp, path);
         return new PartInfo
         {
             Path = path,

@@ -59,51 +59,61 @@ public static class PartFileWriter
         long raw = 0, minSeq = long.MaxValue, maxSeq = long.MinValue, minTs = long.MaxValue, maxTs = long.MinValue;
         AtomicFile.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + AtomicFile.TempSuffix;
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        try
         {
-            var columns = new PartColumns(Math.Min(rows.Count, RowGroupRows));
-            var schema = PartSchema.Build();
-            var writer = ParquetWriter.CreateAsync(schema, file, Options).GetAwaiter().GetResult();
-            try
+            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                foreach (var row in rows)
+                var columns = new PartColumns(Math.Min(rows.Count, RowGroupRows));
+                var schema = PartSchema.Build();
+                var writer = ParquetWriter.CreateAsync(schema, file, Options).GetAwaiter().GetResult();
+                try
                 {
-                    ref readonly var entry = ref row.Entry;
-                    var bytes = row.Bytes;
-                    columns.Add(bytes, entry.Seq, out var traceId);
-                    summary.Add(bytes);
-                    raw += bytes.Length;
-                    if (!traceId.IsEmpty)
+                    foreach (var row in rows)
                     {
-                        var hash = FieldHash.Of64(traceId);
-                        var offset = (uint)(entry.Timestamp - hourStart);
-                        traces[hash] = traces.TryGetValue(hash, out var span) ? (Math.Min(span.First, offset), Math.Max(span.Last, offset)) : (offset, offset);
+                        ref readonly var entry = ref row.Entry;
+                        var bytes = row.Bytes;
+                        columns.Add(bytes, entry.Seq, out var traceId);
+                        summary.Add(bytes);
+                        raw += bytes.Length;
+                        if (!traceId.IsEmpty)
+                        {
+                            var hash = FieldHash.Of64(traceId);
+                            var offset = (uint)(entry.Timestamp - hourStart);
+                            traces[hash] = traces.TryGetValue(hash, out var span) ? (Math.Min(span.First, offset), Math.Max(span.Last, offset)) : (offset, offset);
+                        }
+
+                        minSeq = Math.Min(minSeq, entry.Seq);
+                        maxSeq = Math.Max(maxSeq, entry.Seq);
+                        minTs = Math.Min(minTs, entry.Timestamp);
+                        maxTs = Math.Max(maxTs, entry.Timestamp);
+                        if (columns.IsFull)
+                        {
+                            columns.WriteRowGroupAsync(writer, schema).GetAwaiter().GetResult();
+                        }
                     }
 
-                    minSeq = Math.Min(minSeq, entry.Seq);
-                    maxSeq = Math.Max(maxSeq, entry.Seq);
-                    minTs = Math.Min(minTs, entry.Timestamp);
-                    maxTs = Math.Max(maxTs, entry.Timestamp);
-                    if (columns.IsFull)
+                    if (columns.Count > 0)
                     {
                         columns.WriteRowGroupAsync(writer, schema).GetAwaiter().GetResult();
                     }
                 }
-
-                if (columns.Count > 0)
+                finally
                 {
-                    columns.WriteRowGroupAsync(writer, schema).GetAwaiter().GetResult();
+                    // Writes the footer; the library offers only an asynchronous dispose.
+                    writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
                 }
             }
-            finally
-            {
-                // Writes the footer; the library offers only an asynchronous dispose.
-                writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
+
+            PartStats.Create(summary, traces).Write(PartInfo.StatsPathOf(path));
+            AtomicFile.Publish(temp, path);
+        }
+        catch
+        {
+            // A full disk fails here: nothing of the part may stay behind (the WAL still holds its events).
+            AtomicFile.Discard(temp, PartInfo.StatsPathOf(path));
+            throw;
         }
 
-        PartStats.Create(summary, traces).Write(PartInfo.StatsPathOf(path));
-        AtomicFile.Publish(temp, path);
         return new PartInfo
         {
             Path = path,

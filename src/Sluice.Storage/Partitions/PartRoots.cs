@@ -11,4 +11,22 @@ public sealed record PartRoots(string Partitions, string Archive)
     public string Relative(PartInfo part) => Path.GetRelativePath(RootOf(part.Tier), part.Path);
 
     public string Resolve(PartTier tier, string relative) => Path.GetFullPath(Path.Combine(RootOf(tier), relative));
+
+    /// <summary>
+    /// A path for answers and reports: <c>partitions/…</c> or <c>archive/…</c> relative to its tier, or the bare file
+    /// name — never where the server keeps its data on disk.
+    /// </summary>
+    public string Display(string path)
+    {
+        foreach (var (root, name) in new[] { (Partitions, "partitions"), (Archive, "archive") })
+        {
+            var relative = Path.GetRelativePath(root, path);
+            if (!relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative))
+            {
+                return name + "/" + relative.Replace(Path.DirectorySeparatorChar, '/');
+            }
+        }
+
+        return Path.GetFileName(path);
+    }
 }

@@ -20,6 +20,9 @@ public sealed record CleanupReport
 
     public required string Trigger { get; init; }
 
+    /// <summary>Where the tiers live: paths are reported relative to them, never as paths of the server's disk.</summary>
+    public required PartRoots Roots { get; init; }
+
     public IReadOnlyList<CleanupItem> Items { get; init; } = [];
 
     /// <summary>Files under partitions/ or archive/ that no manifest lists (crash leftovers).</summary>
@@ -45,7 +48,7 @@ public sealed record CleanupReport
                 ["kind"] = PartLayout.KindName(item.Part.Kind),
                 ["hour"] = DateTimeOffset.FromUnixTimeMilliseconds(item.Part.HourStart).UtcDateTime.ToString("yyyy-MM-dd'T'HH':00:00Z'", System.Globalization.CultureInfo.InvariantCulture),
                 ["tier"] = item.Part.Tier == PartTier.Archive ? "archive" : "partitions",
-                ["path"] = item.Part.Path,
+                ["path"] = Roots.Display(item.Part.Path),
                 ["events"] = item.Part.Rows,
                 ["bytes"] = item.Part.Bytes,
             });
@@ -63,7 +66,7 @@ public sealed record CleanupReport
             ["bytes_freed"] = BytesFreed,
             ["duration_ms"] = DurationMs,
             ["items"] = items,
-            ["orphans"] = new JsonArray([.. Orphans.Select(o => (JsonNode)o)]),
+            ["orphans"] = new JsonArray([.. Orphans.Select(o => (JsonNode)Roots.Display(o))]),
         };
     }
 }

@@ -54,6 +54,7 @@ internal sealed class CleanupRunner(RetentionOptions options, PartCatalog catalo
             DryRun = request.DryRun,
             StartedAtMs = startedMs,
             Trigger = request.Trigger,
+            Roots = _catalog.Roots,
             Items = items,
             Orphans = orphans,
             OrphanBytes = orphanBytes,

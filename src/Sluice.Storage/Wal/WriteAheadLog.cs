@@ -1,8 +1,8 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
-using Sluice.Core.Options;
 using Sluice.Core.IO;
+using Sluice.Core.Options;
 using Sluice.Storage.IO;
 
 namespace Sluice.Storage.Wal;
@@ -255,7 +255,7 @@ public sealed class WriteAheadLog : IDisposable
             catch (Exception e)
             {
                 Undo(startOffset, e);
-                FailAll(group, new WalUnavailableException("the WAL write failed: " + e.Message, e));
+                FailAll(group, new WalUnavailableException("the WAL write failed: " + IoFailure.Describe(e), e));
                 return false;
             }
 
@@ -269,7 +269,7 @@ public sealed class WriteAheadLog : IDisposable
                 {
                     // After a failed fsync the page cache can no longer be trusted (Linux may drop the dirty pages
                     // and report success next time), so the log stops taking writes instead of retrying.
-                    _fault = "the WAL fsync failed: " + e.Message;
+                    _fault = "the WAL fsync failed: " + IoFailure.Describe(e);
                     _logger.LogCritical(e, "WAL fsync failed; refusing writes");
                     Undo(startOffset, e);
                     FailAll(group, new WalUnavailableException(_fault, e));
@@ -296,7 +296,7 @@ public sealed class WriteAheadLog : IDisposable
             {
                 // The batch is durable and will be replayed on restart, so it is still acknowledged; but the hot
                 // tier can no longer be trusted to hold what follows, so the log takes no more writes.
-                _fault = "the hot tier failed to apply a record; restart to replay the log: " + e.Message;
+                _fault = "the hot tier failed to apply a record; restart to replay the log: " + IoFailure.Describe(e);
                 _logger.LogCritical(e, "Applying WAL record at seq {Seq} to the hot tier failed; refusing writes", p.FirstSeq);
             }
         }
@@ -329,7 +329,7 @@ public sealed class WriteAheadLog : IDisposable
         }
         catch (Exception e)
         {
-            _fault = "the WAL could not start a new segment: " + e.Message;
+            _fault = "the WAL could not start a new segment: " + IoFailure.Describe(e);
             _logger.LogCritical(e, "WAL segment roll failed; refusing writes");
         }
     }
@@ -368,7 +368,7 @@ public sealed class WriteAheadLog : IDisposable
         }
         catch (Exception e)
         {
-            _fault = "the WAL could not undo a failed write: " + e.Message;
+            _fault = "the WAL could not undo a failed write: " + IoFailure.Describe(e);
             _logger.LogCritical(e, "WAL could not be truncated after a failed write; refusing writes");
         }
     }
@@ -381,7 +381,7 @@ public sealed class WriteAheadLog : IDisposable
         }
         catch (Exception e)
         {
-            _fault = "the WAL fsync failed: " + e.Message;
+            _fault = "the WAL fsync failed: " + IoFailure.Describe(e);
             _logger.LogCritical(e, "WAL fsync failed; refusing writes");
         }
     }

@@ -16,17 +16,14 @@ namespace Sluice.Server.Ingest.Syslog;
 /// <see cref="SyslogOptions"/>. Messages take the same path as HTTP ingest — translation, the parser's guards,
 /// admission (quotas per client address), the durable log — in one batch per read. Syslog has no answer, so when
 /// the server asks for time (503: memory, sealing, recovery) a TCP connection simply stops being read until the
-/// batch is stored (backpressure); UDP batches that cannot be stored are dropped and counted.
+/// batch is stored (backpressure); UDP batches that cannot be stored are dropped and counted. Syslog carries no
+/// key: only loopback senders and <c>Syslog:AllowedNetworks</c> are taken (<see cref="SyslogSenders"/>), and TCP
+/// connections are capped in all and per sender, idle ones closed sooner when places run short
+/// (<see cref="SyslogConnections"/>).
 /// </summary>
 public sealed class SyslogListener(SluiceOptions options, EventIntake intake, IIpHasher ipHasher, ILogger<SyslogListener> logger) : BackgroundService
 {
-    /// <summary>Connections served at once; further senders wait in the accept queue.</summary>
-    public const int MaxConnections = 1024;
-
-    /// <summary>A connection that sends nothing for this long is closed.</summary>
-    public static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(10);
-
-    private readonly SemaphoreSlim _connections = new(MaxConnections, MaxConnections);
+    private readonly SyslogSenders _senders = new(options.Syslog);
     private TcpListener? _tcp;
     private UdpClient? _udp;
 
@@ -35,10 +32,16 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
 
     public int? UdpPort { get; private set; }
 
+    public SyslogConnections Connections { get; } = new(options.Syslog);
+
     private long _udpDropped;
+    private long _udpRefused;
 
     /// <summary>UDP batches dropped because the server could not take them.</summary>
     public long UdpDropped => Interlocked.Read(ref _udpDropped);
+
+    /// <summary>UDP datagrams from senders syslog does not take.</summary>
+    public long UdpRefused => Interlocked.Read(ref _udpRefused);
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -60,13 +63,20 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
         if (_tcp is not null || _udp is not null)
         {
             logger.LogInformation("Syslog listening on {Address}: TCP {Tcp}, UDP {Udp}", address, TcpPort?.ToString() ?? "off", UdpPort?.ToString() ?? "off");
+            if (!IPAddress.IsLoopback(address) && _senders.LoopbackOnly)
+            {
+                logger.LogWarning("Syslog listens on {Address} but takes messages from this machine only: syslog has no authentication, so other senders must be named in Syslog:AllowedNetworks", address);
+            }
         }
 
         return base.StartAsync(cancellationToken);
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(_tcp is null ? Task.CompletedTask : AcceptAsync(_tcp, stoppingToken), _udp is null ? Task.CompletedTask : ReceiveAsync(_udp, stoppingToken));
+        Task.WhenAll(
+            _tcp is null ? Task.CompletedTask : AcceptAsync(_tcp, stoppingToken),
+            _tcp is null ? Task.CompletedTask : CloseIdleAsync(stoppingToken),
+            _udp is null ? Task.CompletedTask : ReceiveAsync(_udp, stoppingToken));
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -92,7 +102,6 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
             TcpClient client;
             try
             {
-                await _connections.WaitAsync(stop);
                 client = await listener.AcceptTcpClientAsync(stop);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
@@ -102,50 +111,70 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
             catch (SocketException e)
             {
                 // e.g. out of file descriptors under a flood: keep listening once it passes
-                _connections.Release();
                 logger.LogWarning("Syslog TCP accept failed: {Error}", e.Message);
                 await Task.Delay(100, stop).ContinueWith(static _ => { }, TaskScheduler.Default);
                 continue;
             }
 
-            _ = Task.Run(async () =>
+            // Refused at once, before anything is read: a sender not allowed, or one past its share of places.
+            var sender = (client.Client.RemoteEndPoint as IPEndPoint)?.Address;
+            var connection = sender is not null && _senders.Allows(sender) ? Connections.TryOpen(client, sender) : null;
+            if (connection is null)
             {
-                try
+                if (sender is null || !_senders.Allows(sender))
                 {
-                    await ServeAsync(client, stop);
+                    Connections.CountRefused();
                 }
-                finally
-                {
-                    _connections.Release();
-                }
-            }, CancellationToken.None);
+
+                client.Dispose();
+                continue;
+            }
+
+            _ = Task.Run(() => ServeAsync(connection, stop), CancellationToken.None);
         }
     }
 
-    private async Task ServeAsync(TcpClient client, CancellationToken stop)
+    /// <summary>Once a second, closes connections idle past the limit of the moment.</summary>
+    private async Task CloseIdleAsync(CancellationToken stop)
     {
-        using (client)
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
         {
-            var who = Identify(client.Client.RemoteEndPoint);
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                Connections.CloseIdle();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task ServeAsync(SyslogConnections.Connection connection, CancellationToken stop)
+    {
+        using (connection)
+        {
+            var who = Identify(connection.Client.Client.RemoteEndPoint);
             var framer = new SyslogFramer(options.Syslog.MaxMessageBytes);
-            var stream = client.GetStream();
             var buffer = new byte[64 * 1024];
             try
             {
+                var stream = connection.Client.GetStream();
                 while (true)
                 {
-                    using var idle = CancellationTokenSource.CreateLinkedTokenSource(stop);
-                    idle.CancelAfter(IdleTimeout);
-                    var read = await stream.ReadAsync(buffer, idle.Token);
+                    var read = await stream.ReadAsync(buffer, stop);
                     if (read == 0)
                     {
                         break;
                     }
 
+                    connection.Touch();
                     var messages = framer.Push(buffer.AsSpan(0, read));
                     if (messages.Count > 0)
                     {
+                        connection.Storing = true;
                         await StoreAsync(messages, who, "syslog/tcp", retry: true, stop);
+                        connection.Storing = false;
                     }
                 }
 
@@ -154,9 +183,9 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
                     await StoreAsync([last], who, "syslog/tcp", retry: true, stop);
                 }
             }
-            catch (Exception e) when (e is IOException or OperationCanceledException or SocketException)
+            catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
             {
-                // the sender went away, or the server is stopping
+                // the sender went away, the connection was closed for idling, or the server is stopping
             }
         }
     }
@@ -172,6 +201,9 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
                 {
                     datagrams.Add(await udp.ReceiveAsync(stop));
                 }
+
+                var refused = datagrams.RemoveAll(d => !_senders.Allows(d.RemoteEndPoint.Address));
+                Interlocked.Add(ref _udpRefused, refused);
 
                 // One batch per sender, so quotas by client address charge the right one.
                 foreach (var sender in datagrams.GroupBy(d => d.RemoteEndPoint.Address))

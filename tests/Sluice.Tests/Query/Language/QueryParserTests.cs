@@ -98,7 +98,7 @@ public sealed class QueryParserTests
     [InlineData("country:(DE NL)", 13, "expected OR or ')'")]
     [InlineData("_time:soon", 7, "takes a duration")]
     [InlineData("_time:[2026-01-02, 2026-01-01]", 8, "ends before it starts")]
-    [InlineData("_time:[yesterday, 2026-01-01]", 8, "is not a time")]
+    [InlineData("_time:[yesterday, 2026-01-01]", 8, "is neither ISO-8601 nor an epoch number")]
     [InlineData("x | stat count()", 5, "unknown pipe 'stat'")]
     [InlineData("x | stats cnt()", 11, "unknown aggregate 'cnt'")]
     [InlineData("x | stats avg()", 15, "avg needs a field")]
