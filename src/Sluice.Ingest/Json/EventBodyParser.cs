@@ -70,6 +70,11 @@ public static class EventBodyParser
         {
             return Fail(result, batch, JsonErrorText.Error(body, e, ReaderOptions.MaxDepth));
         }
+        catch (InvalidOperationException e) when (JsonErrorText.IsInvalidText(e))
+        {
+            // Readers of escaped text throw on a lone surrogate; every known place catches it, this is the last net.
+            return Fail(result, batch, new FieldError(ErrorCodes.InvalidUtf8, null, "the body holds text that is not valid Unicode (a lone surrogate escape)"));
+        }
         catch (MemoryBudgetExceededException)
         {
             // The rows outgrew what the request could take from the ingest budget (Memory:MaxUnflushedMb).
@@ -118,7 +123,7 @@ public static class EventBodyParser
         var found = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var isLogs = reader.ValueTextEquals("logs"u8);
+            var isLogs = JsonValues.TextEquals(ref reader, "logs"u8);
             reader.Read();
             if (isLogs && reader.TokenType == JsonTokenType.StartArray && !found)
             {
@@ -184,6 +189,13 @@ public static class EventBodyParser
             {
                 TooMany(result, batch, limits);
                 return;
+            }
+
+            if (JsonErrorText.CannotStartValue(line))
+            {
+                result.Total = index + 1;
+                result.Reject(index++, new FieldError(ErrorCodes.MalformedJson, null, "line is not valid JSON: invalid JSON at line 1, byte 1"));
+                continue;
             }
 
             var mark = batch.Mark();

@@ -317,11 +317,11 @@ public sealed class EventParser : IDisposable
             return TypeError("kind", "\"log\" or \"traffic\"");
         }
 
-        if (reader.ValueTextEquals("log"u8))
+        if (JsonValues.TextEquals(ref reader, "log"u8))
         {
             state.Kind = EventKind.Log;
         }
-        else if (reader.ValueTextEquals("traffic"u8))
+        else if (JsonValues.TextEquals(ref reader, "traffic"u8))
         {
             state.Kind = EventKind.Traffic;
         }

@@ -24,6 +24,12 @@ public static class JsonErrorText
 
     private static bool FailsOnlyForDepth(ReadOnlySpan<byte> json, int maxDepth)
     {
+        // Nesting past the limit needs that many openings: most broken input is spared a second and third read.
+        if (json.Count((byte)'[') + json.Count((byte)'{') <= maxDepth)
+        {
+            return false;
+        }
+
         var limited = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth });
         var brokeAt = Consume(ref limited);
         if (brokeAt < 0)
@@ -35,6 +41,20 @@ public static class JsonErrorText
         var unlimitedBrokeAt = Consume(ref unlimited);
         return unlimitedBrokeAt < 0 || unlimitedBrokeAt > brokeAt;
     }
+
+    /// <summary>
+    /// Whether <paramref name="line"/> cannot start any JSON value, so it can be refused as malformed without a
+    /// reader — which reports that by throwing, and a body of many short broken lines would otherwise cost an
+    /// exception each.
+    /// </summary>
+    public static bool CannotStartValue(ReadOnlySpan<byte> line) =>
+        line.IsEmpty || line[0] is not ((byte)'{' or (byte)'[' or (byte)'"' or (byte)'-' or (>= (byte)'0' and <= (byte)'9') or (byte)'t' or (byte)'f' or (byte)'n');
+
+    /// <summary>
+    /// Whether System.Text.Json threw because text it was asked to read holds a lone surrogate escape (it throws
+    /// <see cref="InvalidOperationException"/> for that): bad input, not a bug.
+    /// </summary>
+    public static bool IsInvalidText(InvalidOperationException e) => e.TargetSite?.DeclaringType?.Assembly == typeof(JsonDocument).Assembly;
 
     /// <summary>Reads to the end: -1 when it read, else the bytes consumed before it broke.</summary>
     private static long Consume(ref Utf8JsonReader reader)

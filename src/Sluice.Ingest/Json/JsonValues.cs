@@ -66,13 +66,13 @@ internal static class JsonValues
                 value = n == 1;
                 return true;
             case JsonTokenType.String:
-                if (reader.ValueTextEquals("true"u8) || reader.ValueTextEquals("1"u8))
+                if (TextEquals(ref reader, "true"u8) || TextEquals(ref reader, "1"u8))
                 {
                     value = true;
                     return true;
                 }
 
-                return reader.ValueTextEquals("false"u8) || reader.ValueTextEquals("0"u8);
+                return TextEquals(ref reader, "false"u8) || TextEquals(ref reader, "0"u8);
             default:
                 return false;
         }
@@ -123,6 +123,22 @@ internal static class JsonValues
 
         unescaped[..written].CopyTo(destination);
         return written;
+    }
+
+    /// <summary>
+    /// Whether the current string or name is <paramref name="literal"/>. <see cref="Utf8JsonReader.ValueTextEquals(ReadOnlySpan{byte})"/>
+    /// throws on a lone surrogate escape; such text equals no literal.
+    /// </summary>
+    internal static bool TextEquals(ref Utf8JsonReader reader, ReadOnlySpan<byte> literal)
+    {
+        try
+        {
+            return reader.ValueTextEquals(literal);
+        }
+        catch (InvalidOperationException e) when (JsonErrorText.IsInvalidText(e))
+        {
+            return false;
+        }
     }
 
     /// <summary>CopyString throws on invalid UTF-8 or a lone surrogate escape; here that is bad input, not a bug.</summary>

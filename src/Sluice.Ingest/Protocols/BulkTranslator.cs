@@ -38,7 +38,7 @@ public static class BulkTranslator
     /// <param name="pathIndex">The index named in the path (<c>/{index}/_bulk</c>), the default for actions that name none.</param>
     /// <param name="indexAsService">Whether the index name becomes <c>service</c> for documents that name none.</param>
     public static Translation Translate(ReadOnlySpan<byte> body, string? pathIndex, bool indexAsService, IngestLimits limits, MemoryLease? lease = null) =>
-        Translation.Run(body, limits, lease, (b, t) => Read(b, t, pathIndex, indexAsService));
+        Translation.Run(body, body.Length, limits, lease, (b, t) => Read(b, t, pathIndex, indexAsService));
 
     private static void Read(ReadOnlySpan<byte> body, Translation translation, string? pathIndex, bool indexAsService)
     {

@@ -19,10 +19,10 @@ public static class ClefTranslator
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
 
     public static Translation TranslateClef(ReadOnlySpan<byte> body, IngestLimits limits, MemoryLease? lease = null) =>
-        Translation.Run(body, limits, lease, ReadClef);
+        Translation.Run(body, body.Length, limits, lease, ReadClef);
 
     public static Translation TranslateEnvelope(ReadOnlySpan<byte> body, IngestLimits limits, MemoryLease? lease = null) =>
-        Translation.Run(body, limits, lease, ReadEnvelope);
+        Translation.Run(body, body.Length, limits, lease, ReadEnvelope);
 
     private static void ReadClef(ReadOnlySpan<byte> body, Translation translation)
     {
@@ -43,6 +43,12 @@ public static class ClefTranslator
                 return;
             }
 
+            if (JsonErrorText.CannotStartValue(line))
+            {
+                translation.Reject(record++, new FieldError(ErrorCodes.MalformedJson, null, $"CLEF line {record} is not valid JSON: invalid JSON at line 1, byte 1"));
+                continue;
+            }
+
             if (!System.Text.Unicode.Utf8.IsValid(line))
             {
                 translation.Reject(record++, new FieldError(ErrorCodes.InvalidUtf8, null, $"CLEF line {record} is not valid UTF-8"));
@@ -58,7 +64,7 @@ public static class ClefTranslator
                 }
                 else
                 {
-                    WriteClef(translation.Writer, document.RootElement, maxMessageBytes);
+                    WriteClef(translation.Writer, document.RootElement, (int)Math.Min(maxMessageBytes, translation.Remaining));
                     translation.EndEvent(record);
                 }
             }
@@ -110,7 +116,7 @@ public static class ClefTranslator
             {
                 try
                 {
-                    WriteEnvelopeEvent(translation.Writer, e, maxMessageBytes);
+                    WriteEnvelopeEvent(translation.Writer, e, (int)Math.Min(maxMessageBytes, translation.Remaining));
                     translation.EndEvent(record);
                 }
                 catch (InvalidOperationException)
@@ -180,7 +186,8 @@ public static class ClefTranslator
 
     /// <summary>
     /// The message, rendered from the template when the event has none. Rendering stops just past
-    /// <paramref name="maxMessageBytes"/> (a hole repeated 8,000 times must not build gigabytes): a message that
+    /// <paramref name="maxMessageBytes"/> — the field limit, or what the translation may still grow by if less — (a
+    /// hole repeated 8,000 times must not build gigabytes): a message that
     /// long is refused by the parser as <c>field_too_long</c>, naming <c>message</c>.
     /// </summary>
     private static void WriteMessage(Utf8JsonWriter json, string? message, string? template, JsonElement properties, int maxMessageBytes)

@@ -21,8 +21,11 @@ public static class LokiTranslator
     private static readonly string[] LevelLabels = ["level", "severity", "detected_level", "lvl"];
     private static readonly string[] HostLabels = ["host", "hostname"];
 
+    /// <summary>Snappy's largest possible expansion is 64/3 (a copy element); 32 leaves a margin.</summary>
+    private const int MaxSnappyRatio = 32;
+
     public static Translation TranslateJson(ReadOnlySpan<byte> body, IngestLimits limits, MemoryLease? lease = null) =>
-        Translation.Run(body, limits, lease, ReadJson);
+        Translation.Run(body, body.Length, limits, lease, ReadJson);
 
     private static void ReadJson(ReadOnlySpan<byte> body, Translation translation)
     {
@@ -90,7 +93,7 @@ public static class LokiTranslator
     /// .entries = 2), so limits apply before the whole push exists as objects.
     /// </summary>
     public static Translation TranslateProtobuf(ReadOnlySpan<byte> body, IngestLimits limits, MemoryLease? lease = null) =>
-        Translation.Run(body, limits, lease, ReadProtobuf);
+        Translation.Run(body, body.Length, limits, lease, ReadProtobuf);
 
     private static void ReadProtobuf(ReadOnlySpan<byte> body, Translation translation)
     {
@@ -105,7 +108,16 @@ public static class LokiTranslator
                 return;
             }
 
+            // Snappy cannot grow data more than about 21 times (a 3-byte copy of 64 bytes): a header that claims
+            // more is a lie, and is refused before its claim is allocated.
+            if (length > (MaxSnappyRatio * (long)body.Length) + 64)
+            {
+                translation.Fatal = new FieldError(ErrorCodes.MalformedBody, null, $"the snappy header claims {length} bytes, more than {body.Length} compressed bytes can hold");
+                return;
+            }
+
             translation.Hold(length);
+            translation.AllowFor(length);
             var raw = Snappier.Snappy.DecompressToArray(body);
             var push = new WireReader(raw);
             while (translation.Fatal is null && push.Next(out var field, out var stream))

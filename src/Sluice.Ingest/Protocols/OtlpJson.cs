@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
+using Sluice.Ingest.Json;
 using Sluice.Ingest.Protocols.Otlp;
 
 namespace Sluice.Ingest.Protocols;
@@ -14,8 +15,11 @@ namespace Sluice.Ingest.Protocols;
 /// </summary>
 internal static class OtlpJson
 {
-    /// <summary>Every log record of the request with its resource's attributes and its scope, in order.</summary>
-    public static IEnumerable<(IReadOnlyList<KeyValue> Resource, InstrumentationScope? Scope, LogRecord Record)> Records(JsonElement root)
+    /// <summary>
+    /// Every log record of the request with its resource's attributes and its scope, in order; a record whose text
+    /// holds a lone surrogate escape comes as null (it alone is refused).
+    /// </summary>
+    public static IEnumerable<(IReadOnlyList<KeyValue> Resource, InstrumentationScope? Scope, LogRecord? Record)> Records(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -36,7 +40,17 @@ internal static class OtlpJson
 
                 foreach (var lr in Array(sl, "logRecords", "log_records"))
                 {
-                    yield return (resource, scope, Record(lr));
+                    LogRecord? record;
+                    try
+                    {
+                        record = Record(lr);
+                    }
+                    catch (InvalidOperationException e) when (JsonErrorText.IsInvalidText(e))
+                    {
+                        record = null;
+                    }
+
+                    yield return (resource, scope, record);
                 }
             }
         }

@@ -24,7 +24,7 @@ public static class OtlpTranslator
     /// the whole request exists as objects.
     /// </summary>
     public static Translation TranslateProtobuf(ReadOnlySpan<byte> body, IngestLimits limits, MemoryLease? lease = null) =>
-        Translation.Run(body, limits, lease, ReadProtobuf);
+        Translation.Run(body, body.Length, limits, lease, ReadProtobuf);
 
     private static void ReadProtobuf(ReadOnlySpan<byte> body, Translation translation)
     {
@@ -78,7 +78,7 @@ public static class OtlpTranslator
     }
 
     public static Translation TranslateJson(ReadOnlySpan<byte> body, IngestLimits limits, MemoryLease? lease = null) =>
-        Translation.Run(body, limits, lease, ReadJson);
+        Translation.Run(body, body.Length, limits, lease, ReadJson);
 
     private static void ReadJson(ReadOnlySpan<byte> body, Translation translation)
     {
@@ -96,6 +96,12 @@ public static class OtlpTranslator
                 if (!translation.Admit(record))
                 {
                     return;
+                }
+
+                if (log is null)
+                {
+                    translation.RejectUnreadable(record++);
+                    continue;
                 }
 
                 WriteRecord(translation.Writer, resource, scope, log);

@@ -28,7 +28,7 @@ public static class SyslogTranslator
 
     /// <summary>Translates the messages into one batch; a message that does not parse is refused alone.</summary>
     public static Translation Translate(IReadOnlyList<byte[]> messages, int year, IngestLimits limits, MemoryLease? lease = null) =>
-        Translation.Run(messages, limits, lease, (m, t) => Read(m, t, year));
+        Translation.Run(messages, messages.Sum(m => (long)m.Length), limits, lease, (m, t) => Read(m, t, year));
 
     private static void Read(IReadOnlyList<byte[]> messages, Translation translation, int year)
     {

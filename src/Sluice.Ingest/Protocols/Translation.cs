@@ -14,9 +14,10 @@ namespace Sluice.Ingest.Protocols;
 /// <para>
 /// Each record is written to a scratch buffer and joins the output only at <see cref="EndEvent"/>, so a record that
 /// fails half-way (<see cref="AbandonEvent"/>) leaves nothing behind. The output is bounded as it grows — at most
-/// <see cref="IngestLimits.MaxEventsPerRequest"/> records and four times <see cref="IngestLimits.MaxBodyBytes"/> of
-/// NDJSON — because a protocol can repeat much per record (Loki's labels, OTLP's resource attributes) and the
-/// native guards only see the translation once it exists. The bound holds while a record is written, too: the
+/// <see cref="IngestLimits.MaxEventsPerRequest"/> records, and NDJSON of at most <see cref="ExpansionFactor"/> times
+/// the input plus 1 MiB, never more than four times <see cref="IngestLimits.MaxBodyBytes"/> — because a protocol can
+/// repeat much per record (Loki's labels, OTLP's resource attributes, a message template's holes) and the native
+/// guards only see the translation once it exists. The bound holds while a record is written, too: the
 /// scratch buffer cannot grow past what the output may still take, and every growth of either buffer is taken
 /// from the request's <see cref="MemoryLease"/> first (<see cref="Run{TInput}"/> turns a refusal into 413 or 503).
 /// </para>
@@ -28,14 +29,20 @@ public sealed class Translation : IDisposable
     private readonly List<int> _recordOfLine = [];
     private readonly MemoryLease _lease;
     private readonly int _maxRecords;
-    private readonly long _maxBytes;
+    private long _maxBytes;
 
-    private Translation(IngestLimits limits, MemoryLease lease)
+    /// <summary>
+    /// How many times its input a translation may grow (plus 1 MiB): a Kubernetes resource of 30 attributes repeated
+    /// on records of 50 bytes is about 30 times; 64 leaves room and still keeps a small request's work small.
+    /// </summary>
+    public const int ExpansionFactor = 64;
+
+    private Translation(long inputBytes, IngestLimits limits, MemoryLease lease)
     {
         Limits = limits;
         _lease = lease;
         _maxRecords = limits.MaxEventsPerRequest;
-        _maxBytes = 4L * limits.MaxBodyBytes;
+        _maxBytes = Bound(inputBytes);
         _output = new LeasedBufferWriter(4096, lease) { Cap = _maxBytes };
         _scratch = new LeasedBufferWriter(1024, lease) { Cap = _maxBytes };
         Writer = new Utf8JsonWriter(_scratch, new JsonWriterOptions { SkipValidation = true });
@@ -46,13 +53,21 @@ public sealed class Translation : IDisposable
     /// limits and <paramref name="lease"/> (none: unbounded by memory). Output that would pass the limits refuses
     /// the body with 413, output the lease cannot take with 503 <c>memory_full</c>; nothing of it is stored.
     /// </summary>
-    public static Translation Run<TInput>(TInput input, IngestLimits limits, MemoryLease? lease, Action<TInput, Translation> translate)
+    /// <param name="inputBytes">The size of the input, which bounds the output (<see cref="ExpansionFactor"/>).</param>
+    public static Translation Run<TInput>(TInput input, long inputBytes, IngestLimits limits, MemoryLease? lease, Action<TInput, Translation> translate)
         where TInput : allows ref struct
     {
-        var translation = new Translation(limits, lease ?? MemoryLease.Unbounded);
+        var translation = new Translation(inputBytes, limits, lease ?? MemoryLease.Unbounded);
         try
         {
             translate(input, translation);
+        }
+        catch (InvalidOperationException e) when (JsonErrorText.IsInvalidText(e))
+        {
+            // Text with a lone surrogate escape outside any one record (a property name of the envelope, say):
+            // records catch their own; this is the body as a whole.
+            translation.AbandonEvent();
+            translation.Fatal = new FieldError(ErrorCodes.InvalidUtf8, null, "the body holds text that is not valid Unicode (a lone surrogate escape)");
         }
         catch (OutputTooLargeException)
         {
@@ -70,6 +85,9 @@ public sealed class Translation : IDisposable
     }
 
     public IngestLimits Limits { get; }
+
+    /// <summary>Bytes the output may still grow by: a translator that expands text (a template) stops there.</summary>
+    public long Remaining => Math.Max(0, _maxBytes - _output.WrittenCount);
 
     /// <summary>Where the translator writes the current event object (then <see cref="EndEvent"/> or <see cref="AbandonEvent"/>).</summary>
     public Utf8JsonWriter Writer { get; }
@@ -150,6 +168,17 @@ public sealed class Translation : IDisposable
     public int RecordOf(int line) => (uint)line < (uint)_recordOfLine.Count ? _recordOfLine[line] : line;
 
     /// <summary>
+    /// Bases the output's bound on <paramref name="inputBytes"/> instead — the input once decompressed, for a
+    /// protocol that compresses inside its body (Loki's snappy).
+    /// </summary>
+    public void AllowFor(long inputBytes)
+    {
+        _maxBytes = Bound(inputBytes);
+        _output.Cap = _maxBytes;
+        _scratch.Cap = Math.Max(1, _maxBytes - _output.WrittenCount);
+    }
+
+    /// <summary>
     /// Takes <paramref name="bytes"/> from the request's memory lease for a buffer the translator allocates itself
     /// (a decompressed body); throws <see cref="MemoryBudgetExceededException"/> when the budget has no room.
     /// </summary>
@@ -210,6 +239,8 @@ public sealed class Translation : IDisposable
         // One record may take no more than the output can still hold.
         _scratch.Cap = Math.Max(1, _maxBytes - _output.WrittenCount);
     }
+
+    private long Bound(long inputBytes) => Math.Min(4L * Limits.MaxBodyBytes, (ExpansionFactor * inputBytes) + (1024 * 1024));
 
     private FieldError TooLarge() =>
         new(ErrorCodes.BodyTooLarge, null, $"the events of this request translate to more than {_maxBytes} bytes; send smaller batches");

@@ -15,6 +15,9 @@ public sealed class QueryParser
 
     /// <summary>Most terms a filter may hold: every walk of the tree is recursive, and a flat chain is as deep as it is long.</summary>
     public const int MaxTerms = 1000;
+
+    /// <summary>Most pipes a query may hold: each one after a table-making pipe wraps the SQL before it in one more query.</summary>
+    public const int MaxPipes = 32;
     private readonly string _text;
     private readonly int _origin;
     private int _pos;
@@ -44,6 +47,11 @@ public sealed class QueryParser
             if (parser.Peek() != '|')
             {
                 throw parser.Error(parser.Peek() == ')' ? "')' without a matching '('" : "expected '|' or the end of the query");
+            }
+
+            if (pipes.Count == MaxPipes)
+            {
+                throw parser.Error($"a query may hold at most {MaxPipes} pipes");
             }
 
             positions.Add(parser.Column(parser._pos));

@@ -4,8 +4,8 @@ using Sluice.Core.Events;
 namespace Sluice.Query.Language;
 
 /// <summary>
-/// Prints a parsed query back as text that parses to the same tree: binary filters fully parenthesised, values
-/// quoted when they hold anything the parser would read differently.
+/// Prints a parsed query back as text that parses to the same tree: binary filters parenthesised (a left-nested
+/// chain of one operator inside one pair), values quoted when they hold anything the parser would read differently.
 /// </summary>
 public static class QueryPrinter
 {
@@ -70,13 +70,38 @@ public static class QueryPrinter
         }
     }
 
+    /// <summary>
+    /// A binary filter in parentheses. A chain of the same operator nested on the left — which is how the parser
+    /// reads <c>a b c</c> or <c>a OR b OR c</c> — is printed flat inside one pair, so a long chain does not print as
+    /// nesting deeper than the parser takes (it reads the flat chain back into the same left-nested tree).
+    /// </summary>
     private static void Binary(Filter left, string op, Filter right, StringBuilder text)
     {
         text.Append('(');
-        Print(left, text);
+        Chain(left, op, text);
         text.Append(' ').Append(op).Append(' ');
         Print(right, text);
         text.Append(')');
+    }
+
+    private static void Chain(Filter filter, string op, StringBuilder text)
+    {
+        switch (filter)
+        {
+            case AndFilter both when op == "AND":
+                Chain(both.Left, op, text);
+                text.Append(" AND ");
+                Print(both.Right, text);
+                break;
+            case OrFilter either when op == "OR":
+                Chain(either.Left, op, text);
+                text.Append(" OR ");
+                Print(either.Right, text);
+                break;
+            default:
+                Print(filter, text);
+                break;
+        }
     }
 
     /// <summary>Always quoted: a quoted string is read literally except for <c>\</c> escapes and, in values, <c>*</c>.</summary>

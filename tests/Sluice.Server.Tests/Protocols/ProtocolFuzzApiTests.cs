@@ -1,9 +1,15 @@
 using System.Net.Http.Headers;
+using Microsoft.Extensions.DependencyInjection;
+using Sluice.Fuzz;
+using Sluice.Server.Ingest.Syslog;
 using Sluice.Server.Tests.Support;
 
 namespace Sluice.Server.Tests.Protocols;
 
-/// <summary>Arbitrary bytes at every protocol endpoint: never a 5xx, and what was stored before stays exactly as it was.</summary>
+/// <summary>
+/// Arbitrary bytes at every protocol endpoint, and mutated inputs of every fuzz target at every endpoint that reads
+/// them: never an undocumented 5xx, and what was stored before stays exactly as it was.
+/// </summary>
 public sealed class ProtocolFuzzApiTests
 {
     private static readonly (string Path, string ContentType)[] Endpoints =
@@ -37,6 +43,28 @@ public sealed class ProtocolFuzzApiTests
                 content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
                 using var response = await server.Http.PostAsync(path, content);
                 Assert.True((int)response.StatusCode < 500, $"{path} ({contentType}) case {i}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+
+        Assert.Equal(before, (await Api.SearchAllAsync(server, "service=fuzz-witness")).Select(Api.Canonical).Order().ToList());
+        Assert.Equal("ready", (await server.GetJsonAsync("/health/ready")).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Mutated_inputs_of_every_fuzz_target_never_get_an_undocumented_5xx()
+    {
+        await using var server = await TestServer.StartAsync(o => o with { Syslog = o.Syslog with { TcpPort = 0 } });
+        await Api.PostAsync(server, Enumerable.Range(0, 20).Select(i => $$"""{"id":"keep-{{i}}","message":"kept {{i}}","service":"fuzz-witness"}"""));
+        var before = (await Api.SearchAllAsync(server, "service=fuzz-witness")).Select(Api.Canonical).Order().ToList();
+        var fuzz = new HttpFuzz(server.Http, server.App.Services.GetRequiredService<SyslogListener>().TcpPort);
+        var targets = FuzzTargets.All.Select(t => (t.Name, Pool: (IReadOnlyList<byte[]>)t.Seeds)).Append(("sql", HttpFuzz.SqlSeeds));
+        foreach (var (name, pool) in targets)
+        {
+            var mutator = new Mutator(new Random(name.Length));
+            for (var i = 0; i < 60; i++)
+            {
+                var failure = await fuzz.SendAsync(name, mutator.Next(pool, 16 * 1024));
+                Assert.True(failure is null, $"{name} case {i}: {failure}");
             }
         }
 
