@@ -16,7 +16,7 @@ public sealed class MemoryCapTests
     {
         await using var server = await TestServer.StartAsync(o => o with { Memory = o.Memory with { MaxUnflushedMb = 1, WaitMs = 200 } });
         var store = server.App.Services.GetRequiredService<EventStore>();
-        var budget = server.App.Services.GetRequiredService<IngestMemory>().Budget;
+        var budget = server.App.Services.GetRequiredService<IngestMemory>().Unflushed;
         store.Wal.CommitDelay = TimeSpan.FromMilliseconds(400); // fault injection: a slow disk
 
         // 12 clients × 3 requests of ~150 KB (≈ 300 KB reserved each): a 1 MiB cap holds three at a time.

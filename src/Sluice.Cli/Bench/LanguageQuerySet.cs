@@ -22,7 +22,11 @@ public static class LanguageQuerySet
     public static void Run(EventStore store, long from, long busyHour, int runs)
     {
         var queries = new EventQueries(store, DuckDbDialect.Instance, 10_000);
-        var analytics = new AnalyticsQueries(store, queries, DuckDbDialect.Instance, new QueryOptions { MaxRows = 100_000, TimeoutMs = 600_000 }, SystemClock.Instance, SqlWorkerPool.None);
+        // Custom SQL runs in a worker process, as in the server (this executable is the worker).
+        var roots = store.Catalog.Roots;
+        using var workers = new SqlWorkerPool(SqlWorkerLaunch.Beside(), new SqlWorkerSettings(roots.Partitions, roots.Archive, 2048L * 1024 * 1024, 2, 1),
+            TimeSpan.FromMinutes(1), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var analytics = new AnalyticsQueries(store, queries, DuckDbDialect.Instance, new QueryOptions { MaxRows = 100_000, TimeoutMs = 600_000 }, SystemClock.Instance, workers);
         string Range(long start, long hours) => $"_time:[{Timestamps.ToIso(start)}, {Timestamps.ToIso(start + (hours * 3_600_000))})";
         var day = Range(from, 24);
         var set = new (string Name, string Query)[]
@@ -83,7 +87,7 @@ public static class LanguageQuerySet
         MedianTimer.Print("custom SQL: SELECT service, count(*) FROM logs GROUP BY 1", runs, () =>
         {
             using var answer = analytics.RunSql("SELECT service, count(*) FROM logs GROUP BY 1", false, CancellationToken.None);
-            return $"{answer.Rows.Count} rows";
+            return $"{answer.Rendered?.RowCount ?? answer.Rows.Count} rows";
         });
     }
 }

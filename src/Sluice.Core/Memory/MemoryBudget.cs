@@ -154,6 +154,18 @@ public sealed class MemoryLease : IDisposable
         }
     }
 
+    /// <summary>
+    /// Gives back <paramref name="bytes"/> a buffer drew and no longer holds (a document disposed before the work
+    /// goes on), so the rest of the work does not hold it for nothing.
+    /// </summary>
+    public void Release(long bytes)
+    {
+        bytes = Math.Clamp(bytes, 0, _drawn);
+        _drawn -= bytes;
+        Interlocked.Add(ref _held, -bytes);
+        _budget.Release(bytes);
+    }
+
     public void Dispose()
     {
         _drawn = 0;

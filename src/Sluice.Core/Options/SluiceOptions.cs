@@ -174,7 +174,13 @@ public sealed record MemoryOptions
     /// <summary>Cap on accepted but un-flushed batches, in MiB (alias TRAFFIC_LOGS_MAX_MEMORY_MB).</summary>
     public int MaxUnflushedMb { get; init; } = 10;
 
-    /// <summary>How long a request waits for room under <see cref="MaxUnflushedMb"/> before 503 <c>memory_full</c>.</summary>
+    /// <summary>
+    /// Memory ingest requests may hold while they are read and translated, in MiB: bodies, decompressed bodies, a
+    /// protocol's JSON document and its translation, each drawn before it is allocated; past it 503 <c>memory_full</c>.
+    /// </summary>
+    public int MaxRequestMb { get; init; } = 64;
+
+    /// <summary>How long a request waits for room under <see cref="MaxUnflushedMb"/> or <see cref="MaxRequestMb"/> before 503 <c>memory_full</c>.</summary>
     public int WaitMs { get; init; } = 1_000;
 
     /// <summary>Events per batch handed to external sinks (alias TRAFFIC_LOGS_BATCH_SIZE).</summary>

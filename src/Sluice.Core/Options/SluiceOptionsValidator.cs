@@ -61,6 +61,7 @@ public static class SluiceOptionsValidator
         Check(errors, o.Storage.QueryThreads is >= 1 and <= 64, "Storage:QueryThreads must be 1..64");
         Check(errors, o.Storage.QueryMemoryMb >= 64, "Storage:QueryMemoryMb must be at least 64");
         Check(errors, o.Memory.MaxUnflushedMb >= 1, "Memory:MaxUnflushedMb must be at least 1");
+        Check(errors, o.Memory.MaxRequestMb >= 1, "Memory:MaxRequestMb must be at least 1");
         Check(errors, o.Memory.WaitMs is >= 0 and <= 60_000, "Memory:WaitMs must be 0..60000");
         Check(errors, o.Memory.BatchSize >= 1, "Memory:BatchSize must be at least 1");
         Check(errors, o.Quotas.MaxKeysPerRule is >= 1 and <= 10_000_000, "Quotas:MaxKeysPerRule must be 1..10000000");

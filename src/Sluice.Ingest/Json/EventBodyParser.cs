@@ -13,10 +13,6 @@ namespace Sluice.Ingest.Json;
 /// </summary>
 public static class EventBodyParser
 {
-    /// <summary>The refusal of a request whose work does not fit the ingest memory budget now.</summary>
-    public static readonly FieldError MemoryFull = new(ErrorCodes.MemoryFull, null,
-        "the memory for ingest requests (Memory:MaxUnflushedMb) is full; nothing of this request was stored, retry shortly");
-
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256, CommentHandling = JsonCommentHandling.Disallow };
 
     public static BodyParseResult Parse(ReadOnlySpan<byte> body, BodyShape shape, EventParser parser, EventBatchBuilder batch, in ParseContext context, IngestLimits limits)
@@ -77,8 +73,8 @@ public static class EventBodyParser
         }
         catch (MemoryBudgetExceededException)
         {
-            // The rows outgrew what the request could take from the ingest budget (Memory:MaxUnflushedMb).
-            Fail(result, batch, MemoryFull);
+            // The rows outgrew what the request could take from the budget of events waiting for the log.
+            Fail(result, batch, MemoryRefusals.Unflushed);
             result.FatalStatus = 503;
             return result;
         }

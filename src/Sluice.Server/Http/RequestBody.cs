@@ -67,7 +67,7 @@ public sealed class RequestBody : IDisposable
         var first = decoder is null && request.ContentLength is { } known ? (int)Math.Max(known, 1) : 64 * 1024;
         if (!await Hold(lease, 0, first, wait, cancel))
         {
-            return (null, Sluice.Ingest.Json.EventBodyParser.MemoryFull, StatusCodes.Status503ServiceUnavailable);
+            return (null, Sluice.Ingest.MemoryRefusals.Requests, StatusCodes.Status503ServiceUnavailable);
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(first);
@@ -88,7 +88,7 @@ public sealed class RequestBody : IDisposable
                     if (!await Hold(lease, buffer.Length, size, wait, cancel))
                     {
                         ArrayPool<byte>.Shared.Return(buffer);
-                        return (null, Sluice.Ingest.Json.EventBodyParser.MemoryFull, StatusCodes.Status503ServiceUnavailable);
+                        return (null, Sluice.Ingest.MemoryRefusals.Requests, StatusCodes.Status503ServiceUnavailable);
                     }
 
                     var grown = ArrayPool<byte>.Shared.Rent(size);

@@ -6,6 +6,7 @@ using Sluice.Core.Memory;
 using Sluice.Core.Options;
 using Sluice.Core.Privacy;
 using Sluice.Core.Time;
+using Sluice.Ingest;
 using Sluice.Ingest.Json;
 using Sluice.Ingest.Protocols;
 using Sluice.Server.Metrics;
@@ -18,8 +19,8 @@ namespace Sluice.Server.Ingest;
 /// parse → admit → log for a body of native events, whoever received it (HTTP endpoints, protocol translators,
 /// syslog): parsed straight into one pooled batch of rows, admitted (duplicates, quotas), appended to the WAL as one
 /// record, and reported once durable. Nothing of a request is stored unless the whole request got that far.
-/// Everything a request holds in memory until the WAL has it — body, translation, rows — is drawn from one
-/// <see cref="MemoryLease"/> on the ingest budget (<c>Memory:MaxUnflushedMb</c>).
+/// The rows are drawn from a lease on the budget of events waiting for the log (<c>Memory:MaxUnflushedMb</c>);
+/// what the request held to get here (body, translation) from its caller's lease on the request budget.
 /// </summary>
 public sealed class EventIntake(SluiceOptions options, EventStore store, IIpHasher ipHasher, EventIdGenerator ids, IClock clock, ServerMetrics metrics, IngestMemory memory, BatchAdmission admission)
 {
@@ -31,15 +32,15 @@ public sealed class EventIntake(SluiceOptions options, EventStore store, IIpHash
     public TimeSpan MemoryWait => TimeSpan.FromMilliseconds(options.Memory.WaitMs);
 
     /// <summary>
-    /// A lease on the ingest budget with room for <paramref name="bytes"/> (the body about to be read), waiting up to
-    /// <c>Memory:WaitMs</c>; null when there was no room, which the caller answers with 503 <c>memory_full</c>.
+    /// A lease on the request budget (<c>Memory:MaxRequestMb</c>) with room for <paramref name="bytes"/> (the body
+    /// about to be read), waiting up to <c>Memory:WaitMs</c>; null when there was no room, which the caller answers
+    /// with 503 <c>memory_full</c>.
     /// </summary>
-    public ValueTask<MemoryLease?> LeaseAsync(long bytes, CancellationToken cancel) => memory.Budget.ReserveAsync(bytes, MemoryWait, cancel);
+    public ValueTask<MemoryLease?> LeaseAsync(long bytes, CancellationToken cancel) => memory.Requests.ReserveAsync(bytes, MemoryWait, cancel);
 
     /// <param name="body">Native events: an object, an array, NDJSON or the logs envelope, as <paramref name="shape"/> says.</param>
     /// <param name="translation">For a protocol body translated into native NDJSON: which record each line came from, and the records it refused.</param>
-    /// <param name="lease">The request's lease on the ingest budget (<see cref="LeaseAsync"/>), which the rows draw from.</param>
-    public async Task<IngestOutcome> StoreAsync(ReadOnlyMemory<byte> body, BodyShape shape, ParseContext context, RequestIdentity who, string endpoint, Translation? translation, MemoryLease lease, CancellationToken cancel)
+    public async Task<IngestOutcome> StoreAsync(ReadOnlyMemory<byte> body, BodyShape shape, ParseContext context, RequestIdentity who, string endpoint, Translation? translation, CancellationToken cancel)
     {
         if (store.IsRecovering)
         {
@@ -50,13 +51,14 @@ public sealed class EventIntake(SluiceOptions options, EventStore store, IIpHash
         // Room for the encoded rows (about as large as the body) and for admission's copy of them, set aside while
         // waiting is still possible; the builder draws from it, and past it only from what the budget has free.
         var rowRoom = body.Length + 4096L;
-        if (!await lease.EnsureRoomAsync(2 * rowRoom, MemoryWait, cancel))
+        using var unflushed = await memory.Unflushed.ReserveAsync(2 * rowRoom, MemoryWait, cancel);
+        if (unflushed is null)
         {
             Count(endpoint, ErrorCodes.MemoryFull, 1);
-            return IngestOutcome.Failed(503, EventBodyParser.MemoryFull, 1);
+            return IngestOutcome.Failed(503, MemoryRefusals.Unflushed, 1);
         }
 
-        using var batch = new EventBatchBuilder((int)rowRoom, lease);
+        using var batch = new EventBatchBuilder((int)rowRoom, unflushed);
         var total = translation?.Records ?? 0;
         BodyParseResult result;
         if (translation is { Lines: 0 })

@@ -7,6 +7,7 @@ using Sluice.Admission.Systems;
 using Sluice.Core.Errors;
 using Sluice.Core.Privacy;
 using Sluice.Core.Options;
+using Sluice.Ingest;
 using Sluice.Ingest.Json;
 using Sluice.Ingest.Protocols;
 using Sluice.Server.Http;
@@ -51,13 +52,13 @@ public sealed class IngestPipeline(SluiceOptions options, EventIntake intake, II
             return await Answer(context, route, IngestOutcome.Failed(StatusCodes.Status415UnsupportedMediaType, typeError.Value), null);
         }
 
-        // Room for the body as it will be read; everything the request holds until the WAL has it draws from this lease.
+        // Room for the body as it will be read; the body, its decompression and its translation draw from this lease.
         var expected = context.Request.ContentLength is { } length && length <= options.Limits.MaxBodyBytes ? length : 64 * 1024;
         using var lease = await intake.LeaseAsync(expected, context.RequestAborted);
         if (lease is null)
         {
             metrics.EventsRejected.Add(1, route.Path, ErrorCodes.MemoryFull);
-            return await Answer(context, route, IngestOutcome.Failed(StatusCodes.Status503ServiceUnavailable, EventBodyParser.MemoryFull), null);
+            return await Answer(context, route, IngestOutcome.Failed(StatusCodes.Status503ServiceUnavailable, MemoryRefusals.Requests), null);
         }
 
         var (body, bodyError, bodyStatus) = await RequestBody.ReadAsync(context.Request, options.Limits.MaxBodyBytes, context.RequestAborted, lease, intake.MemoryWait);
@@ -74,7 +75,7 @@ public sealed class IngestPipeline(SluiceOptions options, EventIntake intake, II
             var parseContext = new ParseContext(route.DefaultKind, intake.Clock.UnixMilliseconds, route.AssignTraceId, system);
             if (protocol is null)
             {
-                var outcome = await intake.StoreAsync(body.Memory, route.Shape, parseContext, Identify(context), route.Path, null, lease, context.RequestAborted);
+                var outcome = await intake.StoreAsync(body.Memory, route.Shape, parseContext, Identify(context), route.Path, null, context.RequestAborted);
                 return await Answer(context, route, outcome, null);
             }
 
@@ -91,7 +92,7 @@ public sealed class IngestPipeline(SluiceOptions options, EventIntake intake, II
                 return await Answer(context, route, new IngestOutcome(), translation);
             }
 
-            var translated = await intake.StoreAsync(translation.Ndjson, BodyShape.Auto, parseContext, Identify(context), route.Path, translation, lease, context.RequestAborted);
+            var translated = await intake.StoreAsync(translation.Ndjson, BodyShape.Auto, parseContext, Identify(context), route.Path, translation, context.RequestAborted);
             return await Answer(context, route, translated, translation);
         }
     }

@@ -21,8 +21,10 @@ public static class PrometheusExposition
         Counters(text, "sluice_ingest_events_accepted_total", "Events acknowledged as durable, by ingest endpoint.", metrics.EventsAccepted);
         Counters(text, "sluice_ingest_events_rejected_total", "Events refused, by ingest endpoint and error code.", metrics.EventsRejected);
         Counters(text, "sluice_http_requests_total", "Ingest requests answered, by endpoint and status.", metrics.Requests);
-        Single(text, "sluice_ingest_unflushed_bytes", "gauge", "Memory held by ingest requests not yet in the WAL (bodies, translations and rows), bounded by Memory:MaxUnflushedMb.", unflushed.Budget.Used);
-        Single(text, "sluice_ingest_unflushed_peak_bytes", "gauge", "The most that memory has held at once since start.", unflushed.Budget.Peak);
+        Single(text, "sluice_ingest_unflushed_bytes", "gauge", "Memory held by accepted events not yet in the WAL (rows and admission's copy), bounded by Memory:MaxUnflushedMb.", unflushed.Unflushed.Used);
+        Single(text, "sluice_ingest_unflushed_peak_bytes", "gauge", "The most that memory has held at once since start.", unflushed.Unflushed.Peak);
+        Single(text, "sluice_ingest_request_bytes", "gauge", "Memory held by ingest requests being read and translated (bodies, decompression, JSON documents, translations), bounded by Memory:MaxRequestMb.", unflushed.Requests.Used);
+        Single(text, "sluice_ingest_request_peak_bytes", "gauge", "The most that memory has held at once since start.", unflushed.Requests.Peak);
         Counters(text, "sluice_ingest_deduplicated_total", "Events answered as accepted but not stored again (their id or content was stored already), by endpoint.", metrics.Deduplicated);
         Admission(text, admission, alerts);
         Counters(text, "sluice_auth_rejected_total", "Requests refused by the API key check, by reason and the scope the endpoint needs.", metrics.AuthRejected);

@@ -15,9 +15,6 @@ public sealed class SqlWorkerPool(SqlWorkerLaunch? launch, SqlWorkerSettings set
     private readonly SemaphoreSlim _running = new(settings.Workers, settings.Workers);
     private int _disposed;
 
-    /// <summary>A pool that runs nothing, for tools that run no custom SQL.</summary>
-    public static SqlWorkerPool None => new(null, new SqlWorkerSettings("", "", 0, 1, 1), TimeSpan.Zero, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-
     /// <summary>Whether custom SQL can run at all (the worker executable was found).</summary>
     public bool Available => launch is not null;
 

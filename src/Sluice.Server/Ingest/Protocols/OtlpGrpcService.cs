@@ -32,7 +32,7 @@ public sealed class OtlpGrpcService(EventIntake intake, SluiceOptions options, I
         IngestOutcome outcome;
         if (lease is null || translation is null)
         {
-            outcome = IngestOutcome.Failed(503, Sluice.Ingest.Json.EventBodyParser.MemoryFull);
+            outcome = IngestOutcome.Failed(503, Sluice.Ingest.MemoryRefusals.Requests);
         }
         else if (translation.Fatal is { } fatal)
         {
@@ -46,7 +46,7 @@ public sealed class OtlpGrpcService(EventIntake intake, SluiceOptions options, I
         {
             var who = ClientIdentity.Of(intake.Admission, ipHasher,
                 http.Items.TryGetValue(ApiKeyAuthentication.ApiKeyIdItem, out var id) ? id as string : null, http.Connection.RemoteIpAddress);
-            outcome = await intake.StoreAsync(translation.Ndjson, BodyShape.Auto, new Sluice.Ingest.Json.ParseContext(EventKind.Log, intake.Clock.UnixMilliseconds), who, Endpoint, translation, lease, context.CancellationToken);
+            outcome = await intake.StoreAsync(translation.Ndjson, BodyShape.Auto, new Sluice.Ingest.Json.ParseContext(EventKind.Log, intake.Clock.UnixMilliseconds), who, Endpoint, translation, context.CancellationToken);
         }
 
         metrics.Requests.Add(1, Endpoint, outcome.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));

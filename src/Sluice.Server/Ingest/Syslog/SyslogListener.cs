@@ -240,7 +240,7 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
         for (var attempt = 0; ; attempt++)
         {
             var context = new ParseContext(EventKind.Log, intake.Clock.UnixMilliseconds);
-            var outcome = await intake.StoreAsync(translation.Ndjson, BodyShape.Auto, context, who, endpoint, translation, lease, stop);
+            var outcome = await intake.StoreAsync(translation.Ndjson, BodyShape.Auto, context, who, endpoint, translation, stop);
             if (outcome.Status != 503 || !retry || attempt >= 600)
             {
                 return outcome.Status is 200 || (outcome.Status == 400 && translation.Lines == 0);
