@@ -4,7 +4,7 @@
 # over HTTP against a fresh server: mutated inputs of every target (and of SQL) at every endpoint that reads them,
 # checking that no answer is an undocumented 5xx. Seeded, so a run can be repeated. Failing inputs are written to
 # fuzz/findings/<target>/: fix the cause, then keep the input under fuzz/corpus/<target>/ so the tests replay it.
-# About 4 minutes in process and 3 over HTTP on 2 cores.
+# About 10 minutes in process and 2 over HTTP on 2 cores.
 # usage: fuzz/run.sh [inputs per target in process] [inputs per target over HTTP] [seed]
 set -euo pipefail
 cd "$(dirname "$0")/.."

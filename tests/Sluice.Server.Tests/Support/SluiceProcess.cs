@@ -17,6 +17,8 @@ public sealed class SluiceProcess : IDisposable
 
     public Uri Url { get; }
 
+    public int ProcessId => _process.Id;
+
     public static string Executable => Path.Combine(AppContext.BaseDirectory, "sluice.dll");
 
     public static int FreePort()
@@ -32,12 +34,7 @@ public sealed class SluiceProcess : IDisposable
     /// <summary>Starts sluice with extra environment variables (settings as <c>SLUICE__Section__Key</c>).</summary>
     public static async Task<SluiceProcess> StartAsync(string dataDir, int port, IReadOnlyDictionary<string, string> environment, params string[] extra)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var info = new ProcessStartInfo("dotnet");
         foreach (var (name, value) in environment)
         {
             info.Environment[name] = value;
@@ -48,6 +45,15 @@ public sealed class SluiceProcess : IDisposable
             info.ArgumentList.Add(arg);
         }
 
+        return await StartAsync(info, port);
+    }
+
+    /// <summary>Starts whatever <paramref name="info"/> runs (it must end in <c>sluice serve</c> listening on the port).</summary>
+    public static async Task<SluiceProcess> StartAsync(ProcessStartInfo info, int port)
+    {
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
