@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,7 +17,7 @@ public sealed class SyslogAccessTests
     [Fact]
     public async Task A_sender_from_another_address_is_refused_over_tcp_and_udp_unless_its_network_is_allowed()
     {
-        var other = OtherAddress();
+        var other = MachineAddress.OtherThanLoopback();
         Assert.True(other is not null, "this machine has no address but loopback, so no sender can be remote");
 
         await using (var server = await StartAsync(o => o with { Listen = "0.0.0.0:0" }))
@@ -91,13 +90,6 @@ public sealed class SyslogAccessTests
 
     private static Task<TestServer> StartAsync(Func<Sluice.Core.Options.SluiceOptions, Sluice.Core.Options.SluiceOptions> configure) =>
         TestServer.StartAsync(o => configure(o with { Syslog = o.Syslog with { TcpPort = 0, UdpPort = 0 } }));
-
-    /// <summary>One of this machine's addresses that is not loopback: reaching a listener through it makes the sender remote.</summary>
-    internal static IPAddress? OtherAddress() => NetworkInterface.GetAllNetworkInterfaces()
-        .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
-        .SelectMany(n => n.GetIPProperties().UnicastAddresses)
-        .Select(a => a.Address)
-        .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
 
     private static async Task<TcpClient> ConnectAsync(IPAddress from, int port)
     {
