@@ -203,11 +203,11 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
             }
             catch (DuckDBException e) when (!token.IsCancellationRequested && e.ErrorType == DuckDBErrorType.OutOfMemory)
             {
-                throw new QueryMemoryException(MemoryMessage("Storage:QueryMemoryMb", FirstLine(e.Message)), e);
+                throw new QueryMemoryException(MemoryMessage("Storage:QueryMemoryMb", EngineMessage.Of(e.Message, store.Catalog.Roots)), e);
             }
             catch (DuckDBException e) when (!token.IsCancellationRequested)
             {
-                throw new QueryFailedException(FirstLine(e.Message), e);
+                throw new QueryFailedException(EngineMessage.Of(e.Message, store.Catalog.Roots), e);
             }
         }
         finally
@@ -238,10 +238,4 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
 
     private static string MemoryMessage(string cap, string engine) =>
         $"the query needs more memory than its engine may use ({cap}): {engine}; narrow the time range or aggregate more";
-
-    private static string FirstLine(string message)
-    {
-        var end = message.IndexOf('\n', StringComparison.Ordinal);
-        return (end < 0 ? message : message[..end]).Trim();
-    }
 }

@@ -29,4 +29,19 @@ public sealed record PartRoots(string Partitions, string Archive)
 
         return Path.GetFileName(path);
     }
+
+    /// <summary>
+    /// <paramref name="text"/> (an engine's message) with every mention of the two roots shortened to
+    /// <c>partitions</c> or <c>archive</c>, so an error over a damaged part names the part but not the server's disk.
+    /// </summary>
+    public string HidePaths(string text)
+    {
+        foreach (var (root, name) in new[] { (Partitions, "partitions"), (Archive, "archive") })
+        {
+            var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+            text = text.Replace(full, name, StringComparison.Ordinal);
+        }
+
+        return text;
+    }
 }

@@ -34,6 +34,27 @@ public sealed class ClearErrorTests : IClassFixture<ClearErrorTests.Server>
     }
 
     [Fact]
+    public async Task An_engine_error_over_a_damaged_part_names_no_directory_of_the_server()
+    {
+        await using var server = await TestServer.StartAsync();
+        await Api.PostAsync(server, Enumerable.Range(0, 50).Select(i => $$"""{"message":"to be sealed {{i}}","service":"dmg"}"""));
+        await Api.FlushAsync(server);
+        var part = Directory.GetFiles(Path.Combine(server.DataDir, "partitions"), "*.parquet", SearchOption.AllDirectories).First();
+        File.WriteAllBytes(part, Encoding.ASCII.GetBytes("not parquet at all, just damage"));
+
+        using var sql = await server.Http.PostAsync("/api/logs/analytics/custom",
+            new StringContent("""{"sql":"SELECT count(*) AS n FROM logs"}""", Encoding.UTF8, "application/json"));
+        using var aggregate = await server.Http.GetAsync("/api/logs/aggregate?group_by=service");
+        foreach (var response in new[] { sql, aggregate })
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.False(response.IsSuccessStatusCode, body);
+            Assert.DoesNotContain(server.DataDir, body, StringComparison.Ordinal);
+            Assert.DoesNotContain(Path.GetTempPath(), body, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Brotli_that_is_not_brotli_is_400()
     {
         using var content = new ByteArrayContent(Enumerable.Range(0, 1000).Select(i => (byte)(i * 7919)).ToArray());

@@ -4,6 +4,7 @@ using DuckDB.NET.Native;
 using Sluice.Core.Options;
 using Sluice.Query.Sql;
 using Sluice.Storage.Engine;
+using Sluice.Storage.Partitions;
 
 namespace Sluice.Query.Analytics.Worker;
 
@@ -33,17 +34,18 @@ public static class SqlWorkerHost
 
         var engineMb = (int)Math.Max(64, settings.MemoryBytes / 2 / (1024 * 1024));
         using var engine = new DuckDbEngine(new StorageOptions { QueryThreads = settings.Threads, QueryMemoryMb = engineMb }, [settings.Partitions, settings.Archive]);
+        var roots = new PartRoots(settings.Partitions, settings.Archive);
         using var reader = new BinaryReader(input);
         using var writer = new BinaryWriter(output);
         while (SqlWorkerProtocol.ReadRequest(reader) is { } request)
         {
-            SqlWorkerProtocol.WriteReply(writer, Answer(engine, request, reader));
+            SqlWorkerProtocol.WriteReply(writer, Answer(engine, roots, request, reader));
         }
 
         return 0;
     }
 
-    private static SqlWorkerReply Answer(DuckDbEngine engine, SqlWorkerRequest request, BinaryReader input)
+    private static SqlWorkerReply Answer(DuckDbEngine engine, PartRoots roots, SqlWorkerRequest request, BinaryReader input)
     {
         var started = Stopwatch.GetTimestamp();
         var rows = SqlWorkerProtocol.ReadRows(input).GetEnumerator();
@@ -62,11 +64,11 @@ public static class SqlWorkerHost
         }
         catch (DuckDBException e) when (e.ErrorType == DuckDBErrorType.OutOfMemory)
         {
-            return SqlWorkerReply.Error(SqlWorkerStatus.OutOfMemory, FirstLine(e.Message));
+            return SqlWorkerReply.Error(SqlWorkerStatus.OutOfMemory, EngineMessage.Of(e.Message, roots));
         }
         catch (DuckDBException e)
         {
-            return SqlWorkerReply.Error(SqlWorkerStatus.Refused, FirstLine(e.Message));
+            return SqlWorkerReply.Error(SqlWorkerStatus.Refused, EngineMessage.Of(e.Message, roots));
         }
         catch (OutOfMemoryException)
         {
@@ -100,11 +102,5 @@ public static class SqlWorkerHost
         {
             yield return rows.Current;
         }
-    }
-
-    private static string FirstLine(string message)
-    {
-        var end = message.IndexOf('\n', StringComparison.Ordinal);
-        return (end < 0 ? message : message[..end]).Trim();
     }
 }
