@@ -9,15 +9,20 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 
+sudo_cmd=$([ "$(id -u)" = 0 ] && echo "" || echo "sudo")
+apt_install() { $sudo_cmd apt-get install -y -qq "$@" > /dev/null || { $sudo_cmd apt-get update -qq > /dev/null && $sudo_cmd apt-get install -y -qq "$@" > /dev/null; }; }
+
 # util-linux `logger` is the real syslog client of the protocol tests (package bsdutils, essential on Debian).
-if ! command -v logger > /dev/null; then
-  sudo_cmd=$([ "$(id -u)" = 0 ] && echo "" || echo "sudo")
-  $sudo_cmd apt-get install -y -qq bsdutils > /dev/null
-fi
+command -v logger > /dev/null || apt_install bsdutils
+# Debian's Chromium is the browser of the dashboard's end-to-end tests (Playwright drives it; it downloads nothing).
+[ -x /usr/bin/chromium ] || apt_install chromium
+
+# The dashboard: its committed bundle must be what web/ builds today, and its unit tests must pass.
+(cd web && npm ci --no-audit --no-fund --loglevel=error > /dev/null && npm run --silent check && npm test --silent) || web_status=1
 
 dotnet build Sluice.slnx -c Release --nologo -v quiet -clp:NoSummary
 
-status=0
+status=${web_status:-0}
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
   dotnet test "$project" -c Release --no-build --nologo \

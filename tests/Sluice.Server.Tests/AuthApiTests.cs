@@ -40,7 +40,9 @@ public sealed class AuthApiTests
             Assert.True(scope is not null, $"{method} {path} declares no scope");
             if (scope.Scope == ApiScope.None)
             {
-                Assert.Equal(HttpStatusCode.OK, await Send(server, method, path, null));
+                // Open to anyone: health, the dashboard's page and its sign-in (which refuses an empty body with 400).
+                var open = await Send(server, method, path, null);
+                Assert.True(open is HttpStatusCode.OK or HttpStatusCode.NoContent || (method == "POST" && open == HttpStatusCode.BadRequest), $"{method} {path} without a key: {open}");
                 continue;
             }
 
@@ -152,7 +154,8 @@ public sealed class AuthApiTests
             request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
         }
 
-        return server.Http.SendAsync(request);
+        // Headers only: a live-tail stream answers 200 and never ends.
+        return server.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
     }
 }
 

@@ -27,6 +27,7 @@ public sealed class AlertPublisher : IAsyncDisposable
     private readonly ConcurrentDictionary<(string Kind, string ScopeKind), long> _counts = new();
     private readonly ConcurrentQueue<VolumeAlert> _recent = new();
     private readonly Task _sender;
+    private readonly CircuitBreakerStateProvider _breaker = new();
     private long _webhookFailures;
     private long _webhookSent;
 
@@ -55,6 +56,7 @@ public sealed class AlertPublisher : IAsyncDisposable
                 MinimumThroughput = 5,
                 SamplingDuration = TimeSpan.FromSeconds(60),
                 BreakDuration = TimeSpan.FromSeconds(30),
+                StateProvider = _breaker,
                 ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<TaskCanceledException>(),
             })
             .Build();
@@ -71,6 +73,14 @@ public sealed class AlertPublisher : IAsyncDisposable
     public long WebhookSent => Volatile.Read(ref _webhookSent);
 
     public long WebhookFailures => Volatile.Read(ref _webhookFailures);
+
+    /// <summary>The webhook's circuit breaker: <c>none</c> without a webhook, else closed, open or half-open.</summary>
+    public string WebhookBreaker => _webhook is null ? "none" : _breaker.CircuitState switch
+    {
+        CircuitState.Closed => "closed",
+        CircuitState.HalfOpen => "half-open",
+        _ => "open",
+    };
 
     public void Publish(VolumeAlert alert)
     {

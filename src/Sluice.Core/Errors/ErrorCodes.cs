@@ -41,6 +41,9 @@ public static class ErrorCodes
     public const string QueryMemory = "query_memory";
     public const string TooManyQueries = "too_many_queries";
     public const string QueryUnavailable = "query_unavailable";
+    public const string TooManySubscribers = "too_many_subscribers";
+    public const string NotWebSocket = "not_websocket";
+    public const string CrossOrigin = "cross_origin";
     public const string MissingApiKey = "missing_api_key";
     public const string InvalidApiKey = "invalid_api_key";
     public const string InsufficientScope = "insufficient_scope";

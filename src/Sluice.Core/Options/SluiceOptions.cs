@@ -44,6 +44,8 @@ public sealed record SluiceOptions
     public SyslogOptions Syslog { get; init; } = new();
 
     public ProtocolOptions Protocols { get; init; } = new();
+
+    public TailOptions Tail { get; init; } = new();
 }
 
 public enum DurabilityMode
@@ -326,4 +328,16 @@ public sealed record ProtocolOptions
 
     /// <summary>HTTP/2 port for OTLP over gRPC (alias SLUICE_OTLP_GRPC_PORT; 4317 by convention); unset: off, 0: any free port.</summary>
     public int? OtlpGrpcPort { get; init; }
+}
+
+public sealed record TailOptions
+{
+    /// <summary>Live-tail subscribers (WebSocket and server-sent events together) served at once; past it, 503.</summary>
+    public int MaxSubscribers { get; init; } = 200;
+
+    /// <summary>Events one subscriber may have waiting to be sent; past it, new events are skipped and counted for it.</summary>
+    public int BufferEvents { get; init; } = 1_000;
+
+    /// <summary>Bytes of acknowledged batches waiting to be matched against the subscribers' filters; past it, batches are skipped for everyone.</summary>
+    public int MaxPendingKb { get; init; } = 16 * 1024;
 }

@@ -359,7 +359,7 @@ public static class AnalyticsEndpoints
     /// Produces the answer off the request thread (or takes it from the cache when its range ends before every
     /// unsealed event), and maps every way a query can fail to its status and code.
     /// </summary>
-    private static async Task AnswerAsync(HttpContext context, string field, string invalidCode, long? rangeEndMs, string? cacheKey, Func<CancellationToken, byte[]> produce)
+    internal static async Task AnswerAsync(HttpContext context, string field, string invalidCode, long? rangeEndMs, string? cacheKey, Func<CancellationToken, byte[]> produce)
     {
         var services = context.RequestServices;
         var cache = services.GetRequiredService<QueryCache>();
@@ -429,10 +429,10 @@ public static class AnalyticsEndpoints
         }
     }
 
-    private static Task WriteQueryError(HttpContext context, string field, string code, QueryException e) =>
+    internal static Task WriteQueryError(HttpContext context, string field, string code, QueryException e) =>
         Problem.WriteAsync(context, 400, new FieldError(code, field, e.Message) { Position = e.Position });
 
-    private static byte[] Serialize(Action<Utf8JsonWriter> write)
+    internal static byte[] Serialize(Action<Utf8JsonWriter> write)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var json = new Utf8JsonWriter(buffer, JsonOutput.Options))
@@ -444,7 +444,7 @@ public static class AnalyticsEndpoints
     }
 
     /// <summary>An optional time in a JSON body, ISO-8601 or an epoch number; the error when present but neither.</summary>
-    private static FieldError? BodyTime(JsonElement body, string name, out long? ms)
+    internal static FieldError? BodyTime(JsonElement body, string name, out long? ms)
     {
         ms = null;
         if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
@@ -483,7 +483,7 @@ public static class AnalyticsEndpoints
         return values;
     }
 
-    private static async Task<(long Start, long End)?> ReadRange(HttpContext context, long nowMs)
+    internal static async Task<(long Start, long End)?> ReadRange(HttpContext context, long nowMs)
     {
         if (!SearchParameters.TryRange(context.Request.Query, out var start, out var end, out var error))
         {

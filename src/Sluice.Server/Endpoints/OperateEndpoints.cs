@@ -23,8 +23,8 @@ public static class OperateEndpoints
             : Results.Json(new { status = store.IsRecovering ? "recovering" : "unavailable", reason = store.Wal.Fault }, statusCode: StatusCodes.Status503ServiceUnavailable))
             .RequireScope(ApiScope.None);
         app.MapGet("/metrics", (ServerMetrics metrics, EventStore store, QueryCache cache, Ingest.IngestMemory unflushed, Sluice.Admission.BatchAdmission admission,
-                Sluice.Admission.Alerts.AlertPublisher alerts, Http.QueryGate gate, Ingest.Syslog.SyslogListener syslog) =>
-            Results.Text(PrometheusExposition.Render(metrics, store, cache, unflushed, admission, alerts, gate, syslog), PrometheusExposition.ContentType)).RequireScope(metricsScope);
+                Sluice.Admission.Alerts.AlertPublisher alerts, Http.QueryGate gate, Ingest.Syslog.SyslogListener syslog, Tail.TailHub tail) =>
+            Results.Text(PrometheusExposition.Render(metrics, store, cache, unflushed, admission, alerts, gate, syslog, tail), PrometheusExposition.ContentType)).RequireScope(metricsScope);
         return app;
     }
 }

@@ -15,11 +15,13 @@ using Sluice.Core.Options;
 using Sluice.Core.Privacy;
 using Sluice.Core.Time;
 using Sluice.Server.Configuration;
+using Sluice.Server.Dashboard;
 using Sluice.Server.Endpoints;
 using Sluice.Server.Http;
 using Sluice.Server.Ingest;
 using Sluice.Server.Ingest.Protocols;
 using Sluice.Server.Metrics;
+using Sluice.Server.Tail;
 using Sluice.Query.Analytics;
 using Sluice.Query.Analytics.Worker;
 using Sluice.Query.Search;
@@ -62,6 +64,8 @@ public static class SluiceServer
         var app = builder.Build();
         app.UseSecurityHeaders();
         app.UseProblemForUnhandledErrors();
+        app.UseDashboardAtRoot();
+        app.UseWebSockets();
         app.UseRouting();
         app.UseCors(); // answers preflights before the key check: browsers send no key on them
         app.UseApiKeys();
@@ -79,6 +83,10 @@ public static class SluiceServer
         app.MapStorage();
         app.MapSummaries();
         app.MapAnalytics();
+        app.MapTail();
+        app.MapSignIn();
+        app.MapDashboard();
+        app.Services.GetRequiredService<IngestRate>(); // sampling starts now, not at the first look
         if (options.Protocols.OtlpGrpcPort is not null)
         {
             app.MapGrpcService<OtlpGrpcService>().RequireScope(ApiScope.Ingest);
@@ -126,6 +134,11 @@ public static class SluiceServer
             services.AddGrpc(grpc => grpc.IgnoreUnknownServices = true);
         }
 
+        services.AddSingleton(sp => new Tail.TailHub(options.Tail, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Tail")));
+        services.AddSingleton(sp => new SummarySeriesQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance));
+        services.AddSingleton<DashboardAssets>();
+        services.AddSingleton<DashboardConfig>();
+        services.AddSingleton<IngestRate>();
         services.AddSingleton<IngestPipeline>();
         services.AddHostedService<Hosting.RecoveryService>();
         return services;

@@ -13,7 +13,7 @@ public sealed record RequiredScope(ApiScope Scope);
 
 /// <summary>
 /// Checks the API key of every request against the scope its endpoint declares. The key may come as
-/// <c>Authorization: Bearer</c>, <c>X-Api-Key</c>, <c>X-Seq-ApiKey</c> or Seq's <c>?apiKey=</c>. Without configured
+/// <c>Authorization: Bearer</c>, <c>X-Api-Key</c>, <c>X-Seq-ApiKey</c>, the dashboard's sign-in cookie or Seq's <c>?apiKey=</c>. Without configured
 /// keys only loopback clients are served. No key or an unknown one → 401; a key without the scope → 403.
 /// Endpoints that declare nothing need admin (fail closed); when routing found no endpoint, or only a wrong method,
 /// the 404 or 405 follows.
@@ -22,6 +22,9 @@ public static class ApiKeyAuthentication
 {
     /// <summary>The <see cref="HttpContext.Items"/> entry holding the public id of the request's key (quotas per key).</summary>
     public const string ApiKeyIdItem = "sluice.api_key_id";
+
+    /// <summary>The dashboard's sign-in cookie (HttpOnly, SameSite=Strict): it holds the key the user typed.</summary>
+    public const string KeyCookie = "sluice_key";
 
     public static TBuilder RequireScope<TBuilder>(this TBuilder builder, ApiScope scope)
         where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new RequiredScope(scope));
@@ -92,7 +95,7 @@ public static class ApiKeyAuthentication
     private static void Count(HttpContext context, string reason, ApiScope needed) =>
         context.RequestServices.GetRequiredService<Metrics.ServerMetrics>().AuthRejected.Add(1, reason, ApiScopes.Name(needed));
 
-    private static string? PresentedKey(HttpRequest request)
+    internal static string? PresentedKey(HttpRequest request)
     {
         var authorization = request.Headers.Authorization.ToString();
         if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -108,9 +111,14 @@ public static class ApiKeyAuthentication
             }
         }
 
+        if (request.Cookies.TryGetValue(KeyCookie, out var cookie) && cookie.Length > 0)
+        {
+            return cookie;
+        }
+
         return request.Query.TryGetValue("apiKey", out var query) && !StringValues.IsNullOrEmpty(query) ? query.ToString() : null;
     }
 
-    private static bool IsLoopback(IPAddress? address) =>
+    internal static bool IsLoopback(IPAddress? address) =>
         address is not null && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
 }

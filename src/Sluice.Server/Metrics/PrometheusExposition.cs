@@ -15,7 +15,7 @@ public static class PrometheusExposition
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
     public static string Render(ServerMetrics metrics, EventStore store, QueryCache cache, Ingest.IngestMemory unflushed, BatchAdmission admission, AlertPublisher alerts,
-        Http.QueryGate gate, Ingest.Syslog.SyslogListener syslog)
+        Http.QueryGate gate, Ingest.Syslog.SyslogListener syslog, Tail.TailHub tail)
     {
         var text = new StringBuilder(4096);
         Counters(text, "sluice_ingest_events_accepted_total", "Events acknowledged as durable, by ingest endpoint.", metrics.EventsAccepted);
@@ -43,6 +43,10 @@ public static class PrometheusExposition
         Single(text, "sluice_syslog_connections_refused_total", "counter", "Syslog TCP connections closed at accept: sender not allowed, or no place for it.", syslog.Connections.Refused);
         Single(text, "sluice_syslog_connections_idle_closed_total", "counter", "Syslog TCP connections closed for idling.", syslog.Connections.ClosedIdle);
         Single(text, "sluice_syslog_udp_refused_total", "counter", "Syslog datagrams from senders not allowed (Syslog:AllowedNetworks).", syslog.UdpRefused);
+        Single(text, "sluice_tail_subscribers", "gauge", "Live-tail subscribers connected (WebSocket and server-sent events).", tail.Subscribers);
+        Single(text, "sluice_tail_skipped_events_total", "counter", "Events a live-tail subscriber did not get because it read too slowly, summed over subscribers.", tail.SkippedEvents);
+        Single(text, "sluice_tail_pending_peak_bytes", "gauge", "The most bytes of acknowledged batches that waited at once to be matched for live tail (bounded by Tail:MaxPendingKb).", tail.PendingPeakBytes);
+        Single(text, "sluice_tail_dropped_batches_total", "counter", "Acknowledged batches not matched for live tail because matching fell behind (Tail:MaxPendingKb).", tail.DroppedBatches);
         Single(text, "sluice_syslog_udp_dropped_batches_total", "counter", "Syslog UDP batches dropped because the server could not take them.", syslog.UdpDropped);
 
         var wal = store.Wal.Stats;

@@ -1,0 +1,142 @@
+using System.Text.Json;
+using Sluice.Core.Errors;
+using Sluice.Storage;
+using Sluice.Storage.IO;
+
+namespace Sluice.Server.Dashboard;
+
+/// <summary>
+/// What the dashboard keeps for its users (seed 003's dashboard config): saved searches, charts pinned to the
+/// overview, saved formulas and the refresh interval. Kept in <c>meta/dashboard.json</c>, replaced whole and
+/// atomically, so it survives restarts and a crash leaves the old or the new.
+/// </summary>
+public sealed class DashboardConfig(DataDirectory data)
+{
+    private const int MaxItems = 200;
+    private const int MaxText = 4_000;
+
+    /// <summary>The lists, each item's text fields, in the order they are written.</summary>
+    private static readonly (string List, string[] Fields)[] Lists =
+    [
+        ("saved_searches", ["name", "query"]),
+        ("pinned_charts", ["name", "query"]),
+        ("saved_formulas", ["name", "formula"]),
+    ];
+
+    private readonly Lock _gate = new();
+
+    private string Path => System.IO.Path.Combine(data.Meta, "dashboard.json");
+
+    /// <summary>The stored config, or the empty one.</summary>
+    public byte[] Read()
+    {
+        lock (_gate)
+        {
+            return File.Exists(Path) ? File.ReadAllBytes(Path) : Write(JsonDocument.Parse("{}").RootElement);
+        }
+    }
+
+    /// <summary>Checks <paramref name="body"/> and stores it; the error names the first field that is wrong.</summary>
+    public FieldError? Replace(JsonElement body, out byte[] stored)
+    {
+        stored = [];
+        if (Check(body) is { } error)
+        {
+            return error;
+        }
+
+        stored = Write(body);
+        lock (_gate)
+        {
+            AtomicFile.Write(Path, stored);
+        }
+
+        return null;
+    }
+
+    private static FieldError? Check(JsonElement body)
+    {
+        foreach (var property in body.EnumerateObject())
+        {
+            if (property.Name == "refresh_seconds")
+            {
+                if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out var seconds) || seconds is < 0 or > 86_400)
+                {
+                    return Bad("refresh_seconds", "'refresh_seconds' must be a whole number of seconds, 0 (off) to 86400");
+                }
+
+                continue;
+            }
+
+            var list = Array.Find(Lists, l => l.List == property.Name);
+            if (list.List is null)
+            {
+                return Bad(property.Name, $"'{property.Name}' is not part of the dashboard config (saved_searches, pinned_charts, saved_formulas, refresh_seconds)");
+            }
+
+            if (property.Value.ValueKind != JsonValueKind.Array || property.Value.GetArrayLength() > MaxItems)
+            {
+                return Bad(list.List, $"'{list.List}' must be an array of at most {MaxItems} items");
+            }
+
+            var index = 0;
+            foreach (var item in property.Value.EnumerateArray())
+            {
+                var where = $"{list.List}[{index}]";
+                if (item.ValueKind != JsonValueKind.Object)
+                {
+                    return Bad(where, $"'{where}' must be an object with {string.Join(" and ", list.Fields)}");
+                }
+
+                foreach (var field in list.Fields)
+                {
+                    if (!item.TryGetProperty(field, out var value) || value.ValueKind != JsonValueKind.String
+                        || value.GetString() is not { Length: > 0 and <= MaxText } text || text.Contains('\0'))
+                    {
+                        return Bad($"{where}.{field}", $"'{where}.{field}' must be text of 1 to {MaxText} characters");
+                    }
+                }
+
+                index++;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The config as stored: only the known fields, every list present.</summary>
+    private static byte[] Write(JsonElement body)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            foreach (var (list, fields) in Lists)
+            {
+                json.WriteStartArray(list);
+                if (body.TryGetProperty(list, out var items))
+                {
+                    foreach (var item in items.EnumerateArray())
+                    {
+                        json.WriteStartObject();
+                        foreach (var field in fields)
+                        {
+                            json.WriteString(field, item.GetProperty(field).GetString());
+                        }
+
+                        json.WriteEndObject();
+                    }
+                }
+
+                json.WriteEndArray();
+            }
+
+            json.WriteNumber("refresh_seconds", body.TryGetProperty("refresh_seconds", out var refresh) ? refresh.GetInt32() : 0);
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static FieldError Bad(string field, string message) => new(ErrorCodes.InvalidParameter, field, message);
+}

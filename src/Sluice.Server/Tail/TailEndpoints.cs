@@ -1,0 +1,282 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Sluice.Admission.Auth;
+using Sluice.Core.Errors;
+using Sluice.Core.Time;
+using Sluice.Server.Endpoints;
+using Sluice.Server.Http;
+
+namespace Sluice.Server.Tail;
+
+/// <summary>
+/// Live tail over a WebSocket (<c>GET /ws</c>) and as server-sent events (<c>GET /api/logs/tail</c>), both with
+/// <c>query=</c> a filter of the query language. Each sends the events acknowledged from the moment it connected
+/// that match, and tells how many it skipped because the client read too slowly.
+/// </summary>
+public static class TailEndpoints
+{
+    /// <summary>How often a quiet stream says it is alive and reports skips.</summary>
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(10);
+
+    public static void MapTail(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/ws", WebSocketAsync).RequireScope(ApiScope.Read);
+        app.MapGet("/api/logs/tail", ServerSentEventsAsync).RequireScope(ApiScope.Read);
+    }
+
+    private static async Task ServerSentEventsAsync(HttpContext context)
+    {
+        if (!SearchParameters.TryFilter(context.Request.Query, out var filter, out var error))
+        {
+            await Problem.WriteAsync(context, 400, error);
+            return;
+        }
+
+        using var subscription = Subscribe(context, filter);
+        if (subscription is null)
+        {
+            await WriteFullAsync(context);
+            return;
+        }
+
+        // A stream ends when the client goes or the server stops: shutdown must not wait for tails to time out.
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, Stopping(context));
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no"; // proxies must not hold the stream back
+        await response.StartAsync(ended.Token);
+        await response.WriteAsync(": sluice live tail\n\n", ended.Token);
+        await response.Body.FlushAsync(ended.Token);
+        await PumpAsync(subscription, ended.Token,
+            async (json, cancel) =>
+            {
+                await response.Body.WriteAsync(DataOpen, cancel);
+                await response.Body.WriteAsync(json, cancel);
+                await response.Body.WriteAsync(DataClose, cancel);
+            },
+            (skipped, cancel) => response.WriteAsync($"event: skipped\ndata: {{\"count\":{skipped}}}\n\n", cancel),
+            cancel => response.WriteAsync(": alive\n\n", cancel),
+            cancel => response.Body.FlushAsync(cancel));
+    }
+
+    private static async Task WebSocketAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await Problem.WriteAsync(context, 400, ErrorCodes.NotWebSocket, "GET /ws is a WebSocket; for a plain HTTP stream use GET /api/logs/tail");
+            return;
+        }
+
+        if (!SameOrigin(context.Request))
+        {
+            // A page of another site must not read the tail with this browser's cookie.
+            await Problem.WriteAsync(context, 403, ErrorCodes.CrossOrigin, "the WebSocket's Origin is not this server", "Origin");
+            return;
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, Stopping(context));
+        // The client sends nothing we need, but reading is how a close frame is noticed.
+        var reading = DrainAsync(socket, closed);
+        try
+        {
+            if (!SearchParameters.TryFilter(context.Request.Query, out var filter, out var error))
+            {
+                await SendErrorAsync(socket, error, closed.Token);
+                return;
+            }
+
+            using var subscription = Subscribe(context, filter);
+            if (subscription is null)
+            {
+                await SendErrorAsync(socket, Full, closed.Token);
+                return;
+            }
+
+            await PumpAsync(subscription, closed.Token,
+                async (json, cancel) =>
+                {
+                    await socket.SendAsync(EventOpen, WebSocketMessageType.Text, false, cancel);
+                    await socket.SendAsync(json, WebSocketMessageType.Text, false, cancel);
+                    await socket.SendAsync(EventClose, WebSocketMessageType.Text, true, cancel);
+                },
+                (skipped, cancel) => socket.SendAsync(Encoding.UTF8.GetBytes($"{{\"type\":\"skipped\",\"count\":{skipped}}}"), WebSocketMessageType.Text, true, cancel),
+                cancel => socket.SendAsync(Alive, WebSocketMessageType.Text, true, cancel),
+                _ => Task.CompletedTask);
+        }
+        finally
+        {
+            await CloseAsync(socket, WebSocketCloseStatus.NormalClosure, "");
+            // Let the client read what was sent and answer the close; cancelling the read would abort the socket.
+            await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(2)));
+            await closed.CancelAsync();
+            await reading;
+        }
+    }
+
+    private static readonly byte[] EventOpen = "{\"type\":\"event\",\"event\":"u8.ToArray();
+    private static readonly byte[] EventClose = "}"u8.ToArray();
+    private static readonly byte[] Alive = "{\"type\":\"alive\"}"u8.ToArray();
+    private static readonly byte[] DataOpen = "data: "u8.ToArray();
+    private static readonly byte[] DataClose = "\n\n"u8.ToArray();
+
+    /// <summary>
+    /// Sends waiting events as they come; a skip count goes out before the next event, or at the heartbeat when
+    /// the stream is quiet. Ends when the client goes or the server stops.
+    /// </summary>
+    private static async Task PumpAsync(TailSubscription subscription, CancellationToken cancel,
+        Func<byte[], CancellationToken, Task> sendEvent, Func<long, CancellationToken, Task> sendSkipped,
+        Func<CancellationToken, Task> sendAlive, Func<CancellationToken, Task> flush)
+    {
+        var events = subscription.Events;
+        try
+        {
+            while (!cancel.IsCancellationRequested)
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+                wait.CancelAfter(Heartbeat);
+                bool more;
+                try
+                {
+                    more = await events.WaitToReadAsync(wait.Token);
+                }
+                catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+                {
+                    if (subscription.TakeSkipped() is var quietSkips and > 0)
+                    {
+                        await sendSkipped(quietSkips, cancel);
+                    }
+                    else
+                    {
+                        await sendAlive(cancel);
+                    }
+
+                    await flush(cancel);
+                    continue;
+                }
+
+                if (!more)
+                {
+                    return;
+                }
+
+                while (events.TryRead(out var json))
+                {
+                    if (subscription.TakeSkipped() is var skipped and > 0)
+                    {
+                        await sendSkipped(skipped, cancel);
+                    }
+
+                    await sendEvent(json, cancel);
+                }
+
+                if (subscription.TakeSkipped() is var late and > 0)
+                {
+                    await sendSkipped(late, cancel);
+                }
+
+                await flush(cancel);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
+        {
+            // The client went away.
+        }
+    }
+
+    private static CancellationToken Stopping(HttpContext context) =>
+        context.RequestServices.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping;
+
+    private static TailSubscription? Subscribe(HttpContext context, Sluice.Query.Language.Filter? filter) =>
+        context.RequestServices.GetRequiredService<TailHub>().Subscribe(filter, context.RequestServices.GetRequiredService<IClock>().UnixMilliseconds);
+
+    private static readonly FieldError Full = new(ErrorCodes.TooManySubscribers, null, "the server serves as many live-tail subscribers as Tail:MaxSubscribers allows; retry later");
+
+    private static Task WriteFullAsync(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = "5";
+        return Problem.WriteAsync(context, 503, Full);
+    }
+
+    private static bool SameOrigin(HttpRequest request)
+    {
+        var origin = request.Headers.Origin.ToString();
+        return origin.Length == 0 // not a browser
+            || (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static async Task SendErrorAsync(WebSocket socket, FieldError error, CancellationToken cancel)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("type", "error");
+            json.WriteString("code", error.Code);
+            json.WriteString("message", error.Message);
+            if (error.Field is { } field)
+            {
+                json.WriteString("field", field);
+            }
+
+            if (error.Position is { } position)
+            {
+                json.WriteNumber("position", position);
+            }
+
+            json.WriteEndObject();
+        }
+
+        try
+        {
+            await socket.SendAsync(buffer.ToArray(), WebSocketMessageType.Text, true, cancel);
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+        }
+    }
+
+    private static async Task DrainAsync(WebSocket socket, CancellationTokenSource closed)
+    {
+        var buffer = new byte[1024];
+        try
+        {
+            while (socket.State == WebSocketState.Open)
+            {
+                var result = await socket.ReceiveAsync(buffer, closed.Token);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+        }
+
+        await closed.CancelAsync();
+    }
+
+    private static async Task CloseAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
+    {
+        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await socket.CloseOutputAsync(status, reason, timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException)
+        {
+        }
+    }
+}
