@@ -2,7 +2,7 @@
 import type { EventJson } from './types';
 
 export type TailMessage =
-  | { type: 'event'; event: EventJson }
+  | { type: 'events'; events: EventJson[] }
   | { type: 'skipped'; count: number }
   | { type: 'error'; code: string; message: string; position?: number };
 
@@ -28,9 +28,11 @@ export function parseTailMessage(data: unknown): TailMessage | null {
   }
   const m = raw as Record<string, unknown>;
   switch (m.type) {
-    case 'event':
-      return m.event && typeof m.event === 'object' && typeof (m.event as EventJson).id === 'string'
-        ? { type: 'event', event: m.event as EventJson } : null;
+    case 'events':
+      // The server sends what waited for this subscriber in one message; a malformed event is left out.
+      return Array.isArray(m.events)
+        ? { type: 'events', events: m.events.filter((e): e is EventJson => !!e && typeof e === 'object' && typeof (e as EventJson).id === 'string') }
+        : null;
     case 'skipped':
       return typeof m.count === 'number' && Number.isFinite(m.count) && m.count >= 0 ? { type: 'skipped', count: m.count } : null;
     case 'error':

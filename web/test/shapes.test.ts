@@ -96,13 +96,16 @@ describe('live tail protocol', () => {
     assert.equal(tailUrl({ protocol: 'https:', host: 'logs.example' }, 'level:error service:"a b"'), 'wss://logs.example/ws?query=level%3Aerror%20service%3A%22a%20b%22');
   });
   it('reads the three messages and ignores anything else', () => {
-    assert.deepEqual(parseTailMessage('{"type":"event","event":{"id":"e1","timestamp":5}}'), { type: 'event', event: { id: 'e1', timestamp: 5 } });
+    assert.deepEqual(parseTailMessage('{"type":"events","events":[{"id":"e1","timestamp":5},{"id":"e2","timestamp":6}]}'),
+      { type: 'events', events: [{ id: 'e1', timestamp: 5 }, { id: 'e2', timestamp: 6 }] });
+    assert.deepEqual(parseTailMessage('{"type":"events","events":[{"id":"e1"},{},7]}'), { type: 'events', events: [{ id: 'e1' }] });
     assert.deepEqual(parseTailMessage('{"type":"skipped","count":1234}'), { type: 'skipped', count: 1234 });
     assert.deepEqual(parseTailMessage('{"type":"error","code":"invalid_query","message":"at character 3: x","position":3}'),
       { type: 'error', code: 'invalid_query', message: 'at character 3: x', position: 3 });
     assert.equal(parseTailMessage('not json'), null);
     assert.equal(parseTailMessage('{"type":"skipped","count":-1}'), null);
-    assert.equal(parseTailMessage('{"type":"event","event":{}}'), null);
+    assert.equal(parseTailMessage('{"type":"events","events":{}}'), null);
+    assert.equal(parseTailMessage('{"type":"event","event":{"id":"e1"}}'), null);
     assert.equal(parseTailMessage('{"type":"hello"}'), null);
   });
 });

@@ -338,6 +338,12 @@ public sealed record TailOptions
     /// <summary>Events one subscriber may have waiting to be sent; past it, new events are skipped and counted for it.</summary>
     public int BufferEvents { get; init; } = 1_000;
 
+    /// <summary>
+    /// Events one subscriber is sent per second at most; the rest are skipped and counted. A person cannot read
+    /// more, and it bounds what each subscriber costs the server however much arrives.
+    /// </summary>
+    public int MaxEventsPerSecond { get; init; } = 1_000;
+
     /// <summary>Bytes of acknowledged batches waiting to be matched against the subscribers' filters; past it, batches are skipped for everyone.</summary>
     public int MaxPendingKb { get; init; } = 16 * 1024;
 }

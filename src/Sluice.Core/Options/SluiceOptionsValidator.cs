@@ -84,6 +84,7 @@ public static class SluiceOptionsValidator
             "Syslog:AllowedNetworks must be addresses or CIDR blocks (10.0.0.0/8), comma-separated, or *");
         Check(errors, o.Tail.MaxSubscribers is >= 0 and <= 100_000, "Tail:MaxSubscribers must be 0..100000");
         Check(errors, o.Tail.BufferEvents is >= 1 and <= 1_000_000, "Tail:BufferEvents must be 1..1000000");
+        Check(errors, o.Tail.MaxEventsPerSecond is >= 1 and <= 10_000_000, "Tail:MaxEventsPerSecond must be 1..10000000");
         Check(errors, o.Tail.MaxPendingKb is >= 64 and <= 4 * 1024 * 1024, "Tail:MaxPendingKb must be 64..4194304");
         Check(errors, o.Syslog.MaxConnections is >= 1 and <= 1_000_000, "Syslog:MaxConnections must be 1..1000000");
         Check(errors, o.Syslog.MaxConnectionsPerSender >= 1, "Syslog:MaxConnectionsPerSender must be at least 1");

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -54,15 +55,27 @@ public static class TailEndpoints
         await response.WriteAsync(": sluice live tail\n\n", ended.Token);
         await response.Body.FlushAsync(ended.Token);
         await PumpAsync(subscription, ended.Token,
-            async (json, cancel) =>
+            async (events, cancel) =>
             {
-                await response.Body.WriteAsync(DataOpen, cancel);
-                await response.Body.WriteAsync(json, cancel);
-                await response.Body.WriteAsync(DataClose, cancel);
+                foreach (var json in events)
+                {
+                    await response.Body.WriteAsync(DataOpen, cancel);
+                    await response.Body.WriteAsync(json, cancel);
+                    await response.Body.WriteAsync(DataClose, cancel);
+                }
+
+                await response.Body.FlushAsync(cancel);
             },
-            (skipped, cancel) => response.WriteAsync($"event: skipped\ndata: {{\"count\":{skipped}}}\n\n", cancel),
-            cancel => response.WriteAsync(": alive\n\n", cancel),
-            cancel => response.Body.FlushAsync(cancel));
+            async (skipped, cancel) =>
+            {
+                await response.WriteAsync($"event: skipped\ndata: {{\"count\":{skipped}}}\n\n", cancel);
+                await response.Body.FlushAsync(cancel);
+            },
+            async cancel =>
+            {
+                await response.WriteAsync(": alive\n\n", cancel);
+                await response.Body.FlushAsync(cancel);
+            });
     }
 
     private static async Task WebSocketAsync(HttpContext context)
@@ -99,16 +112,28 @@ public static class TailEndpoints
                 return;
             }
 
+            var message = new ArrayBufferWriter<byte>(64 * 1024);
             await PumpAsync(subscription, closed.Token,
-                async (json, cancel) =>
+                async (events, cancel) =>
                 {
-                    await socket.SendAsync(EventOpen, WebSocketMessageType.Text, false, cancel);
-                    await socket.SendAsync(json, WebSocketMessageType.Text, false, cancel);
-                    await socket.SendAsync(EventClose, WebSocketMessageType.Text, true, cancel);
+                    // One message per wake-up, not per event: a subscriber costs a send per batch.
+                    message.ResetWrittenCount();
+                    message.Write(EventsOpen);
+                    for (var i = 0; i < events.Count; i++)
+                    {
+                        if (i > 0)
+                        {
+                            message.Write(","u8);
+                        }
+
+                        message.Write(events[i]);
+                    }
+
+                    message.Write(EventsClose);
+                    await socket.SendAsync(message.WrittenMemory, WebSocketMessageType.Text, true, cancel);
                 },
                 (skipped, cancel) => socket.SendAsync(Encoding.UTF8.GetBytes($"{{\"type\":\"skipped\",\"count\":{skipped}}}"), WebSocketMessageType.Text, true, cancel),
-                cancel => socket.SendAsync(Alive, WebSocketMessageType.Text, true, cancel),
-                _ => Task.CompletedTask);
+                cancel => socket.SendAsync(Alive, WebSocketMessageType.Text, true, cancel));
         }
         finally
         {
@@ -120,21 +145,25 @@ public static class TailEndpoints
         }
     }
 
-    private static readonly byte[] EventOpen = "{\"type\":\"event\",\"event\":"u8.ToArray();
-    private static readonly byte[] EventClose = "}"u8.ToArray();
+    private static readonly byte[] EventsOpen = "{\"type\":\"events\",\"events\":["u8.ToArray();
+    private static readonly byte[] EventsClose = "]}"u8.ToArray();
     private static readonly byte[] Alive = "{\"type\":\"alive\"}"u8.ToArray();
     private static readonly byte[] DataOpen = "data: "u8.ToArray();
     private static readonly byte[] DataClose = "\n\n"u8.ToArray();
 
+    /// <summary>Most events sent together in one message (or one flush of the stream).</summary>
+    private const int MostPerSend = 500;
+
     /// <summary>
-    /// Sends waiting events as they come; a skip count goes out before the next event, or at the heartbeat when
-    /// the stream is quiet. Ends when the client goes or the server stops.
+    /// Sends waiting events as they come, in batches of what is waiting; a skip count goes out before the events that
+    /// follow it, or at the heartbeat when the stream is quiet. Ends when the client goes or the server stops.
     /// </summary>
     private static async Task PumpAsync(TailSubscription subscription, CancellationToken cancel,
-        Func<byte[], CancellationToken, Task> sendEvent, Func<long, CancellationToken, Task> sendSkipped,
-        Func<CancellationToken, Task> sendAlive, Func<CancellationToken, Task> flush)
+        Func<List<byte[]>, CancellationToken, Task> sendEvents, Func<long, CancellationToken, Task> sendSkipped,
+        Func<CancellationToken, Task> sendAlive)
     {
         var events = subscription.Events;
+        var batch = new List<byte[]>(MostPerSend);
         try
         {
             while (!cancel.IsCancellationRequested)
@@ -157,7 +186,6 @@ public static class TailEndpoints
                         await sendAlive(cancel);
                     }
 
-                    await flush(cancel);
                     continue;
                 }
 
@@ -166,22 +194,27 @@ public static class TailEndpoints
                     return;
                 }
 
-                while (events.TryRead(out var json))
+                while (true)
                 {
+                    // Skips counted so far happened before the events still waiting: tell them first.
                     if (subscription.TakeSkipped() is var skipped and > 0)
                     {
                         await sendSkipped(skipped, cancel);
                     }
 
-                    await sendEvent(json, cancel);
-                }
+                    batch.Clear();
+                    while (batch.Count < MostPerSend && events.TryRead(out var json))
+                    {
+                        batch.Add(json);
+                    }
 
-                if (subscription.TakeSkipped() is var late and > 0)
-                {
-                    await sendSkipped(late, cancel);
-                }
+                    if (batch.Count == 0)
+                    {
+                        break;
+                    }
 
-                await flush(cancel);
+                    await sendEvents(batch, cancel);
+                }
             }
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)

@@ -14,8 +14,9 @@ namespace Sluice.Server.Tail;
 /// pooled buffer and queues it (nothing at all when nobody listens), so a slow subscriber can never slow ingest.
 /// One dispatcher matches rows and renders each matching event to JSON once, shared by every subscriber that wants
 /// it. Memory is bounded twice: queued batches by <c>Tail:MaxPendingKb</c> (past it a batch is skipped for all), and
-/// each subscriber's waiting events by <c>Tail:BufferEvents</c> (past it, skipped for that one). Skips are counted
-/// and told to the subscriber.
+/// each subscriber's waiting events by <c>Tail:BufferEvents</c> (past it, skipped for that one). What a subscriber
+/// costs is bounded too: it is sent at most <c>Tail:MaxEventsPerSecond</c>, and an event no subscriber takes is
+/// never rendered. Skips are counted and told to the subscriber.
 /// </summary>
 public sealed class TailHub : IAsyncDisposable
 {
@@ -58,7 +59,7 @@ public sealed class TailHub : IAsyncDisposable
                 return null;
             }
 
-            var subscription = new TailSubscription(this, filter is null ? null : new RowPredicate(filter, nowMs), _options.BufferEvents);
+            var subscription = new TailSubscription(this, filter is null ? null : new RowPredicate(filter, nowMs), _options.BufferEvents, _options.MaxEventsPerSecond);
             _subscribers = [.. _subscribers, subscription];
             return subscription;
         }
@@ -131,6 +132,7 @@ public sealed class TailHub : IAsyncDisposable
     private void Dispatch(ReadOnlyMemory<byte> rows, ArrayBufferWriter<byte> output)
     {
         var subscribers = Volatile.Read(ref _subscribers);
+        var second = Environment.TickCount64 / 1000;
         while (rows.Length > 0)
         {
             var length = RowLayout.ReadLength(rows.Span);
@@ -138,7 +140,7 @@ public sealed class TailHub : IAsyncDisposable
             byte[]? rendered = null;
             foreach (var subscriber in subscribers)
             {
-                if (!subscriber.Wants(row))
+                if (!subscriber.Wants(row, second))
                 {
                     continue;
                 }
@@ -148,6 +150,11 @@ public sealed class TailHub : IAsyncDisposable
             }
 
             rows = rows[length..];
+        }
+
+        foreach (var subscriber in subscribers)
+        {
+            subscriber.Publish();
         }
     }
 

@@ -12,12 +12,19 @@ public sealed class TailSubscription : IDisposable
     private readonly TailHub _hub;
     private readonly RowPredicate? _filter;
     private readonly Channel<byte[]> _events;
+    private readonly int _perSecond;
+    private long _second;
+    private int _sentThisSecond;
     private long _skipped;
 
-    internal TailSubscription(TailHub hub, RowPredicate? filter, int capacity)
+    /// <summary>Skips the dispatcher has counted in the batch at hand, published once at its end (<see cref="Publish"/>).</summary>
+    private long _unreported;
+
+    internal TailSubscription(TailHub hub, RowPredicate? filter, int capacity, int perSecond)
     {
         _hub = hub;
         _filter = filter;
+        _perSecond = perSecond;
         _events = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
@@ -32,14 +39,49 @@ public sealed class TailSubscription : IDisposable
     /// <summary>Takes the count of events skipped since the last call.</summary>
     public long TakeSkipped() => Interlocked.Exchange(ref _skipped, 0);
 
-    /// <summary>Used by the dispatcher only (a predicate is not thread-safe).</summary>
-    internal bool Wants(ReadOnlyMemory<byte> row) => _filter is null || _filter.Matches(row);
+    /// <summary>
+    /// Whether this event is for this subscriber: it matches, and the subscriber has not had its events of this
+    /// second (<c>Tail:MaxEventsPerSecond</c>; past it, skipped and counted). The dispatcher's only (a predicate is
+    /// not thread-safe).
+    /// </summary>
+    internal bool Wants(ReadOnlyMemory<byte> row, long second)
+    {
+        if (_filter is not null && !_filter.Matches(row))
+        {
+            return false;
+        }
+
+        if (second != _second)
+        {
+            _second = second;
+            _sentThisSecond = 0;
+        }
+
+        if (_sentThisSecond >= _perSecond)
+        {
+            _unreported++;
+            return false;
+        }
+
+        _sentThisSecond++;
+        return true;
+    }
 
     internal void Offer(byte[] rendered)
     {
         if (!_events.Writer.TryWrite(rendered))
         {
-            Skip(1);
+            _unreported++;
+        }
+    }
+
+    /// <summary>Makes the batch's skips visible to the sender: one atomic add a batch, not one an event.</summary>
+    internal void Publish()
+    {
+        if (_unreported > 0)
+        {
+            Skip(_unreported);
+            _unreported = 0;
         }
     }
 

@@ -116,6 +116,28 @@ public sealed class LiveTailTests
     }
 
     [Fact]
+    public async Task A_subscriber_is_sent_at_most_its_events_per_second_and_told_of_the_rest()
+    {
+        await using var server = await TestServer.StartAsync(o => o with { Tail = new TailOptions { MaxEventsPerSecond = 10 } });
+        await using var tail = await TailClient.ConnectAsync(server.Http.BaseAddress!);
+        await WaitSubscribedAsync(server, 1);
+        await Api.PostAsync(server, Enumerable.Range(0, 100).Select(i => $$"""{"message":"burst {{i}}","service":"burst"}"""));
+
+        long received = 0, skipped = 0;
+        while (received + skipped < 100 && await tail.ReceiveAsync(TimeSpan.FromSeconds(15)) is { } message)
+        {
+            switch (message.GetProperty("type").GetString())
+            {
+                case "event": received++; break;
+                case "skipped": skipped += message.GetProperty("count").GetInt64(); break;
+            }
+        }
+
+        Assert.Equal(100, received + skipped);
+        Assert.InRange(received, 10, 20); // one request lands within one second, or two at most
+    }
+
+    [Fact]
     public async Task Stopping_the_server_ends_open_tails_at_once()
     {
         var server = await TestServer.StartAsync();

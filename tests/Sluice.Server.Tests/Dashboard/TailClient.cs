@@ -9,6 +9,9 @@ internal sealed class TailClient : IAsyncDisposable
 {
     private readonly ClientWebSocket _socket = new();
 
+    /// <summary>Events of a batch message not yet handed out: each is given as its own <c>{"type":"event"}</c>.</summary>
+    private readonly Queue<JsonElement> _pending = new();
+
     public static async Task<TailClient> ConnectAsync(Uri server, string query = "", Action<ClientWebSocketOptions>? options = null)
     {
         var client = new TailClient();
@@ -18,8 +21,30 @@ internal sealed class TailClient : IAsyncDisposable
         return client;
     }
 
-    /// <summary>The next message, or null when the server closed the socket or <paramref name="timeout"/> passed.</summary>
+    /// <summary>The next message (a batch of events as one message per event), or null when the server closed the socket or <paramref name="timeout"/> passed.</summary>
     public async Task<JsonElement?> ReceiveAsync(TimeSpan timeout)
+    {
+        if (_pending.TryDequeue(out var waiting))
+        {
+            return waiting;
+        }
+
+        var message = await ReceiveMessageAsync(timeout);
+        if (message is { } m && m.GetProperty("type").GetString() == "events")
+        {
+            foreach (var e in m.GetProperty("events").EnumerateArray())
+            {
+                _pending.Enqueue(JsonDocument.Parse("{\"type\":\"event\",\"event\":" + e.GetRawText() + "}").RootElement.Clone());
+            }
+
+            return _pending.TryDequeue(out var first) ? first : await ReceiveAsync(timeout);
+        }
+
+        return message;
+    }
+
+    /// <summary>The next message as sent, or null when the server closed the socket or <paramref name="timeout"/> passed.</summary>
+    public async Task<JsonElement?> ReceiveMessageAsync(TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);
         var buffer = new byte[64 * 1024];

@@ -145,15 +145,19 @@ export const createLive: PageFactory = (app: App, root: HTMLElement): Page => {
     if (message === null) {
       return;
     }
-    if (message.type === 'event') {
-      meter.record(1, Date.now());
+    if (message.type === 'events') {
+      meter.record(message.events.length, Date.now());
+      for (const ev of message.events) {
+        if (paused) {
+          const before = held.droppedCount;
+          held.push(ev);
+          skipped += held.droppedCount - before;
+        } else {
+          enqueue(ev);
+        }
+      }
       if (paused) {
-        const before = held.droppedCount;
-        held.push(message.event);
-        skipped += held.droppedCount - before;
         showCounts();
-      } else {
-        enqueue(message.event);
       }
     } else if (message.type === 'skipped') {
       skipped += message.count;

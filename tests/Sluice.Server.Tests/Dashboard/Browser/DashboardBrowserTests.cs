@@ -161,6 +161,7 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
         await page.FillAsync("[data-testid=signin-key]", "wrong-key");
         await page.ClickAsync("[data-testid=signin-submit]");
         await page.WaitForSelectorAsync("[data-testid=signin-error]:not(:empty)");
+        await BrowserFixture.ScreenshotAsync(page, "signin");
 
         await page.FillAsync("[data-testid=signin-key]", "e2e-read-key-1234");
         await page.ClickAsync("[data-testid=signin-submit]");
@@ -191,6 +192,59 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
         Assert.Contains("at character", await page.InnerTextAsync("[data-testid=query-error]"), StringComparison.Ordinal);
         Assert.Equal(position.ToString(System.Globalization.CultureInfo.InvariantCulture), await page.GetAttributeAsync("[data-testid=query-error-caret]", "data-position"));
         await BrowserFixture.ScreenshotAsync(page, "query-error");
+    }
+
+    [Fact]
+    public async Task The_traffic_page_shows_each_domain_with_its_block_share()
+    {
+        var (server, page) = await StartAsync();
+        await using var _ = server;
+        await Api.PostAsync(server, Seed());
+
+        await page.GotoAsync("/traffic?range=24h");
+        await page.WaitForSelectorAsync("body[data-ready=traffic]");
+        var row = page.Locator("[data-testid=domain-row][data-domain='shop.example']");
+        Assert.Equal(["25", "5", "0.2"], await row.Locator("td[data-value]").EvaluateAllAsync<string[]>("cells => cells.map(c => c.dataset.value)"));
+        Assert.Equal("25", await page.GetAttributeAsync("[data-testid=stat-traffic-total]", "data-value"));
+        Assert.Equal(25, await page.Locator("[data-testid=traffic-row]").CountAsync());
+        await BrowserFixture.ScreenshotAsync(page, "traffic");
+        Assert.True(browser.ErrorsOf(page).Count == 0, string.Join("\n", browser.ErrorsOf(page)));
+    }
+
+    [Fact]
+    public async Task A_formula_is_checked_as_it_is_typed_and_runs_to_its_value()
+    {
+        var (server, page) = await StartAsync();
+        await using var _ = server;
+        await Api.PostAsync(server, Seed());
+
+        await page.GotoAsync("/formulas?range=24h");
+        await page.WaitForSelectorAsync("body[data-ready=formulas]");
+        await page.FillAsync("[data-testid=formula-input]", "count(decision:block) / count(kind:traffic) *");
+        await page.WaitForSelectorAsync("[data-testid=formula-error]");
+        await page.FillAsync("[data-testid=formula-input]", "count(decision:block) / count(kind:traffic) * 100");
+        await page.WaitForSelectorAsync("[data-testid=formula-valid]");
+        await page.ClickAsync("[data-testid=formula-run]");
+        await page.WaitForSelectorAsync("[data-testid=formula-value][data-value]:not([data-value=''])");
+        Assert.Equal(20.0, double.Parse((await page.GetAttributeAsync("[data-testid=formula-value]", "data-value"))!, System.Globalization.CultureInfo.InvariantCulture), 6);
+        await BrowserFixture.ScreenshotAsync(page, "formulas");
+        Assert.True(browser.ErrorsOf(page).Count == 0, string.Join("\n", browser.ErrorsOf(page)));
+    }
+
+    [Fact]
+    public async Task The_dark_theme_follows_the_system_and_is_drawn_without_errors()
+    {
+        var server = await TestServer.StartAsync();
+        await using var _ = server;
+        await Api.PostAsync(server, Seed());
+        var page = await browser.NewPageAsync(server.Http.BaseAddress!, colorScheme: "dark");
+        await page.GotoAsync("/?range=24h");
+        await page.WaitForSelectorAsync("body[data-ready=overview]");
+        var background = await page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor");
+        var channels = background.Split('(', ')')[1].Split(',').Take(3).Select(c => int.Parse(c.Trim(), System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.True(channels.Average() < 80, $"the page is not dark: {background}");
+        await BrowserFixture.ScreenshotAsync(page, "overview-dark");
+        Assert.True(browser.ErrorsOf(page).Count == 0, string.Join("\n", browser.ErrorsOf(page)));
     }
 
     private static async Task<List<string>> RowIdsAsync(IPage page) =>
