@@ -16,6 +16,8 @@ apt_install() { $sudo_cmd apt-get install -y -qq "$@" > /dev/null || { $sudo_cmd
 command -v logger > /dev/null || apt_install bsdutils
 # Debian's Chromium is the browser of the dashboard's end-to-end tests (Playwright drives it; it downloads nothing).
 [ -x /usr/bin/chromium ] || apt_install chromium
+# Node and npm build and check the dashboard's bundle (the .NET SDK image has them; Debian's packages otherwise).
+command -v npm > /dev/null || apt_install nodejs npm
 
 # The dashboard: its committed bundle must be what web/ builds today, and its unit tests must pass.
 (cd web && npm ci --no-audit --no-fund --loglevel=error > /dev/null && npm run --silent check && npm test --silent) || web_status=1

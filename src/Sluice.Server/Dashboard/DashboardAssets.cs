@@ -58,7 +58,7 @@ public sealed class DashboardAssets
         response.Headers.ContentSecurityPolicy = ContentPolicy;
         response.Headers.CacheControl = "no-cache"; // revalidated by ETag: a new server version is seen at once
         response.Headers.ETag = asset.ETag;
-        response.Headers.Vary = "Accept-Encoding";
+        response.Headers.Vary = Microsoft.Extensions.Primitives.StringValues.Concat(response.Headers.Vary, "Accept-Encoding");
         response.ContentType = asset.ContentType;
         if (context.Request.Headers.IfNoneMatch.ToString() == asset.ETag)
         {

@@ -58,7 +58,7 @@ public sealed class DashboardConfig(DataDirectory data)
     {
         foreach (var property in body.EnumerateObject())
         {
-            if (property.Name == "refresh_seconds")
+            if (property.NameEquals("refresh_seconds"))
             {
                 if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out var seconds) || seconds is < 0 or > 86_400)
                 {
@@ -68,10 +68,11 @@ public sealed class DashboardConfig(DataDirectory data)
                 continue;
             }
 
-            var list = Array.Find(Lists, l => l.List == property.Name);
+            var list = Array.Find(Lists, l => property.NameEquals(l.List));
             if (list.List is null)
             {
-                return Bad(property.Name, $"'{property.Name}' is not part of the dashboard config (saved_searches, pinned_charts, saved_formulas, refresh_seconds)");
+                var name = Text(property) ?? "(a name that is not text)";
+                return Bad(name, $"'{name}' is not part of the dashboard config (saved_searches, pinned_charts, saved_formulas, refresh_seconds)");
             }
 
             if (property.Value.ValueKind != JsonValueKind.Array || property.Value.GetArrayLength() > MaxItems)
@@ -91,7 +92,7 @@ public sealed class DashboardConfig(DataDirectory data)
                 foreach (var field in list.Fields)
                 {
                     if (!item.TryGetProperty(field, out var value) || value.ValueKind != JsonValueKind.String
-                        || value.GetString() is not { Length: > 0 and <= MaxText } text || text.Contains('\0'))
+                        || Text(value) is not { Length: > 0 and <= MaxText } text || text.Contains('\0'))
                     {
                         return Bad($"{where}.{field}", $"'{where}.{field}' must be text of 1 to {MaxText} characters");
                     }
@@ -136,6 +137,31 @@ public sealed class DashboardConfig(DataDirectory data)
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>The string, or null for one holding a lone surrogate escape (valid JSON, but no text).</summary>
+    private static string? Text(JsonElement value)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static string? Text(JsonProperty property)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static FieldError Bad(string field, string message) => new(ErrorCodes.InvalidParameter, field, message);

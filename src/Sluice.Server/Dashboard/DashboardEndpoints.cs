@@ -28,10 +28,14 @@ public static class DashboardEndpoints
     public static IApplicationBuilder UseDashboardAtRoot(this IApplicationBuilder app) => app.Use((context, next) =>
     {
         var request = context.Request;
-        if (request.Path == "/" && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
-            && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase))
+        if (request.Path == "/" && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)))
         {
-            request.Path = "/index.html";
+            context.Response.Headers.Vary = "Accept"; // one URL, two answers: caches must keep them apart
+            if (request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase)
+                && context.RequestServices.GetRequiredService<DashboardAssets>().HasPage)
+            {
+                request.Path = "/index.html";
+            }
         }
 
         return next(context);

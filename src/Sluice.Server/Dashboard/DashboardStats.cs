@@ -41,11 +41,17 @@ public static class DashboardStats
         var start = range.Start - (((range.Start % bucket) + bucket) % bucket);
         var cancel = context.RequestAborted;
         // Four independent reads, side by side: each reads stored summaries and counts only the edges itself.
-        var logsTask = Task.Run(() => summaries.Summarize(EventKind.Log, start, range.End, includeArchive: false), cancel);
-        var trafficTask = Task.Run(() => summaries.Summarize(EventKind.Traffic, start, range.End, includeArchive: false), cancel);
-        var levelsTask = Task.Run(() => series.Series(EventKind.Log, "level", start, range.End, bucket), cancel);
-        var decisionsTask = Task.Run(() => series.Series(EventKind.Traffic, "decision", start, range.End, bucket), cancel);
+        var logsTask = Task.Run(() => summaries.Summarize(EventKind.Log, start, range.End, includeArchive: false));
+        var trafficTask = Task.Run(() => summaries.Summarize(EventKind.Traffic, start, range.End, includeArchive: false));
+        var levelsTask = Task.Run(() => series.Series(EventKind.Log, "level", start, range.End, bucket));
+        var decisionsTask = Task.Run(() => series.Series(EventKind.Traffic, "decision", start, range.End, bucket));
+        // Not cancelled with the request: each read is bounded by the range's summaries, and is left to finish.
         await Task.WhenAll(logsTask, trafficTask, levelsTask, decisionsTask);
+        if (cancel.IsCancellationRequested)
+        {
+            return;
+        }
+
         var (logs, traffic, levels, decisions) = (logsTask.Result, trafficTask.Result, levelsTask.Result, decisionsTask.Result);
 
         await QueryEndpoints.WriteJson(context, json =>

@@ -57,6 +57,12 @@ public static class SignInEndpoints
             return;
         }
 
+        if (!scope.Grants(ApiScope.Read))
+        {
+            await Problem.WriteAsync(context, 403, ErrorCodes.InsufficientScope, $"this key has scope {ApiScopes.Name(scope)}; the dashboard needs read", "api_key");
+            return;
+        }
+
         context.Response.Cookies.Append(ApiKeyAuthentication.KeyCookie, key, Cookie(context, TimeSpan.FromDays(30)));
         await QueryEndpoints.WriteJson(context, json =>
         {

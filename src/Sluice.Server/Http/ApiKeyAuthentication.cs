@@ -111,12 +111,33 @@ public static class ApiKeyAuthentication
             }
         }
 
-        if (request.Cookies.TryGetValue(KeyCookie, out var cookie) && cookie.Length > 0)
+        if (request.Cookies.TryGetValue(KeyCookie, out var cookie) && cookie.Length > 0 && CookieMayAct(request))
         {
             return cookie;
         }
 
         return request.Query.TryGetValue("apiKey", out var query) && !StringValues.IsNullOrEmpty(query) ? query.ToString() : null;
+    }
+
+    /// <summary>
+    /// Whether the sign-in cookie may stand for the key on this request. Reads may come from anywhere the browser
+    /// sends it; a request that changes something must say it came from this origin (<c>Sec-Fetch-Site</c>, or
+    /// <c>Origin</c> naming this host), because SameSite lets a page on another port of the same host send it.
+    /// </summary>
+    private static bool CookieMayAct(HttpRequest request)
+    {
+        if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+        {
+            return true;
+        }
+
+        if (request.Headers.TryGetValue("Sec-Fetch-Site", out var site))
+        {
+            return site.ToString() == "same-origin";
+        }
+
+        return Uri.TryCreate(request.Headers.Origin.ToString(), UriKind.Absolute, out var origin)
+            && string.Equals(origin.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
     }
 
     internal static bool IsLoopback(IPAddress? address) =>

@@ -69,7 +69,17 @@ public static class JsonBody
             return false;
         }
 
-        value = element.GetString();
+        try
+        {
+            value = element.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            // A lone surrogate escape (\ud800) is valid JSON but no string.
+            error = new FieldError(ErrorCodes.InvalidUtf8, name, $"'{name}' holds an escape that is not a character (a lone surrogate)");
+            return false;
+        }
+
         return true;
     }
 }

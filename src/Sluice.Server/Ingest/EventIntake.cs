@@ -131,7 +131,7 @@ public sealed class EventIntake(SluiceOptions options, EventStore store, IIpHash
                 }
 
                 await store.AppendAsync(rows.Rows, rows.Count);
-                tail.Publish(rows.Rows.Span, rows.Count);
+                tail.Publish(rows.Rows.Span, rows.Count); // never throws: it copies, or counts a skip
             }
 
             metrics.WalWait.Observe(Stopwatch.GetElapsedTime(appending).TotalSeconds);

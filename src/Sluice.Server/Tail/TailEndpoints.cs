@@ -32,7 +32,7 @@ public static class TailEndpoints
 
     private static async Task ServerSentEventsAsync(HttpContext context)
     {
-        if (!SearchParameters.TryFilter(context.Request.Query, out var filter, out var error))
+        if (!TryFilter(context, out var filter, out var error))
         {
             await Problem.WriteAsync(context, 400, error);
             return;
@@ -51,9 +51,17 @@ public static class TailEndpoints
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no"; // proxies must not hold the stream back
-        await response.StartAsync(ended.Token);
-        await response.WriteAsync(": sluice live tail\n\n", ended.Token);
-        await response.Body.FlushAsync(ended.Token);
+        try
+        {
+            await response.StartAsync(ended.Token);
+            await response.WriteAsync(": sluice live tail\n\n", ended.Token);
+            await response.Body.FlushAsync(ended.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            return; // gone before the stream began
+        }
+
         await PumpAsync(subscription, ended.Token,
             async (events, cancel) =>
             {
@@ -99,7 +107,7 @@ public static class TailEndpoints
         var reading = DrainAsync(socket, closed);
         try
         {
-            if (!SearchParameters.TryFilter(context.Request.Query, out var filter, out var error))
+            if (!TryFilter(context, out var filter, out var error))
             {
                 await SendErrorAsync(socket, error, closed.Token);
                 return;
@@ -117,6 +125,11 @@ public static class TailEndpoints
                 async (events, cancel) =>
                 {
                     // One message per wake-up, not per event: a subscriber costs a send per batch.
+                    if (message.Capacity > MostBytesPerSend * 2)
+                    {
+                        message = new ArrayBufferWriter<byte>(64 * 1024); // a burst of large events is not kept
+                    }
+
                     message.ResetWrittenCount();
                     message.Write(EventsOpen);
                     for (var i = 0; i < events.Count; i++)
@@ -130,7 +143,10 @@ public static class TailEndpoints
                     }
 
                     message.Write(EventsClose);
-                    await socket.SendAsync(message.WrittenMemory, WebSocketMessageType.Text, true, cancel);
+                    // A reader that takes nothing for this long is let go, so it cannot hold a place for ever.
+                    using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+                    stalled.CancelAfter(SendTimeout);
+                    await socket.SendAsync(message.WrittenMemory, WebSocketMessageType.Text, true, stalled.Token);
                 },
                 (skipped, cancel) => socket.SendAsync(Encoding.UTF8.GetBytes($"{{\"type\":\"skipped\",\"count\":{skipped}}}"), WebSocketMessageType.Text, true, cancel),
                 cancel => socket.SendAsync(Alive, WebSocketMessageType.Text, true, cancel));
@@ -153,6 +169,12 @@ public static class TailEndpoints
 
     /// <summary>Most events sent together in one message (or one flush of the stream).</summary>
     private const int MostPerSend = 500;
+
+    /// <summary>Most bytes of events sent together (past it, the next event starts a new message).</summary>
+    private const int MostBytesPerSend = 1024 * 1024;
+
+    /// <summary>How long one send may wait on a client that reads nothing before the subscriber is dropped.</summary>
+    private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Sends waiting events as they come, in batches of what is waiting; a skip count goes out before the events that
@@ -203,9 +225,11 @@ public static class TailEndpoints
                     }
 
                     batch.Clear();
-                    while (batch.Count < MostPerSend && events.TryRead(out var json))
+                    var bytes = 0;
+                    while (batch.Count < MostPerSend && bytes < MostBytesPerSend && events.TryRead(out var json))
                     {
                         batch.Add(json);
+                        bytes += json.Length;
                     }
 
                     if (batch.Count == 0)
@@ -221,6 +245,26 @@ public static class TailEndpoints
         {
             // The client went away.
         }
+    }
+
+    /// <summary>
+    /// The tail's filter. Relative time (<c>_time:5m</c>) is refused: the filter is fixed when the tail starts, so
+    /// it would match nothing that arrives later.
+    /// </summary>
+    private static bool TryFilter(HttpContext context, out Sluice.Query.Language.Filter? filter, out FieldError error)
+    {
+        if (!SearchParameters.TryFilter(context.Request.Query, out filter, out error))
+        {
+            return false;
+        }
+
+        if (filter is not null && Sluice.Query.Analytics.QueryBounds.DependsOnClock(filter))
+        {
+            error = new FieldError(ErrorCodes.InvalidQuery, "query", "live tail shows events as they arrive; leave _time out of its filter");
+            return false;
+        }
+
+        return true;
     }
 
     private static CancellationToken Stopping(HttpContext context) =>

@@ -85,7 +85,8 @@ public sealed class TailHub : IAsyncDisposable
         }
 
         var pending = Interlocked.Add(ref _pendingBytes, rows.Length);
-        if (pending > _options.MaxPendingKb * 1024L)
+        // A batch larger than the whole allowance still goes when nothing else waits: it is bounded by the request.
+        if (pending > _options.MaxPendingKb * 1024L && pending != rows.Length)
         {
             Interlocked.Add(ref _pendingBytes, -rows.Length);
             Interlocked.Increment(ref _droppedBatches);
@@ -104,7 +105,12 @@ public sealed class TailHub : IAsyncDisposable
 
         var copy = ArrayPool<byte>.Shared.Rent(rows.Length);
         rows.CopyTo(copy);
-        _pending.Writer.TryWrite(new PendingBatch(copy, rows.Length));
+        if (!_pending.Writer.TryWrite(new PendingBatch(copy, rows.Length)))
+        {
+            // Stopped: nobody will match it.
+            Interlocked.Add(ref _pendingBytes, -rows.Length);
+            ArrayPool<byte>.Shared.Return(copy);
+        }
     }
 
     private async Task DispatchAsync()
@@ -115,11 +121,6 @@ public sealed class TailHub : IAsyncDisposable
             try
             {
                 Dispatch(batch.Rows.AsMemory(0, batch.Length), output);
-            }
-            catch (Exception e)
-            {
-                // A row that cannot be rendered must not end live tail for everyone.
-                _logger.LogWarning(e, "live tail skipped a batch it could not render");
             }
             finally
             {
@@ -145,8 +146,15 @@ public sealed class TailHub : IAsyncDisposable
                     continue;
                 }
 
-                rendered ??= Render(row.Span, output);
-                subscriber.Offer(rendered);
+                rendered ??= TryRender(row.Span, output);
+                if (rendered is null)
+                {
+                    subscriber.Skip(1); // counted, like any event it did not get
+                }
+                else
+                {
+                    subscriber.Offer(rendered);
+                }
             }
 
             rows = rows[length..];
@@ -158,15 +166,24 @@ public sealed class TailHub : IAsyncDisposable
         }
     }
 
-    private static byte[] Render(ReadOnlySpan<byte> row, ArrayBufferWriter<byte> output)
+    /// <summary>The event's JSON, or null (logged) for a row that cannot be rendered: it must not end live tail for everyone.</summary>
+    private byte[]? TryRender(ReadOnlySpan<byte> row, ArrayBufferWriter<byte> output)
     {
-        output.ResetWrittenCount();
-        using (var json = new Utf8JsonWriter(output))
+        try
         {
-            EventJsonWriter.Write(json, row);
-        }
+            output.ResetWrittenCount();
+            using (var json = new Utf8JsonWriter(output))
+            {
+                EventJsonWriter.Write(json, row);
+            }
 
-        return output.WrittenSpan.ToArray();
+            return output.WrittenSpan.ToArray();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or IndexOutOfRangeException)
+        {
+            _logger.LogWarning(e, "live tail skipped an event it could not render");
+            return null;
+        }
     }
 
     public async ValueTask DisposeAsync()

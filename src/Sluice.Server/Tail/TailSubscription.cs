@@ -16,6 +16,7 @@ public sealed class TailSubscription : IDisposable
     private long _second;
     private int _sentThisSecond;
     private long _skipped;
+    private volatile bool _done;
 
     /// <summary>Skips the dispatcher has counted in the batch at hand, published once at its end (<see cref="Publish"/>).</summary>
     private long _unreported;
@@ -46,7 +47,7 @@ public sealed class TailSubscription : IDisposable
     /// </summary>
     internal bool Wants(ReadOnlyMemory<byte> row, long second)
     {
-        if (_filter is not null && !_filter.Matches(row))
+        if (_done || (_filter is not null && !_filter.Matches(row)))
         {
             return false;
         }
@@ -91,7 +92,11 @@ public sealed class TailSubscription : IDisposable
         _hub.CountSkipped(events);
     }
 
-    internal void Complete() => _events.Writer.TryComplete();
+    internal void Complete()
+    {
+        _done = true;
+        _events.Writer.TryComplete();
+    }
 
     public void Dispose()
     {

@@ -35,6 +35,8 @@ public sealed class DashboardApiTests
 
         using var handshake = await server.Http.GetAsync("/");
         Assert.Equal("Elasticsearch", handshake.Headers.GetValues("X-elastic-product").Single());
+        Assert.Contains("Accept", handshake.Headers.Vary);
+        Assert.Contains("Accept", html.Headers.Vary);
 
         using var script = new HttpRequestMessage(HttpMethod.Get, "/app.js");
         script.Headers.AcceptEncoding.ParseAdd("gzip");
@@ -156,10 +158,61 @@ public sealed class DashboardApiTests
         var signedIn = await JsonAsync(http, HttpMethod.Get, "/api/v1/auth/status", null, pair);
         Assert.True(signedIn.Body.GetProperty("signed_in").GetBoolean());
         Assert.Equal("read", signedIn.Body.GetProperty("scope").GetString());
-        Assert.Equal(HttpStatusCode.Forbidden, (await JsonAsync(http, HttpMethod.Post, "/api/admin/flush", "", pair)).Status);
+        // A POST with the cookie and no sign that it came from this origin: the cookie does not count.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await JsonAsync(http, HttpMethod.Post, "/api/admin/flush", "", pair)).Status);
 
         var logout = await JsonAsync(http, HttpMethod.Post, "/api/v1/auth/logout", "", pair);
         Assert.Contains(logout.Cookies, c => c.StartsWith("sluice_key=;", StringComparison.Ordinal) && c.Contains("expires=Thu, 01 Jan 1970", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task The_cookie_changes_nothing_unless_the_browser_says_the_request_came_from_this_origin()
+    {
+        await using var server = await TestServer.StartAsync(o => o with { Auth = new AuthOptions { ApiKeys = Keys } });
+        using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = server.Http.BaseAddress };
+        var signIn = await JsonAsync(http, HttpMethod.Post, "/api/v1/auth/validate", """{"api_key":"dash-admin-key-1"}""", null);
+        var pair = Assert.Single(signIn.Cookies).Split(';')[0];
+        const string Config = """{"saved_searches":[{"name":"x","query":"level:error"}]}""";
+
+        // A form on another port of this host: SameSite lets the cookie through, the origin check does not.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await CookieRequest(http, pair, Config, ("Sec-Fetch-Site", "same-site"))).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await CookieRequest(http, pair, Config, ("Origin", "http://127.0.0.1:1"))).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await CookieRequest(http, pair, Config)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await CookieRequest(http, pair, Config, ("Sec-Fetch-Site", "same-origin"))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await CookieRequest(http, pair, Config, ("Origin", server.Http.BaseAddress!.GetLeftPart(UriPartial.Authority)))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await JsonAsync(http, HttpMethod.Get, "/api/v1/dashboard/config", null, pair)).Status); // reads need no proof
+    }
+
+    [Fact]
+    public async Task Sign_in_refuses_a_key_that_cannot_read_and_text_that_is_no_text()
+    {
+        await using var server = await TestServer.StartAsync(o => o with { Auth = new AuthOptions { ApiKeys = Keys + ",dash-ingest-key-3:ingest" } });
+        using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = server.Http.BaseAddress };
+        var ingestOnly = await JsonAsync(http, HttpMethod.Post, "/api/v1/auth/validate", """{"api_key":"dash-ingest-key-3"}""", null);
+        Assert.Equal(HttpStatusCode.Forbidden, ingestOnly.Status);
+        Assert.Equal("insufficient_scope", ingestOnly.Body.GetProperty("code").GetString());
+        Assert.Empty(ingestOnly.Cookies);
+
+        var surrogate = await JsonAsync(http, HttpMethod.Post, "/api/v1/auth/validate", """{"api_key":"\ud800"}""", null);
+        Assert.Equal(HttpStatusCode.BadRequest, surrogate.Status);
+        Assert.Equal("api_key", surrogate.Body.GetProperty("field").GetString());
+        var (status, body) = await Send(server, HttpMethod.Post, "/api/v1/dashboard/config", "dash-admin-key-1", """{"saved_searches":[{"name":"\udfff","query":"a"}]}""");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("saved_searches[0].name", body.GetProperty("field").GetString());
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> CookieRequest(HttpClient http, string cookie, string body, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/dashboard/config") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("Cookie", cookie);
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.Add(name, value);
+        }
+
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }
 
     private static async Task<(HttpStatusCode Status, JsonElement Body)> Send(TestServer server, HttpMethod method, string url, string key, string? body)

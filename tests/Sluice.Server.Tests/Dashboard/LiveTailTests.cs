@@ -74,6 +74,17 @@ public sealed class LiveTailTests
     }
 
     [Fact]
+    public async Task A_tail_filter_with_relative_time_is_refused_since_it_would_match_nothing_new()
+    {
+        await using var server = await TestServer.StartAsync();
+        using var response = await server.Http.GetAsync("/api/logs/tail?query=" + Uri.EscapeDataString("level:error _time:5m"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("invalid_query", problem.GetProperty("code").GetString());
+        Assert.Equal("query", problem.GetProperty("field").GetString());
+    }
+
+    [Fact]
     public async Task Subscribers_past_the_cap_are_refused_and_a_place_frees_when_one_leaves()
     {
         await using var server = await TestServer.StartAsync(o => o with { Tail = new TailOptions { MaxSubscribers = 1 } });
