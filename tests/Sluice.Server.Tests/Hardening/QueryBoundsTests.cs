@@ -103,8 +103,15 @@ public sealed class QueryBoundsTests
     {
         await using var server = await TestServer.StartAsync(o => o with { Query = o.Query with { TimeoutMs = 1000 } });
         await Api.PostAsync(server, Lines(10));
-        // A worker is started on first use; start it now, so the deadline measures the statement alone.
-        Assert.Equal(200, (await server.PostAsync("/api/logs/analytics/custom", Sql("SELECT 1 AS one"))).Status);
+        // A worker is started on first use; start it now, so the deadline measures the statement alone. On a loaded
+        // machine the start alone can pass the 1 s deadline (the worker is then ended), so the warm-up is retried.
+        var warmed = 0;
+        for (var attempt = 0; attempt < 10 && warmed != 200; attempt++)
+        {
+            warmed = (await server.PostAsync("/api/logs/analytics/custom", Sql("SELECT 1 AS one"))).Status;
+        }
+
+        Assert.Equal(200, warmed);
         var started = Stopwatch.StartNew();
         // One call that runs for about 20 s and cannot be interrupted from inside the engine.
         var (status, body, _) = await server.PostAsync("/api/logs/analytics/custom", Sql("SELECT length(lpad('x', 2000000000, 'y'))"));
@@ -112,7 +119,13 @@ public sealed class QueryBoundsTests
         Assert.Equal("query_timeout", body.GetProperty("code").GetString());
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(2), $"answered after {started.Elapsed.TotalMilliseconds} ms for a 1000 ms deadline");
 
-        var (again, _, _) = await server.PostAsync("/api/logs/analytics/custom", Sql("SELECT 1 AS one"));
+        // The killed worker is replaced: the next statement is answered (its start may again need a retry).
+        var again = 0;
+        for (var attempt = 0; attempt < 10 && again != 200; attempt++)
+        {
+            again = (await server.PostAsync("/api/logs/analytics/custom", Sql("SELECT 1 AS one"))).Status;
+        }
+
         Assert.Equal(200, again);
     }
 
