@@ -56,11 +56,19 @@ export function onUnauthorized(handler: (error: ApiError) => void): void {
   unauthorizedHandler = handler;
 }
 
+export interface RequestOptions {
+  /**
+   * Leave a 401 to the caller instead of showing the sign-in form: for requests started before the session is
+   * known, which must not speak for it (the session check decides whether to ask for a key).
+   */
+  quiet?: boolean;
+}
+
 export function isAbort(error: unknown): boolean {
   return error instanceof DOMException && error.name === 'AbortError';
 }
 
-async function request<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+async function request<T>(method: string, path: string, body: unknown, signal?: AbortSignal, options: RequestOptions = {}): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -87,7 +95,7 @@ async function request<T>(method: string, path: string, body: unknown, signal?: 
   }
   if (!response.ok) {
     const error = parseProblem(response.status, parsed);
-    if (error.unauthorized && unauthorizedHandler) {
+    if (error.unauthorized && unauthorizedHandler && !options.quiet) {
       unauthorizedHandler(error);
     }
     throw error;
@@ -98,8 +106,8 @@ async function request<T>(method: string, path: string, body: unknown, signal?: 
   return parsed as T;
 }
 
-export function getJson<T>(path: string, params?: Params, signal?: AbortSignal): Promise<T> {
-  return request<T>('GET', buildPath(path, params), undefined, signal);
+export function getJson<T>(path: string, params?: Params, signal?: AbortSignal, options?: RequestOptions): Promise<T> {
+  return request<T>('GET', buildPath(path, params), undefined, signal, options);
 }
 
 export function postJson<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {

@@ -1,4 +1,5 @@
 // What a page gets from the shell: the current state, the session, navigation and the ready signal.
+import type { FirstLoad } from './early';
 import type { AppState } from './state';
 import type { AuthStatus } from './types';
 
@@ -20,6 +21,8 @@ export interface App {
   loading(): void;
   /** Shows the sign-in form (a page found out some other way than a 401, e.g. a refused WebSocket). */
   requireSignIn(): void;
+  /** The overview's first stats and config, asked for beside the session check: once, and only for the same range. */
+  takeFirstLoad(state: AppState): FirstLoad | null;
 }
 
 export type UpdateReason = 'enter' | 'change' | 'refresh' | 'theme';

@@ -1,6 +1,7 @@
-// The dashboard's saved state on the server (saved searches, pinned charts, saved formulas). The server takes
-// the whole document on every save, so a change is read–modify–write of the latest copy.
-import { getJson, postJson } from './api';
+// The dashboard's saved state on the server (saved searches, pinned charts, saved formulas, the auto-refresh
+// default). The server takes the whole document on every save, so a change is read–modify–write of the latest
+// copy.
+import { getJson, postJson, type RequestOptions } from './api';
 import type { DashboardConfig } from './types';
 
 const PATH = '/api/v1/dashboard/config';
@@ -15,8 +16,8 @@ export function normalizeConfig(raw: Partial<DashboardConfig> | null | undefined
   };
 }
 
-export async function loadConfig(signal?: AbortSignal): Promise<DashboardConfig> {
-  return normalizeConfig(await getJson<Partial<DashboardConfig>>(PATH, undefined, signal));
+export async function loadConfig(signal?: AbortSignal, options?: RequestOptions): Promise<DashboardConfig> {
+  return normalizeConfig(await getJson<Partial<DashboardConfig>>(PATH, undefined, signal, options));
 }
 
 /** Applies a change to the server's latest config and saves it; a 403 (not admin) rejects with its message. */

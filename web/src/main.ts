@@ -1,10 +1,13 @@
 // The shell: theme, sign-in, the top bar, and one page at a time chosen by the route. Pages get the state on
-// entry and on every change; auto-refresh asks the page to reload its data on a timer.
+// entry and on every change; auto-refresh asks the page to reload its data on a timer (the URL's interval, else
+// the one saved in the dashboard config). The first page's data is asked for beside the session check.
 import { ApiError, onUnauthorized } from './api';
 import type { App, Page, PageFactory, Session, UpdateReason } from './app';
 import { fetchSession, signInView } from './auth';
 import { errorNotice, loading } from './components';
+import { updateConfig } from './config';
 import { h, isTyping, replace } from './dom';
+import { startEarly, type EarlyLoads } from './early';
 import { createExplore } from './pages/explore';
 import { createFormulas } from './pages/formulas';
 import { createLive } from './pages/live';
@@ -12,10 +15,11 @@ import { createNotFound } from './pages/notfound';
 import { createOverview } from './pages/overview';
 import { createTrace } from './pages/trace';
 import { createTraffic } from './pages/traffic';
+import { effectiveRefresh, refreshChoiceParam, refreshMs, refreshSeconds } from './refresh';
 import { currentState, startRouter } from './router';
 import { withParams, type AppState, type Route } from './state';
 import { initTheme } from './theme';
-import { createTopBar, refreshMs } from './topbar';
+import { createTopBar } from './topbar';
 
 const PAGES: Record<Route, PageFactory> = {
   overview: createOverview,
@@ -64,27 +68,36 @@ const navigate = startRouter((next) => onRoute?.(next));
 
 async function start(): Promise<void> {
   replace(root, loading('Connecting to Sluice…'));
+  // Not after the session check: both round trips at once (the page takes them, or they are dropped below).
+  const early = startEarly(currentState(), Date.now());
   let session: Session;
   try {
     session = await fetchSession();
   } catch (e) {
+    early.discard();
     if (!(e instanceof ApiError && e.unauthorized)) {
       replace(root, h('main', { class: 'page' }, errorNotice(e, () => void start())));
     }
     return;
   }
   if (session.keys_required && !session.signed_in) {
+    early.discard();
     showSignIn();
     return;
   }
-  shell = mountShell(session);
+  shell = mountShell(session, early);
 }
 
-function mountShell(session: Session): { dispose(): void } {
+function mountShell(session: Session, early: EarlyLoads): { dispose(): void } {
   let state = currentState();
   let current: { key: string; page: Page } | null = null;
   let refreshTimer = 0;
   let refreshEvery = 0;
+  // The saved auto-refresh default (refresh_seconds), in force when the URL has no refresh parameter.
+  let savedRefresh = 0;
+  let refreshPicked = false;
+  let disposed = false;
+  const refreshInForce = (): string => effectiveRefresh(state.params.refresh, savedRefresh);
   const main = h('main', { class: 'page', id: 'main' });
 
   const app: App = {
@@ -102,9 +115,24 @@ function mountShell(session: Session): { dispose(): void } {
       delete document.body.dataset.ready;
     },
     requireSignIn: () => showSignIn(),
+    takeFirstLoad: (s) => early.takeFirstLoad(s),
   };
 
-  const topBar = createTopBar(app, () => rerender?.('theme'));
+  // A pick goes in the URL; a session that may change settings also saves it as the default (read–modify–write).
+  const pickRefresh = (value: string): void => {
+    refreshPicked = true;
+    app.setParams({ refresh: refreshChoiceParam(value, savedRefresh) });
+    if (session.canAdmin) {
+      const seconds = refreshSeconds(value);
+      updateConfig((c) => ({ ...c, refresh_seconds: seconds }))
+        .then(() => {
+          savedRefresh = seconds;
+        })
+        .catch(() => undefined); // not saved: the pick still holds in this URL
+    }
+  };
+
+  const topBar = createTopBar(app, () => rerender?.('theme'), pickRefresh);
   replace(root,
     h('a', { class: 'skip-link', href: '#main' }, 'Skip to content'),
     topBar.element,
@@ -112,7 +140,7 @@ function mountShell(session: Session): { dispose(): void } {
 
   function render(next: AppState, reason: UpdateReason): void {
     state = next;
-    topBar.update(state);
+    topBar.update(state, refreshInForce());
     document.title = `${TITLES[state.route]} · Sluice`;
     const key = `${state.route}\n${state.traceId}`;
     if (!current || current.key !== key) {
@@ -129,7 +157,7 @@ function mountShell(session: Session): { dispose(): void } {
   }
 
   function scheduleRefresh(): void {
-    const every = refreshMs(state.params.refresh);
+    const every = refreshMs(refreshInForce());
     if (every === refreshEvery) {
       return;
     }
@@ -161,9 +189,20 @@ function mountShell(session: Session): { dispose(): void } {
   };
   document.addEventListener('keydown', onKey);
 
+  const savedConfig = early.config();
   render(state, 'enter');
+  early.discard(); // what the first page did not take
+  // The saved default arrives after the first render; a pick made meanwhile wins over it.
+  savedConfig.then((config) => {
+    if (!disposed && !refreshPicked) {
+      savedRefresh = config.refresh_seconds;
+      topBar.update(state, refreshInForce());
+      scheduleRefresh();
+    }
+  }).catch(() => undefined); // no saved default: the URL alone decides
   return {
     dispose() {
+      disposed = true;
       onRoute = null;
       window.clearInterval(refreshTimer);
       document.removeEventListener('keydown', onKey);

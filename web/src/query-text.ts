@@ -15,6 +15,11 @@ const NOT_FILTERABLE: ReadonlySet<string> = new Set(['timestamp', '_time', 'time
 
 const NAME = /^[A-Za-z_@][A-Za-z0-9_.@-]*$/;
 
+/** The language's name rule (docs/query.md `field`): ASCII letters, digits and `_ . @ -`, starting with a letter, `_` or `@`. */
+export function isFieldName(text: string): boolean {
+  return NAME.test(text);
+}
+
 /**
  * The name a filter uses for an event key: top-level keys as they are, attributes bare unless they share a
  * canonical name. Null when the language cannot name it (odd characters) or cannot compare it for equality.

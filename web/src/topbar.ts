@@ -4,6 +4,7 @@ import type { App } from './app';
 import { signOut } from './auth';
 import { h } from './dom';
 import { fixedRangeParams, fromLocalInput, PRESETS, presetParams, resolveRange, toLocalInput } from './range';
+import { REFRESH_CHOICES } from './refresh';
 import { linkTo, type AppState, type Route } from './state';
 import { currentTheme, toggleTheme } from './theme';
 
@@ -15,31 +16,17 @@ const NAV: [Route, string][] = [
   ['formulas', 'Formulas'],
 ];
 
-export const REFRESH_CHOICES: [string, string][] = [['', 'Off'], ['5s', '5s'], ['30s', '30s'], ['1m', '1m']];
-
-/** Milliseconds for a refresh parameter, or 0 for off or anything unknown. */
-export function refreshMs(value: string | undefined): number {
-  switch (value) {
-    case '5s':
-      return 5_000;
-    case '30s':
-      return 30_000;
-    case '1m':
-      return 60_000;
-    default:
-      return 0;
-  }
-}
-
 // Pages without a time range of their own (and with nothing to poll: the tail streams, a trace is fixed).
 const NO_RANGE: Route[] = ['live', 'trace', 'notfound'];
 
 export interface TopBar {
   element: HTMLElement;
-  update(state: AppState): void;
+  /** Shows the state; refresh is the auto-refresh in force (the URL's, or the saved default), '' for off. */
+  update(state: AppState, refresh: string): void;
 }
 
-export function createTopBar(app: App, onTheme: () => void): TopBar {
+/** onRefresh gets the refresh the user picked ('' for off); the shell decides what goes in the URL and the config. */
+export function createTopBar(app: App, onTheme: () => void, onRefresh: (value: string) => void): TopBar {
   const links = NAV.map(([route, label]) => h('a', { class: 'nav-link', 'data-testid': `nav-${route}`, href: '/' }, label));
 
   const presetButtons = Object.keys(PRESETS).map((preset) => h('button', {
@@ -82,8 +69,23 @@ export function createTopBar(app: App, onTheme: () => void): TopBar {
 
   const refresh = h('select', {
     'data-testid': 'refresh-select', 'aria-label': 'Auto-refresh',
-    onchange: () => app.setParams({ refresh: refresh.value || null }),
+    onchange: () => onRefresh(refresh.value),
   }, REFRESH_CHOICES.map(([value, label]) => h('option', { value }, value ? `Refresh ${label}` : 'Refresh off')));
+  // A saved default or a link may ask for an interval the list does not hold; it gets an option of its own.
+  let otherChoice: HTMLOptionElement | null = null;
+  const showRefresh = (value: string): void => {
+    if (value && !REFRESH_CHOICES.some(([v]) => v === value)) {
+      if (otherChoice?.value !== value) {
+        otherChoice?.remove();
+        otherChoice = h('option', { value }, `Refresh ${value}`);
+        refresh.appendChild(otherChoice);
+      }
+    } else if (otherChoice) {
+      otherChoice.remove();
+      otherChoice = null;
+    }
+    refresh.value = value;
+  };
 
   const theme = h('button', {
     type: 'button', class: 'btn ghost', 'data-testid': 'theme-toggle',
@@ -109,7 +111,7 @@ export function createTopBar(app: App, onTheme: () => void): TopBar {
     h('nav', { class: 'nav', 'aria-label': 'Pages' }, links),
     h('div', { class: 'topbar-tools' }, rangeGroup, refresh, theme, signOutButton));
 
-  function update(state: AppState): void {
+  function update(state: AppState, refreshInForce: string): void {
     NAV.forEach(([route], i) => {
       links[i].href = linkTo(state, route);
       if (route === state.route) {
@@ -132,7 +134,7 @@ export function createTopBar(app: App, onTheme: () => void): TopBar {
       from.value = toLocalInput(range.start);
       to.value = toLocalInput(range.end);
     }
-    refresh.value = refreshMs(state.params.refresh) ? state.params.refresh : '';
+    showRefresh(refreshInForce);
   }
 
   return { element, update };

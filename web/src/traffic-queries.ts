@@ -1,6 +1,6 @@
 // The per-domain table's queries. stats has no count(<filter>) (docs/query.md: an aggregate takes a field name,
 // not a filter), and the custom endpoint takes no start/end, so: one query for requests per domain within
-// _time:[start, end), one for the blocked among those domains, joined here.
+// _time:[start, end), one for the blocked among those domains, one for their block reasons, joined here.
 import { filterTerm, quotePattern, quoteValue } from './query-text';
 
 export interface TrafficFilters {
@@ -38,6 +38,57 @@ export function blockedQuery(filter: string, domains: string[]): string | null {
   }
   const list = domains.map(quoteValue).join(' OR ');
   return `${filter} decision:block domain:(${list}) | stats count() as blocked by domain | limit ${DOMAIN_LIMIT}`;
+}
+
+export const REASON_ROWS = 1000;
+export const REASONS_PER_DOMAIN = 3;
+
+/** Blocked counts per (domain, reason) for the listed domains, most first; the top few of each are kept here. */
+export function reasonsQuery(filter: string, domains: string[]): string | null {
+  if (domains.length === 0) {
+    return null;
+  }
+  const list = domains.map(quoteValue).join(' OR ');
+  return `${filter} decision:block domain:(${list}) | stats count() as n by (domain, reason) | sort by n desc | limit ${REASON_ROWS}`;
+}
+
+export interface ReasonCount {
+  /** null for blocked events without a reason. */
+  reason: string | null;
+  count: number;
+}
+
+/**
+ * Each domain's top block reasons, most first (ties by reason, so the order does not depend on the server's).
+ * Rows without a domain are left out: the table's "(no domain)" row has no blocked count either.
+ */
+export function topReasonsByDomain(rows: Record<string, unknown>[], perDomain = REASONS_PER_DOMAIN): Map<string, ReasonCount[]> {
+  const byDomain = new Map<string, ReasonCount[]>();
+  for (const row of rows) {
+    if (typeof row.domain !== 'string') {
+      continue;
+    }
+    const reason = row.reason === null || row.reason === undefined ? null : String(row.reason);
+    const list = byDomain.get(row.domain) ?? [];
+    list.push({ reason, count: num(row.n) });
+    byDomain.set(row.domain, list);
+  }
+  for (const [domain, list] of byDomain) {
+    list.sort((a, b) => b.count - a.count || compareReasons(a.reason, b.reason));
+    byDomain.set(domain, list.filter((r) => r.count > 0).slice(0, perDomain));
+  }
+  return byDomain;
+}
+
+/** Reasons by name, events without one last. */
+function compareReasons(a: string | null, b: string | null): number {
+  if (a === b) {
+    return 0;
+  }
+  if (a === null || b === null) {
+    return a === null ? 1 : -1;
+  }
+  return a < b ? -1 : 1;
 }
 
 export interface DomainRow {

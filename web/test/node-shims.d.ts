@@ -15,6 +15,7 @@ declare module 'node:assert/strict' {
     deepEqual(actual: unknown, expected: unknown, message?: string): void;
     ok(value: unknown, message?: string): asserts value;
     throws(fn: () => unknown, error?: RegExp | ((e: unknown) => boolean), message?: string): void;
+    rejects(promise: Promise<unknown>, error?: RegExp | ((e: unknown) => boolean), message?: string): Promise<void>;
     match(value: string, pattern: RegExp, message?: string): void;
   }
   const assert: Assert;

@@ -10,7 +10,7 @@ import { contextQuery, splitContext } from '../src/context';
 import { eventFields, filterValue, summaryText } from '../src/events-view';
 import { parseTailMessage, tailUrl } from '../src/live-protocol';
 import { timelinePositions } from '../src/timeline';
-import { blockedQuery, joinDomainRows, requestsQuery, trafficFilter } from '../src/traffic-queries';
+import { blockedQuery, joinDomainRows, reasonsQuery, requestsQuery, topReasonsByDomain, trafficFilter } from '../src/traffic-queries';
 import type { EventJson } from '../src/types';
 
 const ev = (id: string, timestamp: number, extra: Partial<EventJson> = {}): EventJson => ({ id, timestamp, ...extra });
@@ -51,6 +51,34 @@ describe('domain table queries', () => {
       { domain: 'b.com', requests: 50, blocked: 0, blockShare: 0 },
       { domain: null, requests: 5, blocked: 0, blockShare: 0 },
     ]);
+  });
+  it('counts block reasons per listed domain, most first', () => {
+    assert.equal(reasonsQuery('F', ['a.com', 'odd domain']),
+      'F decision:block domain:(a.com OR "odd domain") | stats count() as n by (domain, reason) | sort by n desc | limit 1000');
+    assert.equal(reasonsQuery('F', []), null);
+  });
+  it('keeps each domain\'s top three reasons, ties by name, no reason last', () => {
+    const top = topReasonsByDomain([
+      { domain: 'a.com', reason: 'bot', n: 40 },
+      { domain: 'b.com', reason: 'geo', n: 30 },
+      { domain: 'a.com', reason: 'rate', n: 7 },
+      { domain: 'a.com', reason: null, n: 7 },
+      { domain: 'a.com', reason: 'abuse', n: 7 },
+      { domain: 'a.com', reason: 'spam', n: 2 },
+      { domain: null, reason: 'bot', n: 9 },
+      { domain: 'b.com', reason: 'zero', n: 0 },
+      { domain: 'c.com', reason: 404, n: '3' },
+    ]);
+    assert.deepEqual([...top.keys()], ['a.com', 'b.com', 'c.com']);
+    assert.deepEqual(top.get('a.com'), [{ reason: 'bot', count: 40 }, { reason: 'abuse', count: 7 }, { reason: 'rate', count: 7 }]);
+    assert.deepEqual(top.get('b.com'), [{ reason: 'geo', count: 30 }]);
+    assert.deepEqual(top.get('c.com'), [{ reason: '404', count: 3 }]);
+    assert.equal(top.get('d.com'), undefined);
+  });
+  it('puts a missing reason after named ones of the same count, and takes another limit', () => {
+    const top = topReasonsByDomain([{ domain: 'a.com', reason: null, n: 5 }, { domain: 'a.com', reason: 'x', n: 5 }, { domain: 'a.com', reason: 'y', n: 9 }], 2);
+    assert.deepEqual(top.get('a.com'), [{ reason: 'y', count: 9 }, { reason: 'x', count: 5 }]);
+    assert.deepEqual(topReasonsByDomain([{ domain: 'a.com', reason: null, n: 5 }]).get('a.com'), [{ reason: null, count: 5 }]);
   });
 });
 

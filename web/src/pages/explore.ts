@@ -1,7 +1,8 @@
 // Explore: a query over a time range gives a histogram (drag to zoom), the matching events newest first with
-// paging, field facets, and an expandable detail per event. The URL holds q, the range, facet and event.
+// paging, field facets (on any field), and an expandable detail per event. The URL holds q, the range, facet and
+// event.
 import { ApiError, getJson, isAbort, postJson } from '../api';
-import { topValues } from '../aggregate';
+import { DEFAULT_FACET, facetField, facetFilterable, facetSuggestions, topValues } from '../aggregate';
 import { afterDraw, type App, type Page, type PageFactory, type UpdateReason } from '../app';
 import { histogram, type Chart } from '../charts';
 import { curlExample, errorNotice, loading, notice } from '../components';
@@ -10,12 +11,13 @@ import { h, replace } from '../dom';
 import { eventDetail, eventRow, eventTable, LOG_COLUMNS, toggleDetail } from '../events-view';
 import { formatInteger, formatNumber } from '../format';
 import { createQueryBox } from '../query-box';
-import { addFilterTerm, filterTerm } from '../query-text';
+import { addFilterTerm, filterTerm, isFieldName } from '../query-text';
 import { fixedRangeParams, resolveRange, type TimeRange } from '../range';
 import { linkTo, type AppState } from '../state';
 import { cssVar } from '../theme';
 import type { AggregateAnswer, EventJson, HistogramAnswer, SavedSearch, SearchAnswer } from '../types';
 
+/** Suggested in the facet picker; any field name can be typed there. */
 export const FACET_FIELDS = ['level', 'service', 'host', 'domain', 'decision', 'country', 'kind', 'system', 'category', 'method', 'status', 'path', 'reason'];
 const PAGE_SIZE = 100;
 const FACET_TOP = 10;
@@ -76,8 +78,48 @@ export const createExplore: PageFactory = (app: App, root: HTMLElement): Page =>
   const matchCount = h('span', { class: 'match-count', 'data-testid': 'match-count', 'data-value': '' });
   const histBox = h('div', { class: 'chart', 'data-testid': 'histogram' });
   const histArea = h('div', { class: 'hist-area' }, histBox);
-  const facetSelect = h('select', { 'data-testid': 'facet-field', 'aria-label': 'Field' }, FACET_FIELDS.map((f) => h('option', { value: f }, f)));
-  facetSelect.addEventListener('change', () => app.setParams({ facet: facetSelect.value === 'level' ? null : facetSelect.value }, { replace: true }));
+  // The facet picker: a text input that suggests the known fields and those of the events shown, and takes any name.
+  const facetOptions = h('datalist', { id: 'facet-fields' });
+  const facetError = h('p', { class: 'field-error small', id: 'facet-field-error', role: 'alert', hidden: true });
+  const facetInput = h('input', {
+    type: 'text', list: 'facet-fields', 'data-testid': 'facet-field', 'aria-label': 'Field', 'aria-describedby': 'facet-field-error',
+    placeholder: 'Field, e.g. service', spellcheck: 'false', autocomplete: 'off', autocapitalize: 'off',
+  });
+  const facetForm = h('form', { class: 'facet-form', role: 'search', 'aria-label': 'Facet field' }, facetInput, facetOptions, facetError);
+  const chooseFacet = (): void => {
+    const name = facetInput.value.trim();
+    const valid = isFieldName(name);
+    facetInput.setAttribute('aria-invalid', String(!valid));
+    facetError.hidden = valid;
+    facetError.textContent = valid ? '' : name
+      ? `"${name}" is not a field name: letters, digits and _ . @ -, starting with a letter, _ or @.`
+      : 'Name a field.';
+    if (valid) {
+      facetInput.value = name;
+      app.setParams({ facet: name === DEFAULT_FACET ? null : name }, { replace: true });
+    }
+  };
+  facetForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    chooseFacet();
+  });
+  facetInput.addEventListener('change', chooseFacet);
+  // A suggestion picked from the list applies at once; typed text waits for Enter or leaving the field.
+  facetInput.addEventListener('input', (e) => {
+    if (!(e instanceof InputEvent) || e.inputType === 'insertReplacementText') {
+      chooseFacet();
+    }
+  });
+  let suggested = '';
+  const fillSuggestions = (): void => {
+    const names = facetSuggestions(FACET_FIELDS, [...shown.values()].map((s) => s.ev));
+    const key = names.join('\n');
+    if (key !== suggested) {
+      suggested = key;
+      replace(facetOptions, names.map((name) => h('option', { value: name })));
+    }
+  };
+  fillSuggestions();
   const facetList = h('div', { class: 'facet-list' });
   const selectedArea = h('div', { class: 'selected-area' });
   const { table, body } = eventTable(LOG_COLUMNS, 'events');
@@ -93,7 +135,7 @@ export const createExplore: PageFactory = (app: App, root: HTMLElement): Page =>
       h('span', { class: 'muted small' }, 'Drag across the chart to zoom in.')), histArea),
     h('div', { class: 'explore-body' },
       h('aside', { class: 'panel facets', 'data-testid': 'facets', 'aria-label': 'Field values' },
-        h('h2', null, 'Top values'), facetSelect, facetList),
+        h('h2', null, 'Top values'), facetForm, facetList),
       h('section', { class: 'results' }, selectedArea, resultsNotice, table, loadMore)));
 
   // Load further pages as the button scrolls into view; the button stays for keyboard users.
@@ -205,6 +247,7 @@ export const createExplore: PageFactory = (app: App, root: HTMLElement): Page =>
       body.appendChild(row);
       shown.set(ev.id, { ev, row });
     }
+    fillSuggestions();
   }
 
   async function more(): Promise<void> {
@@ -264,13 +307,18 @@ export const createExplore: PageFactory = (app: App, root: HTMLElement): Page =>
   }
 
   async function loadFacets(state: AppState, force: boolean): Promise<void> {
-    const field = state.params.facet && FACET_FIELDS.includes(state.params.facet) ? state.params.facet : 'level';
+    const field = facetField(state.params.facet);
     const key = JSON.stringify([field, state.params.q ?? '', range.start, range.end]);
     if (!force && key === facetKey) {
       return;
     }
     facetKey = key;
-    facetSelect.value = field;
+    // Show the field in force, unless the user is typing another one.
+    if (document.activeElement !== facetInput) {
+      facetInput.value = field;
+      facetInput.removeAttribute('aria-invalid');
+      facetError.hidden = true;
+    }
     facetController?.abort();
     const abort = new AbortController();
     facetController = abort;
@@ -286,6 +334,8 @@ export const createExplore: PageFactory = (app: App, root: HTMLElement): Page =>
         : h('ul', { class: 'facet-values' }, values.map((v) => h('li', null,
           v.value === null
             ? h('span', { class: 'facet-none', title: `Events without ${field}` }, '(none)')
+            : !facetFilterable(field)
+            ? h('span', { class: 'facet-text' }, v.value)
             : h('button', {
               type: 'button', class: 'facet-value', 'data-testid': 'facet-value', 'data-value': v.value,
               title: `Add ${filterTerm(field, v.value)} to the query`,

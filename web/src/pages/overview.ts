@@ -1,5 +1,6 @@
 // Overview: one stats call draws the volume charts, the tiles, the top lists and the health panel; pinned
-// charts from the saved config are drawn below, each from its own histogram query.
+// charts from the saved config are drawn below, each from its own histogram query. On the page's first load the
+// stats and config may already be on their way (asked for beside the session check); it takes those.
 import { isAbort, postJson, getJson } from '../api';
 import { afterDraw, type App, type Page, type PageFactory, type UpdateReason } from '../app';
 import { DECISION_ORDER, LEVEL_ORDER, orderKeys } from '../chart-data';
@@ -29,7 +30,12 @@ export const createOverview: PageFactory = (app: App, root: HTMLElement): Page =
     controller?.abort();
     const abort = new AbortController();
     controller = abort;
-    const range = resolveRange(state.params, Date.now());
+    // Taken before anything is awaited, so the shell can drop it when the first page does not take it.
+    const first = reason === 'enter' ? app.takeFirstLoad(state) : null;
+    if (first) {
+      abort.signal.addEventListener('abort', first.abort);
+    }
+    const range = first?.range ?? resolveRange(state.params, Date.now());
     if (reason === 'enter' || reason === 'change') {
       app.loading();
       destroyCharts();
@@ -37,8 +43,8 @@ export const createOverview: PageFactory = (app: App, root: HTMLElement): Page =
     }
     try {
       const [stats, pins] = await Promise.all([
-        getJson<DashboardStats>('/api/v1/dashboard/stats', { start_time: range.start, end_time: range.end }, abort.signal),
-        loadConfig(abort.signal).then((c) => c.pinned_charts).catch((e) => (isAbort(e) ? Promise.reject(e) : [])),
+        first?.stats ?? getJson<DashboardStats>('/api/v1/dashboard/stats', { start_time: range.start, end_time: range.end }, abort.signal),
+        (first?.config ?? loadConfig(abort.signal)).then((c) => c.pinned_charts).catch((e) => (isAbort(e) ? Promise.reject(e) : [])),
       ]);
       const pinData = await Promise.all(pins.map((pin) =>
         postJson<HistogramAnswer>('/api/v1/dashboard/query', { query: pin.query, start_time: range.start, end_time: range.end }, abort.signal)

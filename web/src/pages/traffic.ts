@@ -1,5 +1,5 @@
 // Traffic: decisions over time and the top lists (from the dashboard stats), a per-domain table with block
-// shares, the stored hourly/daily summary, and a filtered listing of traffic events.
+// shares and top block reasons, the stored hourly/daily summary, and a filtered listing of traffic events.
 import { getJson, isAbort, postJson } from '../api';
 import { afterDraw, type App, type Page, type PageFactory, type UpdateReason } from '../app';
 import { DECISION_ORDER, orderKeys } from '../chart-data';
@@ -11,7 +11,9 @@ import { formatInteger, formatLocalTime, formatNumber, formatPercent } from '../
 import { filterTerm } from '../query-text';
 import { describeRange, fixedRangeParams, resolveRange, type TimeRange } from '../range';
 import { linkTo, sharedParams, type AppState } from '../state';
-import { blockedQuery, joinDomainRows, requestsQuery, trafficFilter, type TrafficFilters } from '../traffic-queries';
+import {
+  blockedQuery, joinDomainRows, reasonsQuery, requestsQuery, topReasonsByDomain, trafficFilter, type DomainRow, type ReasonCount, type TrafficFilters,
+} from '../traffic-queries';
 import type { DashboardStats, EventJson, SearchAnswer, TableAnswer, TrafficSummary } from '../types';
 
 const FILTERS = ['domain', 'decision', 'country', 'path'] as const;
@@ -141,7 +143,7 @@ export const createTraffic: PageFactory = (app: App, root: HTMLElement): Page =>
       drawStats(state, stats);
     }
     if (domains) {
-      replace(domainArea, domainTable(state, domains));
+      replace(domainArea, domainTable(state, domains.rows, domains.reasons));
     }
     if (list) {
       replace(body);
@@ -162,30 +164,47 @@ export const createTraffic: PageFactory = (app: App, root: HTMLElement): Page =>
     }
   }
 
-  async function loadDomains(filters: TrafficFilters, signal: AbortSignal) {
+  async function loadDomains(filters: TrafficFilters, signal: AbortSignal): Promise<{ rows: DomainRow[]; reasons: Map<string, ReasonCount[]> }> {
     const filter = trafficFilter(range.start, range.end, filters);
     const requests = await postJson<TableAnswer>('/api/logs/analytics/custom', { query: requestsQuery(filter) }, signal);
     const rows = requests.rows ?? [];
     const domains = rows.map((r) => r.domain).filter((d): d is string => typeof d === 'string');
-    const blockedText = blockedQuery(filter, domains);
-    const blocked = blockedText ? await postJson<TableAnswer>('/api/logs/analytics/custom', { query: blockedText }, signal) : { rows: [] };
-    return joinDomainRows(rows, blocked.rows ?? []);
+    const table = (text: string | null): Promise<TableAnswer> =>
+      text ? postJson<TableAnswer>('/api/logs/analytics/custom', { query: text }, signal) : Promise.resolve({ rows: [] });
+    // Both need the listed domains, neither needs the other.
+    const [blocked, reasons] = await Promise.all([table(blockedQuery(filter, domains)), table(reasonsQuery(filter, domains))]);
+    return { rows: joinDomainRows(rows, blocked.rows ?? []), reasons: topReasonsByDomain(reasons.rows ?? []) };
   }
 
-  function domainTable(state: AppState, rows: ReturnType<typeof joinDomainRows>): HTMLElement {
+  function domainTable(state: AppState, rows: DomainRow[], reasons: Map<string, ReasonCount[]>): HTMLElement {
     if (rows.length === 0) {
       return h('p', { class: 'muted small' }, 'No traffic in this range.');
     }
     return h('table', { class: 'data-table' },
       h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Domain'), h('th', { scope: 'col', class: 'num' }, 'Requests'),
-        h('th', { scope: 'col', class: 'num' }, 'Blocked'), h('th', { scope: 'col' }, 'Block share'))),
+        h('th', { scope: 'col', class: 'num' }, 'Blocked'), h('th', { scope: 'col' }, 'Block share'), h('th', { scope: 'col' }, 'Top reasons'))),
       h('tbody', null, rows.map((r) => h('tr', { 'data-testid': 'domain-row', 'data-domain': r.domain ?? '' },
         h('td', null, r.domain === null
           ? h('span', { class: 'muted' }, '(no domain)')
           : h('a', { href: linkTo(state, 'traffic', { ...filtersOf(state), domain: r.domain, ...summaryParams(state) }) }, r.domain)),
         h('td', { class: 'num', 'data-value': String(r.requests), title: formatInteger(r.requests) }, formatNumber(r.requests)),
         h('td', { class: 'num', 'data-value': String(r.blocked), title: formatInteger(r.blocked) }, formatNumber(r.blocked)),
-        h('td', { class: 'share-col', 'data-value': String(r.blockShare) }, shareBar(r.blockShare), ' ', formatPercent(r.blockShare))))));
+        h('td', { class: 'share-col', 'data-value': String(r.blockShare) }, shareBar(r.blockShare), ' ', formatPercent(r.blockShare)),
+        reasonsCell(state, r.domain === null ? [] : reasons.get(r.domain) ?? [], r.domain)))));
+  }
+
+  // A domain's top block reasons with their counts, each a link to those events in Explore. The cell has no
+  // data-value: the row's numbers are the cells that carry one.
+  function reasonsCell(state: AppState, list: ReasonCount[], domain: string | null): HTMLElement {
+    return h('td', { class: 'reasons-col', 'data-testid': 'domain-reasons' }, list.length === 0
+      ? h('span', { class: 'muted' }, '—')
+      : list.map(({ reason, count }, i) => h('span', { class: 'reason', 'data-reason': reason ?? '', 'data-count': String(count) },
+        i > 0 ? ', ' : null,
+        domain === null || reason === null
+          ? h('span', { class: 'muted' }, reason ?? '(no reason)')
+          : h('a', { href: linkTo(state, 'explore', { q: `kind:traffic decision:block ${filterTerm('domain', domain)} ${filterTerm('reason', reason)}` }) }, reason),
+        ' ',
+        h('span', { class: 'muted', title: formatInteger(count) }, formatNumber(count)))));
   }
 
   function drawStats(state: AppState, stats: DashboardStats): void {

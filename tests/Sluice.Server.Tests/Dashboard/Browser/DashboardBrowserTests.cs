@@ -70,6 +70,17 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
         Assert.Equal(Enumerable.Range(0, 10).Select(k => $"log-{1 + (4 * k)}"), ids);
         Assert.Equal("10", await page.GetAttributeAsync("[data-testid=match-count]", "data-value"));
         await BrowserFixture.ScreenshotAsync(page, "explore");
+
+        // Facets on any field: the top values of `host` among these ten (i = 1, 5, … 37; host is web-(i % 3)).
+        await page.FillAsync("[data-testid=facet-field]", "host");
+        await page.PressAsync("[data-testid=facet-field]", "Enter");
+        await page.WaitForFunctionAsync("() => new URLSearchParams(location.search).get('facet') === 'host'");
+        await page.WaitForSelectorAsync("[data-testid=facets] [data-testid=facet-value]:has-text('web-')");
+        var facets = await page.InnerTextAsync("[data-testid=facets]");
+        foreach (var host in new[] { "web-0", "web-1", "web-2" })
+        {
+            Assert.Contains(host, facets, StringComparison.Ordinal);
+        }
         Assert.True(browser.ErrorsOf(page).Count == 0, string.Join("\n", browser.ErrorsOf(page)));
     }
 
@@ -207,6 +218,8 @@ public sealed class DashboardBrowserTests(BrowserFixture browser) : IClassFixtur
         Assert.Equal(["25", "5", "0.2"], await row.Locator("td[data-value]").EvaluateAllAsync<string[]>("cells => cells.map(c => c.dataset.value)"));
         Assert.Equal("25", await page.GetAttributeAsync("[data-testid=stat-traffic-total]", "data-value"));
         Assert.Equal(25, await page.Locator("[data-testid=traffic-row]").CountAsync());
+        await page.WaitForSelectorAsync("[data-testid=domain-row][data-domain='shop.example'] [data-testid=domain-reasons]:has-text('bot')");
+        Assert.Contains("5", await row.Locator("[data-testid=domain-reasons]").InnerTextAsync(), StringComparison.Ordinal);
         await BrowserFixture.ScreenshotAsync(page, "traffic");
         Assert.True(browser.ErrorsOf(page).Count == 0, string.Join("\n", browser.ErrorsOf(page)));
     }
