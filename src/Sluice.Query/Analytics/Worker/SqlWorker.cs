@@ -23,13 +23,20 @@ internal sealed class SqlWorker : IDisposable
 
     public bool Alive => !_process.HasExited;
 
-    /// <summary>The process's resident memory now.</summary>
+    /// <summary>The process's resident memory now; <see cref="long.MaxValue"/> once it has ended (not worth keeping).</summary>
     public long ResidentBytes
     {
         get
         {
-            _process.Refresh();
-            return _process.WorkingSet64;
+            try
+            {
+                _process.Refresh();
+                return _process.WorkingSet64;
+            }
+            catch (InvalidOperationException)
+            {
+                return long.MaxValue; // it ended between the caller's Alive check and this read
+            }
         }
     }
 
@@ -117,6 +124,7 @@ internal sealed class SqlWorker : IDisposable
             Kill();
         }
 
+        _replies.Dispose();
         _process.Dispose();
     }
 }
