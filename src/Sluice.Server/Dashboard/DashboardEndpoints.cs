@@ -112,27 +112,16 @@ public static class DashboardEndpoints
         }
 
         var last = end ?? analytics.NowMs + 1;
-        var first = start ?? last - 86_400_000;
+        var first = start ?? last - AnalyticsEndpoints.DefaultRangeMs;
         if (last <= first)
         {
             await Problem.WriteAsync(context, 400, ErrorCodes.InvalidParameter, "'end_time' must be after 'start_time'", "end_time");
             return;
         }
 
-        Filter? filter;
-        try
+        if (!SearchParameters.TryFilterText(text ?? "", out var filter, out var filterError))
         {
-            var parsed = QueryParser.Parse(text ?? "");
-            if (parsed.Pipes.Count > 0)
-            {
-                throw new QueryException(parsed.PipesAt, "the histogram takes a filter only; run pipes (| stats …) with POST /api/logs/analytics/custom");
-            }
-
-            filter = parsed.Filter;
-        }
-        catch (QueryException e)
-        {
-            await AnalyticsEndpoints.WriteQueryError(context, "query", ErrorCodes.InvalidQuery, e);
+            await Problem.WriteAsync(context, 400, filterError);
             return;
         }
 

@@ -74,7 +74,7 @@ public static class DashboardStats
 
             json.WriteStartObject("logs");
             json.WriteNumber("total", logs.Total);
-            WriteCounts(json, "by_level", logs, "level");
+            SummaryEndpoints.WriteMap(json, "by_level", logs, "level");
             WriteTop(json, "top_services", logs, "service");
             var errors = logs.CountOf("level", "error") + logs.CountOf("level", "fatal");
             json.WriteNumber("error_share", logs.Total == 0 ? 0 : (double)errors / logs.Total);
@@ -82,7 +82,7 @@ public static class DashboardStats
 
             json.WriteStartObject("traffic");
             json.WriteNumber("total", traffic.Total);
-            WriteCounts(json, "decisions", traffic, "decision");
+            SummaryEndpoints.WriteMap(json, "decisions", traffic, "decision");
             WriteTop(json, "top_domains", traffic, "domain");
             WriteTop(json, "top_countries", traffic, "country");
             WriteTop(json, "top_reasons", traffic, "reason");
@@ -111,17 +111,6 @@ public static class DashboardStats
             }
 
             json.WriteEndArray();
-        }
-
-        json.WriteEndObject();
-    }
-
-    private static void WriteCounts(Utf8JsonWriter json, string name, PartSummary summary, string field)
-    {
-        json.WriteStartObject(name);
-        foreach (var (value, count) in summary.Top(field, int.MaxValue))
-        {
-            json.WriteNumber(value, count);
         }
 
         json.WriteEndObject();

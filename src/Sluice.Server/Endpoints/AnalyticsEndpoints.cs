@@ -26,7 +26,7 @@ namespace Sluice.Server.Endpoints;
 /// </summary>
 public static class AnalyticsEndpoints
 {
-    private const long DefaultRangeMs = 24 * 3_600_000L;
+    internal const long DefaultRangeMs = 24 * 3_600_000L;
 
     public static IEndpointRouteBuilder MapAnalytics(this IEndpointRouteBuilder app)
     {

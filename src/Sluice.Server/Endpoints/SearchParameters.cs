@@ -157,9 +157,14 @@ public static class SearchParameters
     /// <summary><c>query=</c>: a query-language filter (no pipes), or null when absent.</summary>
     public static bool TryFilter(IQueryCollection query, out Filter? filter, out FieldError error)
     {
+        return TryFilterText(query["query"].ToString(), out filter, out error);
+    }
+
+    /// <summary>A query-language filter given as text (no pipes; empty: none), or the error naming <c>query</c>.</summary>
+    public static bool TryFilterText(string text, out Filter? filter, out FieldError error)
+    {
         filter = null;
         error = default;
-        var text = query["query"].ToString();
         if (text.Length == 0)
         {
             return true;

@@ -147,7 +147,8 @@ public static class SummaryEndpoints
         });
     }
 
-    private static void WriteMap(Utf8JsonWriter json, string name, PartSummary summary, string field)
+    /// <summary>Every value of a summarised field with its count, most frequent first, as one JSON object.</summary>
+    internal static void WriteMap(Utf8JsonWriter json, string name, PartSummary summary, string field)
     {
         json.WriteStartObject(name);
         foreach (var (value, count) in summary.Top(field, int.MaxValue))

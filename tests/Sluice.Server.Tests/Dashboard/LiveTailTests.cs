@@ -134,15 +134,7 @@ public sealed class LiveTailTests
         await WaitSubscribedAsync(server, 1);
         await Api.PostAsync(server, Enumerable.Range(0, 100).Select(i => $$"""{"message":"burst {{i}}","service":"burst"}"""));
 
-        long received = 0, skipped = 0;
-        while (received + skipped < 100 && await tail.ReceiveAsync(TimeSpan.FromSeconds(15)) is { } message)
-        {
-            switch (message.GetProperty("type").GetString())
-            {
-                case "event": received++; break;
-                case "skipped": skipped += message.GetProperty("count").GetInt64(); break;
-            }
-        }
+        var (received, skipped) = await CountAsync(tail, 100);
 
         Assert.Equal(100, received + skipped);
         Assert.InRange(received, 10, 20); // one request lands within one second, or two at most
@@ -185,8 +177,18 @@ public sealed class LiveTailTests
         var metrics = await server.Http.GetStringAsync("/metrics");
         Assert.True(Metric(metrics, "sluice_tail_pending_peak_bytes") <= 4 * 1024 * 1024, metrics);
 
+        var (received, skipped) = await CountAsync(stalled, Events);
+
+        Assert.Equal(Events, received + skipped);
+        Assert.True(skipped > 0, "a reader that never read should have missed events");
+        Assert.True(received < 100_000, $"{received} events reached a reader that never read: something buffered them");
+    }
+
+    /// <summary>Events received and skips told, until they add up to <paramref name="expected"/> or 15 s pass quietly.</summary>
+    private static async Task<(long Received, long Skipped)> CountAsync(TailClient tail, long expected)
+    {
         long received = 0, skipped = 0;
-        while (received + skipped < Events && await stalled.ReceiveAsync(TimeSpan.FromSeconds(15)) is { } message)
+        while (received + skipped < expected && await tail.ReceiveAsync(TimeSpan.FromSeconds(15)) is { } message)
         {
             switch (message.GetProperty("type").GetString())
             {
@@ -195,9 +197,7 @@ public sealed class LiveTailTests
             }
         }
 
-        Assert.Equal(Events, received + skipped);
-        Assert.True(skipped > 0, "a reader that never read should have missed events");
-        Assert.True(received < 100_000, $"{received} events reached a reader that never read: something buffered them");
+        return (received, skipped);
     }
 
     internal static async Task WaitSubscribedAsync(TestServer server, int count)
