@@ -10,6 +10,7 @@ public static class Program
           sluice bench gen --events N --seed S --out FILE [--start ISO|now] [--hours H]
           sluice bench ingest --url URL --file FILE [--connections C] [--batch B] [--rate EVENTS_PER_S] [--path /api/ingest] [--repeat R]
           sluice bench query --data DIR [--runs N] [--threads T]   (a stopped server's data directory)
+          sluice bench peers --file FILE --clickhouse URL --work DIR [--clickhouse-pid PID] [--rounds R] [--runs N] [--threads T] [--markdown FILE]
           sluice bench tail --url URL [--subscribers N] [--query Q] [--seconds S]   (live-tail load; until stdin closes without --seconds)
           (sluice sql-worker is started by serve to run custom SQL in; it is not for direct use)
         environment: SLUICE_LISTEN, SLUICE_DATA_DIR, SLUICE__Section__Key (see docs/configuration.md)
@@ -25,6 +26,7 @@ public static class Program
                 ["bench", "gen", ..] => await BenchGenCommand.RunAsync(new CommandLine(args.Skip(2))),
                 ["bench", "ingest", ..] => await BenchIngestCommand.RunAsync(new CommandLine(args.Skip(2))),
                 ["bench", "query", ..] => await BenchQueryCommand.RunAsync(new CommandLine(args.Skip(2))),
+                ["bench", "peers", ..] => await BenchPeersCommand.RunAsync(new CommandLine(args.Skip(2))),
                 ["bench", "tail", ..] => await BenchTailCommand.RunAsync(new CommandLine(args.Skip(2))),
                 ["sql-worker", ..] => SqlWorkerCommand.Run(new CommandLine(args.Skip(1))),
                 ["help" or "--help" or "-h", ..] => Help(),

@@ -29,7 +29,7 @@ public static class BenchIngestCommand
         args.RejectUnknown();
 
         // Each batch re-encoded in the protocol before the clock starts (ProtocolEncoder).
-        var encoded = LoadBatches(file, batchSize).Select(b => (Encoded: ProtocolEncoder.Encode(protocol, b.Body, path), b.Events)).ToList();
+        var encoded = NdjsonBatches.Load(file, batchSize).Select(b => (Encoded: ProtocolEncoder.Encode(protocol, b.Body, path), b.Events)).ToList();
         var batches = encoded.Select(b => (Body: b.Encoded.Body, b.Events)).ToList();
         var contentType = encoded.Count > 0 ? encoded[0].Encoded.ContentType : "application/x-ndjson";
         path = encoded.Count > 0 ? encoded[0].Encoded.Path : path;
@@ -48,71 +48,8 @@ public static class BenchIngestCommand
         }
 
         var latencies = new LatencyRecorder(connections);
-        long next = -1, events = 0, failures = 0, retries = 0;
-        string? firstFailure = null;
         var started = Stopwatch.GetTimestamp();
-        var secondsPerBatch = rate > 0 ? (double)batchSize / rate : 0;
-
-        var workers = Enumerable.Range(0, connections).Select(worker => Task.Run(async () =>
-        {
-            while (true)
-            {
-                var n = Interlocked.Increment(ref next);
-                if (n >= totalBatches)
-                {
-                    return;
-                }
-
-                if (secondsPerBatch > 0)
-                {
-                    var due = started + (long)(n * secondsPerBatch * Stopwatch.Frequency);
-                    var wait = due - Stopwatch.GetTimestamp();
-                    if (wait > 0)
-                    {
-                        await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
-                    }
-                }
-
-                var batch = batches[(int)(n % batches.Count)];
-                var sent = Stopwatch.GetTimestamp();
-                try
-                {
-                    // A 503 with Retry-After is backpressure, not failure: wait as told and send the batch again,
-                    // as OpenTelemetry and Seq clients do. Latency counts from the first attempt.
-                    while (true)
-                    {
-                        using var content = new ByteArrayContent(batch.Body);
-                        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
-                        using var response = await http.PostAsync(path, content);
-                        if (response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter?.Delta is { } delay)
-                        {
-                            Interlocked.Increment(ref retries);
-                            await Task.Delay(delay);
-                            continue;
-                        }
-
-                        if (response.IsSuccessStatusCode)
-                        {
-                            latencies.Record(worker, Stopwatch.GetTimestamp() - sent);
-                            Interlocked.Add(ref events, batch.Events);
-                        }
-                        else
-                        {
-                            Interlocked.Increment(ref failures);
-                            firstFailure ??= $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
-                        }
-
-                        break;
-                    }
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    Interlocked.Increment(ref failures);
-                    firstFailure ??= e.Message;
-                }
-            }
-        })).ToArray();
-        await Task.WhenAll(workers);
+        var (events, failures, retries, firstFailure) = await IngestLoad.RunAsync(http, path, contentType, batches, totalBatches, connections, rate > 0 ? (double)batchSize / rate : 0, latencies);
 
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var p = latencies.Percentiles(0.5, 0.99, 0.999);
@@ -171,40 +108,5 @@ public static class BenchIngestCommand
         var metrics = await http.GetStringAsync("/metrics");
         var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("sluice_ingest_events_accepted_total{endpoint=\"syslog/tcp\"}", StringComparison.Ordinal));
         return line is null ? 0 : long.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Cuts the file into batches of whole lines, streaming it (files past 2 GB cannot be read in one call).</summary>
-    private static List<(byte[] Body, int Events)> LoadBatches(string file, int batchSize)
-    {
-        var batches = new List<(byte[], int)>();
-        var current = new System.Buffers.ArrayBufferWriter<byte>(1 << 20);
-        var lines = 0;
-        var block = new byte[1 << 20];
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        int read;
-        while ((read = stream.Read(block)) > 0)
-        {
-            var span = block.AsSpan(0, read);
-            while (!span.IsEmpty)
-            {
-                var newline = span.IndexOf((byte)'\n');
-                var take = newline < 0 ? span.Length : newline + 1;
-                System.Buffers.BuffersExtensions.Write(current, span[..take]);
-                span = span[take..];
-                if (newline >= 0 && ++lines == batchSize)
-                {
-                    batches.Add((current.WrittenSpan.ToArray(), lines));
-                    current.ResetWrittenCount();
-                    lines = 0;
-                }
-            }
-        }
-
-        if (current.WrittenCount > 0)
-        {
-            batches.Add((current.WrittenSpan.ToArray(), lines + (current.WrittenSpan[^1] == (byte)'\n' ? 0 : 1)));
-        }
-
-        return batches;
     }
 }
