@@ -13,30 +13,45 @@ public sealed class AttributeJson
 {
     private readonly ArrayBufferWriter<byte> _buffer = new(256);
     private Utf8JsonWriter? _writer;
+    private bool _open;
 
     public void Add(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
-        if (_writer is null)
+        if (!_open)
         {
             _buffer.ResetWrittenCount();
-            _writer = new Utf8JsonWriter(_buffer);
+            if (_writer is null)
+            {
+                _writer = new Utf8JsonWriter(_buffer);
+            }
+            else
+            {
+                _writer.Reset(_buffer);
+            }
+
             _writer.WriteStartObject();
+            _open = true;
         }
 
-        _writer.WriteString(key, value);
+        _writer!.WriteString(key, value);
+    }
+
+    /// <summary>The row's object as UTF-8 (valid until the next row), or false when it had no attributes.</summary>
+    public bool TryFinish(out ReadOnlySpan<byte> json)
+    {
+        json = default;
+        if (!_open)
+        {
+            return false;
+        }
+
+        _writer!.WriteEndObject();
+        _writer.Flush();
+        _open = false;
+        json = _buffer.WrittenSpan;
+        return true;
     }
 
     /// <summary>The row's object, or null when it had no attributes; the builder is then ready for the next row.</summary>
-    public string? Finish()
-    {
-        if (_writer is null)
-        {
-            return null;
-        }
-
-        _writer.WriteEndObject();
-        _writer.Dispose();
-        _writer = null;
-        return Encoding.UTF8.GetString(_buffer.WrittenSpan);
-    }
+    public string? Finish() => TryFinish(out var json) ? Encoding.UTF8.GetString(json) : null;
 }

@@ -1,6 +1,4 @@
-using System.IO.Compression;
-using System.Text;
-using Parquet;
+using ParquetSharp;
 using Sluice.Core.Events;
 using Sluice.Storage.Hot;
 using Sluice.Storage.IO;
@@ -10,47 +8,23 @@ namespace Sluice.Storage.Partitions;
 
 /// <summary>
 /// Writes hot rows of one (kind, hour) as a Parquet part plus its stats file, durably: the stats first, then the
-/// part through a temp file that is fsynced and renamed. Sealing is tuned for speed — it runs beside ingest — and
-/// compaction rewrites each closed hour once for size. Rows stay in WAL order: timestamps, sequence numbers and
+/// part through a temp file that is fsynced and renamed. Rows stay in WAL order: timestamps, sequence numbers and
 /// time-sortable ids then delta-encode well, which on the standard dataset beat sorting by service (31.3 against
 /// 35.6 bytes per event) and saved the sort (docs/benchmarks.md).
+/// The writer is Apache Arrow's C++ Parquet writer through ParquetSharp, fed column batches of UTF-8 straight from
+/// the rows: the managed writer it replaced needed a .NET string per value and spent ~60 % of sealing in its own
+/// page and stream copies (docs/benchmarks.md, issue 14).
 /// </summary>
 public static class PartFileWriter
 {
     /// <summary>
-    /// zstd at an explicit level: Parquet.Net's default (SmallestSize) is ~50× slower for a few % of size (storage
-    /// spike); Fastest sealed 160 k events/s against Optimal's 130 k for 3 % more bytes, which compaction takes back.
+    /// Rows per row group: the layout compaction writes too (a trace or a minute reads one group of an hour), and the
+    /// most rows the column buffers hold at once.
     /// </summary>
-    private static readonly ParquetOptions Options = WriterOptions();
+    public const int RowGroupRows = 32_768;
 
-    private static ParquetOptions WriterOptions()
-    {
-        var options = new ParquetOptions
-        {
-            CompressionMethod = CompressionMethod.Zstd,
-            CompressionLevel = CompressionLevel.Fastest,
-            RowGroupSize = 1 << 20,
-            // Judge a column's uniqueness on its first 1,024 values: ids, messages and trace ids are then not
-            // scanned whole for a dictionary they will never get (seal harness: ~170 k → ~200 k events/s, same size).
-            DictionaryEncodingSampleSize = 1024,
-            // The library pools its page buffers without limit by default ("indistinguishable from a memory leak",
-            // its own docs); the 10 M-event run reached 2.8 GB RSS. Keep what a couple of parts need.
-            MaximumSmallPoolFreeBytes = 16 << 20,
-            MaximumLargePoolFreeBytes = 64 << 20,
-        };
-        foreach (var column in PartSchema.LowCardinality)
-        {
-            options.ColumnEncodingHints[column] = EncodingHint.Dictionary;
-        }
-
-        return options;
-    }
-
-    /// <summary>
-    /// Rows per row group written at a time: the column buffers (and the strings Parquet.Net needs) hold this many
-    /// rows, not the whole part — one part held whole cost ~1 KB of strings a row, 500 MB for two parts in parallel.
-    /// </summary>
-    private const int RowGroupRows = 65_536;
+    /// <summary>zstd level of a seal: level 3 costs a third of level 9 for ~3 % more bytes (storage notes).</summary>
+    public const int SealZstdLevel = 3;
 
     public static PartInfo Write(string path, EventKind kind, long hourStart, List<RowRef> rows)
     {
@@ -61,47 +35,41 @@ public static class PartFileWriter
         var temp = path + AtomicFile.TempSuffix;
         try
         {
-            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var schema = PartSchema.Build())
+            using (var properties = PartSchema.WriterProperties(SealZstdLevel))
+            using (var file = new ParquetFileWriter(temp, schema, properties))
             {
                 var columns = new PartColumns(Math.Min(rows.Count, RowGroupRows));
-                var schema = PartSchema.Build();
-                var writer = ParquetWriter.CreateAsync(schema, file, Options).GetAwaiter().GetResult();
-                try
+                foreach (var row in rows)
                 {
-                    foreach (var row in rows)
+                    ref readonly var entry = ref row.Entry;
+                    var bytes = row.Bytes;
+                    columns.Add(bytes, entry.Seq, out var traceId);
+                    summary.Add(bytes);
+                    raw += bytes.Length;
+                    if (!traceId.IsEmpty)
                     {
-                        ref readonly var entry = ref row.Entry;
-                        var bytes = row.Bytes;
-                        columns.Add(bytes, entry.Seq, out var traceId);
-                        summary.Add(bytes);
-                        raw += bytes.Length;
-                        if (!traceId.IsEmpty)
-                        {
-                            var hash = FieldHash.Of64(traceId);
-                            var offset = (uint)(entry.Timestamp - hourStart);
-                            traces[hash] = traces.TryGetValue(hash, out var span) ? (Math.Min(span.First, offset), Math.Max(span.Last, offset)) : (offset, offset);
-                        }
-
-                        minSeq = Math.Min(minSeq, entry.Seq);
-                        maxSeq = Math.Max(maxSeq, entry.Seq);
-                        minTs = Math.Min(minTs, entry.Timestamp);
-                        maxTs = Math.Max(maxTs, entry.Timestamp);
-                        if (columns.IsFull)
-                        {
-                            columns.WriteRowGroupAsync(writer, schema).GetAwaiter().GetResult();
-                        }
+                        var hash = FieldHash.Of64(traceId);
+                        var offset = (uint)(entry.Timestamp - hourStart);
+                        traces[hash] = traces.TryGetValue(hash, out var span) ? (Math.Min(span.First, offset), Math.Max(span.Last, offset)) : (offset, offset);
                     }
 
-                    if (columns.Count > 0)
+                    minSeq = Math.Min(minSeq, entry.Seq);
+                    maxSeq = Math.Max(maxSeq, entry.Seq);
+                    minTs = Math.Min(minTs, entry.Timestamp);
+                    maxTs = Math.Max(maxTs, entry.Timestamp);
+                    if (columns.IsFull)
                     {
-                        columns.WriteRowGroupAsync(writer, schema).GetAwaiter().GetResult();
+                        columns.WriteRowGroup(file);
                     }
                 }
-                finally
+
+                if (columns.Count > 0)
                 {
-                    // Writes the footer; the library offers only an asynchronous dispose.
-                    writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                    columns.WriteRowGroup(file);
                 }
+
+                file.Close();
             }
 
             PartStats.Create(summary, traces).Write(PartInfo.StatsPathOf(path));
@@ -129,14 +97,12 @@ public static class PartFileWriter
         };
     }
 
-    /// <summary>The part's columns, filled row by row; strings of low-cardinality columns are interned.</summary>
+    /// <summary>The columns of one row group, filled row by row from the stored row format.</summary>
     private sealed class PartColumns
     {
         private readonly long[] _seq, _timestamp;
-        private readonly string[] _kind, _level;
-        private readonly Array[] _fields;
-        private readonly string?[] _attributes;
-        private readonly Dictionary<ulong, (byte[] Utf8, string Text)>?[] _interned;
+        private readonly Utf8ColumnBuffer _kind, _level, _attributes;
+        private readonly object[] _fields;
         private readonly AttributeJson _json = new();
         private int _count;
 
@@ -144,26 +110,20 @@ public static class PartFileWriter
         {
             _seq = new long[rows];
             _timestamp = new long[rows];
-            _kind = new string[rows];
-            _level = new string[rows];
-            _attributes = new string?[rows];
-            _fields = new Array[PartSchema.Fields.Length];
-            _interned = new Dictionary<ulong, (byte[] Utf8, string Text)>?[PartSchema.Fields.Length];
-            for (var i = 0; i < PartSchema.Fields.Length; i++)
+            _kind = new Utf8ColumnBuffer(rows, required: true);
+            _level = new Utf8ColumnBuffer(rows, required: true);
+            _attributes = new Utf8ColumnBuffer(rows, required: false);
+            _fields = [.. PartSchema.Fields.Select(field => field.Type switch
             {
-                var field = PartSchema.Fields[i];
-                _fields[i] = field.Type switch
-                {
-                    FieldType.Integer => new long?[rows],
-                    FieldType.Boolean => new bool?[rows],
-                    _ => new string?[rows],
-                };
-                if (PartSchema.LowCardinality.Contains(field.Name))
-                {
-                    _interned[i] = [];
-                }
-            }
+                FieldType.Integer => (object)new ValueColumnBuffer<long>(rows),
+                FieldType.Boolean => new ValueColumnBuffer<bool>(rows),
+                _ => new Utf8ColumnBuffer(rows, required: false),
+            })];
         }
+
+        public int Count => _count;
+
+        public bool IsFull => _count == _seq.Length;
 
         public void Add(ReadOnlySpan<byte> row, long seq, out ReadOnlySpan<byte> traceId)
         {
@@ -172,8 +132,8 @@ public static class PartFileWriter
             _seq[i] = seq;
             var reader = new RowReader(row);
             _timestamp[i] = reader.Timestamp;
-            _kind[i] = PartLayout.KindName(reader.Kind);
-            _level[i] = Levels.Name(reader.Level);
+            _kind.Set(i, PartLayout.KindUtf8(reader.Kind));
+            _level.Set(i, Levels.Utf8Name(reader.Level));
             while (reader.MoveNext())
             {
                 if (reader.Tag == FieldTag.Attribute)
@@ -187,58 +147,64 @@ public static class PartFileWriter
                     traceId = reader.Value;
                 }
 
-                var column = FieldColumn(reader.Tag);
-                switch (_fields[column])
+                switch (_fields[ColumnOfTag[(int)reader.Tag]])
                 {
-                    case long?[] numbers: numbers[i] = reader.Integer; break;
-                    case bool?[] flags: flags[i] = reader.Integer != 0; break;
-                    case string?[] texts: texts[i] = ToString(column, reader.Value); break;
+                    case ValueColumnBuffer<long> numbers: numbers.Set(i, reader.Integer); break;
+                    case ValueColumnBuffer<bool> flags: flags.Set(i, reader.Integer != 0); break;
+                    case Utf8ColumnBuffer texts: texts.Set(i, reader.Value); break;
                 }
             }
 
-            _attributes[i] = _json.Finish();
+            if (_json.TryFinish(out var attributes))
+            {
+                _attributes.Set(i, attributes);
+            }
         }
 
-        public int Count => _count;
-
-        public bool IsFull => _count == _seq.Length;
-
-        /// <summary>Writes the buffered rows as one row group and empties the buffers for the next.</summary>
-        public async Task WriteRowGroupAsync(ParquetWriter writer, Parquet.Schema.ParquetSchema schema)
+        /// <summary>Writes the buffered rows as one row group, columns in schema order, and empties the buffers.</summary>
+        public void WriteRowGroup(ParquetFileWriter file)
         {
             var n = _count;
-            var fields = schema.GetDataFields();
-            using (var group = writer.CreateRowGroup())
+            using var group = file.AppendRowGroup();
+            using (var column = group.NextColumn())
             {
-                await group.WriteAsync<long>(fields[0], _seq.AsMemory(0, n));
-                await group.WriteAsync<long>(fields[1], _timestamp.AsMemory(0, n));
-                await group.WriteAsync(fields[2], new ArraySegment<string>(_kind, 0, n), null);
-                await group.WriteAsync(fields[3], new ArraySegment<string>(_level, 0, n), null);
-                for (var c = 0; c < _fields.Length; c++)
+                ((ColumnWriter<long>)column).WriteBatch(_seq.AsSpan(0, n));
+            }
+
+            using (var column = group.NextColumn())
+            {
+                ((ColumnWriter<long>)column).WriteBatch(_timestamp.AsSpan(0, n));
+            }
+
+            using (var column = group.NextColumn())
+            {
+                _kind.Write(column, n);
+            }
+
+            using (var column = group.NextColumn())
+            {
+                _level.Write(column, n);
+            }
+
+            foreach (var field in _fields)
+            {
+                using var column = group.NextColumn();
+                switch (field)
                 {
-                    var field = fields[4 + c];
-                    switch (_fields[c])
-                    {
-                        case long?[] numbers: await group.WriteAsync<long>(field, numbers.AsMemory(0, n)); break;
-                        case bool?[] flags: await group.WriteAsync<bool>(field, flags.AsMemory(0, n)); break;
-                        case string?[] texts: await group.WriteAsync(field, new ArraySegment<string>(texts!, 0, n), null); break;
-                    }
+                    case ValueColumnBuffer<long> numbers: numbers.Write(column, n); break;
+                    case ValueColumnBuffer<bool> flags: flags.Write(column, n); break;
+                    case Utf8ColumnBuffer texts: texts.Write(column, n); break;
                 }
-
-                await group.WriteAsync(fields[^1], new ArraySegment<string>(_attributes!, 0, n), null);
             }
 
-            // Clear so the next group starts from nulls (a row sets only the fields it has) and drops its strings.
-            foreach (var column in _fields)
+            using (var column = group.NextColumn())
             {
-                Array.Clear(column, 0, n);
+                _attributes.Write(column, n);
             }
 
-            Array.Clear(_attributes, 0, n);
+            group.Close();
             _count = 0;
         }
-
-        private static int FieldColumn(FieldTag tag) => ColumnOfTag[(int)tag];
 
         private static readonly int[] ColumnOfTag = BuildColumnOfTag();
 
@@ -251,28 +217,6 @@ public static class PartFileWriter
             }
 
             return map;
-        }
-
-        private string ToString(int column, ReadOnlySpan<byte> utf8)
-        {
-            if (_interned[column] is not { } cache)
-            {
-                return Encoding.UTF8.GetString(utf8);
-            }
-
-            var key = FieldHash.Of64(utf8);
-            if (cache.TryGetValue(key, out var known) && utf8.SequenceEqual(known.Utf8))
-            {
-                return known.Text;
-            }
-
-            var text = Encoding.UTF8.GetString(utf8);
-            if (cache.Count < 4096)
-            {
-                cache[key] = (utf8.ToArray(), text);
-            }
-
-            return text;
         }
     }
 }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Parquet;
+using ParquetSharp;
 using Sluice.Core.Events;
 using Sluice.Storage.Engine;
 
@@ -33,18 +33,13 @@ public static class PartFiles
     {
         try
         {
-            var reader = ParquetReader.CreateAsync(p).GetAwaiter().GetResult();
-            try
-            {
-                var present = reader.Schema.GetDataFields().Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
-                return [.. PartSchema.Fields.Select(f => f.Name).Where(name => !present.Contains(name))];
-            }
-            finally
-            {
-                reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
+            using var reader = new ParquetFileReader(p);
+            using var metadata = reader.FileMetaData;
+            var schema = metadata.Schema;
+            var present = Enumerable.Range(0, schema.NumColumns).Select(i => schema.Column(i).Name).ToHashSet(StringComparer.Ordinal);
+            return [.. PartSchema.Fields.Select(f => f.Name).Where(name => !present.Contains(name))];
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or ParquetException)
         {
             return []; // a file that cannot be opened fails in the engine with its own message
         }

@@ -15,6 +15,8 @@ public static class PartLayout
 
     public static string KindName(EventKind kind) => kind == EventKind.Traffic ? "traffic" : "log";
 
+    public static ReadOnlySpan<byte> KindUtf8(EventKind kind) => kind == EventKind.Traffic ? "traffic"u8 : "log"u8;
+
     public static string HourDirectory(string root, EventKind kind, long hourStart)
     {
         var time = DateTimeOffset.FromUnixTimeMilliseconds(hourStart).UtcDateTime;

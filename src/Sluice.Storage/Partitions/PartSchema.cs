@@ -1,5 +1,7 @@
-using Parquet.Schema;
+using ParquetSharp;
+using ParquetSharp.Schema;
 using Sluice.Core.Events;
+using ParquetEncoding = ParquetSharp.Encoding;
 
 namespace Sluice.Storage.Partitions;
 
@@ -24,22 +26,55 @@ public static class PartSchema
 
     /// <summary>Columns whose few distinct values make dictionary encoding pay.</summary>
     public static readonly HashSet<string> LowCardinality =
-        [Kind, Level, "service", "system", "host", "domain", "category", "method", "path", "country", "decision", "reason", "template", "pattern_id", "status", "priority", "risk"];
+        [Kind, Level, "service", "system", "host", "domain", "category", "method", "path", "country", "decision", "reason", "template", "pattern_id", "status", "priority", "risk", "sample_weight", Attributes];
 
-    public static ParquetSchema Build() =>
-        new([
-            new DataField<long>(Seq),
-            new DataField<long>(Timestamp),
-            new DataField<string>(Kind, false),
-            new DataField<string>(Level, false),
-            .. Fields.Select(ToField),
-            new DataField<string>(Attributes, true),
+    /// <summary>
+    /// Columns in time-sortable order within a part: delta encodings store them as small differences (WAL sequence
+    /// numbers and times rise row by row; generated ids share their leading characters with the previous one).
+    /// </summary>
+    private static readonly Dictionary<string, ParquetEncoding> DeltaEncoded = new(StringComparer.Ordinal)
+    {
+        [Seq] = ParquetEncoding.DeltaBinaryPacked,
+        [Timestamp] = ParquetEncoding.DeltaBinaryPacked,
+        ["id"] = ParquetEncoding.DeltaByteArray,
+    };
+
+    public static GroupNode Build() =>
+        new("schema", Repetition.Required,
+        [
+            Integer(Seq, Repetition.Required),
+            Integer(Timestamp, Repetition.Required),
+            Text(Kind, Repetition.Required),
+            Text(Level, Repetition.Required),
+            .. Fields.Select(field => field.Type switch
+            {
+                FieldType.Integer => Integer(field.Name, Repetition.Optional),
+                FieldType.Boolean => new PrimitiveNode(field.Name, Repetition.Optional, LogicalType.None(), PhysicalType.Boolean),
+                _ => Text(field.Name, Repetition.Optional),
+            }),
+            Text(Attributes, Repetition.Optional),
         ]);
 
-    private static DataField ToField(FieldInfo field) => field.Type switch
+    /// <summary>zstd at <paramref name="zstdLevel"/>; dictionaries only where values repeat, delta encodings where they rise.</summary>
+    public static WriterProperties WriterProperties(int zstdLevel)
     {
-        FieldType.Integer => new DataField<long?>(field.Name),
-        FieldType.Boolean => new DataField<bool?>(field.Name),
-        _ => new DataField<string>(field.Name, true),
-    };
+        using var builder = new WriterPropertiesBuilder()
+            .Compression(Compression.Zstd)
+            .CompressionLevel(zstdLevel)
+            .MaxRowGroupLength(PartFileWriter.RowGroupRows);
+        foreach (var column in ColumnNames.Where(c => !LowCardinality.Contains(c)))
+        {
+            builder.DisableDictionary(column);
+            if (DeltaEncoded.TryGetValue(column, out var encoding))
+            {
+                builder.Encoding(column, encoding);
+            }
+        }
+
+        return builder.Build();
+    }
+
+    private static PrimitiveNode Integer(string name, Repetition repetition) => new(name, repetition, LogicalType.None(), PhysicalType.Int64);
+
+    private static PrimitiveNode Text(string name, Repetition repetition) => new(name, repetition, LogicalType.String(), PhysicalType.ByteArray);
 }

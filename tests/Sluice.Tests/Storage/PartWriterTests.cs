@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Core.Events;
+using Sluice.Core.Options;
+using Sluice.Storage;
+using Sluice.Storage.Partitions;
+using Sluice.Tests.Support;
+
+namespace Sluice.Tests.Storage;
+
+/// <summary>
+/// A sealed part reads back, through the engine, exactly the rows it was given — every canonical field, nulls where a
+/// row had none, attributes as the same JSON object — in the column types parts have always had (the writer changed
+/// from Parquet.Net to Arrow's C++ writer; old and new parts are read side by side).
+/// </summary>
+public sealed class PartWriterTests
+{
+    private const long Hour = 1_767_225_600_000; // 2026-01-01T00:00Z
+
+    [Fact]
+    public async Task Parts_read_back_every_value_of_their_rows_across_row_groups()
+    {
+        using var dir = new TempDirectory();
+        using var store = new EventStore(new SluiceOptions { DataDir = dir.Path }, DataDirectory.Open(dir.Path), Sluice.Core.Time.SystemClock.Instance, NullLogger.Instance);
+        store.Recover();
+        var expected = Enumerable.Range(0, (PartFileWriter.RowGroupRows * 2) + 1234).Select(Expected).ToList();
+        foreach (var chunk in expected.Chunk(5000))
+        {
+            using var batch = new EventBatchBuilder();
+            foreach (var e in chunk)
+            {
+                e.WriteTo(batch);
+            }
+
+            await store.AppendAsync(batch.Rows.ToArray(), chunk.Length);
+        }
+
+        await store.Worker.FlushAsync();
+        var parts = store.Catalog.Current.Parts.Select(p => p.Path).ToList();
+        Assert.Equal(2, parts.Count); // one part per kind of the hour
+        var files = $"read_parquet([{string.Join(", ", parts.Select(Sluice.Storage.Engine.DuckDbEngine.Literal))}])";
+
+        using var connection = store.Engine.Rent();
+        using (var describe = connection.Command($"DESCRIBE SELECT * FROM {files}"))
+        using (var types = describe.ExecuteReader())
+        {
+            var columns = new List<(string, string)>();
+            while (types.Read())
+            {
+                columns.Add((types.GetString(0), types.GetString(1)));
+            }
+
+            Assert.Equal(PartSchema.ColumnNames.Select(c => (c, SqlType(c))), columns);
+        }
+
+        using var command = connection.Command($"SELECT * FROM {files} ORDER BY seq");
+        using var reader = command.ExecuteReader();
+        var index = 0;
+        while (reader.Read())
+        {
+            var e = expected[index++];
+            Assert.Equal(e.Timestamp, reader.GetInt64(1));
+            Assert.Equal(e.Traffic ? "traffic" : "log", reader.GetString(2));
+            Assert.Equal(Levels.Name(e.Level), reader.GetString(3));
+            for (var c = 4; c < PartSchema.ColumnNames.Length - 1; c++)
+            {
+                var name = PartSchema.ColumnNames[c];
+                var actual = reader.IsDBNull(c) ? null : Convert.ToString(reader.GetValue(c), CultureInfo.InvariantCulture);
+                Assert.True(e.Fields.GetValueOrDefault(name) == actual, $"row {index - 1}, {name}: expected '{e.Fields.GetValueOrDefault(name)}', read '{actual}'");
+            }
+
+            var attributes = reader.IsDBNull(PartSchema.ColumnNames.Length - 1) ? null : reader.GetString(PartSchema.ColumnNames.Length - 1);
+            if (e.Attributes.Count == 0)
+            {
+                Assert.Null(attributes);
+            }
+            else
+            {
+                Assert.Equal(e.Attributes, JsonSerializer.Deserialize<Dictionary<string, string>>(attributes!));
+            }
+        }
+
+        Assert.Equal(expected.Count, index);
+    }
+
+    private static string SqlType(string column) => column switch
+    {
+        "seq" or "timestamp" => "BIGINT",
+        "kind" or "level" or "attributes" => "VARCHAR",
+        _ => PartSchema.Fields.Single(f => f.Name == column).Type switch
+        {
+            FieldType.Integer => "BIGINT",
+            FieldType.Boolean => "BOOLEAN",
+            _ => "VARCHAR",
+        },
+    };
+
+    /// <summary>Event i: a log or a traffic event, with each optional field present on some rows only.</summary>
+    private static ExpectedEvent Expected(int i)
+    {
+        var traffic = i % 3 == 0;
+        var fields = new Dictionary<string, string?>
+        {
+            ["id"] = $"01K{i:D23}",
+            ["message"] = i % 7 == 0 ? $"naïve \"quoted\" \\ line\nnext {i} ✓" : $"request {i} done",
+            ["service"] = $"svc-{i % 5}",
+            ["trace_id"] = i % 4 == 0 ? null : $"{i / 20:x32}",
+        };
+        if (traffic)
+        {
+            fields["status"] = (200 + (i % 4)).ToString(CultureInfo.InvariantCulture);
+            fields["domain"] = $"shop{i % 3}.example";
+            fields["ad_click"] = i % 2 == 0 ? "True" : null;
+            fields["risk"] = i % 5 == 0 ? null : (i % 100).ToString(CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            fields["host"] = i % 6 == 1 ? null : "host-" + (i % 9);
+            fields["priority"] = i % 8 == 1 ? "-3" : null;
+            fields["stack_trace"] = i % 11 == 0 ? new string('x', 5000 + i % 100) : null;
+        }
+
+        var attributes = new Dictionary<string, string>();
+        if (i % 2 == 1)
+        {
+            attributes["region"] = i % 4 == 1 ? "eu-west" : "us-east";
+            attributes["note \"q\""] = i % 9 == 1 ? "ünïcödé <tag> & 😀" : "plain";
+        }
+
+        return new ExpectedEvent(Hour + (i * 7L), traffic, (EventLevel)(i % 5), fields, attributes);
+    }
+
+    private sealed record ExpectedEvent(long Timestamp, bool Traffic, EventLevel Level, Dictionary<string, string?> Fields, Dictionary<string, string> Attributes)
+    {
+        public void WriteTo(EventBatchBuilder batch)
+        {
+            batch.BeginRow();
+            foreach (var (name, value) in Fields)
+            {
+                if (value is null)
+                {
+                    continue;
+                }
+
+                var field = PartSchema.Fields.Single(f => f.Name == name);
+                switch (field.Type)
+                {
+                    case FieldType.Integer: batch.WriteInteger(field.Tag, long.Parse(value, CultureInfo.InvariantCulture)); break;
+                    case FieldType.Boolean: batch.WriteBoolean(field.Tag, value == "True"); break;
+                    default: batch.WriteString(field.Tag, Encoding.UTF8.GetBytes(value)); break;
+                }
+            }
+
+            foreach (var (key, value) in Attributes)
+            {
+                batch.WriteAttribute(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value));
+            }
+
+            batch.EndRow(Timestamp, Traffic ? EventKind.Traffic : EventKind.Log, Level);
+        }
+    }
+}
