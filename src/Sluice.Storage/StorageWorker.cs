@@ -285,7 +285,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
         var groups = _catalog.Current.Parts
             .Where(p => p.HourStart <= closedBefore)
             .GroupBy(p => (p.Kind, p.HourStart, p.Tier))
-            .Where(g => g.Count() > 1 || !g.First().IsCompacted)
+            .Where(g => CompactionPolicy.NeedsMerge([.. g], _options.Storage.CompactPartsUnderRows))
             .ToList();
         foreach (var group in groups)
         {

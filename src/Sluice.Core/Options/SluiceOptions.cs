@@ -206,6 +206,13 @@ public sealed record StorageOptions
     /// <summary>Minutes after an hour ends before its parts are compacted into one.</summary>
     public int CompactAfterMinutes { get; init; } = 10;
 
+    /// <summary>
+    /// A closed hour's parts are merged when it has more than one and one of them holds fewer rows than this (or it
+    /// has more than <c>CompactionPolicy.MaxPartsPerHour</c>). Larger seal parts are already in their final layout and
+    /// are not written a second time.
+    /// </summary>
+    public int CompactPartsUnderRows { get; init; } = 100_000;
+
     /// <summary>zstd level of parts rewritten by compaction (1..22).</summary>
     public int CompactionZstdLevel { get; init; } = 9;
 

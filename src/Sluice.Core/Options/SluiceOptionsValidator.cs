@@ -58,6 +58,7 @@ public static class SluiceOptionsValidator
         Check(errors, o.Storage.SealIntervalSeconds >= 1, "Storage:SealIntervalSeconds must be at least 1");
         Check(errors, o.Storage.CompactAfterMinutes >= 0, "Storage:CompactAfterMinutes must not be negative");
         Check(errors, o.Storage.CompactionZstdLevel is >= 1 and <= 22, "Storage:CompactionZstdLevel must be 1..22");
+        Check(errors, o.Storage.CompactPartsUnderRows >= 0, "Storage:CompactPartsUnderRows must be 0 or more");
         Check(errors, o.Storage.QueryThreads is >= 1 and <= 64, "Storage:QueryThreads must be 1..64");
         Check(errors, o.Storage.QueryMemoryMb >= 64, "Storage:QueryMemoryMb must be at least 64");
         Check(errors, o.Memory.MaxUnflushedMb >= 1, "Memory:MaxUnflushedMb must be at least 1");

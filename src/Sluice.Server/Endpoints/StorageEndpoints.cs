@@ -106,6 +106,7 @@ public static class StorageEndpoints
     {
         var store = context.RequestServices.GetRequiredService<EventStore>();
         var manifest = store.Catalog.Current;
+        var smallPartRows = context.RequestServices.GetRequiredService<Sluice.Core.Options.SluiceOptions>().Storage.CompactPartsUnderRows;
         var hot = store.Hot;
         long hotEvents = 0, hotBytes = 0, hotTraffic = 0, hotOldest = long.MaxValue, hotNewest = long.MinValue;
         using (hot.EnterRead())
@@ -142,8 +143,8 @@ public static class StorageEndpoints
                 ["oldest_event"] = Time(hotOldest),
                 ["newest_event"] = Time(hotNewest),
             },
-            ["partitions"] = Tier(manifest, PartTier.Partitions),
-            ["archive"] = Tier(manifest, PartTier.Archive),
+            ["partitions"] = Tier(manifest, PartTier.Partitions, smallPartRows),
+            ["archive"] = Tier(manifest, PartTier.Archive, smallPartRows),
             ["persisted_through_seq"] = manifest.PersistedThroughSeq,
             ["wal"] = new JsonObject { ["bytes"] = store.WalDiskBytes(), ["segments_trimmed"] = store.Wal.Stats.SegmentsTrimmed },
             ["last_cleanup"] = CleanupRecord.Read(context.RequestServices.GetRequiredService<DataDirectory>().Meta),
@@ -154,7 +155,7 @@ public static class StorageEndpoints
         await QueryEndpoints.WriteJson(context, json => root.WriteTo(json));
     }
 
-    private static JsonObject Tier(Manifest manifest, PartTier tier)
+    private static JsonObject Tier(Manifest manifest, PartTier tier, int smallPartRows)
     {
         var result = new JsonObject();
         long rawTotal = 0, bytesTotal = 0;
@@ -170,7 +171,7 @@ public static class StorageEndpoints
                 ["bytes"] = bytes,
                 ["parts"] = parts.Count,
                 ["hours"] = parts.Select(p => p.HourStart).Distinct().Count(),
-                ["parts_awaiting_compaction"] = parts.Count(p => !p.IsCompacted),
+                ["parts_awaiting_compaction"] = parts.GroupBy(p => p.HourStart).Where(g => CompactionPolicy.NeedsMerge([.. g], smallPartRows)).Sum(g => g.Count()),
                 ["bytes_per_event"] = events == 0 ? null : Math.Round((double)bytes / events, 2),
                 ["oldest_event"] = parts.Count == 0 ? null : Time(parts.Min(p => p.MinTimestamp)),
                 ["newest_event"] = parts.Count == 0 ? null : Time(parts.Max(p => p.MaxTimestamp)),
