@@ -90,7 +90,7 @@ public sealed record IngestLimits
 public sealed record HotTierOptions
 {
     /// <summary>Memory the hot tier may hold (rows and their indexes), in bytes; past it the oldest chunks leave memory.</summary>
-    public long MaxBytes { get; init; } = 256L * 1024 * 1024;
+    public long MaxBytes { get; init; } = 128L * 1024 * 1024;
 
     /// <summary>Size of one hot chunk, in bytes: the unit that is sealed and handed to the partition writer.</summary>
     public int ChunkBytes { get; init; } = 8 * 1024 * 1024;

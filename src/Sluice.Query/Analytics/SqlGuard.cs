@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Sluice.Core.Errors;
 using Sluice.Storage.Engine;
 using Sluice.Storage.Partitions;
@@ -137,11 +138,12 @@ public static class SqlGuard
 
             // What runs is the engine's printing of the checked tree; it must read back as that very tree, or the
             // printing added something the walk never saw.
-            var printed = Deserialize(connection, root.GetRawText());
+            using var exact = JsonDocument.Parse(ExactDistinctCounts(root.GetRawText()), new JsonDocumentOptions { MaxDepth = 512 });
+            var printed = Deserialize(connection, exact.RootElement.GetRawText());
             using var reread = JsonDocument.Parse(Serialize(connection, printed), new JsonDocumentOptions { MaxDepth = 512 });
             var again = reread.RootElement;
             if (again.GetProperty("error").GetBoolean() || again.GetProperty("statements").GetArrayLength() != 1
-                || !SameTree(statements[0], again.GetProperty("statements")[0]))
+                || !SameTree(exact.RootElement.GetProperty("statements")[0], again.GetProperty("statements")[0]))
             {
                 throw new SqlRejectedException(ErrorCodes.ForbiddenSql, 1, "the statement could not be checked: the engine prints it back as something else");
             }
@@ -153,6 +155,48 @@ public static class SqlGuard
             // A tree of a shape the walk does not know is refused, not run unchecked.
             throw new SqlRejectedException(ErrorCodes.ForbiddenSql, 1, "the statement could not be checked: it has a form custom SQL does not know");
         }
+    }
+
+    /// <summary>
+    /// <c>approx_count_distinct(x)</c> runs as <c>count(DISTINCT x)</c>: the engine's estimator was measured 11 % off
+    /// on average and 28 % at worst on the standard dataset (issue 14), and an exact count costs about the same here.
+    /// </summary>
+    private static string ExactDistinctCounts(string json)
+    {
+        if (!json.Contains("approx_count_distinct", StringComparison.OrdinalIgnoreCase))
+        {
+            return json;
+        }
+
+        var tree = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 512 })!;
+        var pending = new Stack<JsonNode>([tree]);
+        while (pending.TryPop(out var node))
+        {
+            if (node is JsonObject function && function["class"]?.GetValue<string>() == "FUNCTION"
+                && string.Equals(function["function_name"]?.GetValue<string>(), "approx_count_distinct", StringComparison.OrdinalIgnoreCase)
+                && function.ContainsKey("distinct"))
+            {
+                function["function_name"] = "count";
+                function["distinct"] = true;
+            }
+
+            foreach (var child in node switch { JsonObject o => o.Select(p => p.Value), JsonArray a => a, _ => [] })
+            {
+                if (child is not null)
+                {
+                    pending.Push(child);
+                }
+            }
+        }
+
+        // The tree nests deeper than a serializer's default 64 levels; the writer's own limit (1,000) holds it.
+        var output = new System.Buffers.ArrayBufferWriter<byte>(json.Length + 64);
+        using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            tree.WriteTo(writer);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
     /// <summary>
