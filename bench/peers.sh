@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sluice against ClickHouse (Debian's package, installed if missing, on its own ports), side by side in one run:
 # the same standard file loaded into both (Sluice over HTTP with durable acks; ClickHouse through 4 concurrent
-# 100 k-row JSONEachRow inserts into a zstd MergeTree), each round until acked and until settled, then the question
+# 100 k-row JSONEachRow inserts into a zstd MergeTree), each round after a warm-up of 1 M events of another day, until
+# acked and until settled, then the question
 # set (a)–(f) on both, interleaved, with every answer compared cell by cell. The ratio table replaces the one between
 # the markers in docs/benchmarks.md. Exits 1 if any answer differs.
 # Usage: bench/peers.sh [events] [rounds]   (default 2,000,000 events, 3 rounds; ~2 GB in $TMPDIR)
@@ -17,17 +18,19 @@ trap 'scripts/clickhouse.sh stop "$work/clickhouse" > /dev/null; rm -rf "$work"'
 dotnet build src/Sluice.Cli -c Release --nologo -v quiet -clp:NoSummary
 sluice="dotnet src/Sluice.Cli/bin/Release/net10.0/sluice.dll"
 $sluice bench gen --events "$events" --seed 42 --out "$work/std.ndjson"
+# Each round first loads another day's events into each side: the figures are those of warm servers (sustained ingest).
+$sluice bench gen --events 1000000 --seed 7 --start 2025-12-30T00:00:00Z --out "$work/warmup.ndjson"
 scripts/clickhouse.sh start "$work/clickhouse" "$port"
 
 $sluice bench peers --file "$work/std.ndjson" --clickhouse "http://127.0.0.1:$port/" --clickhouse-pid "$(cat "$work/clickhouse/clickhouse.pid")" \
-  --work "$work" --rounds "$rounds" --runs 5 --threads 1 --markdown "$work/table.md" && status=0 || status=$?
+  --work "$work" --rounds "$rounds" --runs 5 --threads 1 --markdown "$work/table.md" --warmup "$work/warmup.ndjson" && status=0 || status=$?
 
 if [ -s "$work/table.md" ]; then
   python3 - "$work/table.md" "$events" "$rounds" "$(git rev-parse --short HEAD)" <<'PY'
 import re, sys, datetime
 table, events, rounds, commit = open(sys.argv[1]).read(), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 header = (f"Run of {datetime.date.today()} on commit {commit}: `bench/peers.sh {events} {rounds}` "
-          f"({events:,} events of the standard dataset, {rounds} load rounds, order alternating).\n\n")
+          f"({events:,} events of the standard dataset, {rounds} load rounds, order alternating, each after a warm-up of 1,000,000 events of another day on both sides).\n\n")
 path = "docs/benchmarks.md"
 doc = open(path).read()
 begin, end = "<!-- peers:begin -->", "<!-- peers:end -->"

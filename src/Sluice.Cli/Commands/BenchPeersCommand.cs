@@ -9,7 +9,7 @@ namespace Sluice.Cli.Commands;
 
 /// <summary>
 /// <c>sluice bench peers --file FILE --clickhouse URL [--clickhouse-pid PID] --work DIR [--rounds R] [--runs N]
-/// [--threads T] [--port P] [--markdown FILE]</c>: Sluice and ClickHouse side by side in one run. Each round loads the
+/// [--threads T] [--port P] [--markdown FILE] [--warmup FILE]</c>: Sluice and ClickHouse side by side in one run. Each round loads the
 /// same NDJSON file into a fresh Sluice and a fresh ClickHouse table (order alternating round by round), until
 /// acknowledged and until each has settled (sealed and compacted; merged to one part). Then the question set runs on
 /// both, interleaved, and every answer is compared cell by cell. Prints — and writes as Markdown — the ratio table.
@@ -27,9 +27,12 @@ public static class BenchPeersCommand
         var threads = (int)Math.Max(1, args.GetLong("threads", 1));
         var port = (int)args.GetLong("port", 5495);
         var markdown = args.Get("markdown");
+        var warmupFile = args.Get("warmup");
         args.RejectUnknown();
 
         var sluiceBatches = NdjsonBatches.Load(file, 1000);
+        var warmup = warmupFile is null ? null : NdjsonBatches.Load(warmupFile, 1000);
+        var clickHouseWarmup = warmupFile is null ? null : NdjsonBatches.Load(warmupFile, 100_000);
         var clickHouseBatches = NdjsonBatches.Load(file, 100_000);
         var (dayStart, traceId) = Inspect(file);
         var settings = new Dictionary<string, string> { ["SLUICE__Storage__QueryThreads"] = threads.ToString(CultureInfo.InvariantCulture) };
@@ -48,6 +51,11 @@ public static class BenchPeersCommand
                     LoadResult result;
                     if (side == "clickhouse")
                     {
+                        if (clickHouseWarmup is not null)
+                        {
+                            await clickHouse.LoadAsync(clickHouseWarmup, 4); // the same warm-up; the measured load starts a new table
+                        }
+
                         result = await clickHouse.LoadAsync(clickHouseBatches, 4);
                         clickHouseLoads.Add(result);
                     }
@@ -61,6 +69,14 @@ public static class BenchPeersCommand
                         }
 
                         sluice = await SluicePeer.StartAsync(dir, port, settings);
+                        if (warmup is not null)
+                        {
+                            // Sustained ingest is a warm server's: JIT tiering and PGO run during the first minute
+                            // of a fresh process (ClickHouse's code is compiled ahead of time). Another day's events
+                            // warm it; the figures below count only the measured file.
+                            await sluice.LoadAsync(warmup, 8);
+                        }
+
                         result = await sluice.LoadAsync(sluiceBatches, 8);
                         sluiceLoads.Add(result);
                     }

@@ -84,6 +84,7 @@ internal sealed class SluicePeer : IDisposable
     /// </summary>
     public async Task<LoadResult> LoadAsync(IReadOnlyList<(byte[] Body, int Events)> batches, int connections)
     {
+        var bytesBefore = await StoredBytesAsync();
         Meter.ResetPeak();
         var cpuBefore = Meter.Cpu();
         var started = Stopwatch.GetTimestamp();
@@ -99,30 +100,29 @@ internal sealed class SluicePeer : IDisposable
             flush.EnsureSuccessStatusCode();
         }
 
-        long bytes;
-        while (true)
+        while (!await SettledAsync())
         {
-            using var stats = JsonDocument.Parse(await _http.GetStringAsync("api/storage/stats"));
-            var partitions = stats.RootElement.GetProperty("partitions");
-            var settled = true;
-            bytes = 0;
-            foreach (var kind in new[] { "log", "traffic" })
-            {
-                var k = partitions.GetProperty(kind);
-                settled &= k.GetProperty("parts_awaiting_compaction").GetInt64() == 0;
-                bytes += k.GetProperty("bytes").GetInt64();
-            }
-
-            if (settled)
-            {
-                break;
-            }
-
             await Task.Delay(100);
         }
 
         var settledSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        return new LoadResult(events, acked, settledSeconds, Meter.Cpu() - cpuBefore, Meter.PeakResidentBytes(), bytes);
+        return new LoadResult(events, acked, settledSeconds, Meter.Cpu() - cpuBefore, Meter.PeakResidentBytes(), await StoredBytesAsync() - bytesBefore);
+    }
+
+    private async Task<bool> SettledAsync()
+    {
+        using var stats = JsonDocument.Parse(await _http.GetStringAsync("api/storage/stats"));
+        var partitions = stats.RootElement.GetProperty("partitions");
+        return partitions.GetProperty("log").GetProperty("parts_awaiting_compaction").GetInt64() == 0
+            && partitions.GetProperty("traffic").GetProperty("parts_awaiting_compaction").GetInt64() == 0;
+    }
+
+    /// <summary>Bytes of every part and stats file in the partitions tier.</summary>
+    private async Task<long> StoredBytesAsync()
+    {
+        using var stats = JsonDocument.Parse(await _http.GetStringAsync("api/storage/stats"));
+        var partitions = stats.RootElement.GetProperty("partitions");
+        return partitions.GetProperty("log").GetProperty("bytes").GetInt64() + partitions.GetProperty("traffic").GetProperty("bytes").GetInt64();
     }
 
     public void Dispose()
