@@ -180,7 +180,7 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var split = SealedSplit.Take(store);
-        var parts = split.Lease.Manifest.Parts.Where(p => (includeArchive || p.Tier == PartTier.Partitions) && bounds.Admits(p)).Select(p => p.Path).ToList();
+        var parts = split.Lease.Manifest.Parts.Where(p => (includeArchive || p.Tier == PartTier.Partitions) && bounds.Admits(p) && bounds.AdmitsText(p, store.PartStats)).Select(p => p.Path).ToList();
         using var connection = store.Sandbox.Rent();
         try
         {

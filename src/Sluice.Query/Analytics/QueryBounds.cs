@@ -12,6 +12,15 @@ public readonly record struct QueryBounds(long Start, long End, EventKind? Kind)
 {
     public static readonly QueryBounds All = new(long.MinValue, long.MaxValue, null);
 
+    /// <summary>
+    /// Trigram codes that every match's message must contain, one array per text term ANDed at the top (from
+    /// <see cref="TextTrigrams.NeedleCodes"/>): parts whose text index lacks one are skipped. Null when there is none.
+    /// </summary>
+    public IReadOnlyList<int[]>? RequiredText { get; init; }
+
+    /// <summary>Whether the part's text index (read from its stats) allows a match; any doubt admits it.</summary>
+    public bool AdmitsText(PartInfo part, PartStatsCache stats) => TextIndex.MayMatch(part, stats, RequiredText);
+
     public static QueryBounds Of(Filter? filter, long nowMs)
     {
         var bounds = All;
@@ -48,6 +57,9 @@ public readonly record struct QueryBounds(long Start, long End, EventKind? Kind)
             case TimeFilter time:
                 var (start, end) = time.Resolve(nowMs);
                 bounds = bounds.Within(start, end);
+                break;
+            case TextFilter text when TextTrigrams.NeedleCodes(text.Text) is { } codes:
+                bounds = bounds with { RequiredText = [.. bounds.RequiredText ?? [], codes] };
                 break;
             case FieldFilter { Field.Source: FieldSource.Kind, Op: MatchOp.Equal } kind:
                 bounds = bounds with { Kind = kind.Value == "traffic" ? EventKind.Traffic : EventKind.Log };

@@ -137,12 +137,14 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         var start = request.StartMs ?? long.MinValue;
         var end = request.EndMs ?? long.MaxValue;
         var cursor = request.Cursor;
+        var text = Analytics.TextIndex.Required(request.Filter, request.Text);
         var parts = lease.Manifest.Parts.Where(p =>
                 (includeArchive || p.Tier == PartTier.Partitions)
                 && (request.Kind is null || p.Kind == request.Kind)
                 && p.MinSeq < seam && p.MinSeq <= snapshot
                 && p.MaxTimestamp >= start && p.MinTimestamp < end
-                && (cursor is not { } c || (c.Descending ? p.MinTimestamp <= c.Timestamp : p.MaxTimestamp >= c.Timestamp)))
+                && (cursor is not { } c || (c.Descending ? p.MinTimestamp <= c.Timestamp : p.MaxTimestamp >= c.Timestamp))
+                && Analytics.TextIndex.MayMatch(p, store.PartStats, text))
             .ToList();
         if (parts.Count == 0)
         {

@@ -30,6 +30,7 @@ public static class PartFileWriter
     {
         var summary = new PartSummary();
         var traces = new Dictionary<ulong, (uint First, uint Last)>();
+        using var text = new TextTrigrams.Builder();
         long raw = 0, minSeq = long.MaxValue, maxSeq = long.MinValue, minTs = long.MaxValue, maxTs = long.MinValue;
         AtomicFile.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + AtomicFile.TempSuffix;
@@ -39,7 +40,7 @@ public static class PartFileWriter
             using (var properties = PartSchema.WriterProperties(SealZstdLevel))
             using (var file = new ParquetFileWriter(temp, schema, properties))
             {
-                var columns = new PartColumns(Math.Min(rows.Count, RowGroupRows));
+                var columns = new PartColumns(Math.Min(rows.Count, RowGroupRows), text);
                 foreach (var row in rows)
                 {
                     ref readonly var entry = ref row.Entry;
@@ -72,13 +73,18 @@ public static class PartFileWriter
                 file.Close();
             }
 
-            PartStats.Create(summary, traces).Write(PartInfo.StatsPathOf(path));
+            PartStats.Create(summary, traces, text.Build()).Write(PartInfo.StatsPathOf(path));
             AtomicFile.Publish(temp, path);
         }
-        catch
+        catch (Exception e)
         {
             // A full disk fails here: nothing of the part may stay behind (the WAL still holds its events).
             AtomicFile.Discard(temp, PartInfo.StatsPathOf(path));
+            if (e is ParquetException native)
+            {
+                throw NativeWriteFailure(native);
+            }
+
             throw;
         }
 
@@ -97,6 +103,17 @@ public static class PartFileWriter
         };
     }
 
+    /// <summary>
+    /// Arrow reports a failed write as text ("IOError: … [errno 28] No space left on device"); it becomes the
+    /// IOException with that error number that the rest of the server knows (a full disk answers 507, not 500).
+    /// </summary>
+    private static IOException NativeWriteFailure(ParquetException e)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(e.Message, @"\[errno (\d+)\]");
+        var errno = match.Success && int.TryParse(match.Groups[1].ValueSpan, out var n) ? n : 5; // EIO
+        return new IOException($"writing a part failed: {e.Message}", e) { HResult = errno };
+    }
+
     /// <summary>The columns of one row group, filled row by row from the stored row format.</summary>
     private sealed class PartColumns
     {
@@ -104,10 +121,12 @@ public static class PartFileWriter
         private readonly Utf8ColumnBuffer _kind, _level, _attributes;
         private readonly object[] _fields;
         private readonly AttributeJson _json = new();
+        private readonly TextTrigrams.Builder _text;
         private int _count;
 
-        public PartColumns(int rows)
+        public PartColumns(int rows, TextTrigrams.Builder text)
         {
+            _text = text;
             _seq = new long[rows];
             _timestamp = new long[rows];
             _kind = new Utf8ColumnBuffer(rows, required: true);
@@ -145,6 +164,10 @@ public static class PartFileWriter
                 if (reader.Tag == FieldTag.TraceId)
                 {
                     traceId = reader.Value;
+                }
+                else if (reader.Tag == FieldTag.Message)
+                {
+                    _text.Add(reader.Value);
                 }
 
                 switch (_fields[ColumnOfTag[(int)reader.Tag]])

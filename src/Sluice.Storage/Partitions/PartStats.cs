@@ -14,13 +14,17 @@ namespace Sluice.Storage.Partitions;
 /// </summary>
 public sealed class PartStats
 {
-    public PartStats(PartSummary summary, ulong[] traceHashes, uint[] traceFirst, uint[] traceLast)
+    public PartStats(PartSummary summary, ulong[] traceHashes, uint[] traceFirst, uint[] traceLast, TextTrigrams? text = null)
     {
         Summary = summary;
         TraceHashes = traceHashes;
         TraceFirst = traceFirst;
         TraceLast = traceLast;
+        Text = text;
     }
+
+    /// <summary>The trigrams of the part's messages; null for parts written before it existed, or with too many.</summary>
+    public TextTrigrams? Text { get; }
 
     public PartSummary Summary { get; }
 
@@ -41,7 +45,7 @@ public sealed class PartStats
     }
 
     /// <summary>Builds the index from each trace's (hash, first offset, last offset).</summary>
-    public static PartStats Create(PartSummary summary, Dictionary<ulong, (uint First, uint Last)> traces)
+    public static PartStats Create(PartSummary summary, Dictionary<ulong, (uint First, uint Last)> traces, TextTrigrams? text = null)
     {
         var hashes = traces.Keys.Order().ToArray();
         var first = new uint[hashes.Length];
@@ -51,7 +55,7 @@ public sealed class PartStats
             (first[i], last[i]) = traces[hashes[i]];
         }
 
-        return new PartStats(summary, hashes, first, last);
+        return new PartStats(summary, hashes, first, last, text);
     }
 
     /// <summary>Stats of parts of the same hour, merged: summaries added, trace spans widened.</summary>
@@ -59,8 +63,10 @@ public sealed class PartStats
     {
         var summary = new PartSummary();
         var traces = new Dictionary<ulong, (uint First, uint Last)>();
+        var texts = new List<TextTrigrams?>();
         foreach (var part in parts)
         {
+            texts.Add(part.Text);
             summary.Merge(part.Summary);
             for (var i = 0; i < part.TraceHashes.Length; i++)
             {
@@ -71,7 +77,7 @@ public sealed class PartStats
             }
         }
 
-        return Create(summary, traces);
+        return Create(summary, traces, TextTrigrams.Merge(texts));
     }
 
     public void Write(string path)
@@ -86,6 +92,12 @@ public sealed class PartStats
         }
 
         var root = new JsonObject { ["version"] = 1, ["summary"] = Summary.ToJson(), ["traces"] = Convert.ToBase64String(traces) };
+        if (Text is { } text)
+        {
+            root["text_trigrams"] = text.ToBase64();
+            root["text_trigrams_log2"] = text.Log2;
+        }
+
         AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(root));
     }
 
@@ -103,6 +115,7 @@ public sealed class PartStats
             last[i] = BinaryPrimitives.ReadUInt32LittleEndian(entry[12..]);
         }
 
-        return new PartStats(PartSummary.FromJson(root["summary"]!), hashes, first, last);
+        var text = root["text_trigrams"] is { } bits ? TextTrigrams.FromBase64(bits.GetValue<string>(), root["text_trigrams_log2"]!.GetValue<int>()) : null;
+        return new PartStats(PartSummary.FromJson(root["summary"]!), hashes, first, last, text);
     }
 }

@@ -1,0 +1,223 @@
+using System.Buffers;
+using System.Numerics;
+using System.Text;
+
+namespace Sluice.Storage.Partitions;
+
+/// <summary>
+/// The token index of a part: a Bloom filter of the byte trigrams of its messages, ASCII letters folded to lower case.
+/// A search for text is a case-insensitive substring, so whole-word tokens (VictoriaLogs' bloom filters) could not
+/// rule a part out; trigrams can: a part whose messages lack one trigram of the searched text holds no match, and is
+/// not read. Only ever says "maybe" or "no" — a false "no" would drop matches, so the needle side is conservative
+/// (<see cref="NeedleCodes"/>).
+/// </summary>
+public sealed class TextTrigrams
+{
+    /// <summary>Bits per distinct trigram: with 4 probes, about 1 % of absent trigrams read as present.</summary>
+    private const int BitsPerTrigram = 10;
+    private const int Probes = 4;
+    private const int MinLog2 = 10;
+
+    /// <summary>Past this many distinct trigrams (random text) the index would cost more than it saves: none is kept.</summary>
+    public const int MaxDistinct = 1 << 18;
+
+    private readonly ulong[] _bits;
+
+    private TextTrigrams(ulong[] bits, int log2)
+    {
+        _bits = bits;
+        Log2 = log2;
+    }
+
+    /// <summary>log2 of the filter's size in bits.</summary>
+    public int Log2 { get; }
+
+    public long Bytes => _bits.Length * 8L;
+
+    /// <summary>Whether a part could hold text containing every trigram of <paramref name="codes"/> (from <see cref="NeedleCodes"/>).</summary>
+    public bool MayContain(ReadOnlySpan<int> codes)
+    {
+        var mask = (1UL << Log2) - 1;
+        foreach (var code in codes)
+        {
+            var (h1, h2) = Hashes(code);
+            for (var i = 0; i < Probes; i++)
+            {
+                var bit = (h1 + ((ulong)i * h2)) & mask;
+                if ((_bits[bit >> 6] & (1UL << (int)(bit & 63))) == 0)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The trigrams a case-insensitive match of <paramref name="needle"/> must contain, or null when the index cannot
+    /// decide: text shorter than 3 characters, or not ASCII (its case forms may differ in length).
+    /// </summary>
+    public static int[]? NeedleCodes(string needle)
+    {
+        if (needle.Length < 3 || !Ascii.IsValid(needle))
+        {
+            return null;
+        }
+
+        var codes = new int[needle.Length - 2];
+        for (var i = 0; i < codes.Length; i++)
+        {
+            codes[i] = (Fold((byte)needle[i]) << 16) | (Fold((byte)needle[i + 1]) << 8) | Fold((byte)needle[i + 2]);
+        }
+
+        return [.. codes.Distinct()];
+    }
+
+    /// <summary>
+    /// Parts of one hour merged: each filter folded to the smallest size among them (a bit index modulo a power of
+    /// two is the same index modulo any smaller one), then OR-ed. Null if any part has no index.
+    /// </summary>
+    public static TextTrigrams? Merge(IReadOnlyList<TextTrigrams?> parts)
+    {
+        if (parts.Count == 0 || parts.Any(p => p is null))
+        {
+            return null;
+        }
+
+        var log2 = parts.Min(p => p!.Log2);
+        var bits = new ulong[Words(log2)];
+        foreach (var part in parts)
+        {
+            for (var i = 0; i < part!._bits.Length; i++)
+            {
+                bits[i & (bits.Length - 1)] |= part._bits[i];
+            }
+        }
+
+        return new TextTrigrams(bits, log2);
+    }
+
+    public string ToBase64()
+    {
+        var bytes = new byte[Bytes];
+        Buffer.BlockCopy(_bits, 0, bytes, 0, bytes.Length);
+        return Convert.ToBase64String(bytes);
+    }
+
+    public static TextTrigrams FromBase64(string text, int log2)
+    {
+        var bytes = Convert.FromBase64String(text);
+        if (log2 < MinLog2 || log2 > 40 || bytes.Length != Words(log2) * 8)
+        {
+            throw new InvalidDataException($"a text index of {bytes.Length} bytes does not match its size 2^{log2} bits");
+        }
+
+        var bits = new ulong[Words(log2)];
+        Buffer.BlockCopy(bytes, 0, bits, 0, bytes.Length);
+        return new TextTrigrams(bits, log2);
+    }
+
+    private static int Words(int log2) => Math.Max(1, (int)((1L << log2) / 64));
+
+    private static byte Fold(byte b) => b is >= (byte)'A' and <= (byte)'Z' ? (byte)(b | 0x20) : b;
+
+    private static (ulong, ulong) Hashes(int code)
+    {
+        var h = (ulong)code * 0x9E3779B97F4A7C15UL;
+        h ^= h >> 29;
+        h *= 0xBF58476D1CE4E5B9UL;
+        h ^= h >> 32;
+        return (h, (h >> 32) | 1);
+    }
+
+    /// <summary>
+    /// Collects the distinct trigrams of a part's messages exactly (a bit per possible trigram, 2 MiB pooled), then
+    /// sizes the filter to their number. Reuse per part: <see cref="Build"/> empties it.
+    /// </summary>
+    public sealed class Builder : IDisposable
+    {
+        private readonly ulong[] _seen = ArrayPool<ulong>.Shared.Rent((1 << 24) / 64);
+        private readonly List<int> _codes = [];
+        private bool _overflow;
+
+        public Builder() => Array.Clear(_seen, 0, (1 << 24) / 64);
+
+        /// <summary>
+        /// Adds a message's trigrams. ASCII letters are folded to lower case, and so are the two characters outside
+        /// ASCII that a Unicode case-insensitive match (the engine's) equates with ASCII letters: KELVIN SIGN with 'k'
+        /// and LONG S with 's'. Other bytes are kept: no ASCII text can match them.
+        /// </summary>
+        public void Add(ReadOnlySpan<byte> text)
+        {
+            if (_overflow)
+            {
+                return;
+            }
+
+            int code = 0, seen = 0;
+            for (var i = 0; i < text.Length; i++)
+            {
+                var b = text[i];
+                if (b == 0xE2 && i + 2 < text.Length && text[i + 1] == 0x84 && text[i + 2] == 0xAA)
+                {
+                    (b, i) = ((byte)'k', i + 2);
+                }
+                else if (b == 0xC5 && i + 1 < text.Length && text[i + 1] == 0xBF)
+                {
+                    (b, i) = ((byte)'s', i + 1);
+                }
+
+                code = ((code << 8) | Fold(b)) & 0xFFFFFF;
+                if (++seen < 3)
+                {
+                    continue;
+                }
+
+                ref var word = ref _seen[code >> 6];
+                var bit = 1UL << (code & 63);
+                if ((word & bit) == 0)
+                {
+                    word |= bit;
+                    _codes.Add(code);
+                }
+            }
+
+            _overflow = _codes.Count > MaxDistinct;
+        }
+
+        /// <summary>The filter of everything added, or null past <see cref="MaxDistinct"/> trigrams.</summary>
+        public TextTrigrams? Build()
+        {
+            TextTrigrams? result = null;
+            if (!_overflow)
+            {
+                var log2 = Math.Max(MinLog2, BitOperations.Log2(BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, _codes.Count * BitsPerTrigram))));
+                var bits = new ulong[Words(log2)];
+                var mask = (1UL << log2) - 1;
+                foreach (var code in _codes)
+                {
+                    var (h1, h2) = Hashes(code);
+                    for (var i = 0; i < Probes; i++)
+                    {
+                        var bit = (h1 + ((ulong)i * h2)) & mask;
+                        bits[bit >> 6] |= 1UL << (int)(bit & 63);
+                    }
+                }
+
+                result = new TextTrigrams(bits, log2);
+            }
+
+            foreach (var code in _codes)
+            {
+                _seen[code >> 6] = 0;
+            }
+
+            _codes.Clear();
+            _overflow = false;
+            return result;
+        }
+
+        public void Dispose() => ArrayPool<ulong>.Shared.Return(_seen);
+    }
+}
