@@ -90,6 +90,44 @@ public sealed class QueryLanguageApiTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Counts by a summarised field come from the counts stored beside the parts (half the events here are sealed,
+    /// half in memory; a range that cuts hours is counted by the engine at its edges), and equal a direct count.
+    /// </summary>
+    [Theory]
+    [InlineData("kind:log | stats count() by level", "log", "level", null, null)]
+    [InlineData("kind:traffic | stats count() as n by (decision)", "traffic", "decision", null, null)]
+    [InlineData("| stats count() by service", null, "service", null, null)]
+    [InlineData("_time:[2026-01-01T05:30:00Z, 2026-01-01T06:45:00Z) kind:log | stats count() by service", "log", "service", 1_767_245_400_000L, 1_767_249_900_000L)]
+    [InlineData("_time:[2026-01-01T05:00:00Z, 2026-01-01T06:00:00Z) | stats count()", null, null, 1_767_243_600_000L, 1_767_247_200_000L)]
+    public async Task Counts_by_a_summarised_field_come_from_stored_counts_and_equal_a_direct_count(string query, string? kind, string? field, long? from, long? to)
+    {
+        var body = await Custom(new { query });
+        Assert.True(body.GetProperty("timings").GetProperty("stored_counts").GetBoolean());
+        var events = Events.Where(e => (kind is null || e.Kind == kind) && e.Ts >= (from ?? long.MinValue) && e.Ts < (to ?? long.MaxValue)).ToList();
+        var columns = body.GetProperty("columns").EnumerateArray().Select(c => c.GetString()!).ToList();
+        var counted = body.GetProperty("rows").EnumerateArray()
+            .ToDictionary(r => field is null ? "" : r.GetProperty(field).GetString() ?? "(none)", r => r.GetProperty(columns[^1]).GetInt64());
+        string Key(Ev e) => field switch
+        {
+            null => "",
+            "level" => e.Level,
+            "service" => e.Service ?? "(none)",
+            _ => e.Decision ?? "(none)",
+        };
+        var expected = events.GroupBy(Key).ToDictionary(g => g.Key, g => (long)g.Count());
+        Assert.Equal(expected.OrderBy(p => p.Key), counted.OrderBy(p => p.Key));
+    }
+
+    [Fact]
+    public async Task A_count_with_any_other_filter_runs_on_the_engine()
+    {
+        var body = await Custom(new { query = "kind:log level:error | stats count() by service" });
+        Assert.False(body.GetProperty("timings").TryGetProperty("stored_counts", out _));
+        var rows = body.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("service").GetString()!, r => r.GetProperty("count").GetInt64());
+        Assert.Equal(Events.Where(e => e.Kind == "log" && e.Level == "error").GroupBy(e => e.Service!).ToDictionary(g => g.Key, g => (long)g.Count()).OrderBy(p => p.Key), rows.OrderBy(p => p.Key));
+    }
+
     [Fact]
     public async Task Stats_by_time_bins_top_sort_limit_and_fields_equal_the_direct_computation()
     {

@@ -9,7 +9,7 @@ namespace Sluice.Cli.Commands;
 
 /// <summary>
 /// <c>sluice bench peers --file FILE --clickhouse URL [--clickhouse-pid PID] --work DIR [--rounds R] [--runs N]
-/// [--threads T] [--port P] [--markdown FILE] [--warmup FILE]</c>: Sluice and ClickHouse side by side in one run. Each round loads the
+/// [--threads T] [--port P] [--markdown FILE] [--warmup FILE] [--json FILE]</c>: Sluice and ClickHouse side by side in one run. Each round loads the
 /// same NDJSON file into a fresh Sluice and a fresh ClickHouse table (order alternating round by round), until
 /// acknowledged and until each has settled (sealed and compacted; merged to one part). Then the question set runs on
 /// both, interleaved, and every answer is compared cell by cell. Prints — and writes as Markdown — the ratio table.
@@ -28,13 +28,16 @@ public static class BenchPeersCommand
         var port = (int)args.GetLong("port", 5495);
         var markdown = args.Get("markdown");
         var warmupFile = args.Get("warmup");
+        var json = args.Get("json");
         args.RejectUnknown();
 
         var sluiceBatches = NdjsonBatches.Load(file, 1000);
-        var warmup = warmupFile is null ? null : NdjsonBatches.Load(warmupFile, 1000);
-        var clickHouseWarmup = warmupFile is null ? null : NdjsonBatches.Load(warmupFile, 100_000);
-        var clickHouseBatches = NdjsonBatches.Load(file, 100_000);
         var (dayStart, traceId) = Inspect(file);
+        sluiceBatches.Add(RareEvents(dayStart));
+        var warmup = warmupFile is null ? null : NdjsonBatches.Load(warmupFile, 1000);
+        var warmupDay = warmupFile is null ? 0 : Inspect(warmupFile).DayStart;
+        var clickHouseWarmup = warmup is null ? null : new JoinedBatches(warmup, 100);
+        var clickHouseBatches = new JoinedBatches(sluiceBatches, 100);
         var settings = new Dictionary<string, string> { ["SLUICE__Storage__QueryThreads"] = threads.ToString(CultureInfo.InvariantCulture) };
         using var clickHouse = new ClickHousePeer(clickHouseUrl, clickHousePid > 0 ? new ProcessMeter(clickHousePid) : null, threads);
 
@@ -75,6 +78,7 @@ public static class BenchPeersCommand
                             // of a fresh process (ClickHouse's code is compiled ahead of time). Another day's events
                             // warm it; the figures below count only the measured file.
                             await sluice.LoadAsync(warmup, 8);
+                            await sluice.DropDayAsync(warmupDay);
                         }
 
                         result = await sluice.LoadAsync(sluiceBatches, 8);
@@ -102,6 +106,11 @@ public static class BenchPeersCommand
             if (markdown is not null)
             {
                 await File.WriteAllTextAsync(markdown, table);
+            }
+
+            if (json is not null)
+            {
+                await File.WriteAllTextAsync(json, Figures(sluiceLoads, clickHouseLoads, timings));
             }
 
             return timings.Any(t => t.Disagreement is not null) ? 1 : 0;
@@ -148,6 +157,38 @@ public static class BenchPeersCommand
         }
 
         return (question, MedianTimer.Median(times[0]), MedianTimer.Median(times[1]), answers.Length > 2 ? MedianTimer.Median(times[2]) : null, disagreement);
+    }
+
+    /// <summary>The medians of both sides as JSON, for scripts that put runs of several sizes side by side (bench/scale.sh).</summary>
+    private static string Figures(List<LoadResult> sluice, List<LoadResult> clickHouse,
+        List<(PeerQuestion Question, double Sluice, double ClickHouse, double? SluiceSql, string? Disagreement)> timings)
+    {
+        static object Side(List<LoadResult> loads) => new
+        {
+            events = loads[0].Events,
+            ack_events_per_s = MedianTimer.Median([.. loads.Select(r => r.AckRate)]),
+            settled_events_per_s = MedianTimer.Median([.. loads.Select(r => r.SettledRate)]),
+            cpu_s_per_million = MedianTimer.Median([.. loads.Select(r => r.CpuSecondsPerMillion)]),
+            peak_rss_mb = MedianTimer.Median([.. loads.Select(r => r.PeakRssBytes / 1e6)]),
+            bytes_per_event = MedianTimer.Median([.. loads.Select(r => r.BytesPerEvent)]),
+        };
+        return JsonSerializer.Serialize(new
+        {
+            sluice = Side(sluice),
+            clickhouse = Side(clickHouse),
+            queries = timings.Select(t => new { name = t.Question.Name, sluice_ms = t.Sluice, clickhouse_ms = t.ClickHouse, sluice_sql_ms = t.SluiceSql, agree = t.Disagreement is null }),
+        }, new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>
+    /// Five events whose message holds a word no standard event has, one in each of five hours: what a rare-term
+    /// search (question (g)) finds. Both sides load them with the file.
+    /// </summary>
+    private static (byte[] Body, int Events) RareEvents(long dayStart)
+    {
+        var lines = Enumerable.Range(0, 5).Select(i => string.Create(CultureInfo.InvariantCulture,
+            $$"""{"timestamp":{{dayStart + ((3 + (4 * i)) * 3_600_000L) + 1_017_000}},"level":"warn","service":"gateway","message":"Zebracorn sighting reported near gate {{i}}"}"""));
+        return (Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"), 5);
     }
 
     /// <summary>The day the file starts in (UTC midnight), and a trace a third of the way in.</summary>

@@ -8,6 +8,7 @@ using Sluice.Query.Language;
 using Sluice.Query.Partitions;
 using Sluice.Query.Search;
 using Sluice.Query.Sql;
+using Sluice.Query.Summaries;
 using Sluice.Storage;
 using Sluice.Storage.Engine;
 using Sluice.Storage.Hot;
@@ -67,6 +68,11 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
         if (query.Pipes.All(p => p is LimitPipe))
         {
             return Search(query, includeArchive, now, cancel);
+        }
+
+        if (StoredCounts.TryAnswer(query, now, new SummaryQueries(store, dialect), includeArchive) is { } stored)
+        {
+            return stored;
         }
 
         var weighted = store.HasWeightedEvents;

@@ -16,6 +16,14 @@ public sealed class AnswerRows
     {
     }
 
+    /// <summary>Rows made without the engine (a handful of stored counts: no byte cap to watch).</summary>
+    internal static AnswerRows Of(IEnumerable<object?[]> rows)
+    {
+        var answer = new AnswerRows();
+        answer.List.AddRange(rows);
+        return answer;
+    }
+
     public List<object?[]> List { get; } = [];
 
     /// <summary>Whether reading stopped at the byte cap (the row that would pass it is not in <see cref="List"/>).</summary>

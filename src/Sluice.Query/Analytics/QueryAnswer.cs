@@ -100,6 +100,9 @@ public sealed class QueryTimings
     public double PrepareMs { get; set; }
 
     public double EngineMs { get; set; }
+
+    /// <summary>The answer came from the counts stored beside the parts (<see cref="StoredCounts"/>), not a scan.</summary>
+    public bool FromStoredCounts { get; set; }
 }
 
 /// <summary>A query stopped by <c>Query:TimeoutMs</c>.</summary>

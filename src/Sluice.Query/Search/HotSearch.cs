@@ -30,11 +30,13 @@ public static class HotSearch
         var best = new PriorityQueue<RowRef, SortKey>(keep + 1, comparer);
         var start = request.StartMs ?? long.MinValue;
         var end = request.EndMs ?? long.MaxValue;
+        var text = Analytics.TextIndex.Required(request.Filter, request.Text);
 
         foreach (var chunk in chunks)
         {
             var count = chunk.Count;
-            if (count == 0 || chunk.FirstSeq > snapshot || chunk.MaxTimestamp < start || chunk.MinTimestamp >= end)
+            if (count == 0 || chunk.FirstSeq > snapshot || chunk.MaxTimestamp < start || chunk.MinTimestamp >= end
+                || (text is not null && chunk.Text is { } index && !text.All(codes => index.MayContain(codes))))
             {
                 continue;
             }

@@ -60,6 +60,11 @@ public static class AnalyticsOutput
         json.WriteStartObject("timings");
         json.WriteNumber("prepare_ms", Math.Round(answer.Timings.PrepareMs, 3));
         json.WriteNumber("engine_ms", Math.Round(answer.Timings.EngineMs, 3));
+        if (answer.Timings.FromStoredCounts)
+        {
+            json.WriteBoolean("stored_counts", true);
+        }
+
         json.WriteEndObject();
         json.WriteEndObject();
     }

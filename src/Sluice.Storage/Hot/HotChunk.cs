@@ -37,6 +37,18 @@ public sealed class HotChunk
 
     public byte[] Data { get; }
 
+    /// <summary>
+    /// The trigrams of this chunk's messages, built when it is sealed (it no longer changes): a search for text skips
+    /// a chunk that cannot hold it, as it skips such a part. Null while the chunk is filled.
+    /// </summary>
+    public Partitions.TextTrigrams? Text
+    {
+        get => Volatile.Read(ref _text);
+        internal set => Volatile.Write(ref _text, value);
+    }
+
+    private Partitions.TextTrigrams? _text;
+
     /// <summary>Bytes of <see cref="Data"/> in use.</summary>
     public int UsedBytes { get; private set; }
 

@@ -29,6 +29,8 @@ internal static class ChunkSealer
             }
         }
 
+        IndexText(chunks);
+
         // Groups are independent files: write them on every core. While ingest runs the cores are shared anyway;
         // when ingest is held back by sealing, this is what lets sealing catch up twice as fast on two cores.
         var parts = new PartInfo?[groups.Count];
@@ -61,5 +63,29 @@ internal static class ChunkSealer
         }
 
         return ([.. parts.Select(p => p!)], chunks[^1].LastSeq);
+    }
+
+    /// <summary>Gives each sealed chunk its text index, for searches that still read it from memory.</summary>
+    private static void IndexText(IReadOnlyList<HotChunk> chunks)
+    {
+        using var builder = new TextTrigrams.Builder();
+        foreach (var chunk in chunks)
+        {
+            if (chunk.Text is not null)
+            {
+                continue;
+            }
+
+            var count = chunk.Count;
+            for (var i = 0; i < count; i++)
+            {
+                if (RowReader.TryGetString(chunk.RowBytes(i), FieldTag.Message, out var message))
+                {
+                    builder.Add(message);
+                }
+            }
+
+            chunk.Text = builder.Build();
+        }
     }
 }

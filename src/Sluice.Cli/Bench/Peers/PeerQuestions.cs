@@ -38,6 +38,8 @@ internal static class PeerQuestions
                 SluiceSql: "SELECT count(*) FROM events WHERE contains(lower(message), 'timeout')"),
             new("(c) the same, newest 100", async http => PeerAnswer.FromEvents(await GetEvents(http, "api/logs/search?query=timeout&limit=100"), "timestamp", "span_id"),
                 $"SELECT timestamp, span_id FROM {t} WHERE positionCaseInsensitive(message, 'timeout') > 0 ORDER BY timestamp DESC LIMIT 100"),
+            new("(g) a rare term (5 events), newest 100", async http => PeerAnswer.FromEvents(await GetEvents(http, "api/logs/search?query=zebracorn&limit=100"), "timestamp", "message"),
+                $"SELECT timestamp, message FROM {t} WHERE positionCaseInsensitive(message, 'zebracorn') > 0 ORDER BY timestamp DESC LIMIT 100"),
             new("(d) one trace, from parts", async http => PeerAnswer.FromEvents(await GetEvents(http, $"api/traces/{traceId}"), "timestamp", "span_id"),
                 $"SELECT timestamp, span_id FROM {t} WHERE trace_id = '{traceId}'"),
             new("(e) exact distinct IPs per hour", Language("kind:traffic | stats count_distinct(ip_hash) as ips by (bin(1h))"),

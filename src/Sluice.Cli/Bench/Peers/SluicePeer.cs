@@ -109,6 +109,25 @@ internal sealed class SluicePeer : IDisposable
         return new LoadResult(events, acked, settledSeconds, Meter.Cpu() - cpuBefore, Meter.PeakResidentBytes(), await StoredBytesAsync() - bytesBefore);
     }
 
+    /// <summary>Removes every event of one day (a manual cleanup), so the warm-up's events are not asked about.</summary>
+    public async Task DropDayAsync(long dayStart)
+    {
+        var body = JsonSerializer.Serialize(new
+        {
+            policy = "manual",
+            kind = "all",
+            start_time = DateTimeOffset.FromUnixTimeMilliseconds(dayStart).ToString("O"),
+            end_time = DateTimeOffset.FromUnixTimeMilliseconds(dayStart + (25 * 3_600_000L)).ToString("O"),
+            force = true,
+        });
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        using var response = await _http.PostAsync("api/traffic-logs/v2/cleanup", content);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"the warm-up's cleanup answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
     private async Task<bool> SettledAsync()
     {
         using var stats = JsonDocument.Parse(await _http.GetStringAsync("api/storage/stats"));

@@ -1,0 +1,86 @@
+using Sluice.Core.Events;
+using Sluice.Query.Language;
+using Sluice.Query.Summaries;
+using Sluice.Storage.Summaries;
+
+namespace Sluice.Query.Analytics;
+
+/// <summary>
+/// Answers <c>[_time…] [kind:…] | stats count() [as n] [by (field)]</c> from the counts stored beside each part —
+/// no event is read again — when the field is one the summaries count (level, service, system, category, decision,
+/// country, reason, domain). Hours cut by the range's edges are counted by the engine and unsealed rows from memory
+/// (<see cref="SummaryQueries"/>), so the answer is the engine's, exactly; ClickHouse users would reach for a
+/// projection to get the same. Any other shape, or a field whose values overflowed a part's cap, runs on the engine.
+/// </summary>
+internal static class StoredCounts
+{
+    public static QueryAnswer? TryAnswer(ParsedQuery query, long nowMs, SummaryQueries summaries, bool includeArchive)
+    {
+        if (query.Pipes is not [StatsPipe { Aggregates: [{ Function: AggregateFunction.Count, Field: null } count], By: var by }] || by.Count > 1
+            || !OnlyTimeAndKind(query.Filter))
+        {
+            return null;
+        }
+
+        string? field = null;
+        if (by.Count == 1)
+        {
+            var key = by[0];
+            field = key switch
+            {
+                { BinMs: not 0 } or { Field: null } => null,
+                { Field.Source: FieldSource.Level } => "level",
+                { Field.Source: FieldSource.Canonical } when Array.IndexOf(PartSummary.CountedFields, key.Field.Tag) >= 0 => key.Field.Name,
+                _ => null,
+            };
+            if (field is null)
+            {
+                return null;
+            }
+        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var bounds = QueryBounds.Of(query.Filter, nowMs);
+        var summary = new PartSummary();
+        foreach (var kind in bounds.Kind is { } only ? [only] : new[] { EventKind.Log, EventKind.Traffic })
+        {
+            summary.Merge(summaries.Summarize(kind, bounds.Start, bounds.End, includeArchive));
+        }
+
+        var rows = new List<object?[]>();
+        if (field is null)
+        {
+            rows.Add([summary.Total]);
+        }
+        else
+        {
+            var values = summary.Counts.GetValueOrDefault(field) ?? [];
+            if (values.ContainsKey(PartSummary.Other))
+            {
+                return null; // a part had more distinct values than it keeps: only the engine knows them all
+            }
+
+            rows.AddRange(values.Where(v => v.Value > 0).OrderByDescending(v => v.Value).ThenBy(v => v.Key, StringComparer.Ordinal).Select(v => new object?[] { v.Key, v.Value }));
+            var missing = summary.Total - values.Values.Sum();
+            if (missing > 0)
+            {
+                rows.Add([null, missing]); // events without the field group under null, as in the engine
+            }
+        }
+
+        var columns = field is null ? new[] { new OutputColumn(count.Name, false) } : [new OutputColumn(by[0].Name, false), new OutputColumn(count.Name, false)];
+        var answer = QueryAnswer.Table(columns, AnswerRows.Of(rows), int.MaxValue);
+        answer.Timings.EngineMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        answer.Timings.FromStoredCounts = true;
+        return answer;
+    }
+
+    /// <summary>Whether the filter is only time ranges and <c>kind:log</c> / <c>kind:traffic</c>, ANDed.</summary>
+    private static bool OnlyTimeAndKind(Filter? filter) => filter switch
+    {
+        null or TimeFilter => true,
+        AndFilter and => OnlyTimeAndKind(and.Left) && OnlyTimeAndKind(and.Right),
+        FieldFilter { Field.Source: FieldSource.Kind, Op: MatchOp.Equal, Value: "log" or "traffic" } => true,
+        _ => false,
+    };
+}
