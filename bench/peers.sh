@@ -26,18 +26,9 @@ $sluice bench peers --file "$work/std.ndjson" --clickhouse "http://127.0.0.1:$po
   --work "$work" --rounds "$rounds" --runs 5 --threads 1 --markdown "$work/table.md" --warmup "$work/warmup.ndjson" && status=0 || status=$?
 
 if [ -s "$work/table.md" ]; then
-  python3 - "$work/table.md" "$events" "$rounds" "$(git rev-parse --short HEAD)" <<'PY'
-import re, sys, datetime
-table, events, rounds, commit = open(sys.argv[1]).read(), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-header = (f"Run of {datetime.date.today()} on commit {commit}: `bench/peers.sh {events} {rounds}` "
-          f"({events:,} events of the standard dataset, {rounds} load rounds, order alternating, each after a warm-up of 1,000,000 events of another day on both sides).\n\n")
-path = "docs/benchmarks.md"
-doc = open(path).read()
-begin, end = "<!-- peers:begin -->", "<!-- peers:end -->"
-block = f"{begin}\n{header}{table}{end}"
-doc = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, doc, flags=re.S) if begin in doc else doc + "\n" + block + "\n"
-open(path, "w").write(doc)
-print(f"wrote the table into {path}")
-PY
+  { echo "Run of $(date -u +%F) on commit $(git rev-parse --short HEAD): \`bench/peers.sh $events $rounds\` ($events events of the" \
+      "standard dataset and 5 rare ones, $rounds load rounds, order alternating, each after a warm-up of 1,000,000 events of another day on both sides)."
+    echo; cat "$work/table.md"; } > "$work/block.md"
+  python3 bench/splice-doc.py peers "$work/block.md"
 fi
 exit $status

@@ -25,7 +25,7 @@ for n in "${sizes[@]}"; do
 done
 
 python3 - "$work" "$(git rev-parse --short HEAD)" "${sizes[@]}" <<'PY'
-import json, re, sys, datetime
+import json, sys, datetime
 work, commit, sizes = sys.argv[1], sys.argv[2], [int(s) for s in sys.argv[3:]]
 runs = [json.load(open(f"{work}/figures-{n}.json")) for n in sizes]
 label = lambda n: f"{n / 1e6:g} M"
@@ -82,12 +82,8 @@ open("docs/scale.svg", "w").write(f'<svg xmlns="http://www.w3.org/2000/svg" widt
 
 header = (f"Run of {datetime.date.today()} on commit {commit}: `bench/scale.sh {' '.join(map(str, sizes))}` (one round per size after a "
           f"1,000,000-event warm-up on both sides; queries median of 3 over HTTP, 1 thread each). Chart: [scale.svg](scale.svg).\n\n")
-path = "docs/benchmarks.md"
-doc = open(path).read()
-begin, end = "<!-- scale:begin -->", "<!-- scale:end -->"
-block = f"{begin}\n{header}{table}{end}"
-doc = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, doc, flags=re.S) if begin in doc else doc + "\n" + block + "\n"
-open(path, "w").write(doc)
+open(f"{work}/scale.md", "w").write(header + table)
 print(table)
-print("wrote the table into docs/benchmarks.md and the chart into docs/scale.svg")
+print("wrote the chart into docs/scale.svg")
 PY
+python3 bench/splice-doc.py scale "$work/scale.md"

@@ -75,12 +75,18 @@ internal static class StoredCounts
         return answer;
     }
 
-    /// <summary>Whether the filter is only time ranges and <c>kind:log</c> / <c>kind:traffic</c>, ANDed.</summary>
-    private static bool OnlyTimeAndKind(Filter? filter) => filter switch
+    /// <summary>Whether the filter is only time ranges and one kind (<c>kind:log</c> or <c>kind:traffic</c>), ANDed.</summary>
+    private static bool OnlyTimeAndKind(Filter? filter)
     {
-        null or TimeFilter => true,
-        AndFilter and => OnlyTimeAndKind(and.Left) && OnlyTimeAndKind(and.Right),
-        FieldFilter { Field.Source: FieldSource.Kind, Op: MatchOp.Equal, Value: "log" or "traffic" } => true,
-        _ => false,
-    };
+        var kinds = new HashSet<string>(StringComparer.Ordinal);
+        return Walk(filter) && kinds.Count <= 1;
+
+        bool Walk(Filter? f) => f switch
+        {
+            null or TimeFilter => true,
+            AndFilter and => Walk(and.Left) && Walk(and.Right),
+            FieldFilter { Field.Source: FieldSource.Kind, Op: MatchOp.Equal, Value: "log" or "traffic" } kind => kinds.Add(kind.Value) || true,
+            _ => false,
+        };
+    }
 }
