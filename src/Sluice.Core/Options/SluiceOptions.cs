@@ -211,7 +211,7 @@ public sealed record StorageOptions
     /// has more than <c>CompactionPolicy.MaxPartsPerHour</c>). Larger seal parts are already in their final layout and
     /// are not written a second time.
     /// </summary>
-    public int CompactPartsUnderRows { get; init; } = 100_000;
+    public int CompactPartsUnderRows { get; init; } = 16_384;
 
     /// <summary>zstd level of parts rewritten by compaction (1..22).</summary>
     public int CompactionZstdLevel { get; init; } = 9;

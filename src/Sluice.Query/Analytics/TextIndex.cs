@@ -25,6 +25,76 @@ public static class TextIndex
         return text is null || required.All(codes => text.MayContain(codes));
     }
 
+    /// <summary>Most sequence ranges a search adds to its WHERE; past it the parts are read whole.</summary>
+    private const int MaxRanges = 64;
+
+    /// <summary>
+    /// The WAL sequence ranges of these parts' rows that may hold the text: the runs (row groups as sealed) whose index
+    /// admits it, and whole parts that have no runs. Null when that rules nothing out or would be too long a WHERE.
+    /// The engine skips a row group whose <c>seq</c> statistics fall outside every range.
+    /// </summary>
+    public static List<(long First, long Last)>? SeqRanges(IEnumerable<PartInfo> parts, PartStatsCache stats, IReadOnlyList<int[]>? required)
+    {
+        if (required is not { Count: > 0 })
+        {
+            return null;
+        }
+
+        var ranges = new List<(long First, long Last)>();
+        var narrowed = false;
+        foreach (var part in parts)
+        {
+            IReadOnlyList<TextBlock> blocks;
+            try
+            {
+                blocks = stats.Get(part).TextBlocks;
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or System.Text.Json.JsonException)
+            {
+                blocks = [];
+            }
+
+            if (blocks.Count == 0)
+            {
+                ranges.Add((part.MinSeq, part.MaxSeq));
+                continue;
+            }
+
+            foreach (var block in blocks)
+            {
+                if (block.Text is null || required.All(codes => block.Text.MayContain(codes)))
+                {
+                    ranges.Add((block.MinSeq, block.MaxSeq));
+                }
+                else
+                {
+                    narrowed = true;
+                }
+            }
+        }
+
+        if (!narrowed)
+        {
+            return null;
+        }
+
+        ranges.Sort();
+        var merged = new List<(long First, long Last)>();
+        foreach (var range in ranges)
+        {
+            if (merged.Count > 0 && range.First <= merged[^1].Last + 1)
+            {
+                merged[^1] = (merged[^1].First, Math.Max(merged[^1].Last, range.Last));
+            }
+            else
+            {
+                merged.Add(range);
+            }
+        }
+
+        return merged.Count <= MaxRanges ? merged : null;
+    }
+
     /// <summary>The trigram codes of every text term ANDed at the top of <paramref name="filter"/> (and of <paramref name="text"/>).</summary>
     public static IReadOnlyList<int[]>? Required(Language.Filter? filter, string? text)
     {

@@ -154,6 +154,11 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         var where = new SqlWhere(dialect);
         string Column(string name) => dialect.Identifier(name);
         where.Add($"{Column(PartSchema.Seq)} < {where.Bind(Math.Min(seam, snapshot + 1))}");
+        if (Analytics.TextIndex.SeqRanges(parts, store.PartStats, text) is { } runs)
+        {
+            // Only the row groups whose text index admits the searched text are read (by their seq statistics).
+            where.Add("(" + string.Join(" OR ", runs.Select(r => $"{Column(PartSchema.Seq)} BETWEEN {where.Bind(r.First)} AND {where.Bind(r.Last)}")) + ")");
+        }
         if (request.StartMs is { } from)
         {
             where.Add($"{Column(PartSchema.Timestamp)} >= {where.Bind(from)}");

@@ -31,6 +31,8 @@ public static class PartFileWriter
         var summary = new PartSummary();
         var traces = new Dictionary<ulong, (uint First, uint Last)>();
         using var text = new TextTrigrams.Builder();
+        using var groupText = new TextTrigrams.Builder();
+        var blocks = new List<TextBlock>();
         long raw = 0, minSeq = long.MaxValue, maxSeq = long.MinValue, minTs = long.MaxValue, maxTs = long.MinValue;
         AtomicFile.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + AtomicFile.TempSuffix;
@@ -40,7 +42,7 @@ public static class PartFileWriter
             using (var properties = PartSchema.WriterProperties(SealZstdLevel))
             using (var file = new ParquetFileWriter(temp, schema, properties))
             {
-                var columns = new PartColumns(Math.Min(rows.Count, RowGroupRows), text);
+                var columns = new PartColumns(Math.Min(rows.Count, RowGroupRows), groupText, text, blocks);
                 foreach (var row in rows)
                 {
                     ref readonly var entry = ref row.Entry;
@@ -73,7 +75,7 @@ public static class PartFileWriter
                 file.Close();
             }
 
-            PartStats.Create(summary, traces, text.Build()).Write(PartInfo.StatsPathOf(path));
+            PartStats.Create(summary, traces, text.Build(), blocks).Write(PartInfo.StatsPathOf(path));
             AtomicFile.Publish(temp, path);
         }
         catch (Exception e)
@@ -121,12 +123,15 @@ public static class PartFileWriter
         private readonly Utf8ColumnBuffer _kind, _level, _attributes;
         private readonly object[] _fields;
         private readonly AttributeJson _json = new();
-        private readonly TextTrigrams.Builder _text;
+        private readonly TextTrigrams.Builder _groupText, _partText;
+        private readonly List<TextBlock> _blocks;
         private int _count;
 
-        public PartColumns(int rows, TextTrigrams.Builder text)
+        /// <param name="groupText">Collects the trigrams of one row group's messages; on each group's write they make
+        /// that group's <see cref="TextBlock"/> and go on into <paramref name="partText"/>.</param>
+        public PartColumns(int rows, TextTrigrams.Builder groupText, TextTrigrams.Builder partText, List<TextBlock> blocks)
         {
-            _text = text;
+            (_groupText, _partText, _blocks) = (groupText, partText, blocks);
             _seq = new long[rows];
             _timestamp = new long[rows];
             _kind = new Utf8ColumnBuffer(rows, required: true);
@@ -167,7 +172,7 @@ public static class PartFileWriter
                 }
                 else if (reader.Tag == FieldTag.Message)
                 {
-                    _text.Add(reader.Value);
+                    _groupText.Add(reader.Value);
                 }
 
                 switch (_fields[ColumnOfTag[(int)reader.Tag]])
@@ -188,6 +193,13 @@ public static class PartFileWriter
         public void WriteRowGroup(ParquetFileWriter file)
         {
             var n = _count;
+            var (first, last) = (long.MaxValue, long.MinValue);
+            foreach (var seq in _seq.AsSpan(0, n))
+            {
+                (first, last) = (Math.Min(first, seq), Math.Max(last, seq));
+            }
+
+            _blocks.Add(new TextBlock(first, last, _groupText.Build(into: _partText)));
             using var group = file.AppendRowGroup();
             using (var column = group.NextColumn())
             {

@@ -14,14 +14,22 @@ namespace Sluice.Storage.Partitions;
 /// </summary>
 public sealed class PartStats
 {
-    public PartStats(PartSummary summary, ulong[] traceHashes, uint[] traceFirst, uint[] traceLast, TextTrigrams? text = null)
+    public PartStats(PartSummary summary, ulong[] traceHashes, uint[] traceFirst, uint[] traceLast, TextTrigrams? text = null, IReadOnlyList<TextBlock>? textBlocks = null)
     {
         Summary = summary;
         TraceHashes = traceHashes;
         TraceFirst = traceFirst;
         TraceLast = traceLast;
         Text = text;
+        TextBlocks = textBlocks ?? [];
     }
+
+    /// <summary>
+    /// The text index per run of rows as sealed (a row group), by WAL sequence range: a search adds the ranges that may
+    /// hold its text to its WHERE, and the engine skips row groups whose <c>seq</c> statistics fall outside them.
+    /// Compaction keeps the runs of the parts it merges (sequence numbers do not change). Empty for older parts.
+    /// </summary>
+    public IReadOnlyList<TextBlock> TextBlocks { get; }
 
     /// <summary>The trigrams of the part's messages; null for parts written before it existed, or with too many.</summary>
     public TextTrigrams? Text { get; }
@@ -45,7 +53,7 @@ public sealed class PartStats
     }
 
     /// <summary>Builds the index from each trace's (hash, first offset, last offset).</summary>
-    public static PartStats Create(PartSummary summary, Dictionary<ulong, (uint First, uint Last)> traces, TextTrigrams? text = null)
+    public static PartStats Create(PartSummary summary, Dictionary<ulong, (uint First, uint Last)> traces, TextTrigrams? text = null, IReadOnlyList<TextBlock>? textBlocks = null)
     {
         var hashes = traces.Keys.Order().ToArray();
         var first = new uint[hashes.Length];
@@ -55,7 +63,7 @@ public sealed class PartStats
             (first[i], last[i]) = traces[hashes[i]];
         }
 
-        return new PartStats(summary, hashes, first, last, text);
+        return new PartStats(summary, hashes, first, last, text, textBlocks);
     }
 
     /// <summary>Stats of parts of the same hour, merged: summaries added, trace spans widened.</summary>
@@ -64,9 +72,13 @@ public sealed class PartStats
         var summary = new PartSummary();
         var traces = new Dictionary<ulong, (uint First, uint Last)>();
         var texts = new List<TextTrigrams?>();
+        var blocks = new List<TextBlock>();
+        var allBlocked = true;
         foreach (var part in parts)
         {
             texts.Add(part.Text);
+            blocks.AddRange(part.TextBlocks);
+            allBlocked &= part.TextBlocks.Count > 0;
             summary.Merge(part.Summary);
             for (var i = 0; i < part.TraceHashes.Length; i++)
             {
@@ -77,7 +89,8 @@ public sealed class PartStats
             }
         }
 
-        return Create(summary, traces, TextTrigrams.Merge(texts));
+        // Runs are kept only if every part has them: a part without would leave its rows in no run.
+        return Create(summary, traces, TextTrigrams.Merge(texts), allBlocked ? blocks : null);
     }
 
     public void Write(string path)
@@ -98,6 +111,17 @@ public sealed class PartStats
             root["text_trigrams_log2"] = text.Log2;
         }
 
+        if (TextBlocks.Count > 0)
+        {
+            root["text_blocks"] = new JsonArray([.. TextBlocks.Select(b => (JsonNode)new JsonObject
+            {
+                ["min_seq"] = b.MinSeq,
+                ["max_seq"] = b.MaxSeq,
+                ["log2"] = b.Text?.Log2,
+                ["bits"] = b.Text?.ToBase64(),
+            })]);
+        }
+
         AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(root));
     }
 
@@ -116,6 +140,10 @@ public sealed class PartStats
         }
 
         var text = root["text_trigrams"] is { } bits ? TextTrigrams.FromBase64(bits.GetValue<string>(), root["text_trigrams_log2"]!.GetValue<int>()) : null;
-        return new PartStats(PartSummary.FromJson(root["summary"]!), hashes, first, last, text);
+        var blocks = root["text_blocks"] is JsonArray runs
+            ? runs.Select(b => new TextBlock(b!["min_seq"]!.GetValue<long>(), b["max_seq"]!.GetValue<long>(),
+                b["bits"] is { } blockBits ? TextTrigrams.FromBase64(blockBits.GetValue<string>(), b["log2"]!.GetValue<int>()) : null)).ToList()
+            : null;
+        return new PartStats(PartSummary.FromJson(root["summary"]!), hashes, first, last, text, blocks);
     }
 }

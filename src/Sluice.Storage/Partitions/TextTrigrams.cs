@@ -169,26 +169,42 @@ public sealed class TextTrigrams
                 }
 
                 code = ((code << 8) | Fold(b)) & 0xFFFFFF;
-                if (++seen < 3)
+                if (++seen >= 3)
                 {
-                    continue;
-                }
-
-                ref var word = ref _seen[code >> 6];
-                var bit = 1UL << (code & 63);
-                if ((word & bit) == 0)
-                {
-                    word |= bit;
-                    _codes.Add(code);
+                    AddCode(code);
                 }
             }
 
-            _overflow = _codes.Count > MaxDistinct;
+            _overflow |= _codes.Count > MaxDistinct;
         }
 
-        /// <summary>The filter of everything added, or null past <see cref="MaxDistinct"/> trigrams.</summary>
-        public TextTrigrams? Build()
+        private void AddCode(int code)
         {
+            ref var word = ref _seen[code >> 6];
+            var bit = 1UL << (code & 63);
+            if ((word & bit) == 0)
+            {
+                word |= bit;
+                _codes.Add(code);
+            }
+        }
+
+        /// <summary>
+        /// The filter of everything added, or null past <see cref="MaxDistinct"/> trigrams; the trigrams also go into
+        /// <paramref name="into"/> (a part's filter made of its row groups').
+        /// </summary>
+        public TextTrigrams? Build(Builder? into = null)
+        {
+            if (into is not null && !into._overflow)
+            {
+                foreach (var code in _codes)
+                {
+                    into.AddCode(code);
+                }
+
+                into._overflow = _overflow || into._codes.Count > MaxDistinct;
+            }
+
             TextTrigrams? result = null;
             if (!_overflow)
             {
@@ -221,3 +237,6 @@ public sealed class TextTrigrams
         public void Dispose() => ArrayPool<ulong>.Shared.Return(_seen);
     }
 }
+
+/// <summary>The text index of one run of a part's rows, by their WAL sequence range; a null index admits the run.</summary>
+public sealed record TextBlock(long MinSeq, long MaxSeq, TextTrigrams? Text);

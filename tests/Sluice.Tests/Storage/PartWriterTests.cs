@@ -83,7 +83,22 @@ public sealed class PartWriterTests
         }
 
         Assert.Equal(expected.Count, index);
+
+        // Each row group's text index covers its run of sequence numbers, and only the run holding a word admits it.
+        var log = store.Catalog.Current.Parts.Single(p => p.Kind == EventKind.Log);
+        var blocks = store.PartStats.Get(log).TextBlocks;
+        Assert.True(blocks.Count >= 2, $"{blocks.Count} runs");
+        Assert.Equal(log.MinSeq, blocks[0].MinSeq);
+        Assert.Equal(log.MaxSeq, blocks[^1].MaxSeq);
+        var word = TextTrigrams.NeedleCodes("quokka-sighting")!;
+        var holder = blocks.Single(b => b.MinSeq <= QuokkaSeq && QuokkaSeq <= b.MaxSeq);
+        Assert.True(holder.Text!.MayContain(word));
+        Assert.All(blocks.Where(b => b != holder), b => Assert.False(b.Text!.MayContain(word)));
+        Assert.True(store.PartStats.Get(log).Text!.MayContain(word));
     }
+
+    /// <summary>The WAL sequence number of the one event whose message holds "quokka-sighting" (seq counts from 1).</summary>
+    private const long QuokkaSeq = 40_001;
 
     private static string SqlType(string column) => column switch
     {
@@ -104,7 +119,7 @@ public sealed class PartWriterTests
         var fields = new Dictionary<string, string?>
         {
             ["id"] = $"01K{i:D23}",
-            ["message"] = i % 7 == 0 ? $"naïve \"quoted\" \\ line\nnext {i} ✓" : $"request {i} done",
+            ["message"] = i == QuokkaSeq - 1 ? "a quokka-sighting here" : i % 7 == 0 ? $"naïve \"quoted\" \\ line\nnext {i} ✓" : $"request {i} done",
             ["service"] = $"svc-{i % 5}",
             ["trace_id"] = i % 4 == 0 ? null : $"{i / 20:x32}",
         };
