@@ -58,7 +58,10 @@ public static class PartSchema
     /// <summary>zstd at <paramref name="zstdLevel"/>; dictionaries only where values repeat, delta encodings where they rise.</summary>
     public static WriterProperties WriterProperties(int zstdLevel)
     {
+        // The system allocator, not Arrow's default jemalloc pool, which keeps freed pages: peak RSS of a 2 M-event
+        // load 741 → 690 MB at the same CPU (two A/B pairs, issue 14).
         using var builder = new WriterPropertiesBuilder()
+            .MemoryPool(MemoryPool.SystemMemoryPool())
             .Compression(Compression.Zstd)
             .CompressionLevel(zstdLevel)
             .MaxRowGroupLength(PartFileWriter.RowGroupRows);
