@@ -12,17 +12,20 @@ public static class TextIndex
             return true;
         }
 
-        TextTrigrams? text;
+        return StatsOf(part, stats)?.Text is not { } text || text.MayContainAll(required);
+    }
+
+    /// <summary>The part's stats, or null when they cannot be read: the engine then reads the part and reports what is wrong.</summary>
+    private static PartStats? StatsOf(PartInfo part, PartStatsCache stats)
+    {
         try
         {
-            text = stats.Get(part).Text;
+            return stats.Get(part);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or System.Text.Json.JsonException)
         {
-            return true; // the engine reads the part and reports what is wrong with it
+            return null;
         }
-
-        return text is null || required.All(codes => text.MayContain(codes));
     }
 
     /// <summary>Most sequence ranges a search adds to its WHERE; past it the parts are read whole.</summary>
@@ -44,16 +47,7 @@ public static class TextIndex
         var narrowed = false;
         foreach (var part in parts)
         {
-            IReadOnlyList<TextBlock> blocks;
-            try
-            {
-                blocks = stats.Get(part).TextBlocks;
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or System.Text.Json.JsonException)
-            {
-                blocks = [];
-            }
-
+            var blocks = StatsOf(part, stats)?.TextBlocks ?? [];
             if (blocks.Count == 0)
             {
                 ranges.Add((part.MinSeq, part.MaxSeq));
@@ -62,7 +56,7 @@ public static class TextIndex
 
             foreach (var block in blocks)
             {
-                if (block.Text is null || required.All(codes => block.Text.MayContain(codes)))
+                if (block.Text is null || block.Text.MayContainAll(required))
                 {
                     ranges.Add((block.MinSeq, block.MaxSeq));
                 }

@@ -36,7 +36,7 @@ public static class HotSearch
         {
             var count = chunk.Count;
             if (count == 0 || chunk.FirstSeq > snapshot || chunk.MaxTimestamp < start || chunk.MinTimestamp >= end
-                || (text is not null && chunk.Text is { } index && !text.All(codes => index.MayContain(codes))))
+                || (text is not null && chunk.Text is { } index && !index.MayContainAll(text)))
             {
                 continue;
             }

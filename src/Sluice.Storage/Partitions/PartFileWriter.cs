@@ -30,19 +30,18 @@ public static class PartFileWriter
     {
         var summary = new PartSummary();
         var traces = new Dictionary<ulong, (uint First, uint Last)>();
-        using var text = new TextTrigrams.Builder();
-        using var groupText = new TextTrigrams.Builder();
-        var blocks = new List<TextBlock>();
         long raw = 0, minSeq = long.MaxValue, maxSeq = long.MinValue, minTs = long.MaxValue, maxTs = long.MinValue;
         AtomicFile.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + AtomicFile.TempSuffix;
+        TextTrigrams? text;
+        List<TextBlock> blocks;
         try
         {
             using (var schema = PartSchema.Build())
             using (var properties = PartSchema.WriterProperties(SealZstdLevel))
             using (var file = new ParquetFileWriter(temp, schema, properties))
             {
-                var columns = new PartColumns(Math.Min(rows.Count, RowGroupRows), groupText, text, blocks);
+                using var columns = new PartColumns(Math.Min(rows.Count, RowGroupRows));
                 foreach (var row in rows)
                 {
                     ref readonly var entry = ref row.Entry;
@@ -73,9 +72,10 @@ public static class PartFileWriter
                 }
 
                 file.Close();
+                (text, blocks) = columns.TextIndex();
             }
 
-            PartStats.Create(summary, traces, text.Build(), blocks).Write(PartInfo.StatsPathOf(path));
+            PartStats.Create(summary, traces, text, blocks).Write(PartInfo.StatsPathOf(path));
             AtomicFile.Publish(temp, path);
         }
         catch (Exception e)
@@ -117,21 +117,20 @@ public static class PartFileWriter
     }
 
     /// <summary>The columns of one row group, filled row by row from the stored row format.</summary>
-    private sealed class PartColumns
+    private sealed class PartColumns : IDisposable
     {
         private readonly long[] _seq, _timestamp;
         private readonly Utf8ColumnBuffer _kind, _level, _attributes;
         private readonly object[] _fields;
         private readonly AttributeJson _json = new();
-        private readonly TextTrigrams.Builder _groupText, _partText;
-        private readonly List<TextBlock> _blocks;
+        // The trigrams of one row group's messages; on each group's write they make that group's TextBlock and go
+        // on into the part's.
+        private readonly TextTrigrams.Builder _groupText = new(), _partText = new();
+        private readonly List<TextBlock> _blocks = [];
         private int _count;
 
-        /// <param name="groupText">Collects the trigrams of one row group's messages; on each group's write they make
-        /// that group's <see cref="TextBlock"/> and go on into <paramref name="partText"/>.</param>
-        public PartColumns(int rows, TextTrigrams.Builder groupText, TextTrigrams.Builder partText, List<TextBlock> blocks)
+        public PartColumns(int rows)
         {
-            (_groupText, _partText, _blocks) = (groupText, partText, blocks);
             _seq = new long[rows];
             _timestamp = new long[rows];
             _kind = new Utf8ColumnBuffer(rows, required: true);
@@ -146,6 +145,15 @@ public static class PartFileWriter
         }
 
         public int Count => _count;
+
+        /// <summary>The text index of the part and of each row group written (call once, after the last group).</summary>
+        public (TextTrigrams? Part, List<TextBlock> Groups) TextIndex() => (_partText.Build(), _blocks);
+
+        public void Dispose()
+        {
+            _groupText.Dispose();
+            _partText.Dispose();
+        }
 
         public bool IsFull => _count == _seq.Length;
 

@@ -54,6 +54,20 @@ public sealed class TextTrigrams
         return true;
     }
 
+    /// <summary>Whether the text may hold every one of several terms (each from <see cref="NeedleCodes"/>).</summary>
+    public bool MayContainAll(IReadOnlyList<int[]> terms)
+    {
+        foreach (var codes in terms)
+        {
+            if (!MayContain(codes))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>
     /// The trigrams a case-insensitive match of <paramref name="needle"/> must contain, or null when the index cannot
     /// decide: text shorter than 3 characters, or not ASCII (its case forms may differ in length).
