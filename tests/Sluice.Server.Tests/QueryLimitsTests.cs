@@ -45,6 +45,13 @@ public sealed class QueryLimitsTests
         var (_, small, _) = await server.PostAsync("/api/logs/analytics/custom", JsonSerializer.Serialize(new { query = "| stats count() by service" }));
         Assert.False(small.GetProperty("truncated").GetBoolean());
         Assert.Equal(3, small.GetProperty("row_count").GetInt32());
+
+        // Counts read from the stored summaries obey the same cap.
+        await Api.PostAsync(server, Enumerable.Range(0, 8).Select(i => $$"""{"id":"w{{i}}","timestamp":{{1_767_243_600_000 + i}},"message":"m","service":"wide{{i}}"}"""));
+        var (_, wide, _) = await server.PostAsync("/api/logs/analytics/custom", JsonSerializer.Serialize(new { query = "| stats count() by service" }));
+        Assert.True(wide.GetProperty("timings").GetProperty("stored_counts").GetBoolean());
+        Assert.True(wide.GetProperty("truncated").GetBoolean());
+        Assert.Equal(5, wide.GetProperty("row_count").GetInt32());
     }
 
     [Fact]

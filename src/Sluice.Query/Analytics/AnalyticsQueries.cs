@@ -70,7 +70,7 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
             return Search(query, includeArchive, now, cancel);
         }
 
-        if (StoredCounts.TryAnswer(query, now, new SummaryQueries(store, dialect), includeArchive) is { } stored)
+        if (StoredCounts.TryAnswer(query, now, new SummaryQueries(store, dialect), includeArchive, options.MaxRows) is { } stored)
         {
             return stored;
         }

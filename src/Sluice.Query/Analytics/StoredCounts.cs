@@ -14,7 +14,8 @@ namespace Sluice.Query.Analytics;
 /// </summary>
 internal static class StoredCounts
 {
-    public static QueryAnswer? TryAnswer(ParsedQuery query, long nowMs, SummaryQueries summaries, bool includeArchive)
+    /// <param name="maxRows">Query:MaxRows: a field with more values than this is cut and says so, as the engine's answer is.</param>
+    public static QueryAnswer? TryAnswer(ParsedQuery query, long nowMs, SummaryQueries summaries, bool includeArchive, int maxRows)
     {
         if (query.Pipes is not [StatsPipe { Aggregates: [{ Function: AggregateFunction.Count, Field: null } count], By: var by }] || by.Count > 1
             || !OnlyTimeAndKind(query.Filter))
@@ -69,7 +70,7 @@ internal static class StoredCounts
         }
 
         var columns = field is null ? new[] { new OutputColumn(count.Name, false) } : [new OutputColumn(by[0].Name, false), new OutputColumn(count.Name, false)];
-        var answer = QueryAnswer.Table(columns, AnswerRows.Of(rows), int.MaxValue);
+        var answer = QueryAnswer.Table(columns, AnswerRows.Of(rows), maxRows);
         answer.Timings.EngineMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         answer.Timings.FromStoredCounts = true;
         return answer;
