@@ -36,6 +36,7 @@ public static class AdmissionServices
             sp.GetRequiredService<QuotaBook>(),
             options.Dedup.Enabled ? new DuplicateFilter(options.Dedup) : null,
             sp.GetRequiredService<VolumeMonitor>()));
+        services.AddSingleton<StoredRows>();
         services.AddSingleton<EventIntake>();
         services.AddSingleton<Syslog.SyslogListener>();
         services.AddHostedService(sp => sp.GetRequiredService<Syslog.SyslogListener>());

@@ -22,7 +22,7 @@ namespace Sluice.Server.Ingest;
 /// The rows are drawn from a lease on the budget of events waiting for the log (<c>Memory:MaxUnflushedMb</c>);
 /// what the request held to get here (body, translation) from its caller's lease on the request budget.
 /// </summary>
-public sealed class EventIntake(SluiceOptions options, EventStore store, IIpHasher ipHasher, EventIdGenerator ids, IClock clock, ServerMetrics metrics, IngestMemory memory, BatchAdmission admission, Tail.TailHub tail)
+public sealed class EventIntake(SluiceOptions options, EventStore store, IIpHasher ipHasher, EventIdGenerator ids, IClock clock, ServerMetrics metrics, IngestMemory memory, BatchAdmission admission, StoredRows stored)
 {
     public BatchAdmission Admission => admission;
 
@@ -131,7 +131,7 @@ public sealed class EventIntake(SluiceOptions options, EventStore store, IIpHash
                 }
 
                 await store.AppendAsync(rows.Rows, rows.Count);
-                tail.Publish(rows.Rows.Span, rows.Count); // never throws: it copies, or counts a skip
+                stored.Publish(rows.Rows.Span, rows.Count);
             }
 
             metrics.WalWait.Observe(Stopwatch.GetElapsedTime(appending).TotalSeconds);

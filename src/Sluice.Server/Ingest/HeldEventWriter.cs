@@ -13,7 +13,7 @@ namespace Sluice.Server.Ingest;
 /// each carrying the count still owed, so the weights of a spike add up to exactly what was received. Runs every
 /// half second, and on <c>POST /api/admin/flush</c> for every stratum.
 /// </summary>
-public sealed class HeldEventWriter(BatchAdmission admission, EventStore store, IClock clock, SluiceOptions options, Tail.TailHub tail, ILogger<HeldEventWriter> logger) : BackgroundService
+public sealed class HeldEventWriter(BatchAdmission admission, EventStore store, IClock clock, SluiceOptions options, StoredRows stored, ILogger<HeldEventWriter> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _writing = new(1, 1);
 
@@ -50,7 +50,7 @@ public sealed class HeldEventWriter(BatchAdmission admission, EventStore store, 
                 }
 
                 await store.AppendAsync(batch.Rows, batch.Count);
-                tail.Publish(batch.Rows.Span, batch.Count);
+                stored.Publish(batch.Rows.Span, batch.Count);
                 Written += held.Count;
             }
             catch

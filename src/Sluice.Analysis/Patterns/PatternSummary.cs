@@ -1,0 +1,28 @@
+using Sluice.Core.Events;
+
+namespace Sluice.Analysis.Patterns;
+
+/// <summary>
+/// What the catalog knows of one pattern, in seed 001's shape: <see cref="Type"/> is <c>mined</c>, <c>learnt</c> or
+/// <c>regex</c>; <see cref="Severity"/> the highest level seen; <see cref="Frequency"/> every stored event so far
+/// (sample weights included).
+/// </summary>
+public sealed record PatternSummary(
+    string Id,
+    string Template,
+    string Type,
+    string? Name,
+    EventLevel Severity,
+    long Frequency,
+    long FirstSeenMs,
+    long LastSeenMs,
+    IReadOnlyList<string> Services,
+    string? Example);
+
+/// <summary>The pattern catalog as alert rules and endpoints read it.</summary>
+public interface IPatternCatalogView
+{
+    IReadOnlyList<PatternSummary> Snapshot();
+
+    PatternSummary? Find(string id);
+}
