@@ -1,0 +1,282 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Sluice.Analysis.Patterns;
+
+/// <summary>
+/// Online log template miner of the Drain family: masks values, routes the message through a prefix tree by length and
+/// leading tokens, joins the most similar pattern (generalising it) or starts a new one. Adds over Drain: generic
+/// masking with variables spanning tokens folded into one, lookups that also follow wildcard branches, merging of
+/// patterns whose templates converge, a bound with eviction, learnt templates and regexes, and a cache of masked
+/// sequences. Not thread-safe: the caller serialises calls.
+/// </summary>
+internal sealed class TemplateMiner
+{
+    private readonly MinerOptions _options;
+    private readonly MaskedLine _line = new();
+    private readonly PrefixTree _tree;
+    private readonly Dictionary<string, MinedPattern> _live = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MinedPattern> _byTemplate = new(StringComparer.Ordinal);
+    private readonly Dictionary<ulong, MinedPattern> _cache = [];
+    private readonly List<MinedPattern> _learnt = [];
+    private long _sequence;
+    private long _clock;
+
+    public TemplateMiner(MinerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxPatterns, 1);
+        _options = options;
+        _tree = new PrefixTree(options.PrefixDepth, options.MaxChildren);
+    }
+
+    /// <summary>Raised when a mined pattern is dropped to stay within <see cref="MinerOptions.MaxPatterns"/>.</summary>
+    public event EventHandler<PatternEvictedEventArgs>? Evicted;
+
+    /// <summary>The live patterns: mined, restored and learnt (not those merged away or evicted).</summary>
+    public IReadOnlyCollection<MinedPattern> Patterns => _live.Values;
+
+    /// <summary>Learns from a message: returns the pattern it joins, after creating or generalising it.</summary>
+    public MinedPattern Add(ReadOnlySpan<byte> utf8Message)
+    {
+        _clock++;
+        var pattern = MatchLearnt(utf8Message);
+        if (pattern is null)
+        {
+            VariableMasker.Mask(utf8Message, _line);
+            pattern = FromCache() ?? Join();
+            Remember(pattern);
+        }
+        pattern.Count++;
+        pattern.LastSeen = _clock;
+        return pattern;
+    }
+
+    /// <summary>The pattern a message would join, without learning anything; null if it would start a new one.</summary>
+    public MinedPattern? Match(ReadOnlySpan<byte> utf8Message)
+    {
+        var learnt = MatchLearnt(utf8Message);
+        if (learnt is not null)
+        {
+            return learnt;
+        }
+        VariableMasker.Mask(utf8Message, _line);
+        return FromCache() ?? Closest();
+    }
+
+    /// <summary>Rebuilds a pattern from a persisted catalog, under its old id, so the same messages find it again.</summary>
+    public MinedPattern Restore(string id, string template, long count)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        if (!PatternIds.IsValid(id))
+        {
+            throw new ArgumentException($"A pattern id is {PatternIds.Length} lowercase hex digits: '{id}'.", nameof(id));
+        }
+        var tokens = TemplateTokens.Parse(template);
+        if (_live.TryGetValue(id, out var existing))
+        {
+            return existing.Template == tokens.Text
+                ? existing
+                : throw new ArgumentException($"Pattern {id} is already live with another template.", nameof(id));
+        }
+        var pattern = new MinedPattern(id, tokens, _sequence++) { Count = count, LastSeen = _clock };
+        Insert(pattern);
+        return pattern;
+    }
+
+    /// <summary>A user's template, <c>&lt;*&gt;</c> standing for any text; it wins over mined patterns.</summary>
+    public MinedPattern Learn(string template, string? name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(template);
+        var tokens = TemplateTokens.Parse(template);
+        var regex = new Regex(LearntTemplates.ToRegex(tokens.Text), RegexOptions.CultureInvariant | RegexOptions.Singleline, _options.RegexTimeout);
+        return AddLearnt(new MinedPattern(NewId("learn " + tokens.Text), tokens, _sequence++) { Learnt = true, Name = name, Regex = regex });
+    }
+
+    /// <summary>A user's regex (searched in the whole message, with a timeout); it is tried before anything mined.</summary>
+    public MinedPattern LearnRegex(string regex, string? name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(regex);
+        var compiled = new Regex(regex, RegexOptions.CultureInvariant, _options.RegexTimeout);
+        var tokens = TemplateTokens.Parse(regex);
+        return AddLearnt(new MinedPattern(NewId("regex " + regex), tokens, _sequence++) { Learnt = true, Name = name, Regex = compiled, RegexText = regex });
+    }
+
+    /// <summary>The patterns nearest a message, best first, with a score in [0, 1] (1: the template covers it).</summary>
+    public IReadOnlyList<(MinedPattern Pattern, double Score)> Similar(ReadOnlySpan<byte> utf8Message, int max)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(max);
+        string? text = null;
+        VariableMasker.Mask(utf8Message, _line);
+        var scored = new List<(MinedPattern Pattern, double Score)>();
+        foreach (var pattern in _live.Values)
+        {
+            double score;
+            if (pattern.RegexText is not null)
+            {
+                text ??= Encoding.UTF8.GetString(utf8Message);
+                score = LearntTemplates.IsMatch(pattern.Regex!, text) ? 1 : 0;
+            }
+            else
+            {
+                score = TemplateSimilarity.Aligned(pattern.Tokens, _line);
+            }
+            if (score > 0)
+            {
+                scored.Add((pattern, score));
+            }
+        }
+        scored.Sort((a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : b.Pattern.Count.CompareTo(a.Pattern.Count));
+        return scored.Count > max ? scored.GetRange(0, max) : scored;
+    }
+
+    private MinedPattern AddLearnt(MinedPattern pattern)
+    {
+        _learnt.Add(pattern);
+        _live.Add(pattern.Id, pattern);
+        // Cached answers were given without this pattern; it now comes first.
+        _cache.Clear();
+        return pattern;
+    }
+
+    private MinedPattern? MatchLearnt(ReadOnlySpan<byte> utf8Message)
+    {
+        if (_learnt.Count == 0)
+        {
+            return null;
+        }
+        var text = Encoding.UTF8.GetString(utf8Message);
+        foreach (var pattern in _learnt)
+        {
+            if (LearntTemplates.IsMatch(pattern.Regex!, text))
+            {
+                return pattern;
+            }
+        }
+        return null;
+    }
+
+    private MinedPattern? FromCache()
+    {
+        if (!_cache.TryGetValue(_line.SequenceHash, out var cached))
+        {
+            return null;
+        }
+        cached = cached.Current;
+        return !cached.Evicted && cached.Tokens.Covers(_line) ? cached : null;
+    }
+
+    private void Remember(MinedPattern pattern)
+    {
+        if (_cache.Count >= _options.CacheEntries)
+        {
+            _cache.Clear();
+        }
+        _cache[_line.SequenceHash] = pattern;
+    }
+
+    private MinedPattern? Closest()
+    {
+        MinedPattern? best = null;
+        var bestScore = -1.0;
+        foreach (var leaf in _tree.Candidates(_line))
+        {
+            foreach (var pattern in leaf.Patterns)
+            {
+                var score = TemplateSimilarity.Positional(pattern.Tokens, _line);
+                if (score > bestScore || (score == bestScore && pattern.Sequence < best!.Sequence))
+                {
+                    best = pattern;
+                    bestScore = score;
+                }
+            }
+        }
+        return bestScore >= _options.SimilarityThreshold ? best : null;
+    }
+
+    private MinedPattern Join()
+    {
+        var best = Closest();
+        if (best is null)
+        {
+            var tokens = TemplateTokens.From(_line);
+            var created = new MinedPattern(NewId(tokens.Text), tokens, _sequence++) { LastSeen = _clock };
+            Insert(created);
+            return created;
+        }
+        var general = best.Tokens.Generalise(_line);
+        return ReferenceEquals(general, best.Tokens) ? best : Retemplate(best, general);
+    }
+
+    /// <summary>Gives a pattern its generalised template; if another pattern already has it, the later merges into the earlier.</summary>
+    private MinedPattern Retemplate(MinedPattern pattern, TemplateTokens tokens)
+    {
+        if (_byTemplate.TryGetValue(pattern.Tokens.Text, out var holder) && holder == pattern)
+        {
+            _byTemplate.Remove(pattern.Tokens.Text);
+        }
+        pattern.Tokens = tokens;
+        if (!_byTemplate.TryGetValue(tokens.Text, out var twin) || !twin.IsLive)
+        {
+            _byTemplate[tokens.Text] = pattern;
+            return pattern;
+        }
+        var (survivor, merged) = twin.Sequence < pattern.Sequence ? (twin, pattern) : (pattern, twin);
+        survivor.Count += merged.Count;
+        survivor.LastSeen = Math.Max(survivor.LastSeen, merged.LastSeen);
+        Remove(merged);
+        merged.MergedInto = survivor;
+        _byTemplate[tokens.Text] = survivor;
+        return survivor;
+    }
+
+    private void Insert(MinedPattern pattern)
+    {
+        var leaf = _tree.LeafFor(pattern.Tokens.Hashes);
+        leaf.Patterns.Add(pattern);
+        pattern.Leaf = leaf;
+        _live.Add(pattern.Id, pattern);
+        _byTemplate.TryAdd(pattern.Tokens.Text, pattern);
+        if (_live.Count > _options.MaxPatterns)
+        {
+            EvictOneBesides(pattern);
+        }
+    }
+
+    private void Remove(MinedPattern pattern)
+    {
+        pattern.Leaf?.Patterns.Remove(pattern);
+        pattern.Leaf = null;
+        _live.Remove(pattern.Id);
+        if (_byTemplate.TryGetValue(pattern.Tokens.Text, out var holder) && holder == pattern)
+        {
+            _byTemplate.Remove(pattern.Tokens.Text);
+        }
+    }
+
+    /// <summary>Drops the rarest mined pattern, the least recently seen among equals; learnt ones stay.</summary>
+    private void EvictOneBesides(MinedPattern keep)
+    {
+        MinedPattern? victim = null;
+        foreach (var pattern in _live.Values)
+        {
+            if (pattern.Learnt || pattern == keep)
+            {
+                continue;
+            }
+            if (victim is null || pattern.Count < victim.Count || (pattern.Count == victim.Count && pattern.LastSeen < victim.LastSeen))
+            {
+                victim = pattern;
+            }
+        }
+        if (victim is null)
+        {
+            return;
+        }
+        Remove(victim);
+        victim.Evicted = true;
+        Evicted?.Invoke(this, new PatternEvictedEventArgs(victim));
+    }
+
+    private string NewId(string template) => PatternIds.For(template, _live.ContainsKey);
+}

@@ -1,0 +1,162 @@
+namespace Sluice.Analysis.Patterns;
+
+/// <summary>
+/// Splits a UTF-8 message at whitespace and replaces the values in each token with <c>&lt;*&gt;</c>, keeping the
+/// punctuation around them: whole-token shapes first (URL, e-mail, UUID, IP, path, a quoted word), then, inside a token,
+/// every part holding a digit (numbers, hex, durations, dates, ids), long hex words and non-word <c>key=value</c> values.
+/// </summary>
+internal static class VariableMasker
+{
+    // Bytes that separate the parts of a token; dots, dashes and underscores do not, so 1.5s, a-b-c and blk_12 stay whole.
+    private static readonly bool[] Delimiters = MakeDelimiters();
+
+    public static void Mask(ReadOnlySpan<byte> message, MaskedLine line)
+    {
+        line.Clear();
+        var i = 0;
+        while (i < message.Length)
+        {
+            while (i < message.Length && IsSpace(message[i]))
+            {
+                i++;
+            }
+            var start = i;
+            while (i < message.Length && !IsSpace(message[i]))
+            {
+                i++;
+            }
+            if (i > start)
+            {
+                line.BeginToken();
+                MaskToken(message[start..i], line);
+                line.EndToken();
+            }
+        }
+    }
+
+    private static void MaskToken(ReadOnlySpan<byte> token, MaskedLine line)
+    {
+        var head = 0;
+        while (head < token.Length && IsOpening(token[head]))
+        {
+            head++;
+        }
+        var tail = token.Length;
+        while (tail > head && IsClosing(token[tail - 1]))
+        {
+            tail--;
+        }
+        var core = token[head..tail];
+        line.Append(token[..head]);
+        var quoted = head > 0 && tail < token.Length && IsQuote(token[head - 1]) && token[tail] == token[head - 1];
+        if (core.IsEmpty)
+        {
+            // All punctuation: kept as it is.
+        }
+        else if (quoted || VariableShapes.IsWholeValue(core))
+        {
+            line.AppendWildcard();
+        }
+        else
+        {
+            MaskParts(core, line);
+        }
+        line.Append(token[tail..]);
+    }
+
+    /// <summary>Masks the parts of a token between delimiters, and the value after <c>=</c> unless it is a plain word.</summary>
+    private static void MaskParts(ReadOnlySpan<byte> core, MaskedLine line)
+    {
+        var i = 0;
+        while (i < core.Length)
+        {
+            var b = core[i];
+            if (Delimiters[b])
+            {
+                line.Append(b);
+                i++;
+                if (b == '=' && i > 1 && i < core.Length)
+                {
+                    i += MaskValue(core[i..], line);
+                }
+                continue;
+            }
+            var start = i;
+            while (i < core.Length && !Delimiters[core[i]])
+            {
+                i++;
+            }
+            var part = core[start..i];
+            if (IsVariablePart(part))
+            {
+                line.AppendWildcard();
+            }
+            else
+            {
+                line.Append(part);
+            }
+        }
+    }
+
+    /// <summary>Writes a <c>key=value</c> value (up to a list separator) as a wildcard unless it is a plain word; returns its length.</summary>
+    private static int MaskValue(ReadOnlySpan<byte> rest, MaskedLine line)
+    {
+        var end = rest.IndexOfAny(",;&)]}"u8);
+        var value = end < 0 ? rest : rest[..end];
+        if (value.IsEmpty || IsPlainWord(value))
+        {
+            line.Append(value);
+        }
+        else
+        {
+            line.AppendWildcard();
+        }
+        return value.Length;
+    }
+
+    private static bool IsVariablePart(ReadOnlySpan<byte> part)
+    {
+        var hex = part.Length >= 8;
+        foreach (var b in part)
+        {
+            if (VariableShapes.IsDigit(b))
+            {
+                return true;
+            }
+            hex &= VariableShapes.IsHex(b);
+        }
+        return hex;
+    }
+
+    private static bool IsPlainWord(ReadOnlySpan<byte> value)
+    {
+        foreach (var b in value)
+        {
+            if (!VariableShapes.IsLetter(b) && b != '_' && b != '-' && b < 0x80)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool IsSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'\f' or (byte)'\v';
+
+    private static bool IsQuote(byte b) => b is (byte)'"' or (byte)'\'' or (byte)'`';
+
+    private static bool IsOpening(byte b) => b is (byte)'(' or (byte)'[' or (byte)'{' or (byte)'<' || IsQuote(b);
+
+    private static bool IsClosing(byte b) =>
+        b is (byte)')' or (byte)']' or (byte)'}' or (byte)'>' or (byte)',' or (byte)';' or (byte)':' or (byte)'.' or (byte)'!' or (byte)'?'
+        || IsQuote(b);
+
+    private static bool[] MakeDelimiters()
+    {
+        var table = new bool[256];
+        foreach (var b in "=:,;()[]{}<>\"'`/\\|@#&?+*!$"u8)
+        {
+            table[b] = true;
+        }
+        return table;
+    }
+}

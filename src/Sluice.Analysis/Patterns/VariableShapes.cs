@@ -1,0 +1,177 @@
+namespace Sluice.Analysis.Patterns;
+
+/// <summary>
+/// Recognises whole tokens that are values by their shape (addresses, identifiers, locations), so the masker can
+/// replace them as one variable before it looks at their parts.
+/// </summary>
+internal static class VariableShapes
+{
+    /// <summary>True for URLs, e-mail addresses, UUIDs, IPv4/IPv6 addresses (with optional port) and file paths.</summary>
+    public static bool IsWholeValue(ReadOnlySpan<byte> core) =>
+        IsUrl(core) || IsEmail(core) || IsUuid(core) || IsIpV4(core) || IsIpV6(core) || IsPath(core);
+
+    public static bool IsUrl(ReadOnlySpan<byte> core)
+    {
+        var scheme = core.IndexOf("://"u8);
+        if (scheme <= 0 || scheme + 3 >= core.Length)
+        {
+            return false;
+        }
+        foreach (var b in core[..scheme])
+        {
+            if (!IsLetter(b) && b != '+' && b != '-' && b != '.')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public static bool IsEmail(ReadOnlySpan<byte> core)
+    {
+        var at = core.IndexOf((byte)'@');
+        if (at <= 0 || at != core.LastIndexOf((byte)'@'))
+        {
+            return false;
+        }
+        var domain = core[(at + 1)..];
+        var dot = domain.LastIndexOf((byte)'.');
+        if (dot <= 0 || dot == domain.Length - 1)
+        {
+            return false;
+        }
+        foreach (var b in core[..at])
+        {
+            if (!IsLetter(b) && !IsDigit(b) && b != '.' && b != '_' && b != '%' && b != '+' && b != '-')
+            {
+                return false;
+            }
+        }
+        foreach (var b in domain)
+        {
+            if (!IsLetter(b) && !IsDigit(b) && b != '.' && b != '-')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public static bool IsUuid(ReadOnlySpan<byte> core)
+    {
+        if (core.Length != 36)
+        {
+            return false;
+        }
+        for (var i = 0; i < core.Length; i++)
+        {
+            var dash = i is 8 or 13 or 18 or 23;
+            if (dash ? core[i] != '-' : !IsHex(core[i]))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Four dotted decimal parts of at most three digits, then an optional <c>:port</c>.</summary>
+    public static bool IsIpV4(ReadOnlySpan<byte> core)
+    {
+        var colon = core.IndexOf((byte)':');
+        if (colon >= 0)
+        {
+            if (colon == core.Length - 1 || !AllDigits(core[(colon + 1)..]))
+            {
+                return false;
+            }
+            core = core[..colon];
+        }
+        var parts = 0;
+        var digits = 0;
+        foreach (var b in core)
+        {
+            if (IsDigit(b) && digits < 3)
+            {
+                digits++;
+            }
+            else if (b == '.' && digits > 0)
+            {
+                parts++;
+                digits = 0;
+            }
+            else
+            {
+                return false;
+            }
+        }
+        return parts == 3 && digits > 0;
+    }
+
+    /// <summary>Hex groups and colons (at least two colons and a digit), optionally bracketed with a port.</summary>
+    public static bool IsIpV6(ReadOnlySpan<byte> core)
+    {
+        if (core.Length > 2 && core[0] == '[')
+        {
+            var close = core.IndexOf((byte)']');
+            if (close < 0 || (close + 1 < core.Length && (core[close + 1] != ':' || !AllDigits(core[(close + 2)..]))))
+            {
+                return false;
+            }
+            core = core[1..close];
+        }
+        var colons = 0;
+        var digit = false;
+        foreach (var b in core)
+        {
+            if (b == ':')
+            {
+                colons++;
+            }
+            else if (IsDigit(b))
+            {
+                digit = true;
+            }
+            else if (!IsHex(b) && b != '.')
+            {
+                return false;
+            }
+        }
+        return colons >= 2 && digit && core.Length >= 3;
+    }
+
+    /// <summary>Absolute or explicitly relative Unix paths, home paths and Windows drive paths.</summary>
+    public static bool IsPath(ReadOnlySpan<byte> core)
+    {
+        if (core.Length >= 3 && IsLetter(core[0]) && core[1] == ':' && core[2] == '\\')
+        {
+            return true;
+        }
+        if (core.StartsWith("./"u8) || core.StartsWith("../"u8) || core.StartsWith("~/"u8))
+        {
+            return core.Length > 2;
+        }
+        return core.Length > 1 && core[0] == '/' && core[1] != '/' && (IsLetter(core[1]) || IsDigit(core[1]) || core[1] is (byte)'_' or (byte)'.');
+    }
+
+    public static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
+
+    public static bool IsLetter(byte b) => (uint)((b | 0x20) - 'a') <= 'z' - 'a';
+
+    public static bool IsHex(byte b) => IsDigit(b) || (uint)((b | 0x20) - 'a') <= 'f' - 'a';
+
+    private static bool AllDigits(ReadOnlySpan<byte> text)
+    {
+        if (text.IsEmpty)
+        {
+            return false;
+        }
+        foreach (var b in text)
+        {
+            if (!IsDigit(b))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}
