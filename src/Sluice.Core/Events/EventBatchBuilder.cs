@@ -39,6 +39,9 @@ public sealed class EventBatchBuilder : IDisposable
 
     public int RowBytes => _rowStart >= 0 ? _rowStart : _length;
 
+    /// <summary>The open row as written so far: its header is not filled in yet, its fields are (a <see cref="RowReader"/> can walk them).</summary>
+    public ReadOnlySpan<byte> OpenRow => _rowStart >= 0 ? _buffer.AsSpan(_rowStart, _length - _rowStart) : default;
+
     /// <summary>Bytes written so far into the open row (header included).</summary>
     public int OpenRowBytes => _rowStart >= 0 ? _length - _rowStart : 0;
 

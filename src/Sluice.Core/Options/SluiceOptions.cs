@@ -46,6 +46,8 @@ public sealed record SluiceOptions
     public ProtocolOptions Protocols { get; init; } = new();
 
     public TailOptions Tail { get; init; } = new();
+
+    public PatternOptions Patterns { get; init; } = new();
 }
 
 public enum DurabilityMode
@@ -353,4 +355,22 @@ public sealed record TailOptions
 
     /// <summary>Bytes of acknowledged batches waiting to be matched against the subscribers' filters; past it, batches are skipped for everyone.</summary>
     public int MaxPendingKb { get; init; } = 16 * 1024;
+}
+
+public sealed record PatternOptions
+{
+    /// <summary>Whether every log event is given a <c>pattern_id</c> by the template miner as it is parsed.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Most live patterns the miner keeps; past it the rarest is evicted (the catalog keeps its counts).</summary>
+    public int MaxPatterns { get; init; } = 10_000;
+
+    /// <summary>Leading bytes of a message the miner reads; the rest never changes its pattern, and bounds the work per event.</summary>
+    public int MaxMessageBytes { get; init; } = 2_048;
+
+    /// <summary>Distinct messages remembered with their pattern, so a repeated message skips the miner.</summary>
+    public int CacheMessages { get; init; } = 65_536;
+
+    /// <summary>How often the catalog (templates, counts, first and last seen) is saved when it changed, in seconds.</summary>
+    public int SaveIntervalSeconds { get; init; } = 10;
 }

@@ -87,6 +87,10 @@ public static class SluiceOptionsValidator
         Check(errors, o.Tail.BufferEvents is >= 1 and <= 1_000_000, "Tail:BufferEvents must be 1..1000000");
         Check(errors, o.Tail.MaxEventsPerSecond is >= 1 and <= 10_000_000, "Tail:MaxEventsPerSecond must be 1..10000000");
         Check(errors, o.Tail.MaxPendingKb is >= 64 and <= 4 * 1024 * 1024, "Tail:MaxPendingKb must be 64..4194304");
+        Check(errors, o.Patterns.MaxPatterns is >= 16 and <= 1_000_000, "Patterns:MaxPatterns must be 16..1000000");
+        Check(errors, o.Patterns.MaxMessageBytes is >= 64 and <= 65_536, "Patterns:MaxMessageBytes must be 64..65536");
+        Check(errors, o.Patterns.CacheMessages is >= 0 and <= 16_777_216, "Patterns:CacheMessages must be 0..16777216");
+        Check(errors, o.Patterns.SaveIntervalSeconds is >= 1 and <= 3_600, "Patterns:SaveIntervalSeconds must be 1..3600");
         Check(errors, o.Syslog.MaxConnections is >= 1 and <= 1_000_000, "Syslog:MaxConnections must be 1..1000000");
         Check(errors, o.Syslog.MaxConnectionsPerSender >= 1, "Syslog:MaxConnectionsPerSender must be at least 1");
         Check(errors, o.Syslog.IdleSeconds >= 1 && o.Syslog.BusyIdleSeconds is >= 1 && o.Syslog.BusyIdleSeconds <= o.Syslog.IdleSeconds,

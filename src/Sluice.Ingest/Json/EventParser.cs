@@ -25,14 +25,16 @@ public sealed class EventParser : IDisposable
     private readonly IngestLimits _limits;
     private readonly IIpHasher _ipHasher;
     private readonly EventIdGenerator _ids;
+    private readonly IPatternNamer? _patterns;
     private byte[] _scratch;
     private byte[] _key;
 
-    public EventParser(IngestLimits limits, IIpHasher ipHasher, EventIdGenerator ids)
+    public EventParser(IngestLimits limits, IIpHasher ipHasher, EventIdGenerator ids, IPatternNamer? patterns = null)
     {
         _limits = limits;
         _ipHasher = ipHasher;
         _ids = ids;
+        _patterns = patterns;
         _scratch = ArrayPool<byte>.Shared.Rent(limits.MaxFieldBytes + 16);
         _key = ArrayPool<byte>.Shared.Rent(MaxKeyBytes);
     }
@@ -143,6 +145,11 @@ public sealed class EventParser : IDisposable
             batch.WriteString(FieldTag.System, system);
         }
 
+        if (kind == EventKind.Log && _patterns is not null && !state.Seen(FieldTag.PatternId))
+        {
+            NamePattern(batch, state.Level ?? EventLevel.Info);
+        }
+
         if (state.ClickIdSeen && !state.Seen(FieldTag.AdClick))
         {
             batch.WriteBoolean(FieldTag.AdClick, true);
@@ -157,6 +164,16 @@ public sealed class EventParser : IDisposable
         var flags = (state.Seen(FieldTag.Id) ? RowFlags.ClientId : RowFlags.None) | (state.Timestamp is null ? RowFlags.None : RowFlags.ClientTimestamp);
         batch.EndRow(state.Timestamp ?? context.ReceivedAtMs, kind, state.Level ?? EventLevel.Info, flags);
         return null;
+    }
+
+    private void NamePattern(EventBatchBuilder batch, EventLevel level)
+    {
+        // The id is made before it is written: writing may move the buffer the message lies in.
+        Span<byte> id = stackalloc byte[IPatternNamer.IdLength];
+        if (RowReader.TryGetString(batch.OpenRow, FieldTag.Message, out var message) && _patterns!.TryName(message, level, id))
+        {
+            batch.WriteString(FieldTag.PatternId, id);
+        }
     }
 
     private FieldError? ReadCanonical(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, EventBatchBuilder batch, FieldTag tag, ReadOnlySpan<byte> name, ref EventState state)

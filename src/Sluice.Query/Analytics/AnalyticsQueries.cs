@@ -24,7 +24,7 @@ namespace Sluice.Query.Analytics;
 /// process (<see cref="SqlWorkerPool"/>), where the kernel caps its memory. Each run has a deadline
 /// (<c>Query:TimeoutMs</c>), stops when its caller cancels, and reads at most <c>Query:MaxAnswerMb</c> of answer.
 /// </summary>
-public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISqlDialect dialect, QueryOptions options, IClock clock, SqlWorkerPool workers)
+public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISqlDialect dialect, QueryOptions options, IClock clock, SqlWorkerPool workers, IPatternTemplates? templates = null)
 {
     private long MaxAnswerBytes => options.MaxAnswerMb * 1024L * 1024;
 
@@ -63,6 +63,11 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
             // The caller's range is one more filter term, so the parts' SQL and the rows in memory both obey it.
             var range = TimeFilter.Between(within.Start, within.End);
             query = query with { Filter = query.Filter is null ? range : new AndFilter(query.Filter, range) };
+        }
+
+        if (query.Pipes is [PatternsPipe patterns, ..])
+        {
+            return PatternAnswers.Run(this, query, patterns, templates, now, includeArchive, cancel);
         }
 
         if (query.Pipes.All(p => p is LimitPipe))

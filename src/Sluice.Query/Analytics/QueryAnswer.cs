@@ -70,6 +70,9 @@ public sealed class QueryAnswer : IDisposable
     /// <summary>Events found by search (a query that only filters); <paramref name="owner"/> keeps their rows readable.</summary>
     public static QueryAnswer OfSearch(List<EventRow> events, IDisposable owner, TruncatedBy truncated) => new([], [], events, owner, truncated);
 
+    /// <summary>A table made here from other answers (the <c>patterns</c> pipe).</summary>
+    public static QueryAnswer OfRows(IReadOnlyList<OutputColumn> columns, List<object?[]> rows, TruncatedBy truncated) => new(columns, rows, null, null, truncated);
+
     /// <summary>A table a SQL worker wrote.</summary>
     public static QueryAnswer OfRendered(RenderedTable table, TruncatedBy truncated) => new([], [], null, null, truncated) { Rendered = table };
 

@@ -69,6 +69,16 @@ public sealed record LimitPipe(int Count) : Pipe;
 public sealed record FieldsPipe(IReadOnlyList<QueryField> Fields) : Pipe;
 
 /// <summary>
+/// <c>patterns</c>: the log patterns of the matching events with their counts, most frequent first; <c>patterns diff
+/// [k]</c> compares the query's range with the range of equal length before it and lists new and gone patterns and
+/// those whose count changed by a factor of <see cref="ShiftFactor"/> or more (docs/query.md).
+/// </summary>
+public sealed record PatternsPipe(bool Diff, double ShiftFactor) : Pipe
+{
+    public const double DefaultShiftFactor = 2;
+}
+
+/// <summary>
 /// One aggregate of <c>stats</c>. <see cref="Field"/> is null only for <c>count()</c>; <see cref="Quantile"/> only
 /// for <c>quantile</c>. <see cref="Name"/> is the output column: given with <c>as</c> or derived.
 /// </summary>

@@ -55,8 +55,15 @@ public sealed class QueryParser
             }
 
             positions.Add(parser.Column(parser._pos));
+            var at = parser._pos;
             parser._pos++;
-            pipes.Add(parser.ParsePipe());
+            var pipe = parser.ParsePipe();
+            if ((pipe is PatternsPipe && pipes.Count > 0) || (pipes.Count > 0 && pipes[0] is PatternsPipe && pipe is not LimitPipe))
+            {
+                throw parser.Error("'patterns' must be the first pipe, and only 'limit' may follow it", at);
+            }
+
+            pipes.Add(pipe);
         }
 
         return new ParsedQuery(filter, pipes) { PipesAt = pipesAt, PipePositions = positions };
@@ -349,8 +356,9 @@ public sealed class QueryParser
             "sort" => ParseSort(),
             "limit" or "head" => new LimitPipe(ReadCount("limit")),
             "fields" => new FieldsPipe(ReadList(() => QueryField.Resolve(ReadRequiredName("a field name")))),
+            "patterns" => ParsePatterns(),
             "" => throw Error("expected a pipe after '|'", at),
-            _ => throw Error($"unknown pipe '{name}'; pipes are stats, top, sort, limit and fields", at),
+            _ => throw Error($"unknown pipe '{name}'; pipes are stats, top, sort, limit, fields and patterns", at),
         };
     }
 
@@ -444,6 +452,31 @@ public sealed class QueryParser
         }
 
         return name.Length == 0 ? throw Error("expected a field to group by", at) : new GroupKey(QueryField.Resolve(name), 0);
+    }
+
+    private PatternsPipe ParsePatterns()
+    {
+        if (!TryKeyword("diff"))
+        {
+            return new PatternsPipe(false, PatternsPipe.DefaultShiftFactor);
+        }
+
+        SkipSpaces();
+        var at = _pos;
+        if (!char.IsAsciiDigit(Peek()))
+        {
+            return new PatternsPipe(true, PatternsPipe.DefaultShiftFactor);
+        }
+
+        while (_pos < _text.Length && (char.IsAsciiDigit(Peek()) || Peek() == '.'))
+        {
+            _pos++;
+        }
+
+        var text = _text[at.._pos];
+        return double.TryParse(text, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var factor) && factor is > 1 and <= 1_000_000
+            ? new PatternsPipe(true, factor)
+            : throw Error($"the factor of 'patterns diff' must be a number above 1, not '{text}'", at);
     }
 
     private TopPipe ParseTop()

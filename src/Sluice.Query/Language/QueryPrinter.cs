@@ -154,6 +154,14 @@ public static class QueryPrinter
             case FieldsPipe fields:
                 text.Append("fields ").AppendJoin(", ", fields.Fields.Select(f => f.Name));
                 break;
+            case PatternsPipe patterns:
+                text.Append("patterns");
+                if (patterns.Diff)
+                {
+                    text.Append(" diff ").Append(patterns.ShiftFactor.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+
+                break;
         }
     }
 

@@ -14,6 +14,7 @@ using Sluice.Core.Events;
 using Sluice.Core.Options;
 using Sluice.Core.Privacy;
 using Sluice.Core.Time;
+using Sluice.Server.Analysis;
 using Sluice.Server.Configuration;
 using Sluice.Server.Dashboard;
 using Sluice.Server.Endpoints;
@@ -83,6 +84,7 @@ public static class SluiceServer
         app.MapStorage();
         app.MapSummaries();
         app.MapAnalytics();
+        app.MapPatterns();
         app.MapTail();
         app.MapSignIn();
         app.MapDashboard();
@@ -123,10 +125,11 @@ public static class SluiceServer
             return new SqlWorkerPool(SqlWorkerLaunch.Beside(), settings, TimeSpan.FromMilliseconds(options.Query.QueueWaitMs), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Query"));
         });
         services.AddSingleton(sp => new AnalyticsQueries(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<EventQueries>(), DuckDbDialect.Instance, options.Query,
-            sp.GetRequiredService<IClock>(), sp.GetRequiredService<SqlWorkerPool>()));
+            sp.GetRequiredService<IClock>(), sp.GetRequiredService<SqlWorkerPool>(), sp.GetService<IPatternTemplates>()));
         services.AddSingleton(new QueryGate(options.Query));
         services.AddSingleton(sp => new QueryCache(options.Query.CacheTtlSeconds, options.Query.CacheMaxMb * 1024L * 1024, sp.GetRequiredService<IClock>()));
         services.AddSingleton(new IngestMemory(options));
+        services.AddPatterns(options, data);
         services.AddAdmission(options);
         if (options.Protocols.OtlpGrpcPort is not null)
         {

@@ -22,7 +22,7 @@ namespace Sluice.Server.Ingest;
 /// The rows are drawn from a lease on the budget of events waiting for the log (<c>Memory:MaxUnflushedMb</c>);
 /// what the request held to get here (body, translation) from its caller's lease on the request budget.
 /// </summary>
-public sealed class EventIntake(SluiceOptions options, EventStore store, IIpHasher ipHasher, EventIdGenerator ids, IClock clock, ServerMetrics metrics, IngestMemory memory, BatchAdmission admission, StoredRows stored)
+public sealed class EventIntake(SluiceOptions options, EventStore store, IIpHasher ipHasher, EventIdGenerator ids, IClock clock, ServerMetrics metrics, IngestMemory memory, BatchAdmission admission, StoredRows stored, IPatternNamer? patterns = null)
 {
     public BatchAdmission Admission => admission;
 
@@ -67,7 +67,7 @@ public sealed class EventIntake(SluiceOptions options, EventStore store, IIpHash
         }
         else
         {
-            using var parser = new EventParser(options.Limits, ipHasher, ids);
+            using var parser = new EventParser(options.Limits, ipHasher, ids, patterns);
             result = EventBodyParser.Parse(body.Span, shape, parser, batch, context, options.Limits);
             if (result.Fatal is { } fatal)
             {

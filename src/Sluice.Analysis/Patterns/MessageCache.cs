@@ -1,0 +1,50 @@
+namespace Sluice.Analysis.Patterns;
+
+/// <summary>
+/// Remembers the pattern of recently mined messages by a 64-bit hash of their bytes, so that a message seen before
+/// (most of a log's lines repeat exactly) is named without the miner or its lock. Direct-mapped and lock-free: an
+/// entry is one immutable object, replaced whole. A pattern evicted or merged since is never answered from here.
+/// </summary>
+internal sealed class MessageCache
+{
+    private readonly Entry?[] _entries;
+    private readonly int _mask;
+
+    public MessageCache(int capacity)
+    {
+        var size = capacity <= 0 ? 0 : (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity);
+        _entries = new Entry?[size];
+        _mask = size - 1;
+    }
+
+    public bool TryGet(ulong hash, out MinedPattern pattern)
+    {
+        pattern = null!;
+        if (_entries.Length == 0)
+        {
+            return false;
+        }
+
+        var entry = Volatile.Read(ref _entries[(int)hash & _mask]);
+        if (entry is null || entry.Hash != hash || entry.Pattern.Evicted)
+        {
+            return false;
+        }
+
+        pattern = entry.Pattern.Current;
+        return !pattern.Evicted;
+    }
+
+    public void Set(ulong hash, MinedPattern pattern)
+    {
+        if (_entries.Length > 0)
+        {
+            Volatile.Write(ref _entries[(int)hash & _mask], new Entry(hash, pattern));
+        }
+    }
+
+    /// <summary>Forgets everything: after the user learns a pattern, repeated messages must meet it.</summary>
+    public void Clear() => Array.Clear(_entries);
+
+    private sealed record Entry(ulong Hash, MinedPattern Pattern);
+}

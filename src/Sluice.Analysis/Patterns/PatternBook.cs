@@ -1,0 +1,305 @@
+using System.IO.Hashing;
+using System.Text;
+using Sluice.Core.Events;
+using Sluice.Core.Options;
+
+namespace Sluice.Analysis.Patterns;
+
+/// <summary>
+/// The server's log patterns (docs/patterns.md). It names each log message as it is parsed — an exact-message cache
+/// first, then the template miner behind one lock — counts the stored events of each pattern once they are durable,
+/// and keeps the catalog that survives restarts, so a message gets the same id before and after one.
+/// </summary>
+public sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredRowsObserver, Sluice.Query.Analytics.IPatternTemplates
+{
+    private readonly PatternOptions _options;
+    private readonly string? _path;
+    private readonly TemplateMiner _miner;
+    private readonly MessageCache _cache;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, CatalogEntry> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CatalogEntry>.AlternateLookup<ReadOnlySpan<char>> _byChars;
+    private long _version;
+    private long _savedVersion;
+
+    /// <param name="path">The catalog file; null keeps it in memory only (tests, benchmarks).</param>
+    public PatternBook(PatternOptions options, string? path)
+    {
+        _options = options;
+        _path = path;
+        _miner = new TemplateMiner(new MinerOptions { MaxPatterns = options.MaxPatterns });
+        _cache = new MessageCache(options.CacheMessages);
+        _byChars = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (path is not null)
+        {
+            Restore(PatternCatalogFile.Load(path));
+        }
+    }
+
+    /// <summary>Patterns in the catalog, live or evicted.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _entries.Count;
+            }
+        }
+    }
+
+    public bool TryName(ReadOnlySpan<byte> message, EventLevel level, Span<byte> id)
+    {
+        message = Leading(message, _options.MaxMessageBytes);
+        var hash = XxHash3.HashToUInt64(message);
+        if (!_cache.TryGet(hash, out var pattern))
+        {
+            lock (_gate)
+            {
+                pattern = _miner.Add(message).Current;
+                Entry(pattern, message);
+            }
+
+            _cache.Set(hash, pattern);
+        }
+
+        return Encoding.ASCII.GetBytes(pattern.Id, id) == IPatternNamer.IdLength;
+    }
+
+    public void Observe(ReadOnlySpan<byte> rows, int count)
+    {
+        Span<char> id = stackalloc char[IPatternNamer.IdLength];
+        lock (_gate)
+        {
+            while (!rows.IsEmpty)
+            {
+                var length = RowLayout.ReadLength(rows);
+                var row = rows[..length];
+                rows = rows[length..];
+                if (RowLayout.ReadKind(row) != EventKind.Log)
+                {
+                    continue;
+                }
+
+                ReadOnlySpan<byte> patternId = default, service = default;
+                long weight = 1;
+                var reader = new RowReader(row);
+                while (reader.MoveNext())
+                {
+                    switch (reader.Tag)
+                    {
+                        case FieldTag.PatternId: patternId = reader.Value; break;
+                        case FieldTag.Service: service = reader.Value; break;
+                        case FieldTag.SampleWeight: weight = Math.Max(1, reader.Integer); break;
+                    }
+                }
+
+                // Only ids the miner gave are counted: a client's own pattern_id must not grow the catalog.
+                if (patternId.Length != IPatternNamer.IdLength || Encoding.ASCII.GetChars(patternId, id) != id.Length
+                    || !_byChars.TryGetValue(id, out var entry))
+                {
+                    continue;
+                }
+
+                entry.Seen(RowLayout.ReadTimestamp(row), RowLayout.ReadLevel(row), weight);
+                entry.AddService(service);
+                _version++;
+            }
+        }
+    }
+
+    public IReadOnlyList<PatternSummary> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _entries.Values.Where(e => e.MergedInto is null).Select(e => e.Summarise())];
+        }
+    }
+
+    public PatternSummary? Find(string id)
+    {
+        lock (_gate)
+        {
+            return _entries.TryGetValue(id, out var entry) ? entry.Summarise() : null;
+        }
+    }
+
+    /// <summary>The template of pattern <paramref name="id"/>, or null when the catalog does not know it.</summary>
+    public string? TemplateOf(string id)
+    {
+        lock (_gate)
+        {
+            return _entries.TryGetValue(id, out var entry) ? entry.Template : null;
+        }
+    }
+
+    /// <summary>
+    /// Learns the user's templates (<c>&lt;*&gt;</c> for variables) and regexes; from now on they take precedence over
+    /// mined patterns. Throws <see cref="ArgumentException"/> naming the bad entry by its index.
+    /// </summary>
+    public IReadOnlyList<PatternSummary> Learn(IReadOnlyList<PatternToLearn> patterns)
+    {
+        var learnt = new List<PatternSummary>();
+        lock (_gate)
+        {
+            for (var i = 0; i < patterns.Count; i++)
+            {
+                var p = patterns[i];
+                MinedPattern pattern;
+                try
+                {
+                    pattern = p.Regex is { } regex ? _miner.LearnRegex(regex, p.Name) : _miner.Learn(p.Template!, p.Name);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new ArgumentException($"patterns[{i}]: {e.Message}", e);
+                }
+
+                var entry = Entry(pattern, default);
+                learnt.Add(entry.Summarise());
+            }
+
+            _version++;
+        }
+
+        _cache.Clear();
+        return learnt;
+    }
+
+    /// <summary>The known patterns nearest to <paramref name="message"/>, best first, each with a score in [0, 1].</summary>
+    public IReadOnlyList<(PatternSummary Pattern, double Score)> Similar(string message, int max)
+    {
+        var utf8 = Encoding.UTF8.GetBytes(message);
+        lock (_gate)
+        {
+            return [.. _miner.Similar(Leading(utf8, _options.MaxMessageBytes), max)
+                .Select(s => (Entry(s.Pattern.Current, default).Summarise(), s.Score))];
+        }
+    }
+
+    /// <summary>Saves the catalog if it changed since the last save; false when there was nothing to save.</summary>
+    public bool Save()
+    {
+        if (_path is null)
+        {
+            return false;
+        }
+
+        CatalogEntry[] entries;
+        long version;
+        lock (_gate)
+        {
+            version = _version;
+            if (version == _savedVersion)
+            {
+                return false;
+            }
+
+            Prune();
+            entries = [.. _entries.Values.OrderBy(e => e.FirstSeenMs).ThenBy(e => e.Id, StringComparer.Ordinal)];
+            foreach (var e in entries)
+            {
+                e.SavedTemplate = e.Template;
+            }
+
+            PatternCatalogFile.Save(_path, entries);
+        }
+
+        _savedVersion = version;
+        return true;
+    }
+
+    private CatalogEntry Entry(MinedPattern pattern, ReadOnlySpan<byte> example)
+    {
+        if (!_entries.TryGetValue(pattern.Id, out var entry))
+        {
+            entry = new CatalogEntry(pattern.Id, TypeOf(pattern)) { Pattern = pattern, Name = pattern.Name };
+            _entries.Add(pattern.Id, entry);
+            _version++;
+        }
+
+        entry.Pattern ??= pattern;
+        if (entry.Example is null && !example.IsEmpty)
+        {
+            var text = Encoding.UTF8.GetString(example);
+            entry.Example = text.Length > CatalogEntry.MaxExampleChars ? text[..CatalogEntry.MaxExampleChars] : text;
+        }
+
+        return entry;
+    }
+
+    private static string TypeOf(MinedPattern pattern) => !pattern.Learnt ? "mined" : pattern.RegexText is null ? "learnt" : "regex";
+
+    /// <summary>Keeps the catalog within four times the miner's bound: evicted patterns with the fewest events go first.</summary>
+    private void Prune()
+    {
+        var limit = 4 * _options.MaxPatterns;
+        if (_entries.Count <= limit)
+        {
+            return;
+        }
+
+        var gone = _entries.Values.Where(e => e.Pattern is not { IsLive: true } && !(e.Pattern?.Learnt ?? false))
+            .OrderBy(e => e.Frequency).Take(_entries.Count - limit).ToList();
+        foreach (var e in gone)
+        {
+            _entries.Remove(e.Id);
+        }
+    }
+
+    private void Restore(List<SavedPattern> saved)
+    {
+        foreach (var s in saved)
+        {
+            MinedPattern? pattern = null;
+            if (s.Live)
+            {
+                pattern = s.Type switch
+                {
+                    "learnt" => _miner.Learn(s.Template, s.Name),
+                    "regex" => _miner.LearnRegex(s.Template, s.Name),
+                    _ => _miner.Restore(s.Id, s.Template, s.Frequency),
+                };
+            }
+
+            var entry = new CatalogEntry(s.Id, s.Type)
+            {
+                Name = s.Name,
+                Pattern = pattern?.Id == s.Id ? pattern : null,
+                SavedTemplate = s.Template,
+                SavedMergedInto = s.MergedInto,
+                Severity = s.Severity,
+                Frequency = s.Frequency,
+                FirstSeenMs = s.FirstSeenMs == 0 ? long.MaxValue : s.FirstSeenMs,
+                LastSeenMs = s.LastSeenMs == 0 ? long.MinValue : s.LastSeenMs,
+                Example = s.Example,
+            };
+            foreach (var service in s.Services)
+            {
+                entry.AddService(Encoding.UTF8.GetBytes(service));
+            }
+
+            _entries[s.Id] = entry;
+        }
+    }
+
+    /// <summary>The first <paramref name="max"/> bytes, cut back to a whole UTF-8 character.</summary>
+    private static ReadOnlySpan<byte> Leading(ReadOnlySpan<byte> message, int max)
+    {
+        if (message.Length <= max)
+        {
+            return message;
+        }
+
+        var end = max;
+        while (end > 0 && (message[end] & 0xC0) == 0x80)
+        {
+            end--;
+        }
+
+        return message[..end];
+    }
+}
+
+/// <summary>A template (<c>&lt;*&gt;</c> for variables) or a regex the user teaches, with an optional name.</summary>
+public sealed record PatternToLearn(string? Template, string? Regex, string? Name);
