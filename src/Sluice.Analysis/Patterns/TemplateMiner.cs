@@ -199,13 +199,66 @@ internal sealed class TemplateMiner
         var best = Closest();
         if (best is null)
         {
-            var tokens = TemplateTokens.From(_line);
-            var created = new MinedPattern(NewId(tokens.Text), tokens, _sequence++) { LastSeen = _clock };
-            Insert(created);
-            return created;
+            return Create();
         }
         var general = best.Tokens.Generalise(_line);
-        return ReferenceEquals(general, best.Tokens) ? best : Retemplate(best, general);
+        if (ReferenceEquals(general, best.Tokens))
+        {
+            return best;
+        }
+        if (best.Tokens.DiffersOnlyInValues(_line))
+        {
+            return Retemplate(best, general);
+        }
+        // A differing word: generalise only once enough distinct words were seen there, as patterns of their own.
+        var siblings = CoveredBy(general);
+        if (siblings.Count + 1 < _options.DistinctWordsForVariable)
+        {
+            return Create();
+        }
+        var survivor = siblings.MinBy(p => p.Sequence)!;
+        foreach (var sibling in siblings)
+        {
+            if (sibling != survivor)
+            {
+                Absorb(survivor, sibling);
+            }
+        }
+        return Retemplate(survivor, general);
+    }
+
+    private MinedPattern Create()
+    {
+        var tokens = TemplateTokens.From(_line);
+        var created = new MinedPattern(NewId(tokens.Text), tokens, _sequence++) { LastSeen = _clock };
+        Insert(created);
+        return created;
+    }
+
+    /// <summary>The live patterns of the message's candidate leaves that the template covers.</summary>
+    private List<MinedPattern> CoveredBy(TemplateTokens template)
+    {
+        var covered = new List<MinedPattern>();
+        foreach (var leaf in _tree.Candidates(_line))
+        {
+            foreach (var pattern in leaf.Patterns)
+            {
+                if (template.Covers(pattern.Tokens))
+                {
+                    covered.Add(pattern);
+                }
+            }
+        }
+        return covered;
+    }
+
+    /// <summary>Folds a pattern into another: counts add up and the merged one points at the survivor.</summary>
+    private void Absorb(MinedPattern survivor, MinedPattern merged)
+    {
+        survivor.Count += merged.Count;
+        survivor.LastSeen = Math.Max(survivor.LastSeen, merged.LastSeen);
+        Remove(merged);
+        merged.MergedInto = survivor;
     }
 
     /// <summary>Gives a pattern its generalised template; if another pattern already has it, the later merges into the earlier.</summary>
@@ -222,10 +275,7 @@ internal sealed class TemplateMiner
             return pattern;
         }
         var (survivor, merged) = twin.Sequence < pattern.Sequence ? (twin, pattern) : (pattern, twin);
-        survivor.Count += merged.Count;
-        survivor.LastSeen = Math.Max(survivor.LastSeen, merged.LastSeen);
-        Remove(merged);
-        merged.MergedInto = survivor;
+        Absorb(survivor, merged);
         _byTemplate[tokens.Text] = survivor;
         return survivor;
     }

@@ -21,6 +21,11 @@ internal sealed class TemplateTokens
         Texts = texts;
         Hashes = hashes;
         Text = string.Join(' ', texts);
+        HoldsValue = new bool[texts.Length];
+        for (var i = 0; i < texts.Length; i++)
+        {
+            HoldsValue[i] = texts[i].Contains(Wildcard, StringComparison.Ordinal);
+        }
         SequenceHash = SequenceSeed;
         foreach (var hash in hashes)
         {
@@ -34,6 +39,9 @@ internal sealed class TemplateTokens
     public ulong[] Hashes { get; }
 
     public string Text { get; }
+
+    /// <summary>Per token: it is or contains a wildcard, i.e. it holds a value.</summary>
+    public bool[] HoldsValue { get; }
 
     public ulong SequenceHash { get; }
 
@@ -103,6 +111,39 @@ internal sealed class TemplateTokens
         for (var i = 0; i < Hashes.Length; i++)
         {
             if (Hashes[i] != WildcardHash && Hashes[i] != line.Hash(i))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>True when the other template is this one or a specialisation of it (same length, constants agree).</summary>
+    public bool Covers(TemplateTokens other)
+    {
+        if (other.Count != Hashes.Length)
+        {
+            return false;
+        }
+        for (var i = 0; i < Hashes.Length; i++)
+        {
+            if (Hashes[i] != WildcardHash && Hashes[i] != other.Hashes[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// True when the message differs from the template only where a value is (either side holds a wildcard), so the
+    /// template can be generalised at once; a differing plain word needs more evidence that the position varies.
+    /// </summary>
+    public bool DiffersOnlyInValues(MaskedLine line)
+    {
+        for (var i = 0; i < Hashes.Length; i++)
+        {
+            if (Hashes[i] != line.Hash(i) && !HoldsValue[i] && !line.HoldsValue(i))
             {
                 return false;
             }

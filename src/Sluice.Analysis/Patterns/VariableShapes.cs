@@ -6,9 +6,32 @@ namespace Sluice.Analysis.Patterns;
 /// </summary>
 internal static class VariableShapes
 {
-    /// <summary>True for URLs, e-mail addresses, UUIDs, IPv4/IPv6 addresses (with optional port) and file paths.</summary>
+    /// <summary>True for URLs, e-mail addresses, UUIDs, IPv4/IPv6 addresses and host names with a port, and file paths.</summary>
     public static bool IsWholeValue(ReadOnlySpan<byte> core) =>
-        IsUrl(core) || IsEmail(core) || IsUuid(core) || IsIpV4(core) || IsIpV6(core) || IsPath(core);
+        IsUrl(core) || IsEmail(core) || IsUuid(core) || IsIpV4(core) || IsIpV6(core) || IsHostPort(core) || IsPath(core);
+
+    /// <summary>A dotted host name and a port (<c>db.example.com:5432</c>); without the port it could be a class name.</summary>
+    public static bool IsHostPort(ReadOnlySpan<byte> core)
+    {
+        var colon = core.LastIndexOf((byte)':');
+        if (colon <= 0 || !AllDigits(core[(colon + 1)..]))
+        {
+            return false;
+        }
+        var host = core[..colon];
+        if (host.IndexOf((byte)'.') <= 0 || host[^1] == '.')
+        {
+            return false;
+        }
+        foreach (var b in host)
+        {
+            if (!IsLetter(b) && !IsDigit(b) && b != '.' && b != '-' && b != '_')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 
     public static bool IsUrl(ReadOnlySpan<byte> core)
     {
