@@ -13,25 +13,49 @@ internal static class VariableMasker
     public static void Mask(ReadOnlySpan<byte> message, MaskedLine line)
     {
         line.Clear();
-        var i = 0;
-        while (i < message.Length)
+        var next = NextToken(message, 0);
+        while (next.End > next.Start)
         {
-            while (i < message.Length && IsSpace(message[i]))
+            var token = message[next.Start..next.End];
+            next = NextToken(message, next.End);
+            line.BeginToken();
+            if (IsDatePart(token, message[next.Start..next.End], line))
             {
-                i++;
+                line.AppendWildcard();
             }
-            var start = i;
-            while (i < message.Length && !IsSpace(message[i]))
+            else
             {
-                i++;
+                MaskToken(token, line);
             }
-            if (i > start)
-            {
-                line.BeginToken();
-                MaskToken(message[start..i], line);
-                line.EndToken();
-            }
+            line.EndToken();
         }
+    }
+
+    /// <summary>A weekday or month name beside a number, another date name or a value ("Fri Jun 17 20:55:07").</summary>
+    private static bool IsDatePart(ReadOnlySpan<byte> token, ReadOnlySpan<byte> following, MaskedLine line)
+    {
+        var core = token.TrimEnd(","u8);
+        if (!VariableShapes.IsDateWord(core))
+        {
+            return false;
+        }
+        return (!following.IsEmpty && (VariableShapes.IsDigit(following[0]) || VariableShapes.IsDateWord(following.TrimEnd(","u8))))
+            || (line.Count > 0 && line.HoldsValue(line.Count - 1));
+    }
+
+    private static (int Start, int End) NextToken(ReadOnlySpan<byte> message, int from)
+    {
+        var i = from;
+        while (i < message.Length && IsSpace(message[i]))
+        {
+            i++;
+        }
+        var start = i;
+        while (i < message.Length && !IsSpace(message[i]))
+        {
+            i++;
+        }
+        return (start, i);
     }
 
     private static void MaskToken(ReadOnlySpan<byte> token, MaskedLine line)

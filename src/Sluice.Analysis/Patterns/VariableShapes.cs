@@ -176,6 +176,40 @@ internal static class VariableShapes
         return core.Length > 1 && core[0] == '/' && core[1] != '/' && (IsLetter(core[1]) || IsDigit(core[1]) || core[1] is (byte)'_' or (byte)'.');
     }
 
+    /// <summary>An English weekday or month name, abbreviated or full (the masker treats it as a value only next to other date parts).</summary>
+    public static bool IsDateWord(ReadOnlySpan<byte> core)
+    {
+        if (core.Length < 3 || core.Length > 9)
+        {
+            return false;
+        }
+        Span<byte> lower = stackalloc byte[core.Length];
+        for (var i = 0; i < core.Length; i++)
+        {
+            if (!IsLetter(core[i]))
+            {
+                return false;
+            }
+            lower[i] = (byte)(core[i] | 0x20);
+        }
+        foreach (var name in DateNames)
+        {
+            if (lower.SequenceEqual(name) || (lower.Length == 3 && name.AsSpan().StartsWith(lower)))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static readonly byte[][] DateNames =
+    [
+        "monday"u8.ToArray(), "tuesday"u8.ToArray(), "wednesday"u8.ToArray(), "thursday"u8.ToArray(), "friday"u8.ToArray(),
+        "saturday"u8.ToArray(), "sunday"u8.ToArray(), "january"u8.ToArray(), "february"u8.ToArray(), "march"u8.ToArray(),
+        "april"u8.ToArray(), "may"u8.ToArray(), "june"u8.ToArray(), "july"u8.ToArray(), "august"u8.ToArray(),
+        "september"u8.ToArray(), "october"u8.ToArray(), "november"u8.ToArray(), "december"u8.ToArray(),
+    ];
+
     public static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
 
     public static bool IsLetter(byte b) => (uint)((b | 0x20) - 'a') <= 'z' - 'a';
