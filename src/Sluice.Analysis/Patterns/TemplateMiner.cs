@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -19,6 +20,7 @@ internal sealed class TemplateMiner
     private readonly Dictionary<string, MinedPattern> _byTemplate = new(StringComparer.Ordinal);
     private readonly Dictionary<ulong, MinedPattern> _cache = [];
     private readonly List<MinedPattern> _learnt = [];
+    private readonly Dictionary<ulong, List<MinedPattern>> _byFirstToken = [];
     private long _sequence;
     private long _clock;
 
@@ -163,7 +165,7 @@ internal sealed class TemplateMiner
             return null;
         }
         cached = cached.Current;
-        return !cached.Evicted && cached.Tokens.Covers(_line) ? cached : null;
+        return !cached.Evicted && cached.Accepts(_line) ? cached : null;
     }
 
     private void Remember(MinedPattern pattern)
@@ -199,7 +201,7 @@ internal sealed class TemplateMiner
         var best = Closest();
         if (best is null)
         {
-            return Create();
+            return AcrossLengths() ?? Create();
         }
         var general = best.Tokens.Generalise(_line);
         if (ReferenceEquals(general, best.Tokens))
@@ -225,6 +227,44 @@ internal sealed class TemplateMiner
             }
         }
         return Retemplate(survivor, general);
+    }
+
+    /// <summary>
+    /// A message no pattern of its length takes: joins a pattern of another length that starts with the same token
+    /// when the two align with values in every gap; the pattern becomes elastic.
+    /// </summary>
+    private MinedPattern? AcrossLengths()
+    {
+        if (_line.Count == 0 || !_byFirstToken.TryGetValue(_line.Hash(0), out var candidates))
+        {
+            return null;
+        }
+        MinedPattern? best = null;
+        List<string>? bestTokens = null;
+        var bestScore = _options.SimilarityThreshold;
+        foreach (var pattern in candidates)
+        {
+            if (!pattern.IsLive)
+            {
+                continue;
+            }
+            if (pattern.Elastic && ElasticAlignment.Covers(pattern.Tokens, _line))
+            {
+                return pattern;
+            }
+            if (ElasticAlignment.Merge(pattern.Tokens, _line) is { } merge && merge.Score >= bestScore
+                && (best is null || merge.Score > bestScore || pattern.Sequence < best.Sequence))
+            {
+                (best, bestTokens, bestScore) = (pattern, merge.Tokens, merge.Score);
+            }
+        }
+        if (best is null)
+        {
+            return null;
+        }
+        best.Elastic = true;
+        var tokens = TemplateTokens.Of(bestTokens!);
+        return tokens.SameAs(best.Tokens) ? best : Retemplate(best, tokens);
     }
 
     private MinedPattern Create()
@@ -287,6 +327,11 @@ internal sealed class TemplateMiner
         pattern.Leaf = leaf;
         _live.Add(pattern.Id, pattern);
         _byTemplate.TryAdd(pattern.Tokens.Text, pattern);
+        if (pattern.Tokens.Count > 0)
+        {
+            ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(_byFirstToken, pattern.Tokens.Hashes[0], out _);
+            (list ??= []).Add(pattern);
+        }
         if (_live.Count > _options.MaxPatterns)
         {
             EvictOneBesides(pattern);
@@ -298,6 +343,10 @@ internal sealed class TemplateMiner
         pattern.Leaf?.Patterns.Remove(pattern);
         pattern.Leaf = null;
         _live.Remove(pattern.Id);
+        foreach (var list in _byFirstToken.Values)
+        {
+            list.Remove(pattern);
+        }
         if (_byTemplate.TryGetValue(pattern.Tokens.Text, out var holder) && holder == pattern)
         {
             _byTemplate.Remove(pattern.Tokens.Text);

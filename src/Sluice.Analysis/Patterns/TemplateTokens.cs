@@ -70,6 +70,18 @@ internal sealed class TemplateTokens
         return new TemplateTokens(texts, hashes);
     }
 
+    /// <summary>A template from its token texts (wildcard runs already folded).</summary>
+    public static TemplateTokens Of(IReadOnlyList<string> tokens)
+    {
+        var texts = tokens.ToArray();
+        var hashes = new ulong[texts.Length];
+        for (var i = 0; i < texts.Length; i++)
+        {
+            hashes[i] = HashToken(Encoding.UTF8.GetBytes(texts[i]));
+        }
+        return new TemplateTokens(texts, hashes);
+    }
+
     /// <summary>A template as text (tokens split at whitespace), e.g. from a persisted catalog.</summary>
     public static TemplateTokens Parse(string template)
     {

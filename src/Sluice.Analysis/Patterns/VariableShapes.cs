@@ -8,7 +8,31 @@ internal static class VariableShapes
 {
     /// <summary>True for URLs, e-mail addresses, UUIDs, IPv4/IPv6 addresses and host names with a port, and file paths.</summary>
     public static bool IsWholeValue(ReadOnlySpan<byte> core) =>
-        IsUrl(core) || IsEmail(core) || IsUuid(core) || IsIpV4(core) || IsIpV6(core) || IsHostPort(core) || IsPath(core);
+        IsUrl(core) || IsEmail(core) || IsUuid(core) || IsIpV4(core) || IsIpV6(core) || IsHostPort(core) || IsPath(core) || IsClockTime(core);
+
+    /// <summary>A time of day or a duration written with colons: <c>12:30</c>, <c>00:01:02.345</c>.</summary>
+    public static bool IsClockTime(ReadOnlySpan<byte> core)
+    {
+        var colons = 0;
+        var digits = 0;
+        foreach (var b in core)
+        {
+            if (IsDigit(b))
+            {
+                digits++;
+            }
+            else if (b == ':' && digits > 0)
+            {
+                colons++;
+                digits = 0;
+            }
+            else if (b != '.' || colons == 0)
+            {
+                return false;
+            }
+        }
+        return colons >= 1 && digits > 0;
+    }
 
     /// <summary>A dotted host name and a port (<c>db.example.com:5432</c>); without the port it could be a class name.</summary>
     public static bool IsHostPort(ReadOnlySpan<byte> core)
