@@ -34,7 +34,8 @@ if (results.Count == 0)
     return 1;
 }
 var rate = Throughput.LinesPerSecond(allLines, passes);
-var table = ResultTable.Markdown(results, rate, allLines.Count, passes);
+var maskRate = Throughput.MaskedLinesPerSecond(allLines, passes);
+var table = ResultTable.Markdown(results, rate, maskRate, allLines.Count, passes);
 Console.Write(table);
 if (options.TryGetValue("--markdown", out var markdown))
 {

@@ -252,6 +252,11 @@ internal sealed class TemplateMiner
             {
                 return pattern;
             }
+            var longer = Math.Max(pattern.Tokens.Count, _line.Count);
+            if ((double)Math.Min(pattern.Tokens.Count, _line.Count) / longer < bestScore)
+            {
+                continue; // even a perfect alignment would score too low
+            }
             if (ElasticAlignment.Merge(pattern.Tokens, _line) is { } merge && merge.Score >= bestScore
                 && (best is null || merge.Score > bestScore || pattern.Sequence < best.Sequence))
             {
@@ -329,7 +334,8 @@ internal sealed class TemplateMiner
         _byTemplate.TryAdd(pattern.Tokens.Text, pattern);
         if (pattern.Tokens.Count > 0)
         {
-            ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(_byFirstToken, pattern.Tokens.Hashes[0], out _);
+            pattern.FirstToken = pattern.Tokens.Hashes[0];
+            ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(_byFirstToken, pattern.FirstToken, out _);
             (list ??= []).Add(pattern);
         }
         if (_live.Count > _options.MaxPatterns)
@@ -343,7 +349,7 @@ internal sealed class TemplateMiner
         pattern.Leaf?.Patterns.Remove(pattern);
         pattern.Leaf = null;
         _live.Remove(pattern.Id);
-        foreach (var list in _byFirstToken.Values)
+        if (pattern.Tokens.Count > 0 && _byFirstToken.TryGetValue(pattern.FirstToken, out var list))
         {
             list.Remove(pattern);
         }

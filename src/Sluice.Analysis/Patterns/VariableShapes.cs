@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Sluice.Analysis.Patterns;
 
 /// <summary>
@@ -8,7 +10,10 @@ internal static class VariableShapes
 {
     /// <summary>True for URLs, e-mail addresses, UUIDs, IPv4/IPv6 addresses and host names with a port, and file paths.</summary>
     public static bool IsWholeValue(ReadOnlySpan<byte> core) =>
-        IsUrl(core) || IsEmail(core) || IsUuid(core) || IsIpV4(core) || IsIpV6(core) || IsHostPort(core) || IsPath(core) || IsClockTime(core);
+        core.ContainsAny(ShapeMarks) && (IsUrl(core) || IsEmail(core) || IsUuid(core) || IsIpV4(core) || IsIpV6(core) || IsHostPort(core) || IsPath(core) || IsClockTime(core));
+
+    // Every whole-value shape has one of these; most words have none, so they skip the checks.
+    private static readonly SearchValues<byte> ShapeMarks = SearchValues.Create("./:@\\-"u8);
 
     /// <summary>A time of day or a duration written with colons: <c>12:30</c>, <c>00:01:02.345</c>.</summary>
     public static bool IsClockTime(ReadOnlySpan<byte> core)
