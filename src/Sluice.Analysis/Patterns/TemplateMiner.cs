@@ -63,7 +63,7 @@ internal sealed class TemplateMiner
             return learnt;
         }
         VariableMasker.Mask(utf8Message, _line);
-        return FromCache() ?? Closest();
+        return FromCache() ?? Closest() ?? ElasticCovering();
     }
 
     /// <summary>Rebuilds a pattern from a persisted catalog, under its old id, so the same messages find it again.</summary>
@@ -235,6 +235,10 @@ internal sealed class TemplateMiner
     /// </summary>
     private MinedPattern? AcrossLengths()
     {
+        if (ElasticCovering() is { } covering)
+        {
+            return covering;
+        }
         if (_line.Count == 0 || !_byFirstToken.TryGetValue(_line.Hash(0), out var candidates))
         {
             return null;
@@ -247,10 +251,6 @@ internal sealed class TemplateMiner
             if (!pattern.IsLive)
             {
                 continue;
-            }
-            if (pattern.Elastic && ElasticAlignment.Covers(pattern.Tokens, _line))
-            {
-                return pattern;
             }
             var longer = Math.Max(pattern.Tokens.Count, _line.Count);
             if ((double)Math.Min(pattern.Tokens.Count, _line.Count) / longer < bestScore)
@@ -270,6 +270,23 @@ internal sealed class TemplateMiner
         best.Elastic = true;
         var tokens = TemplateTokens.Of(bestTokens!);
         return tokens.SameAs(best.Tokens) ? best : Retemplate(best, tokens);
+    }
+
+    /// <summary>An elastic pattern starting with the message's first token that matches it as it is.</summary>
+    private MinedPattern? ElasticCovering()
+    {
+        if (_line.Count == 0 || !_byFirstToken.TryGetValue(_line.Hash(0), out var candidates))
+        {
+            return null;
+        }
+        foreach (var pattern in candidates)
+        {
+            if (pattern.Elastic && pattern.IsLive && ElasticAlignment.Covers(pattern.Tokens, _line))
+            {
+                return pattern;
+            }
+        }
+        return null;
     }
 
     private MinedPattern Create()

@@ -60,6 +60,13 @@ internal static class VariableMasker
 
     private static void MaskToken(ReadOnlySpan<byte> token, MaskedLine line)
     {
+        if (token[0] == '[' && VariableShapes.IsIpV6(token.TrimEnd(",;."u8)))
+        {
+            // A bracketed IPv6 address with a port, whose brackets the punctuation trimming below would split.
+            line.AppendWildcard();
+            line.Append(token[token.TrimEnd(",;."u8).Length..]);
+            return;
+        }
         var head = 0;
         while (head < token.Length && IsOpening(token[head]))
         {

@@ -208,36 +208,42 @@ internal static class VariableShapes
     /// <summary>An English weekday or month name, abbreviated or full (the masker treats it as a value only next to other date parts).</summary>
     public static bool IsDateWord(ReadOnlySpan<byte> core)
     {
-        if (core.Length < 3 || core.Length > 9)
+        if (core.Length < 3 || core.Length > 9 || !IsLetter(core[0]) || !IsLetter(core[1]) || !IsLetter(core[2]))
         {
             return false;
         }
-        Span<byte> lower = stackalloc byte[core.Length];
-        for (var i = 0; i < core.Length; i++)
+        // The first three letters, lower-cased, pick the one name the word can be; cheap enough for every token.
+        var key = ((core[0] | 0x20) << 16) | ((core[1] | 0x20) << 8) | (core[2] | 0x20);
+        var name = key switch
         {
-            if (!IsLetter(core[i]))
+            0x6D6F6E => "monday"u8, 0x747565 => "tuesday"u8, 0x776564 => "wednesday"u8, 0x746875 => "thursday"u8,
+            0x667269 => "friday"u8, 0x736174 => "saturday"u8, 0x73756E => "sunday"u8, 0x6A616E => "january"u8,
+            0x666562 => "february"u8, 0x6D6172 => "march"u8, 0x617072 => "april"u8, 0x6D6179 => "may"u8,
+            0x6A756E => "june"u8, 0x6A756C => "july"u8, 0x617567 => "august"u8, 0x736570 => "september"u8,
+            0x6F6374 => "october"u8, 0x6E6F76 => "november"u8, 0x646563 => "december"u8,
+            _ => default,
+        };
+        if (name.IsEmpty)
+        {
+            return false;
+        }
+        if (core.Length == 3)
+        {
+            return true;
+        }
+        if (core.Length != name.Length)
+        {
+            return false;
+        }
+        for (var i = 3; i < core.Length; i++)
+        {
+            if ((core[i] | 0x20) != name[i])
             {
                 return false;
             }
-            lower[i] = (byte)(core[i] | 0x20);
         }
-        foreach (var name in DateNames)
-        {
-            if (lower.SequenceEqual(name) || (lower.Length == 3 && name.AsSpan().StartsWith(lower)))
-            {
-                return true;
-            }
-        }
-        return false;
+        return true;
     }
-
-    private static readonly byte[][] DateNames =
-    [
-        "monday"u8.ToArray(), "tuesday"u8.ToArray(), "wednesday"u8.ToArray(), "thursday"u8.ToArray(), "friday"u8.ToArray(),
-        "saturday"u8.ToArray(), "sunday"u8.ToArray(), "january"u8.ToArray(), "february"u8.ToArray(), "march"u8.ToArray(),
-        "april"u8.ToArray(), "may"u8.ToArray(), "june"u8.ToArray(), "july"u8.ToArray(), "august"u8.ToArray(),
-        "september"u8.ToArray(), "october"u8.ToArray(), "november"u8.ToArray(), "december"u8.ToArray(),
-    ];
 
     public static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
 
