@@ -60,8 +60,8 @@ internal sealed class MinedPattern
 
     internal PrefixTreeLeaf? Leaf { get; set; }
 
-    /// <summary>The first token's hash when the pattern was inserted: its key in the index of cross-length candidates.</summary>
-    internal ulong FirstToken { get; set; }
+    /// <summary>Hash of the first two tokens when the pattern was inserted: its key in the index of cross-length candidates.</summary>
+    internal ulong Lead { get; set; }
 
     /// <summary>Its wildcards match any number of tokens: it took messages of several lengths.</summary>
     internal bool Elastic { get; set; }

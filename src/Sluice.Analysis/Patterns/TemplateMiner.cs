@@ -20,7 +20,7 @@ internal sealed class TemplateMiner
     private readonly Dictionary<string, MinedPattern> _byTemplate = new(StringComparer.Ordinal);
     private readonly Dictionary<ulong, MinedPattern> _cache = [];
     private readonly List<MinedPattern> _learnt = [];
-    private readonly Dictionary<ulong, List<MinedPattern>> _byFirstToken = [];
+    private readonly Dictionary<ulong, List<MinedPattern>> _byLead = [];
     private long _sequence;
     private long _clock;
 
@@ -46,8 +46,12 @@ internal sealed class TemplateMiner
         if (pattern is null)
         {
             VariableMasker.Mask(utf8Message, _line);
-            pattern = FromCache() ?? Join();
-            Remember(pattern);
+            pattern = FromCache();
+            if (pattern is null)
+            {
+                pattern = Join();
+                Remember(pattern);
+            }
         }
         pattern.Count++;
         pattern.LastSeen = _clock;
@@ -230,7 +234,7 @@ internal sealed class TemplateMiner
     }
 
     /// <summary>
-    /// A message no pattern of its length takes: joins a pattern of another length that starts with the same token
+    /// A message no pattern of its length takes: joins a pattern of another length that starts with the same two tokens
     /// when the two align with values in every gap; the pattern becomes elastic.
     /// </summary>
     private MinedPattern? AcrossLengths()
@@ -239,7 +243,7 @@ internal sealed class TemplateMiner
         {
             return covering;
         }
-        if (_line.Count == 0 || !_byFirstToken.TryGetValue(_line.Hash(0), out var candidates))
+        if (_line.Count == 0 || !_byLead.TryGetValue(LeadKey(_line), out var candidates))
         {
             return null;
         }
@@ -272,10 +276,10 @@ internal sealed class TemplateMiner
         return tokens.SameAs(best.Tokens) ? best : Retemplate(best, tokens);
     }
 
-    /// <summary>An elastic pattern starting with the message's first token that matches it as it is.</summary>
+    /// <summary>An elastic pattern starting with the message's first two tokens that matches it as it is.</summary>
     private MinedPattern? ElasticCovering()
     {
-        if (_line.Count == 0 || !_byFirstToken.TryGetValue(_line.Hash(0), out var candidates))
+        if (_line.Count == 0 || !_byLead.TryGetValue(LeadKey(_line), out var candidates))
         {
             return null;
         }
@@ -351,8 +355,8 @@ internal sealed class TemplateMiner
         _byTemplate.TryAdd(pattern.Tokens.Text, pattern);
         if (pattern.Tokens.Count > 0)
         {
-            pattern.FirstToken = pattern.Tokens.Hashes[0];
-            ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(_byFirstToken, pattern.FirstToken, out _);
+            pattern.Lead = LeadKey(pattern.Tokens.Hashes);
+            ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(_byLead, pattern.Lead, out _);
             (list ??= []).Add(pattern);
         }
         if (_live.Count > _options.MaxPatterns)
@@ -366,7 +370,7 @@ internal sealed class TemplateMiner
         pattern.Leaf?.Patterns.Remove(pattern);
         pattern.Leaf = null;
         _live.Remove(pattern.Id);
-        if (pattern.Tokens.Count > 0 && _byFirstToken.TryGetValue(pattern.FirstToken, out var list))
+        if (pattern.Tokens.Count > 0 && _byLead.TryGetValue(pattern.Lead, out var list))
         {
             list.Remove(pattern);
         }
@@ -399,6 +403,13 @@ internal sealed class TemplateMiner
         victim.Evicted = true;
         Evicted?.Invoke(this, new PatternEvictedEventArgs(victim));
     }
+
+    /// <summary>The key of the cross-length index: the first two tokens (one for a one-token message).</summary>
+    private static ulong LeadKey(ReadOnlySpan<ulong> tokens) =>
+        tokens.Length == 1 ? tokens[0] : TemplateTokens.MixSequence(tokens[0], tokens[1]);
+
+    private static ulong LeadKey(MaskedLine line) =>
+        line.Count == 1 ? line.Hash(0) : TemplateTokens.MixSequence(line.Hash(0), line.Hash(1));
 
     private string NewId(string template) => PatternIds.For(template, _live.ContainsKey);
 }
