@@ -20,7 +20,7 @@ internal static class ResultTable
             $"| **Mean** | {results.Sum(r => r.Lines)} | **{results.Average(r => r.Grouping):0.000}** | **{results.Average(r => r.Parsing):0.000}** | {results.Average(r => r.DrainGrouping):0.000} | | |");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"Throughput: {rate.Cpu:N0} lines per CPU-second on one thread ({rate.Wall:N0} lines/s wall clock); median of {passes} passes over all {lines} lines, fresh miner each pass, after {Throughput.WarmUpPasses} warm-up passes. Masking alone: {maskRate:N0} lines/s.");
+            $"Throughput: {rate.Cpu:N0} lines per second of the mining thread's CPU time ({rate.Wall:N0} lines/s wall clock); median of {passes} passes over all {lines} lines, fresh miner each pass, after {Throughput.WarmUpPasses} warm-up passes. Masking alone: {maskRate:N0} lines/s.");
         return text.ToString();
     }
 }

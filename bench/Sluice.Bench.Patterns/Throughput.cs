@@ -5,7 +5,7 @@ namespace Sluice.Bench.Patterns;
 
 /// <summary>
 /// Lines per second of the miner alone on one thread: the median of several passes, a fresh miner each pass. Rates
-/// are per second of this process's CPU time, as the machine may be shared; the wall-clock rate is given beside.
+/// are per second of the thread's CPU time, as the machine may be shared; the wall-clock rate is given beside.
 /// </summary>
 internal static class Throughput
 {
@@ -20,16 +20,14 @@ internal static class Throughput
         }
         var cpuRates = new List<double>();
         var wallRates = new List<double>();
-        using var process = Process.GetCurrentProcess();
         for (var pass = 0; pass < passes; pass++)
         {
-            process.Refresh();
-            var cpu = process.TotalProcessorTime;
+            var cpu = ThreadCpuClock.Now();
             var clock = Stopwatch.StartNew();
             Mine(lines);
             var wall = clock.Elapsed;
-            process.Refresh();
-            cpuRates.Add(lines.Count / (process.TotalProcessorTime - cpu).TotalSeconds);
+            var cpuSpent = ThreadCpuClock.Now() - cpu;
+            cpuRates.Add(cpuSpent is { } spent ? lines.Count / spent.TotalSeconds : double.NaN);
             wallRates.Add(lines.Count / wall.TotalSeconds);
         }
         cpuRates.Sort();
