@@ -13,7 +13,7 @@ if (!options.TryGetValue("--loghub", out var loghub))
     Console.Error.WriteLine("usage: --loghub DIR [--markdown FILE] [--mistakes FILE] [--passes N]");
     return 2;
 }
-var passes = options.TryGetValue("--passes", out var p) ? int.Parse(p, CultureInfo.InvariantCulture) : 7;
+var passes = options.TryGetValue("--passes", out var p) ? int.Parse(p, CultureInfo.InvariantCulture) : 15;
 using var mistakes = options.TryGetValue("--mistakes", out var mistakesPath) ? new StreamWriter(mistakesPath) : null;
 
 var results = new List<SetResult>();
