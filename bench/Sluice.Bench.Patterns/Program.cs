@@ -13,7 +13,7 @@ if (!options.TryGetValue("--loghub", out var loghub))
     Console.Error.WriteLine("usage: --loghub DIR [--markdown FILE] [--mistakes FILE] [--passes N]");
     return 2;
 }
-var passes = options.TryGetValue("--passes", out var p) ? int.Parse(p, CultureInfo.InvariantCulture) : 7;
+var passes = options.TryGetValue("--passes", out var p) ? int.Parse(p, CultureInfo.InvariantCulture) : 15;
 using var mistakes = options.TryGetValue("--mistakes", out var mistakesPath) ? new StreamWriter(mistakesPath) : null;
 
 var results = new List<SetResult>();
@@ -34,7 +34,8 @@ if (results.Count == 0)
     return 1;
 }
 var rate = Throughput.LinesPerSecond(allLines, passes);
-var table = ResultTable.Markdown(results, rate, allLines.Count, passes);
+var maskRate = Throughput.MaskedLinesPerSecond(allLines, passes);
+var table = ResultTable.Markdown(results, rate, maskRate, allLines.Count, passes);
 Console.Write(table);
 if (options.TryGetValue("--markdown", out var markdown))
 {

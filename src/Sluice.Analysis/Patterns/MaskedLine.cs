@@ -10,6 +10,7 @@ internal sealed class MaskedLine
     private int[] _starts = new int[64];
     private int[] _lengths = new int[64];
     private ulong[] _hashes = new ulong[64];
+    private bool[] _holdsValue = new bool[64];
     private int _length;
     private int _tokenStart = -1;
 
@@ -23,6 +24,9 @@ internal sealed class MaskedLine
     public ulong Hash(int index) => _hashes[index];
 
     public bool IsWildcard(int index) => _hashes[index] == TemplateTokens.WildcardHash;
+
+    /// <summary>The token is or contains a masked value.</summary>
+    public bool HoldsValue(int index) => _holdsValue[index];
 
     public void Clear()
     {
@@ -86,10 +90,12 @@ internal sealed class MaskedLine
             Array.Resize(ref _starts, Count * 2);
             Array.Resize(ref _lengths, Count * 2);
             Array.Resize(ref _hashes, Count * 2);
+            Array.Resize(ref _holdsValue, Count * 2);
         }
         _starts[Count] = _tokenStart;
         _lengths[Count] = length;
         _hashes[Count] = hash;
+        _holdsValue[Count] = token.IndexOf("<*>"u8) >= 0;
         Count++;
         SequenceHash = TemplateTokens.MixSequence(SequenceHash, hash);
     }

@@ -60,6 +60,15 @@ internal sealed class MinedPattern
 
     internal PrefixTreeLeaf? Leaf { get; set; }
 
+    /// <summary>Hash of the first two tokens when the pattern was inserted: its key in the index of cross-length candidates.</summary>
+    internal ulong Lead { get; set; }
+
+    /// <summary>Its wildcards match any number of tokens: it took messages of several lengths.</summary>
+    internal bool Elastic { get; set; }
+
+    /// <summary>True when the message fits the template as it is (no generalisation needed).</summary>
+    internal bool Accepts(MaskedLine line) => Elastic ? ElasticAlignment.Covers(Tokens, line) : Tokens.Covers(line);
+
     /// <summary>The matcher of a learnt pattern (a template turned into a regex, or the user's own regex).</summary>
     internal Regex? Regex { get; init; }
 

@@ -9,6 +9,12 @@ internal sealed record MinerOptions
     /// <summary>Least share of a template's positions that must agree with a message for it to join.</summary>
     public double SimilarityThreshold { get; init; } = 0.5;
 
+    /// <summary>
+    /// Distinct words seen at a position before it becomes a variable: words differ between events ("VM Started",
+    /// "VM Stopped") far more often than they are values, so one differing word is not enough.
+    /// </summary>
+    public int DistinctWordsForVariable { get; init; } = 4;
+
     /// <summary>How many leading tokens route a message down the prefix tree below its length.</summary>
     public int PrefixDepth { get; init; } = 2;
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -19,6 +20,7 @@ internal sealed class TemplateMiner
     private readonly Dictionary<string, MinedPattern> _byTemplate = new(StringComparer.Ordinal);
     private readonly Dictionary<ulong, MinedPattern> _cache = [];
     private readonly List<MinedPattern> _learnt = [];
+    private readonly Dictionary<ulong, List<MinedPattern>> _byLead = [];
     private long _sequence;
     private long _clock;
 
@@ -44,8 +46,12 @@ internal sealed class TemplateMiner
         if (pattern is null)
         {
             VariableMasker.Mask(utf8Message, _line);
-            pattern = FromCache() ?? Join();
-            Remember(pattern);
+            pattern = FromCache();
+            if (pattern is null)
+            {
+                pattern = Join();
+                Remember(pattern);
+            }
         }
         pattern.Count++;
         pattern.LastSeen = _clock;
@@ -61,7 +67,7 @@ internal sealed class TemplateMiner
             return learnt;
         }
         VariableMasker.Mask(utf8Message, _line);
-        return FromCache() ?? Closest();
+        return FromCache() ?? Closest() ?? ElasticCovering();
     }
 
     /// <summary>Rebuilds a pattern from a persisted catalog, under its old id, so the same messages find it again.</summary>
@@ -163,7 +169,7 @@ internal sealed class TemplateMiner
             return null;
         }
         cached = cached.Current;
-        return !cached.Evicted && cached.Tokens.Covers(_line) ? cached : null;
+        return !cached.Evicted && cached.Accepts(_line) ? cached : null;
     }
 
     private void Remember(MinedPattern pattern)
@@ -199,13 +205,126 @@ internal sealed class TemplateMiner
         var best = Closest();
         if (best is null)
         {
-            var tokens = TemplateTokens.From(_line);
-            var created = new MinedPattern(NewId(tokens.Text), tokens, _sequence++) { LastSeen = _clock };
-            Insert(created);
-            return created;
+            return AcrossLengths() ?? Create();
         }
         var general = best.Tokens.Generalise(_line);
-        return ReferenceEquals(general, best.Tokens) ? best : Retemplate(best, general);
+        if (ReferenceEquals(general, best.Tokens))
+        {
+            return best;
+        }
+        if (best.Tokens.DiffersOnlyInValues(_line))
+        {
+            return Retemplate(best, general);
+        }
+        // A differing word: generalise only once enough distinct words were seen there, as patterns of their own.
+        var siblings = CoveredBy(general);
+        if (siblings.Count + 1 < _options.DistinctWordsForVariable)
+        {
+            return Create();
+        }
+        var survivor = siblings.MinBy(p => p.Sequence)!;
+        foreach (var sibling in siblings)
+        {
+            if (sibling != survivor)
+            {
+                Absorb(survivor, sibling);
+            }
+        }
+        return Retemplate(survivor, general);
+    }
+
+    /// <summary>
+    /// A message no pattern of its length takes: joins a pattern of another length that starts with the same two tokens
+    /// when the two align with values in every gap; the pattern becomes elastic.
+    /// </summary>
+    private MinedPattern? AcrossLengths()
+    {
+        if (ElasticCovering() is { } covering)
+        {
+            return covering;
+        }
+        if (_line.Count == 0 || !_byLead.TryGetValue(LeadKey(_line), out var candidates))
+        {
+            return null;
+        }
+        MinedPattern? best = null;
+        List<string>? bestTokens = null;
+        var bestScore = _options.SimilarityThreshold;
+        foreach (var pattern in candidates)
+        {
+            if (!pattern.IsLive)
+            {
+                continue;
+            }
+            var longer = Math.Max(pattern.Tokens.Count, _line.Count);
+            if ((double)Math.Min(pattern.Tokens.Count, _line.Count) / longer < bestScore)
+            {
+                continue; // even a perfect alignment would score too low
+            }
+            if (ElasticAlignment.Merge(pattern.Tokens, _line) is { } merge && merge.Score >= bestScore
+                && (best is null || merge.Score > bestScore || pattern.Sequence < best.Sequence))
+            {
+                (best, bestTokens, bestScore) = (pattern, merge.Tokens, merge.Score);
+            }
+        }
+        if (best is null)
+        {
+            return null;
+        }
+        best.Elastic = true;
+        var tokens = TemplateTokens.Of(bestTokens!);
+        return tokens.SameAs(best.Tokens) ? best : Retemplate(best, tokens);
+    }
+
+    /// <summary>An elastic pattern starting with the message's first two tokens that matches it as it is.</summary>
+    private MinedPattern? ElasticCovering()
+    {
+        if (_line.Count == 0 || !_byLead.TryGetValue(LeadKey(_line), out var candidates))
+        {
+            return null;
+        }
+        foreach (var pattern in candidates)
+        {
+            if (pattern.Elastic && pattern.IsLive && ElasticAlignment.Covers(pattern.Tokens, _line))
+            {
+                return pattern;
+            }
+        }
+        return null;
+    }
+
+    private MinedPattern Create()
+    {
+        var tokens = TemplateTokens.From(_line);
+        var created = new MinedPattern(NewId(tokens.Text), tokens, _sequence++) { LastSeen = _clock };
+        Insert(created);
+        return created;
+    }
+
+    /// <summary>The live patterns of the message's candidate leaves that the template covers.</summary>
+    private List<MinedPattern> CoveredBy(TemplateTokens template)
+    {
+        var covered = new List<MinedPattern>();
+        foreach (var leaf in _tree.Candidates(_line))
+        {
+            foreach (var pattern in leaf.Patterns)
+            {
+                if (template.Covers(pattern.Tokens))
+                {
+                    covered.Add(pattern);
+                }
+            }
+        }
+        return covered;
+    }
+
+    /// <summary>Folds a pattern into another: counts add up and the merged one points at the survivor.</summary>
+    private void Absorb(MinedPattern survivor, MinedPattern merged)
+    {
+        survivor.Count += merged.Count;
+        survivor.LastSeen = Math.Max(survivor.LastSeen, merged.LastSeen);
+        Remove(merged);
+        merged.MergedInto = survivor;
     }
 
     /// <summary>Gives a pattern its generalised template; if another pattern already has it, the later merges into the earlier.</summary>
@@ -222,10 +341,7 @@ internal sealed class TemplateMiner
             return pattern;
         }
         var (survivor, merged) = twin.Sequence < pattern.Sequence ? (twin, pattern) : (pattern, twin);
-        survivor.Count += merged.Count;
-        survivor.LastSeen = Math.Max(survivor.LastSeen, merged.LastSeen);
-        Remove(merged);
-        merged.MergedInto = survivor;
+        Absorb(survivor, merged);
         _byTemplate[tokens.Text] = survivor;
         return survivor;
     }
@@ -237,6 +353,12 @@ internal sealed class TemplateMiner
         pattern.Leaf = leaf;
         _live.Add(pattern.Id, pattern);
         _byTemplate.TryAdd(pattern.Tokens.Text, pattern);
+        if (pattern.Tokens.Count > 0)
+        {
+            pattern.Lead = LeadKey(pattern.Tokens.Hashes);
+            ref var list = ref CollectionsMarshal.GetValueRefOrAddDefault(_byLead, pattern.Lead, out _);
+            (list ??= []).Add(pattern);
+        }
         if (_live.Count > _options.MaxPatterns)
         {
             EvictOneBesides(pattern);
@@ -248,6 +370,10 @@ internal sealed class TemplateMiner
         pattern.Leaf?.Patterns.Remove(pattern);
         pattern.Leaf = null;
         _live.Remove(pattern.Id);
+        if (pattern.Tokens.Count > 0 && _byLead.TryGetValue(pattern.Lead, out var list))
+        {
+            list.Remove(pattern);
+        }
         if (_byTemplate.TryGetValue(pattern.Tokens.Text, out var holder) && holder == pattern)
         {
             _byTemplate.Remove(pattern.Tokens.Text);
@@ -277,6 +403,13 @@ internal sealed class TemplateMiner
         victim.Evicted = true;
         Evicted?.Invoke(this, new PatternEvictedEventArgs(victim));
     }
+
+    /// <summary>The key of the cross-length index: the first two tokens (one for a one-token message).</summary>
+    private static ulong LeadKey(ReadOnlySpan<ulong> tokens) =>
+        tokens.Length == 1 ? tokens[0] : TemplateTokens.MixSequence(tokens[0], tokens[1]);
+
+    private static ulong LeadKey(MaskedLine line) =>
+        line.Count == 1 ? line.Hash(0) : TemplateTokens.MixSequence(line.Hash(0), line.Hash(1));
 
     private string NewId(string template) => PatternIds.For(template, _live.ContainsKey);
 }

@@ -21,6 +21,11 @@ internal sealed class TemplateTokens
         Texts = texts;
         Hashes = hashes;
         Text = string.Join(' ', texts);
+        HoldsValue = new bool[texts.Length];
+        for (var i = 0; i < texts.Length; i++)
+        {
+            HoldsValue[i] = texts[i].Contains(Wildcard, StringComparison.Ordinal);
+        }
         SequenceHash = SequenceSeed;
         foreach (var hash in hashes)
         {
@@ -34,6 +39,9 @@ internal sealed class TemplateTokens
     public ulong[] Hashes { get; }
 
     public string Text { get; }
+
+    /// <summary>Per token: it is or contains a wildcard, i.e. it holds a value.</summary>
+    public bool[] HoldsValue { get; }
 
     public ulong SequenceHash { get; }
 
@@ -58,6 +66,18 @@ internal sealed class TemplateTokens
         {
             texts[i] = Encoding.UTF8.GetString(line.Token(i));
             hashes[i] = line.Hash(i);
+        }
+        return new TemplateTokens(texts, hashes);
+    }
+
+    /// <summary>A template from its token texts (wildcard runs already folded).</summary>
+    public static TemplateTokens Of(IReadOnlyList<string> tokens)
+    {
+        var texts = tokens.ToArray();
+        var hashes = new ulong[texts.Length];
+        for (var i = 0; i < texts.Length; i++)
+        {
+            hashes[i] = HashToken(Encoding.UTF8.GetBytes(texts[i]));
         }
         return new TemplateTokens(texts, hashes);
     }
@@ -103,6 +123,39 @@ internal sealed class TemplateTokens
         for (var i = 0; i < Hashes.Length; i++)
         {
             if (Hashes[i] != WildcardHash && Hashes[i] != line.Hash(i))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>True when the other template is this one or a specialisation of it (same length, constants agree).</summary>
+    public bool Covers(TemplateTokens other)
+    {
+        if (other.Count != Hashes.Length)
+        {
+            return false;
+        }
+        for (var i = 0; i < Hashes.Length; i++)
+        {
+            if (Hashes[i] != WildcardHash && Hashes[i] != other.Hashes[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// True when the message differs from the template only where a value is (either side holds a wildcard), so the
+    /// template can be generalised at once; a differing plain word needs more evidence that the position varies.
+    /// </summary>
+    public bool DiffersOnlyInValues(MaskedLine line)
+    {
+        for (var i = 0; i < Hashes.Length; i++)
+        {
+            if (Hashes[i] != line.Hash(i) && !HoldsValue[i] && !line.HoldsValue(i))
             {
                 return false;
             }

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Sluice.Analysis.Patterns;
 
 /// <summary>
@@ -8,34 +10,67 @@ namespace Sluice.Analysis.Patterns;
 internal static class VariableMasker
 {
     // Bytes that separate the parts of a token; dots, dashes and underscores do not, so 1.5s, a-b-c and blk_12 stay whole.
+    private static ReadOnlySpan<byte> DelimiterBytes => "=:,;()[]{}<>\"'`/\\|@#&?+*!$"u8;
+
     private static readonly bool[] Delimiters = MakeDelimiters();
+    private static readonly SearchValues<byte> DelimiterValues = SearchValues.Create(DelimiterBytes);
+    private static readonly SearchValues<byte> Spaces = SearchValues.Create(" \t\r\n\f\v"u8);
+    private static readonly SearchValues<byte> HexDigits = SearchValues.Create("0123456789abcdefABCDEF"u8);
 
     public static void Mask(ReadOnlySpan<byte> message, MaskedLine line)
     {
         line.Clear();
-        var i = 0;
-        while (i < message.Length)
+        var next = NextToken(message, 0);
+        while (next.End > next.Start)
         {
-            while (i < message.Length && IsSpace(message[i]))
+            var token = message[next.Start..next.End];
+            next = NextToken(message, next.End);
+            line.BeginToken();
+            if (IsDatePart(token, message[next.Start..next.End], line))
             {
-                i++;
+                line.AppendWildcard();
             }
-            var start = i;
-            while (i < message.Length && !IsSpace(message[i]))
+            else
             {
-                i++;
+                MaskToken(token, line);
             }
-            if (i > start)
-            {
-                line.BeginToken();
-                MaskToken(message[start..i], line);
-                line.EndToken();
-            }
+            line.EndToken();
         }
+    }
+
+    /// <summary>A weekday or month name beside a number, another date name or a value ("Fri Jun 17 20:55:07").</summary>
+    private static bool IsDatePart(ReadOnlySpan<byte> token, ReadOnlySpan<byte> following, MaskedLine line)
+    {
+        var core = token.TrimEnd(","u8);
+        if (!VariableShapes.IsDateWord(core))
+        {
+            return false;
+        }
+        return (!following.IsEmpty && (VariableShapes.IsDigit(following[0]) || VariableShapes.IsDateWord(following.TrimEnd(","u8))))
+            || (line.Count > 0 && line.HoldsValue(line.Count - 1));
+    }
+
+    private static (int Start, int End) NextToken(ReadOnlySpan<byte> message, int from)
+    {
+        var skip = message[from..].IndexOfAnyExcept(Spaces);
+        if (skip < 0)
+        {
+            return (message.Length, message.Length);
+        }
+        var start = from + skip;
+        var length = message[start..].IndexOfAny(Spaces);
+        return (start, length < 0 ? message.Length : start + length);
     }
 
     private static void MaskToken(ReadOnlySpan<byte> token, MaskedLine line)
     {
+        if (token[0] == '[' && VariableShapes.IsIpV6(token.TrimEnd(",;."u8)))
+        {
+            // A bracketed IPv6 address with a port, whose brackets the punctuation trimming below would split.
+            line.AppendWildcard();
+            line.Append(token[token.TrimEnd(",;."u8).Length..]);
+            return;
+        }
         var head = 0;
         while (head < token.Length && IsOpening(token[head]))
         {
@@ -82,10 +117,8 @@ internal static class VariableMasker
                 continue;
             }
             var start = i;
-            while (i < core.Length && !Delimiters[core[i]])
-            {
-                i++;
-            }
+            var length = core[start..].IndexOfAny(DelimiterValues);
+            i = length < 0 ? core.Length : start + length;
             var part = core[start..i];
             if (IsVariablePart(part))
             {
@@ -114,19 +147,8 @@ internal static class VariableMasker
         return value.Length;
     }
 
-    private static bool IsVariablePart(ReadOnlySpan<byte> part)
-    {
-        var hex = part.Length >= 8;
-        foreach (var b in part)
-        {
-            if (VariableShapes.IsDigit(b))
-            {
-                return true;
-            }
-            hex &= VariableShapes.IsHex(b);
-        }
-        return hex;
-    }
+    private static bool IsVariablePart(ReadOnlySpan<byte> part) =>
+        part.ContainsAnyInRange((byte)'0', (byte)'9') || (part.Length >= 8 && !part.ContainsAnyExcept(HexDigits));
 
     private static bool IsPlainWord(ReadOnlySpan<byte> value)
     {
@@ -140,7 +162,6 @@ internal static class VariableMasker
         return true;
     }
 
-    private static bool IsSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'\f' or (byte)'\v';
 
     private static bool IsQuote(byte b) => b is (byte)'"' or (byte)'\'' or (byte)'`';
 
@@ -153,7 +174,7 @@ internal static class VariableMasker
     private static bool[] MakeDelimiters()
     {
         var table = new bool[256];
-        foreach (var b in "=:,;()[]{}<>\"'`/\\|@#&?+*!$"u8)
+        foreach (var b in DelimiterBytes)
         {
             table[b] = true;
         }
