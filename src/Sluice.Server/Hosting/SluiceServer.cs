@@ -86,6 +86,8 @@ public static class SluiceServer
         app.MapTail();
         app.MapSignIn();
         app.MapDashboard();
+        app.MapMonitors();
+        app.MapAlerts();
         app.Services.GetRequiredService<IngestRate>(); // sampling starts now, not at the first look
         if (options.Protocols.OtlpGrpcPort is not null)
         {
@@ -128,6 +130,7 @@ public static class SluiceServer
         services.AddSingleton(sp => new QueryCache(options.Query.CacheTtlSeconds, options.Query.CacheMaxMb * 1024L * 1024, sp.GetRequiredService<IClock>()));
         services.AddSingleton(new IngestMemory(options));
         services.AddAdmission(options);
+        services.AddMonitorsAndAlerts(options, data);
         if (options.Protocols.OtlpGrpcPort is not null)
         {
             // No catch-all endpoints for unknown services: every endpoint declares its scope.
