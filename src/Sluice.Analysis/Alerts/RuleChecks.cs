@@ -41,7 +41,7 @@ internal sealed class RuleChecks(IAlertQueries queries, MonitorBook? monitors, I
             {
                 var key = g.Value ?? "";
                 var scoped = g.Value is null ? rule.Filter : new AndFilter(rule.Filter!, new FieldFilter(QueryField.Resolve(field), MatchOp.Equal, g.Value));
-                var text = scoped is null ? spec.Query : QueryPrinter.Print(scoped);
+                var text = g.Value is null ? spec.Query : Narrow(rule, QueryPrinter.Print(new FieldFilter(QueryField.Resolve(field), MatchOp.Equal, g.Value)));
                 return Compare(spec, key, g.Count, scoped, text, $"{g.Count.ToString("N0", C)} events with {field}={key} in the last {spec.WindowMinutes} min");
             })];
         }
@@ -147,6 +147,10 @@ internal sealed class RuleChecks(IAlertQueries queries, MonitorBook? monitors, I
         var summary = $"pattern {spec.PatternId}: {current.ToString("N0", C)} events in the last {spec.WindowMinutes} min, ×{ratio.ToString("0.#", C)} its baseline of {baseline.ToString("0.#", C)}";
         return [new Finding(spec.PatternId!, ratio >= spec.Factor, ratio, summary, rule.Filter, $"pattern_id:{spec.PatternId}", figures)];
     }
+
+    /// <summary>The rule's query and one more term, as text a person can paste (an OR at the top keeps its parentheses).</summary>
+    private static string Narrow(AlertRule rule, string term) =>
+        rule.Filter is OrFilter ? $"({rule.Spec.Query}) {term}" : $"{rule.Spec.Query} {term}";
 
     private static Filter PatternFilter(string id) => new FieldFilter(QueryField.Resolve("pattern_id"), MatchOp.Equal, id);
 
