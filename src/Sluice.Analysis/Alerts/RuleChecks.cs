@@ -14,14 +14,17 @@ internal sealed class RuleChecks(IAlertQueries queries, MonitorBook? monitors, I
     {
         var spec = rule.Spec;
         var window = spec.WindowMinutes * 60_000L;
-        var start = nowMs - window;
+
+        // The window ends just after now: an event stamped this very millisecond counts.
+        var end = nowMs + 1;
+        var start = end - window;
         return spec.Kind switch
         {
-            AlertKind.Threshold => Threshold(rule, start, nowMs, cancel),
-            AlertKind.Absence => Absence(rule, start, nowMs, cancel),
+            AlertKind.Threshold => Threshold(rule, start, end, cancel),
+            AlertKind.Absence => Absence(rule, start, end, cancel),
             AlertKind.Monitor => Monitor(spec),
             AlertKind.NewPattern => NewPatterns(rule, nowMs),
-            AlertKind.PatternRate => PatternRate(rule, start, nowMs, window, cancel),
+            AlertKind.PatternRate => PatternRate(rule, start, end, window, cancel),
             _ => [],
         };
     }

@@ -194,13 +194,14 @@ public sealed class MonitorBook
     {
         var now = _clock.UnixMilliseconds;
         monitor.Buckets.ForgetFrom(fromMs);
-        foreach (var (bin, count) in _backfill!.Count(monitor.Filter, fromMs, now + 1, CountBuckets.HourMs, cancel))
+        // No upper bound: events stamped ahead of this clock are counted live too, so the refill must see them.
+        foreach (var (bin, count) in _backfill!.Count(monitor.Filter, fromMs, long.MaxValue, CountBuckets.HourMs, cancel))
         {
             monitor.Buckets.AddHour(bin, count);
         }
 
         var minutesFrom = Math.Max(fromMs, (CountBuckets.FloorDiv(now, CountBuckets.MinuteMs) - CountBuckets.MinuteSlots + 1) * CountBuckets.MinuteMs);
-        foreach (var (bin, count) in _backfill.Count(monitor.Filter, minutesFrom, now + 1, CountBuckets.MinuteMs, cancel))
+        foreach (var (bin, count) in _backfill.Count(monitor.Filter, minutesFrom, long.MaxValue, CountBuckets.MinuteMs, cancel))
         {
             monitor.Buckets.AddMinute(bin, count);
         }

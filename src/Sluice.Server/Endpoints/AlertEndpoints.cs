@@ -77,6 +77,12 @@ public static class AlertEndpoints
         })).RequireScope(ApiScope.Read);
         app.MapPost("/api/alerts/evaluate", async (HttpContext context, MonitorBook monitors, AlertBook alerts) =>
         {
+            if (!await QueryEndpoints.EnsureReady(context))
+            {
+                return;
+            }
+
+            monitors.CatchUp(context.RequestAborted);
             var added = await AnalysisTicker.EvaluateAsync(monitors, alerts, context.RequestAborted);
             await AnalysisBody.WriteAsync(context, new { events = added });
         }).RequireScope(ApiScope.Admin);

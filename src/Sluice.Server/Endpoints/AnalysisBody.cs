@@ -26,7 +26,7 @@ internal static class AnalysisBody
         {
             var parent = e.Path is { Length: > 2 } path ? path[2..] : null;
             var unknown = e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? UnknownMember(e.Message) : null;
-            var field = unknown is null ? parent : parent is null ? unknown : parent + "." + unknown;
+            var field = unknown is null ? parent : parent ?? unknown; // the path already ends with the unknown name
             var reason = unknown is not null ? "is not a known field" : "has the wrong type or value";
             await Problem.WriteAsync(context, 400, ErrorCodes.InvalidType, $"'{field ?? "body"}' {reason}", field);
             return null;

@@ -5,6 +5,7 @@ using Sluice.Analysis.Alerts;
 using Sluice.Analysis.Monitors;
 using Sluice.Core.Options;
 using Sluice.Core.Time;
+using Sluice.Storage;
 
 namespace Sluice.Server.Hosting;
 
@@ -20,12 +21,19 @@ public sealed class AnalysisTicker(IServiceProvider services, IClock clock, Slui
     {
         var monitors = services.GetRequiredService<MonitorBook>();
         var alerts = services.GetRequiredService<AlertBook>();
+        var store = services.GetRequiredService<EventStore>();
         services.GetRequiredService<DeliverySender>(); // the outbox left by the last run starts draining now
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Alerts.TickMs));
         do
         {
             try
             {
+                // Before recovery the store would answer 0 to every count: an absence would fire, a firing alert resolve.
+                if (!store.IsReady)
+                {
+                    continue;
+                }
+
                 var minute = clock.UnixMilliseconds / 60_000;
                 await Task.Run(() => monitors.CatchUp(stoppingToken), stoppingToken);
                 if (minute != _lastMinute)
