@@ -64,6 +64,15 @@ public sealed class AlertBook
         }
     }
 
+    /// <summary>A rule's alerts that fire now (a copy: evaluation changes them under the book's lock).</summary>
+    internal IReadOnlyList<AlertInstance> Firing(AlertRule rule)
+    {
+        lock (_lock)
+        {
+            return [.. rule.Instances.Values.Where(i => i.Firing)];
+        }
+    }
+
     /// <summary>The history, newest first, optionally of one rule.</summary>
     public IReadOnlyList<AlertEvent> History(string? ruleId, int limit)
     {

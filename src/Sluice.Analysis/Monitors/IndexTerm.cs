@@ -4,15 +4,15 @@ using Sluice.Query.Language;
 namespace Sluice.Analysis.Monitors;
 
 /// <summary>
-/// An equality term every match of a filter must satisfy (<c>domain:shop.example</c> ANDed at the top): the key the
-/// counter files a monitor under, so a row is tested only against monitors whose term it carries.
+/// An equality term every match of a filter must satisfy (<c>domain:shop.example</c> ANDed at the top): a key the
+/// counter may file a monitor under, so a row is tested only against monitors whose term it carries.
 /// </summary>
 internal readonly record struct IndexTerm(FieldTag Tag, string Key, string Value)
 {
-    /// <summary>The first such term, preferring canonical string fields over attributes; null when the filter has none.</summary>
-    public static IndexTerm? Of(Filter? filter)
+    /// <summary>Every such term of the filter, in its order; empty when it has none.</summary>
+    public static IReadOnlyList<IndexTerm> All(Filter? filter)
     {
-        IndexTerm? attribute = null;
+        var terms = new List<IndexTerm>();
         foreach (var term in TopTerms(filter))
         {
             if (term is not FieldFilter { Op: MatchOp.Equal } field || field.Field.IsInteger || field.Field.IsBoolean)
@@ -22,16 +22,15 @@ internal readonly record struct IndexTerm(FieldTag Tag, string Key, string Value
 
             if (field.Field.Source == FieldSource.Canonical)
             {
-                return new IndexTerm(field.Field.Tag, "", field.Value);
+                terms.Add(new IndexTerm(field.Field.Tag, "", field.Value));
             }
-
-            if (field.Field.Source == FieldSource.Attribute)
+            else if (field.Field.Source == FieldSource.Attribute)
             {
-                attribute ??= new IndexTerm(FieldTag.Attribute, field.Field.Key, field.Value);
+                terms.Add(new IndexTerm(FieldTag.Attribute, field.Field.Key, field.Value));
             }
         }
 
-        return attribute;
+        return terms;
     }
 
     private static IEnumerable<Filter> TopTerms(Filter? filter)

@@ -54,6 +54,15 @@ internal sealed class LiveMonitor(string id, MonitorSpec spec, Filter filter, lo
         return change;
     }
 
+    /// <summary>The history, newest first (a copy: evaluation appends to it).</summary>
+    public IReadOnlyList<StatusChange> HistoryNewestFirst()
+    {
+        lock (History)
+        {
+            return [.. History.AsEnumerable().Reverse()];
+        }
+    }
+
     /// <summary>Restores the status and history read back from disk.</summary>
     public void Restore(MonitorStatus status, long sinceMs, IEnumerable<StatusChange> history)
     {

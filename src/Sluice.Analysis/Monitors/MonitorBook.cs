@@ -26,6 +26,7 @@ public sealed class MonitorBook
 
     /// <summary>Monitors whose buckets still wait for a backfill from this time (new ones while recovering, all after a restart).</summary>
     private readonly Dictionary<string, long> _pending = new(StringComparer.Ordinal);
+    private long _savedAtMs = long.MinValue;
 
     public MonitorBook(IClock clock, string path, int historyDays, int maxMonitors, IMonitorBackfill? backfill, ILogger logger)
     {
@@ -155,7 +156,11 @@ public sealed class MonitorBook
         }
     }
 
-    /// <summary>Evaluates every monitor at the last whole minute; returns the status changes.</summary>
+    /// <summary>
+    /// Evaluates every monitor at the last whole minute; returns the status changes. The file is written when a
+    /// status changed or a new hour began, not every minute: after a restart the counts are refilled from the hour
+    /// of the last save anyway, so saving more often would buy nothing but writes.
+    /// </summary>
     public IReadOnlyList<(string MonitorId, StatusChange Change)> Evaluate()
     {
         var now = _clock.UnixMilliseconds;
@@ -175,7 +180,11 @@ public sealed class MonitorBook
             }
         }
 
-        Save();
+        if (changes.Count > 0 || CountBuckets.FloorDiv(now, CountBuckets.HourMs) != CountBuckets.FloorDiv(_savedAtMs, CountBuckets.HourMs))
+        {
+            Save();
+        }
+
         return changes;
     }
 
@@ -184,10 +193,12 @@ public sealed class MonitorBook
         var records = All().Select(m =>
         {
             var (minutes, hours) = m.Buckets.Export();
-            return new MonitorRecord(m.Id, m.Spec, m.CreatedMs, m.Status, m.StatusSinceMs, [.. m.History], m.Buckets.CoveredFromMs, minutes, hours);
+            return new MonitorRecord(m.Id, m.Spec, m.CreatedMs, m.Status, m.StatusSinceMs, [.. m.HistoryNewestFirst().Reverse()], m.Buckets.CoveredFromMs, minutes, hours);
         }).ToList();
-        var file = new MonitorFile(MonitorFile.CurrentVersion, _clock.UnixMilliseconds, records);
+        var now = _clock.UnixMilliseconds;
+        var file = new MonitorFile(MonitorFile.CurrentVersion, now, records);
         AtomicFile.Write(_path, JsonSerializer.SerializeToUtf8Bytes(file, AnalysisJson.Options));
+        _savedAtMs = now;
     }
 
     private void Backfill(LiveMonitor monitor, long fromMs, CancellationToken cancel)

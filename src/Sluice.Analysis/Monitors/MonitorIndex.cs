@@ -4,7 +4,8 @@ using Sluice.Core.Events;
 namespace Sluice.Analysis.Monitors;
 
 /// <summary>
-/// An immutable map from a row's field values to the monitors that may match it (<see cref="IndexTerm"/>), plus
+/// An immutable map from a row's field values to the monitors that may match it (<see cref="IndexTerm"/>, the
+/// rarest of each monitor's terms), plus
 /// the monitors without such a term, which every row is tested against. Rebuilt whole when monitors change, so
 /// the ingest path reads it without a lock.
 /// </summary>
@@ -21,14 +22,20 @@ internal sealed class MonitorIndex
     public MonitorIndex(IReadOnlyCollection<LiveMonitor> monitors)
     {
         Count = monitors.Count;
+        // Each monitor is filed under its rarest term among all monitors: decision:block, shared by a thousand
+        // monitors, would hand every blocked row to all of them; domain:d7.example only to its own.
+        var terms = monitors.ToDictionary(m => m, m => IndexTerm.All(m.Filter));
+        var shared = terms.Values.SelectMany(t => t.Distinct()).CountBy(t => t).ToDictionary(p => p.Key, p => p.Value);
         var unindexed = new List<LiveMonitor>();
         foreach (var monitor in monitors)
         {
-            if (IndexTerm.Of(monitor.Filter) is not { } term)
+            if (terms[monitor].Count == 0)
             {
                 unindexed.Add(monitor);
                 continue;
             }
+
+            var term = terms[monitor].MinBy(t => shared[t]);
 
             var values = term.Tag == FieldTag.Attribute
                 ? _byAttribute.TryGetValue(term.Key, out var byKey) ? byKey : _byAttribute[term.Key] = new(StringComparer.Ordinal)

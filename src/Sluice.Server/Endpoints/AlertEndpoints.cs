@@ -19,7 +19,7 @@ public static class AlertEndpoints
     {
         app.MapGet("/api/alerts", (AlertBook book, IClock clock, HttpContext context) => AnalysisBody.WriteAsync(context, new
         {
-            alerts = book.Rules().SelectMany(r => r.Instances.Values.Where(i => i.Firing).Select(i => new
+            alerts = book.Rules().SelectMany(r => book.Firing(r).Select(i => new
             {
                 rule_id = r.Id,
                 rule_name = r.Spec.Name,
@@ -32,7 +32,7 @@ public static class AlertEndpoints
             })),
         })).RequireScope(ApiScope.Read);
         app.MapGet("/api/alerts/rules", (AlertBook book, HttpContext context) =>
-            AnalysisBody.WriteAsync(context, new { rules = book.Rules().Select(View) })).RequireScope(ApiScope.Read);
+            AnalysisBody.WriteAsync(context, new { rules = book.Rules().Select(r => View(book, r)) })).RequireScope(ApiScope.Read);
         app.MapGet("/api/alerts/rules/{id}", async (AlertBook book, HttpContext context, string id) =>
         {
             if (book.Find(id) is not { } rule)
@@ -41,7 +41,7 @@ public static class AlertEndpoints
                 return;
             }
 
-            await AnalysisBody.WriteAsync(context, View(rule));
+            await AnalysisBody.WriteAsync(context, View(book, rule));
         }).RequireScope(ApiScope.Read);
         app.MapPost("/api/alerts/rules", (HttpContext context, AlertBook book) => PutAsync(context, book, null)).RequireScope(ApiScope.Admin);
         app.MapPut("/api/alerts/rules/{id}", (HttpContext context, AlertBook book, string id) => PutAsync(context, book, id)).RequireScope(ApiScope.Admin);
@@ -103,7 +103,7 @@ public static class AlertEndpoints
             return;
         }
 
-        await AnalysisBody.WriteAsync(context, View(rule!), id is null ? 201 : 200);
+        await AnalysisBody.WriteAsync(context, View(book, rule!), id is null ? 201 : 200);
     }
 
     private static async Task SilenceAsync(HttpContext context, AlertBook book, IClock clock, string id)
@@ -159,7 +159,7 @@ public static class AlertEndpoints
     private static Task NotFound(HttpContext context, string id) => Problem.WriteAsync(context, 404, ErrorCodes.NotFound, $"no alert rule '{id}'", "id");
 
     /// <summary>A rule as answers show it: channel URLs masked (they may hold tokens).</summary>
-    private static object View(AlertRule r) => new
+    private static object View(AlertBook book, AlertRule r) => new
     {
         r.Id,
         spec = r.Spec with { Channels = [.. r.Spec.Channels.Select(c => c with { Url = UrlMask.Mask(c.Url) })] },
@@ -167,7 +167,7 @@ public static class AlertEndpoints
         r.LastEvaluatedMs,
         r.MutedUntilMs,
         r.LastError,
-        alerts = r.Instances.Values.Where(i => i.Firing),
+        alerts = book.Firing(r),
     };
 
     /// <summary>The body of a silence: until a time, or for some minutes.</summary>

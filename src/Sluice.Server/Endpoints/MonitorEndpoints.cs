@@ -115,7 +115,7 @@ public static class MonitorEndpoints
         m.Status,
         m.StatusSinceMs,
         reading = m.Last,
-        history = hours > 0 ? [.. m.History.AsEnumerable().Reverse()] : (IReadOnlyList<StatusChange>?)null,
+        history = hours > 0 ? m.HistoryNewestFirst() : null,
         series = hours > 0 ? MonitorSeries.Hourly(m, nowMs, hours) : null,
     };
 }

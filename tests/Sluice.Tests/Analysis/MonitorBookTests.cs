@@ -57,13 +57,13 @@ public sealed class MonitorBookTests : IDisposable
     }
 
     [Fact]
-    public void A_row_is_tested_only_against_monitors_filed_under_its_values()
+    public void A_row_is_tested_only_against_monitors_filed_under_its_values_by_their_rarest_term()
     {
         var clock = new HandClock(Start);
         var book = NewBook(clock, null);
         for (var i = 0; i < 50; i++)
         {
-            book.Put(null, DropSpec with { Name = $"m{i}", Query = $"kind:traffic domain:d{i}.example" }, default);
+            book.Put(null, DropSpec with { Name = $"m{i}", Query = $"kind:traffic decision:block domain:d{i}.example" }, default);
         }
 
         book.Put(null, DropSpec with { Name = "any block", Query = "kind:traffic decision:block" }, default);
