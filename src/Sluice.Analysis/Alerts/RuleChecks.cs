@@ -110,9 +110,9 @@ internal sealed class RuleChecks(IAlertQueries queries, MonitorBook? monitors, I
             return [];
         }
 
-        // New: first seen after the rule's last evaluation (and its creation); it stays firing for one window, then resolves.
-        var since = Math.Max(rule.CreatedMs, nowMs - (rule.Spec.WindowMinutes * 60_000L));
-        var fresh = rule.Spec.WindowMinutes * 60_000L;
+        // New: first seen after the rule's last evaluation (and its creation) — also while the server was down. It
+        // fires once, stays firing for one window, then resolves.
+        var window = rule.Spec.WindowMinutes * 60_000L;
         var found = new List<Finding>();
         foreach (var p in patterns.Snapshot())
         {
@@ -121,8 +121,8 @@ internal sealed class RuleChecks(IAlertQueries queries, MonitorBook? monitors, I
                 continue;
             }
 
-            var isNew = p.FirstSeenMs > rule.LastEvaluatedMs || p.FirstSeenMs > since;
-            var open = rule.Instances.ContainsKey(p.Id);
+            var isNew = p.FirstSeenMs > rule.LastEvaluatedMs;
+            var open = rule.Instances.TryGetValue(p.Id, out var instance) && instance.Firing;
             if (!isNew && !open)
             {
                 continue;
@@ -130,7 +130,8 @@ internal sealed class RuleChecks(IAlertQueries queries, MonitorBook? monitors, I
 
             var figures = new Dictionary<string, double> { ["frequency"] = p.Frequency, ["first_seen_ms"] = p.FirstSeenMs };
             var summary = $"new pattern {p.Id} ({p.Severity.ToString().ToLowerInvariant()}, {p.Frequency.ToString("N0", C)} events): {p.Template}";
-            found.Add(new Finding(p.Id, nowMs - p.FirstSeenMs < fresh, p.Frequency, summary, PatternFilter(p.Id), $"pattern_id:{p.Id}", figures));
+            var firing = isNew || nowMs - instance!.StartedMs < window;
+            found.Add(new Finding(p.Id, firing, p.Frequency, summary, PatternFilter(p.Id), $"pattern_id:{p.Id}", figures));
         }
 
         return found;

@@ -133,6 +133,12 @@ public sealed class AlertBookTests : IDisposable
         _clock.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(["resolved"], await States(book));
         Assert.Empty(await States(book));
+
+        // Half an hour without an evaluation (the server was down): a pattern first seen meanwhile is still new.
+        var lastEvaluation = _clock.UnixMilliseconds - Minute;
+        _clock.Advance(TimeSpan.FromMinutes(30));
+        _catalog.Patterns.Add(FakeCatalog.Pattern("00000000000000dd", lastEvaluation + Minute, EventLevel.Fatal));
+        Assert.Equal(["firing"], await States(book));
     }
 
     [Fact]
