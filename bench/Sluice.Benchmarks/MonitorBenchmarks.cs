@@ -37,11 +37,18 @@ public class MonitorBenchmarks
         {
             var query = Indexed ? $"kind:traffic decision:block domain:d{i}.example" : $"kind:traffic decision:block domain:d{i}.exam*";
             var spec = new MonitorSpec { Name = $"m{i}", Query = query, Baseline = new() { Kind = BaselineKind.MedianMad, Days = 28 } };
-            var monitor = _book.Put(null, spec, default).Monitor!;
+            _book.Put(null, spec, default); // saves the file: history is filled after, or setup grows quadratic
+        }
+
+        var n = 0;
+        foreach (var monitor in _book.All())
+        {
             for (var h = Now - (35 * 24 * Hour); h < Now; h += Hour)
             {
-                monitor.Buckets.AddHour(h, 100 + (i % 50));
+                monitor.Buckets.AddHour(h, 100 + (n % 50));
             }
+
+            n++;
         }
 
         clock.Set(Now);
