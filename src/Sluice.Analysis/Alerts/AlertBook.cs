@@ -193,7 +193,11 @@ public sealed class AlertBook
                     _history.RemoveRange(0, _history.Count - HistoryLimit);
                 }
 
-                Save();
+                // Each rule's last evaluation is kept (a new pattern is one seen after it); no rules, nothing to keep.
+                if (added.Count > 0 || _rules.Count > 0)
+                {
+                    Save();
+                }
             }
 
             return added;

@@ -43,6 +43,16 @@ internal static class AlertRuleSpecCheck
                     return Bad("above", "a threshold rule needs 'above' or 'below'");
                 }
 
+                if (spec.Above is { } above && !double.IsFinite(above))
+                {
+                    return Bad("above", "'above' must be a finite number");
+                }
+
+                if (spec.Below is { } below && !double.IsFinite(below))
+                {
+                    return Bad("below", "'below' must be a finite number");
+                }
+
                 if (spec.Formula is { } formula)
                 {
                     try

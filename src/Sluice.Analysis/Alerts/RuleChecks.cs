@@ -55,8 +55,15 @@ internal sealed class RuleChecks(IAlertQueries queries, MonitorBook? monitors, I
 
     private static Finding Compare(AlertRuleSpec spec, string key, double value, Filter? evidence, string? query, string what)
     {
-        var firing = (spec.Above is { } above && value > above) || (spec.Below is { } below && value < below);
-        var figures = new Dictionary<string, double> { ["value"] = value, ["window_minutes"] = spec.WindowMinutes };
+        // A formula without events is undefined (NaN): it neither fires nor shows as a figure.
+        var defined = double.IsFinite(value);
+        var firing = defined && ((spec.Above is { } above && value > above) || (spec.Below is { } below && value < below));
+        var figures = new Dictionary<string, double> { ["window_minutes"] = spec.WindowMinutes };
+        if (defined)
+        {
+            figures["value"] = value;
+        }
+
         if (spec.Above is { } a)
         {
             figures["above"] = a;
@@ -68,7 +75,7 @@ internal sealed class RuleChecks(IAlertQueries queries, MonitorBook? monitors, I
         }
 
         var bound = spec.Above is { } x && value > x ? $" (above {x.ToString(C)})" : spec.Below is { } y && value < y ? $" (below {y.ToString(C)})" : "";
-        return new Finding(key, firing && !double.IsNaN(value), value, what + bound, evidence, query, figures);
+        return new Finding(key, firing, defined ? value : 0, defined ? what + bound : what + " (undefined: no events)", evidence, query, figures);
     }
 
     private List<Finding> Absence(AlertRule rule, long start, long end, CancellationToken cancel)

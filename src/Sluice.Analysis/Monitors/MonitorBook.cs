@@ -180,7 +180,8 @@ public sealed class MonitorBook
             }
         }
 
-        if (changes.Count > 0 || CountBuckets.FloorDiv(now, CountBuckets.HourMs) != CountBuckets.FloorDiv(_savedAtMs, CountBuckets.HourMs))
+        var hourBegan = CountBuckets.FloorDiv(now, CountBuckets.HourMs) != CountBuckets.FloorDiv(_savedAtMs, CountBuckets.HourMs);
+        if (changes.Count > 0 || (hourBegan && _monitors.Count > 0))
         {
             Save();
         }

@@ -70,6 +70,18 @@ public sealed class AlertBookTests : IDisposable
     }
 
     [Fact]
+    public async Task A_threshold_on_a_formula_fires_on_its_value_and_resolves()
+    {
+        var book = NewBook();
+        Put(book, new AlertRuleSpec { Name = "error share", Kind = AlertKind.Threshold, Query = "service:pay", Formula = "count(level:error) / count() * 100", Above = 5, Channels = Hook });
+        _queries.FormulaValue = 12.5;
+        Assert.Equal(["firing"], await States(book));
+        Assert.Equal(12.5, _outbox.Pending()[0].Notification.Figures["value"]);
+        _queries.FormulaValue = null; // no events: undefined, not firing
+        Assert.Equal(["resolved"], await States(book));
+    }
+
+    [Fact]
     public async Task An_absence_fires_when_nothing_matched_for_the_window_and_resolves_when_events_return()
     {
         var book = NewBook();
