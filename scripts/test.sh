@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: builds once, runs every test project, prints one "N passed, N failed" line.
-# Later issues add real servers here (Redis, ClickHouse, Chromium): each is installed if missing,
-# started if not running, and stopped at exit only if this script started it.
+# Real servers the tests need (Chromium, Alertmanager, …) are installed if missing, started if not running,
+# and stopped at exit only if this script started them; their addresses reach the tests as SLUICE_* variables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,20 @@ command -v logger > /dev/null || apt_install bsdutils
 [ -x /usr/bin/chromium ] || apt_install chromium
 # Node and npm build and check the dashboard's bundle (the .NET SDK image has them; Debian's packages otherwise).
 command -v npm > /dev/null || apt_install nodejs npm
+
+# Debian's Prometheus Alertmanager receives the alert tests' notifications (scripts/alertmanager.sh installs it if
+# missing and starts it on loopback). A caller's own SLUICE_ALERTMANAGER_URL is used as is; one we start, we stop.
+if [ -z "${SLUICE_ALERTMANAGER_URL:-}" ]; then
+  am_dir=${TMPDIR:-/tmp}/sluice-test-alertmanager
+  am_port=${SLUICE_TEST_ALERTMANAGER_PORT:-19093}
+  am_out=$(scripts/alertmanager.sh start "$am_dir" "$am_port")
+  echo "$am_out"
+  case $am_out in
+    *"already running"*) ;;
+    *) trap 'rm -rf "$results"; scripts/alertmanager.sh stop "$am_dir" > /dev/null' EXIT ;;
+  esac
+  export SLUICE_ALERTMANAGER_URL="http://127.0.0.1:$(cat "$am_dir/port")"
+fi
 
 # The dashboard: its committed bundle must be what web/ builds today, and its unit tests must pass.
 (cd web && npm ci --no-audit --no-fund --loglevel=error > /dev/null && npm run --silent check && npm test --silent) || web_status=1

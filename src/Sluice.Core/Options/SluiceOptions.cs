@@ -295,6 +295,36 @@ public sealed record AlertOptions
 
     /// <summary>Where alerts are posted as Slack-compatible JSON (<c>{"text":…}</c>); empty: no webhook.</summary>
     public string WebhookUrl { get; init; } = "";
+
+    /// <summary>Days of hourly counts each monitor keeps for its baseline (8..90; same-hour-last-week needs 8).</summary>
+    public int MonitorHistoryDays { get; init; } = 35;
+
+    /// <summary>Most monitors the server runs.</summary>
+    public int MaxMonitors { get; init; } = 10_000;
+
+    /// <summary>Most alert rules the server runs.</summary>
+    public int MaxRules { get; init; } = 1_000;
+
+    /// <summary>How often (real time, ms) the evaluator looks at the clock; monitors and rules run once per new minute.</summary>
+    public int TickMs { get; init; } = 1_000;
+
+    /// <summary>The dashboard's address in notification links (<c>…/explore?q=…</c>); empty: <c>http://</c> + <c>Listen</c>.</summary>
+    public string DashboardUrl { get; init; } = "";
+
+    /// <summary>First delay between retries of one delivery, in ms (doubling, with jitter).</summary>
+    public int DeliveryRetryDelayMs { get; init; } = 500;
+
+    /// <summary>Retries of one delivery in one round, before it waits <see cref="DeliveryRetryAfterMs"/>.</summary>
+    public int DeliveryRetries { get; init; } = 3;
+
+    /// <summary>How long a receiver's circuit breaker stays open after 5 failures in a row, in ms (at least 500).</summary>
+    public int DeliveryBreakMs { get; init; } = 30_000;
+
+    /// <summary>Pause before the next round for a delivery that failed its round, in ms; it is kept until taken.</summary>
+    public int DeliveryRetryAfterMs { get; init; } = 30_000;
+
+    /// <summary>While an alert fires, Alertmanager is told again this often (its endsAt is 3 × this ahead), in minutes.</summary>
+    public int AlertmanagerResendMinutes { get; init; } = 5;
 }
 
 public sealed record SyslogOptions

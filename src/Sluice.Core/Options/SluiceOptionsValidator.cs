@@ -75,6 +75,17 @@ public static class SluiceOptionsValidator
         Check(errors, o.Alerts.CooldownSeconds is >= 0 and <= 604_800, "Alerts:CooldownSeconds must be 0..604800");
         Check(errors, o.Alerts.WebhookUrl.Length == 0 || (Uri.TryCreate(o.Alerts.WebhookUrl, UriKind.Absolute, out var hook) && hook.Scheme is "http" or "https"),
             "Alerts:WebhookUrl must be an http(s) URL");
+        Check(errors, o.Alerts.MonitorHistoryDays is >= 8 and <= 90, "Alerts:MonitorHistoryDays must be 8..90");
+        Check(errors, o.Alerts.MaxMonitors is >= 0 and <= 100_000, "Alerts:MaxMonitors must be 0..100000");
+        Check(errors, o.Alerts.MaxRules is >= 0 and <= 100_000, "Alerts:MaxRules must be 0..100000");
+        Check(errors, o.Alerts.TickMs is >= 10 and <= 60_000, "Alerts:TickMs must be 10..60000");
+        Check(errors, o.Alerts.DashboardUrl.Length == 0 || (Uri.TryCreate(o.Alerts.DashboardUrl, UriKind.Absolute, out var board) && board.Scheme is "http" or "https"),
+            "Alerts:DashboardUrl must be an http(s) URL");
+        Check(errors, o.Alerts.DeliveryRetryDelayMs is >= 1 and <= 600_000, "Alerts:DeliveryRetryDelayMs must be 1..600000");
+        Check(errors, o.Alerts.DeliveryRetries is >= 0 and <= 10, "Alerts:DeliveryRetries must be 0..10");
+        Check(errors, o.Alerts.DeliveryBreakMs is >= 500 and <= 86_400_000, "Alerts:DeliveryBreakMs must be 500..86400000");
+        Check(errors, o.Alerts.DeliveryRetryAfterMs is >= 10 and <= 86_400_000, "Alerts:DeliveryRetryAfterMs must be 10..86400000");
+        Check(errors, o.Alerts.AlertmanagerResendMinutes is >= 1 and <= 1_440, "Alerts:AlertmanagerResendMinutes must be 1..1440");
         Check(errors, o.Syslog.TcpPort is null or (>= 0 and <= 65535), "Syslog:TcpPort must be 0..65535");
         Check(errors, o.Protocols.OtlpGrpcPort is null or (>= 0 and <= 65535), "Protocols:OtlpGrpcPort must be 0..65535");
         Check(errors, o.Syslog.UdpPort is null or (>= 0 and <= 65535), "Syslog:UdpPort must be 0..65535");

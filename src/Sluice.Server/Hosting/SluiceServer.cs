@@ -88,6 +88,8 @@ public static class SluiceServer
         app.MapTail();
         app.MapSignIn();
         app.MapDashboard();
+        app.MapMonitors();
+        app.MapAlerts();
         app.Services.GetRequiredService<IngestRate>(); // sampling starts now, not at the first look
         if (options.Protocols.OtlpGrpcPort is not null)
         {
@@ -131,6 +133,7 @@ public static class SluiceServer
         services.AddSingleton(new IngestMemory(options));
         services.AddPatterns(options, data);
         services.AddAdmission(options);
+        services.AddMonitorsAndAlerts(options, data);
         if (options.Protocols.OtlpGrpcPort is not null)
         {
             // No catch-all endpoints for unknown services: every endpoint declares its scope.

@@ -1,0 +1,9 @@
+namespace Sluice.Analysis.Monitors;
+
+/// <summary>Which deviations count: fewer events than expected, more, or either.</summary>
+public enum Direction
+{
+    Both,
+    Drop,
+    Spike,
+}
