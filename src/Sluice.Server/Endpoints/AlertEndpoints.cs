@@ -7,6 +7,7 @@ using Sluice.Analysis.Alerts;
 using Sluice.Analysis.Monitors;
 using Sluice.Core.Errors;
 using Sluice.Core.Time;
+using Sluice.Server.Analysis;
 using Sluice.Server.Hosting;
 using Sluice.Server.Http;
 

@@ -85,7 +85,7 @@ public sealed class AlertBookTests : IDisposable
     public async Task An_absence_fires_when_nothing_matched_for_the_window_and_resolves_when_events_return()
     {
         var book = NewBook();
-        Put(book, new AlertRuleSpec { Name = "heartbeat", Kind = AlertKind.Absence, Query = "service:cron", WindowMinutes = 15, Channels = Hook });
+        Put(book, new AlertRuleSpec { Name = "heartbeat", Kind = AlertKind.Absence, Query = "service:cron", WindowMinutes = 15, CooldownMinutes = 10, Channels = Hook });
         _queries.Counts = (_, _, _) => 0;
         Assert.Equal(["firing"], await States(book));
         Assert.Equal(15 * Minute, _queries.Asked[^1].End - _queries.Asked[^1].Start);
@@ -93,6 +93,9 @@ public sealed class AlertBookTests : IDisposable
         Assert.Empty(await States(book));
         _queries.Counts = (_, _, _) => 3;
         Assert.Equal(["resolved"], await States(book));
+        _queries.Counts = (_, _, _) => 0;
+        Assert.Equal(["suppressed"], await States(book)); // 3 minutes after the first firing: inside the cooldown
+        Assert.Equal(2, _outbox.Count);
     }
 
     [Fact]
@@ -165,6 +168,9 @@ public sealed class AlertBookTests : IDisposable
         Assert.Empty(await States(book));
         current = 12;
         Assert.Equal(["resolved"], await States(book));
+        current = 40;
+        Assert.Equal(["suppressed"], await States(book)); // the default cooldown of 10 minutes has not passed
+        Assert.Equal(2, _outbox.Count);
     }
 
     [Fact]

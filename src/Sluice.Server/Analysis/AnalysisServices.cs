@@ -9,7 +9,7 @@ using Sluice.Core.Time;
 using Sluice.Query.Analytics;
 using Sluice.Storage;
 
-namespace Sluice.Server.Hosting;
+namespace Sluice.Server.Analysis;
 
 /// <summary>Monitors and alert rules: their books (state under <c>meta/</c>), the ingest observer, the sender and the evaluator.</summary>
 public static class AnalysisServices

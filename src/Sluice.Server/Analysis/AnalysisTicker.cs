@@ -7,7 +7,7 @@ using Sluice.Core.Options;
 using Sluice.Core.Time;
 using Sluice.Storage;
 
-namespace Sluice.Server.Hosting;
+namespace Sluice.Server.Analysis;
 
 /// <summary>
 /// Evaluates monitors, then alert rules, once per minute of the injected clock (so tests move time by hand): it
