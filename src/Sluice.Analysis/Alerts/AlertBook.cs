@@ -34,13 +34,13 @@ public sealed class AlertBook
     private readonly List<AlertEvent> _history = [];
 
     public AlertBook(IClock clock, string path, int maxRules, IAlertQueries queries, MonitorBook? monitors, IPatternCatalogView? patterns,
-        Outbox outbox, string dashboardUrl, TimeSpan alertmanagerResend, ILogger logger)
+        Outbox outbox, string dashboardUrl, TimeSpan alertmanagerResend, ILogger logger, IVolumeAlertFeed? volume = null)
     {
         _clock = clock;
         _path = path;
         _maxRules = maxRules;
         _queries = queries;
-        _checks = new RuleChecks(queries, monitors, patterns);
+        _checks = new RuleChecks(queries, monitors, patterns, volume);
         _outbox = outbox;
         _dashboardUrl = dashboardUrl.TrimEnd('/');
         _alertmanagerResend = alertmanagerResend;

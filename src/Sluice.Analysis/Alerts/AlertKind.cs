@@ -17,4 +17,7 @@ public enum AlertKind
 
     /// <summary>Nothing matching the query for the whole window.</summary>
     Absence,
+
+    /// <summary>A volume alert of the protection layer (spike, quota refusing or sampling) raised within the window.</summary>
+    Volume,
 }

@@ -46,6 +46,9 @@ public sealed record AlertRuleSpec
 
     public int BaselineWindows { get; init; } = 6;
 
+    /// <summary>Volume: which volume alerts count (<c>volume_spike</c>, <c>quota_rejecting</c>, <c>quota_sampling</c>; none named: all).</summary>
+    public IReadOnlyList<string>? VolumeKinds { get; init; }
+
     /// <summary>After a firing notification, the same alert (rule and group key) is not notified again for this long.</summary>
     public int CooldownMinutes { get; init; } = 10;
 

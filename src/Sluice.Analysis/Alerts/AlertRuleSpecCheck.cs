@@ -115,8 +115,15 @@ internal static class AlertRuleSpecCheck
                 break;
             case AlertKind.NewPattern:
                 break;
+            case AlertKind.Volume:
+                if (spec.VolumeKinds?.FirstOrDefault(k => k is not ("volume_spike" or "quota_rejecting" or "quota_sampling")) is { } unknown)
+                {
+                    return Bad("volume_kinds", $"'{unknown}' in 'volume_kinds' is not volume_spike, quota_rejecting or quota_sampling");
+                }
+
+                break;
             default:
-                return Bad("kind", "'kind' must be threshold, monitor, new_pattern, pattern_rate or absence");
+                return Bad("kind", "'kind' must be threshold, monitor, new_pattern, pattern_rate, absence or volume");
         }
 
         if (spec.Channels.Count > 10)

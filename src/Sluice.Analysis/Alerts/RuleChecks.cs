@@ -6,7 +6,7 @@ using Sluice.Query.Language;
 namespace Sluice.Analysis.Alerts;
 
 /// <summary>Evaluates one rule of each kind into findings, one per group key; reads counts through <see cref="IAlertQueries"/>.</summary>
-internal sealed class RuleChecks(IAlertQueries queries, MonitorBook? monitors, IPatternCatalogView? patterns)
+internal sealed class RuleChecks(IAlertQueries queries, MonitorBook? monitors, IPatternCatalogView? patterns, IVolumeAlertFeed? volume)
 {
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
@@ -25,6 +25,7 @@ internal sealed class RuleChecks(IAlertQueries queries, MonitorBook? monitors, I
             AlertKind.Monitor => Monitor(spec),
             AlertKind.NewPattern => NewPatterns(rule, nowMs),
             AlertKind.PatternRate => PatternRate(rule, start, end, window, cancel),
+            AlertKind.Volume => Volume(rule, start, end),
             _ => [],
         };
     }
@@ -157,6 +158,49 @@ internal sealed class RuleChecks(IAlertQueries queries, MonitorBook? monitors, I
         };
         var summary = $"pattern {spec.PatternId}: {current.ToString("N0", C)} events in the last {spec.WindowMinutes} min, ×{ratio.ToString("0.#", C)} its baseline of {baseline.ToString("0.#", C)}";
         return [new Finding(spec.PatternId!, ratio >= spec.Factor, ratio, summary, rule.Filter, $"pattern_id:{spec.PatternId}", figures)];
+    }
+
+    /// <summary>
+    /// One alert per kind and scope of volume alert: firing while one was raised within the window, resolved a window
+    /// after the last. The evidence is the scope's events (<c>domain:…</c>, <c>system:…</c>; everything for global).
+    /// </summary>
+    private List<Finding> Volume(AlertRule rule, long start, long end)
+    {
+        if (volume is null)
+        {
+            return [];
+        }
+
+        var kinds = rule.Spec.VolumeKinds is { Count: > 0 } named ? named : null;
+        var latest = new Dictionary<string, VolumeSignal>(StringComparer.Ordinal);
+        foreach (var signal in volume.Recent)
+        {
+            if (signal.AtMs >= start && signal.AtMs < end && (kinds is null || kinds.Contains(signal.Kind)))
+            {
+                latest[$"{signal.Kind} {signal.Scope}"] = signal;
+            }
+        }
+
+        var found = new List<Finding>();
+        foreach (var (key, signal) in latest)
+        {
+            var figures = new Dictionary<string, double> { ["events"] = signal.Events, ["baseline"] = signal.Baseline, ["raised_at_ms"] = signal.AtMs };
+            var (field, value) = signal.Scope.IndexOf('=') is var eq and > 0 ? (signal.Scope[..eq], signal.Scope[(eq + 1)..]) : ("", "");
+            var evidence = field is "domain" or "system" ? new FieldFilter(QueryField.Resolve(field), MatchOp.Equal, value) : null;
+            found.Add(new Finding(key, true, signal.Events, $"{signal.Kind} for {signal.Scope}: {signal.Message}", evidence,
+                evidence is null ? null : QueryPrinter.Print(evidence), figures));
+        }
+
+        // Alerts raised before the window that still fire are reported quiet, so they resolve.
+        foreach (var (key, instance) in rule.Instances)
+        {
+            if (instance.Firing && !latest.ContainsKey(key))
+            {
+                found.Add(new Finding(key, false, 0, $"no {key} in the last {rule.Spec.WindowMinutes} min", null, null, new Dictionary<string, double>()));
+            }
+        }
+
+        return found;
     }
 
     /// <summary>The rule's query and one more term, as text a person can paste (an OR at the top keeps its parentheses).</summary>

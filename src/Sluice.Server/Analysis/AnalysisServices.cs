@@ -31,10 +31,11 @@ public static class AnalysisServices
             new DeliverySettings(TimeSpan.FromMilliseconds(alerts.DeliveryRetryDelayMs), alerts.DeliveryRetries, TimeSpan.FromMilliseconds(alerts.DeliveryBreakMs),
                 TimeSpan.FromMilliseconds(alerts.DeliveryRetryAfterMs), TimeSpan.FromMinutes(3 * alerts.AlertmanagerResendMinutes)),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Alerts")));
+        services.AddSingleton<IVolumeAlertFeed>(sp => new VolumeAlertFeed(sp.GetRequiredService<Sluice.Admission.Alerts.AlertPublisher>()));
         services.AddSingleton(sp => new AlertBook(sp.GetRequiredService<IClock>(), Path.Combine(data.Meta, "alerts.json"), alerts.MaxRules,
             sp.GetRequiredService<IAlertQueries>(), sp.GetRequiredService<MonitorBook>(), sp.GetService<IPatternCatalogView>(),
             sp.GetRequiredService<Outbox>(), DashboardUrl(options), TimeSpan.FromMinutes(alerts.AlertmanagerResendMinutes),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Alerts")));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Alerts"), sp.GetRequiredService<IVolumeAlertFeed>()));
         services.AddHostedService<AnalysisTicker>();
         return services;
     }
