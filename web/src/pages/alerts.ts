@@ -27,6 +27,8 @@ export const createAlerts: PageFactory = (app: App, root: HTMLElement): Page => 
   let controller: AbortController | null = null;
   let chart: Chart | null = null;
   let lastDetail: MonitorJson | null = null;
+  /** The range of the last full load: a change that keeps it only selects another monitor. */
+  let loadedKey = '';
 
   const tilesArea = h('div', { 'data-testid': 'monitor-tiles' });
   const detailArea = h('div');
@@ -44,6 +46,46 @@ export const createAlerts: PageFactory = (app: App, root: HTMLElement): Page => 
     chart?.destroy();
     chart = null;
   };
+  const clearDetail = (): void => {
+    destroyChart();
+    lastDetail = null;
+    replace(detailArea);
+  };
+
+  // Selecting another monitor (or none) changes only the chart below the tiles: the rest stays as it is.
+  async function select(state: AppState): Promise<void> {
+    controller?.abort();
+    const abort = new AbortController();
+    controller = abort;
+    const selected = state.params.monitor ?? '';
+    for (const tile of tilesArea.querySelectorAll<HTMLElement>('[data-testid=monitor-tile]')) {
+      tile.setAttribute('aria-pressed', String(tile.dataset.id === selected));
+    }
+    if (!selected) {
+      clearDetail();
+      app.ready('alerts');
+      return;
+    }
+    app.loading();
+    destroyChart();
+    replace(detailArea, loading('Loading the monitor…'));
+    const range = resolveRange(state.params, Date.now());
+    const hours = chartHours(range.end - range.start);
+    try {
+      const m = await getJson<MonitorJson>(`/api/v1/monitors/${encodeURIComponent(selected)}`, { hours }, abort.signal);
+      lastDetail = m;
+      replace(detailArea, detail(state, m, hours));
+    } catch (e) {
+      if (isAbort(e)) {
+        return;
+      }
+      replace(detailArea, errorNotice(e, () => void select(app.state)));
+    }
+    await afterDraw();
+    if (!abort.signal.aborted) {
+      app.ready('alerts');
+    }
+  }
 
   function tiles(state: AppState, monitors: MonitorJson[]): HTMLElement {
     if (monitors.length === 0) {
@@ -55,7 +97,7 @@ export const createAlerts: PageFactory = (app: App, root: HTMLElement): Page => 
       const r = m.reading;
       return h('button', {
         type: 'button', class: `monitor-tile status-${kind}`, 'data-testid': 'monitor-tile', 'data-id': m.id, 'data-status': kind,
-        'aria-pressed': String(m.id === selected), title: `${m.query} — ${m.id === selected ? 'hide' : 'show'} its chart`,
+        'aria-pressed': String(m.id === selected), title: `${m.query} — click to show or hide its chart`,
         onclick: () => app.setParams({ monitor: m.id === app.state.params.monitor ? null : m.id }),
       },
       h('span', { class: 'monitor-head' }, h('span', { class: 'monitor-name' }, m.name), h('span', { class: `status-badge status-${kind}`, 'data-testid': 'monitor-status' }, STATUS_TEXT[kind])),
@@ -178,7 +220,7 @@ export const createAlerts: PageFactory = (app: App, root: HTMLElement): Page => 
           lastDetail = m;
           replace(detailArea, detail(state, m, hours));
         })
-        : Promise.resolve(replace(detailArea)),
+        : Promise.resolve(clearDetail()),
       section(get<{ alerts: FiringAlert[] }>('/api/alerts'), firingArea, (a) => replace(firingArea, firingTable(a.alerts ?? []))),
       section(get<{ history: AlertHistoryLine[] }>('/api/alerts/history', { limit: HISTORY_LIMIT }), historyArea, (a) => replace(historyArea, historyTable(a.history ?? []))),
       section(get<{ rules: AlertRuleJson[] }>('/api/alerts/rules'), rulesArea, (a) => replace(rulesArea, rulesTable(a.rules ?? []))),
@@ -202,6 +244,12 @@ export const createAlerts: PageFactory = (app: App, root: HTMLElement): Page => 
         void afterDraw().then(() => app.ready('alerts'));
         return;
       }
+      const key = JSON.stringify([state.params.range, state.params.from, state.params.to]);
+      if (reason === 'change' && key === loadedKey && tilesArea.querySelector('[data-testid=monitor-tile]')) {
+        void select(state);
+        return;
+      }
+      loadedKey = key;
       void load(state, reason);
     },
     dispose() {

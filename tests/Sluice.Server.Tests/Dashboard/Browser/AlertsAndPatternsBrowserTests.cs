@@ -154,6 +154,14 @@ public sealed class AlertsAndPatternsBrowserTests(BrowserFixture browser) : ICla
         await page.WaitForSelectorAsync($"[data-testid=monitor-detail][data-id='{monitorId}'] [data-testid=monitor-chart] canvas");
         Assert.Equal("true", await page.GetAttributeAsync($"[data-testid=monitor-tile][data-id='{monitorId}']", "aria-pressed"));
         await BrowserFixture.ScreenshotAsync(page, "alerts");
+
+        // Clicking it again hides the chart; Back shows it again.
+        await tile.ClickAsync();
+        await page.WaitForFunctionAsync("() => !new URLSearchParams(location.search).has('monitor')");
+        await page.WaitForSelectorAsync("body[data-ready=alerts]");
+        Assert.Equal(0, await page.Locator("[data-testid=monitor-detail]").CountAsync());
+        await page.GoBackAsync();
+        await page.WaitForSelectorAsync($"[data-testid=monitor-detail][data-id='{monitorId}'] [data-testid=monitor-chart] canvas");
         Assert.True(browser.ErrorsOf(page).Count == 0, string.Join("\n", browser.ErrorsOf(page)));
     }
 
