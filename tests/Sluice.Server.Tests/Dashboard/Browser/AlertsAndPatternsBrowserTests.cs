@@ -162,6 +162,11 @@ public sealed class AlertsAndPatternsBrowserTests(BrowserFixture browser) : ICla
         Assert.Equal(0, await page.Locator("[data-testid=monitor-detail]").CountAsync());
         await page.GoBackAsync();
         await page.WaitForSelectorAsync($"[data-testid=monitor-detail][data-id='{monitorId}'] [data-testid=monitor-chart] canvas");
+
+        // The other theme redraws the chart in its colours, without errors.
+        await page.ClickAsync("[data-testid=theme-toggle]");
+        await page.WaitForSelectorAsync($"[data-testid=monitor-detail][data-id='{monitorId}'] [data-testid=monitor-chart] canvas");
+        Assert.Equal(1, await page.Locator("[data-testid=monitor-chart] canvas").CountAsync());
         Assert.True(browser.ErrorsOf(page).Count == 0, string.Join("\n", browser.ErrorsOf(page)));
     }
 
