@@ -138,3 +138,35 @@ export function lineChart(el: HTMLElement, times: readonly number[], values: rea
   const data = [Array.from(times), values.map((v) => (typeof v === 'number' && Number.isFinite(v) ? v : null))] as uPlot.AlignedData;
   return follow(el, new uPlot(options, data, el));
 }
+
+export interface BandChartData {
+  times: readonly number[];
+  observed: readonly (number | null)[];
+  expected: readonly (number | null)[];
+  lower: readonly (number | null)[];
+  upper: readonly (number | null)[];
+}
+
+/** An observed line over its baseline: the expected value dashed, the band from lower to upper shaded. */
+export function bandChart(el: HTMLElement, data: BandChartData, colors: { observed: string; band: string; expected: string }, common: Common = {}): Chart {
+  const options = base(el, common);
+  options.scales!.y = { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] };
+  const value = (_u: uPlot, v: number | null): string => (v === null || v === undefined ? '—' : formatNumber(v));
+  options.series.push(
+    { label: 'upper', stroke: colors.band, width: 1, points: { show: false }, value },
+    { label: 'lower', stroke: colors.band, width: 1, points: { show: false }, value },
+    { label: 'expected', stroke: colors.expected, width: 1, dash: [4, 4], points: { show: false }, value },
+    { label: 'observed', stroke: colors.observed, width: 2, value },
+  );
+  // uPlot shades between two series: upper (1) down to lower (2).
+  options.bands = [{ series: [1, 2], fill: withAlpha(colors.band, 0.25) }];
+  const clean = (list: readonly (number | null)[]): (number | null)[] => list.map((v) => (typeof v === 'number' && Number.isFinite(v) ? v : null));
+  const aligned = [Array.from(data.times), clean(data.upper), clean(data.lower), clean(data.expected), clean(data.observed)] as uPlot.AlignedData;
+  return follow(el, new uPlot(options, aligned, el));
+}
+
+/** A #rrggbb colour with an alpha (other notations are returned unchanged). */
+function withAlpha(color: string, alpha: number): string {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color.trim());
+  return m ? `rgba(${parseInt(m[1], 16)}, ${parseInt(m[2], 16)}, ${parseInt(m[3], 16)}, ${alpha})` : color;
+}

@@ -9,10 +9,12 @@ import { updateConfig } from './config';
 import { h, isTyping, replace } from './dom';
 import { startEarly, type EarlyLoads } from './early';
 import { createExplore } from './pages/explore';
+import { createAlerts } from './pages/alerts';
 import { createFormulas } from './pages/formulas';
 import { createLive } from './pages/live';
 import { createNotFound } from './pages/notfound';
 import { createOverview } from './pages/overview';
+import { createPatterns } from './pages/patterns';
 import { createTrace } from './pages/trace';
 import { createTraffic } from './pages/traffic';
 import { effectiveRefresh, refreshChoiceParam, refreshMs, refreshSeconds } from './refresh';
@@ -27,12 +29,14 @@ const PAGES: Record<Route, PageFactory> = {
   live: createLive,
   traffic: createTraffic,
   formulas: createFormulas,
+  patterns: createPatterns,
+  alerts: createAlerts,
   trace: createTrace,
   notfound: createNotFound,
 };
 
 const TITLES: Record<Route, string> = {
-  overview: 'Overview', explore: 'Explore', live: 'Live tail', traffic: 'Traffic', formulas: 'Formulas', trace: 'Trace', notfound: 'Not found',
+  overview: 'Overview', explore: 'Explore', live: 'Live tail', traffic: 'Traffic', formulas: 'Formulas', patterns: 'Patterns', alerts: 'Alerts', trace: 'Trace', notfound: 'Not found',
 };
 
 const root = document.getElementById('app')!;

@@ -2,7 +2,7 @@
 // and same-origin links handled without a page load.
 import { formatLocation, parseLocation, type AppState } from './state';
 
-const APP_PATHS = /^\/(explore|live|traffic|formulas|trace\/.+)?\/?$/;
+const APP_PATHS = /^\/(explore|live|traffic|formulas|patterns|alerts|trace\/.+)?\/?$/;
 
 export function currentState(): AppState {
   return parseLocation(location.pathname, location.search);

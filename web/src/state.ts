@@ -1,7 +1,7 @@
 // The URL is the whole state of the app: the route is the path, everything else is in the query string, so a
 // link can be shared and Back works. These functions are pure; history is touched only in router.ts.
 
-export type Route = 'overview' | 'explore' | 'live' | 'traffic' | 'formulas' | 'trace' | 'notfound';
+export type Route = 'overview' | 'explore' | 'live' | 'traffic' | 'formulas' | 'patterns' | 'alerts' | 'trace' | 'notfound';
 
 export interface AppState {
   route: Route;
@@ -16,10 +16,12 @@ const PATHS: Record<string, Route> = {
   '/live': 'live',
   '/traffic': 'traffic',
   '/formulas': 'formulas',
+  '/patterns': 'patterns',
+  '/alerts': 'alerts',
 };
 
 // Parameters in a fixed order, so the same state always gives the same URL (a stable link, an honest Back).
-const ORDER = ['q', 'f', 'range', 'from', 'to', 'refresh', 'facet', 'event', 'domain', 'decision', 'country', 'path', 'gran', 'date', 'hour'];
+const ORDER = ['q', 'f', 'range', 'from', 'to', 'refresh', 'facet', 'event', 'domain', 'decision', 'country', 'path', 'gran', 'date', 'hour', 'service', 'level', 'min', 'monitor'];
 
 export function parseLocation(pathname: string, search: string): AppState {
   const params: Record<string, string> = {};

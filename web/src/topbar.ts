@@ -14,6 +14,8 @@ const NAV: [Route, string][] = [
   ['live', 'Live tail'],
   ['traffic', 'Traffic'],
   ['formulas', 'Formulas'],
+  ['patterns', 'Patterns'],
+  ['alerts', 'Alerts'],
 ];
 
 // Pages without a time range of their own (and with nothing to poll: the tail streams, a trace is fixed).

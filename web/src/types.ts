@@ -147,3 +147,89 @@ export interface FormulaValue {
   bucket?: string;
   series?: { time: string | number; value: number | null }[];
 }
+
+export type PatternTrend = 'new' | 'gone' | 'up' | 'down' | 'steady';
+
+export interface PatternJson {
+  id: string;
+  pattern: string;
+  type: string;
+  name?: string;
+  frequency: number;
+  previous_frequency?: number;
+  trend?: PatternTrend;
+  change?: number | null;
+  first_seen?: string | number;
+  last_seen?: string | number;
+  services?: string[];
+  severity?: string;
+  total_frequency?: number;
+  example?: string;
+}
+
+export interface PatternReport {
+  start_time?: string;
+  end_time?: string;
+  total?: number;
+  truncated?: boolean;
+  patterns: PatternJson[];
+}
+
+export interface MonitorReadingJson {
+  start_ms: number;
+  end_ms: number;
+  status: string;
+  observed: number | null;
+  expected: number | null;
+  lower: number | null;
+  upper: number | null;
+  deviation?: number | null;
+  gap_events?: number | null;
+  gap_value?: number | null;
+  summary: string;
+}
+
+export interface MonitorJson {
+  id: string;
+  name: string;
+  query: string;
+  window_minutes: number;
+  unit?: string | null;
+  status: string;
+  status_since_ms?: number;
+  reading?: MonitorReadingJson | null;
+  history?: { at_ms?: number; from?: string; to?: string }[] | null;
+  series?: MonitorReadingJson[] | null;
+}
+
+export interface FiringAlert {
+  rule_id: string;
+  rule_name: string;
+  group_key: string;
+  started_ms: number;
+  value: number | null;
+  summary: string;
+  notified?: boolean;
+  muted?: boolean;
+}
+
+export interface AlertHistoryLine {
+  at_ms: number;
+  rule_id: string;
+  rule_name: string;
+  group_key: string;
+  state: string;
+  value: number | null;
+  summary: string;
+  notification_id?: string | null;
+}
+
+export interface AlertRuleJson {
+  id: string;
+  spec: { name: string; kind: string; [key: string]: unknown };
+  created_ms?: number;
+  last_evaluated_ms?: number | null;
+  muted_until_ms?: number | null;
+  last_error?: string | null;
+  alerts?: FiringAlert[];
+}

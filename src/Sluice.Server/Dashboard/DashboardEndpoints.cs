@@ -22,7 +22,7 @@ namespace Sluice.Server.Dashboard;
 public static class DashboardEndpoints
 {
     /// <summary>Routes of the app that load the page (it reads the rest of the URL itself).</summary>
-    private static readonly string[] PageRoutes = ["/explore", "/live", "/traffic", "/formulas", "/trace/{**id}"];
+    private static readonly string[] PageRoutes = ["/explore", "/live", "/traffic", "/formulas", "/patterns", "/alerts", "/trace/{**id}"];
 
     /// <summary>Sends a browser that asks for HTML at <c>/</c> to the page; runs before routing.</summary>
     public static IApplicationBuilder UseDashboardAtRoot(this IApplicationBuilder app) => app.Use((context, next) =>
