@@ -105,6 +105,36 @@ public sealed class PatternApiTests
         Assert.InRange(nearest.GetProperty("score").GetDouble(), 0.01, 1);
     }
 
+    [Fact]
+    public async Task A_client_s_own_pattern_id_is_kept_as_an_attribute_and_the_server_names_the_pattern()
+    {
+        await using var server = await TestServer.StartAsync();
+        await Api.PostAsync(server, ["""{"message":"cart 7 emptied","pattern_id":"0123456789abcdef"}"""]);
+        var e = (await server.GetJsonAsync("/api/logs/search?q=emptied")).GetProperty("events")[0];
+        Assert.NotEqual("0123456789abcdef", e.GetProperty("pattern_id").GetString());
+        Assert.Equal("0123456789abcdef", e.GetProperty("attributes").GetProperty("pattern_id").GetString());
+    }
+
+    [Fact]
+    public async Task An_unreadable_catalog_is_set_aside_and_the_server_starts()
+    {
+        var dir = TestServer.NewDataDir();
+        Directory.CreateDirectory(Path.Combine(dir, "meta"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "meta", "patterns.json"), "{ not json");
+        try
+        {
+            await using var server = await TestServer.StartAsync(dataDir: dir);
+            await Api.PostAsync(server, ["""{"message":"started after a bad catalog"}"""]);
+            Assert.Single(Directory.GetFiles(Path.Combine(dir, "meta"), "patterns.json.unreadable-*"));
+            var e = (await server.GetJsonAsync("/api/logs/search?q=bad%20catalog")).GetProperty("events")[0];
+            Assert.Matches("^[0-9a-f]{16}$", e.GetProperty("pattern_id").GetString());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("""{"patterns":[{"name":"x"}]}""", "missing_field", "patterns[0].template")]
     [InlineData("""{"patterns":[{"template":"a <*>"},{"regex":"(["}]}""", "invalid_parameter", "patterns[1]")]

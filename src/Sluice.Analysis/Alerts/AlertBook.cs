@@ -290,7 +290,8 @@ public sealed class AlertBook
             try
             {
                 var window = rule.Spec.WindowMinutes * 60_000L;
-                samples = _queries.Samples(evidence, now - window, now + 1, rule.Spec.Samples, cancel);
+                var (from, to) = finding.SampleRange ?? (now - window, now + 1);
+                samples = _queries.Samples(evidence, from, to, rule.Spec.Samples, cancel);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

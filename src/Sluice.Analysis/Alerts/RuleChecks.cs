@@ -118,18 +118,18 @@ internal sealed class RuleChecks(IAlertQueries queries, MonitorBook? monitors, I
             return [];
         }
 
-        // New: first seen after the rule's last evaluation (and its creation) — also while the server was down. It
-        // fires once, stays firing for one window, then resolves.
+        // New: first stored (by the server's clock, whatever time the events carry) after the rule's last evaluation
+        // and its creation — also while the server was down. It fires once, stays firing for one window, then resolves.
         var window = rule.Spec.WindowMinutes * 60_000L;
         var found = new List<Finding>();
         foreach (var p in patterns.Snapshot())
         {
-            if (p.FirstSeenMs <= rule.CreatedMs || p.FirstSeenMs > nowMs || (rule.Spec.MinLevel is { } level && p.Severity < level))
+            if (p.FirstObservedMs <= rule.CreatedMs || p.FirstObservedMs > nowMs || (rule.Spec.MinLevel is { } level && p.Severity < level))
             {
                 continue;
             }
 
-            var isNew = p.FirstSeenMs > rule.LastEvaluatedMs;
+            var isNew = p.FirstObservedMs > rule.LastEvaluatedMs;
             var open = rule.Instances.TryGetValue(p.Id, out var instance) && instance.Firing;
             if (!isNew && !open)
             {
@@ -139,7 +139,11 @@ internal sealed class RuleChecks(IAlertQueries queries, MonitorBook? monitors, I
             var figures = new Dictionary<string, double> { ["frequency"] = p.Frequency, ["first_seen_ms"] = p.FirstSeenMs };
             var summary = $"new pattern {p.Id} ({p.Severity.ToString().ToLowerInvariant()}, {p.Frequency.ToString("N0", C)} events): {p.Template}";
             var firing = isNew || nowMs - instance!.StartedMs < window;
-            found.Add(new Finding(p.Id, firing, p.Frequency, summary, PatternFilter(p.Id), $"pattern_id:{p.Id}", figures));
+            // Its events may carry any time (a client that batched them): the samples are read where they are.
+            found.Add(new Finding(p.Id, firing, p.Frequency, summary, PatternFilter(p.Id), $"pattern_id:{p.Id}", figures)
+            {
+                SampleRange = (Math.Min(p.FirstSeenMs, nowMs - window), Math.Max(p.LastSeenMs, nowMs) + 1),
+            });
         }
 
         return found;

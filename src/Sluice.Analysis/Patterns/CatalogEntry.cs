@@ -43,6 +43,9 @@ internal sealed class CatalogEntry(string id, string type)
 
     public long LastSeenMs { get; set; } = long.MinValue;
 
+    /// <summary>When the server first stored an event of it (server clock; 0 until then): what "new" means to alert rules, whatever time a client stamped.</summary>
+    public long FirstObservedMs { get; set; }
+
     public string? Example { get; set; }
 
     public IReadOnlyList<string> Services => [.. _services.Select(s => s.Text)];
@@ -80,5 +83,8 @@ internal sealed class CatalogEntry(string id, string type)
         Id, Template, Type, Name ?? Pattern?.Name, Severity, Frequency,
         FirstSeenMs == long.MaxValue ? 0 : FirstSeenMs,
         LastSeenMs == long.MinValue ? 0 : LastSeenMs,
-        Services, Example);
+        Services, Example)
+    {
+        FirstObservedMs = FirstObservedMs,
+    };
 }

@@ -24,6 +24,16 @@ internal sealed class MinedPattern
     /// <summary>Messages that joined the pattern (including those of patterns merged into it).</summary>
     public long Count { get; internal set; }
 
+    /// <summary>
+    /// Messages named from the caller's exact-message cache, which never reach the miner; counted without the lock
+    /// so that eviction does not take a pattern of repeated lines for a rare one.
+    /// </summary>
+    private long _cacheHits;
+
+    internal long Weight => Count + Volatile.Read(ref _cacheHits);
+
+    internal void NoteCacheHit() => Interlocked.Increment(ref _cacheHits);
+
     /// <summary>True when the user gave the template or regex; learnt patterns are never evicted or generalised.</summary>
     public bool Learnt { get; internal init; }
 

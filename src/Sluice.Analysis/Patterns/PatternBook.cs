@@ -1,7 +1,9 @@
 using System.IO.Hashing;
 using System.Text;
+using System.Text.RegularExpressions;
 using Sluice.Core.Events;
 using Sluice.Core.Options;
+using Sluice.Core.Time;
 
 namespace Sluice.Analysis.Patterns;
 
@@ -12,8 +14,16 @@ namespace Sluice.Analysis.Patterns;
 /// </summary>
 public sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredRowsObserver, Sluice.Query.Analytics.IPatternTemplates
 {
+    /// <summary>Learnt patterns kept at most (templates and regexes together): each is tried on every message the cache misses.</summary>
+    public const int MaxLearnt = 1_000;
+
+    /// <summary>Learnt regexes kept at most: each may take up to the miner's regex timeout on a message.</summary>
+    public const int MaxLearntRegexes = 100;
+
     private readonly PatternOptions _options;
     private readonly string? _path;
+    private readonly IClock _clock;
+    private readonly Lock _saving = new();
     private readonly TemplateMiner _miner;
     private readonly MessageCache _cache;
     private readonly Lock _gate = new();
@@ -23,16 +33,26 @@ public sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredRow
     private long _savedVersion;
 
     /// <param name="path">The catalog file; null keeps it in memory only (tests, benchmarks).</param>
-    public PatternBook(PatternOptions options, string? path)
+    /// <param name="clock">The server's clock, for when a pattern was first stored (default: the system's).</param>
+    public PatternBook(PatternOptions options, string? path, IClock? clock = null)
     {
         _options = options;
         _path = path;
+        _clock = clock ?? SystemClock.Instance;
         _miner = new TemplateMiner(new MinerOptions { MaxPatterns = options.MaxPatterns });
         _cache = new MessageCache(options.CacheMessages);
         _byChars = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
         if (path is not null)
         {
-            Restore(PatternCatalogFile.Load(path));
+            try
+            {
+                Restore(PatternCatalogFile.Load(path));
+            }
+            catch (ArgumentException e)
+            {
+                // A template or regex in the file that the miner refuses: the file is not one this server wrote.
+                throw new InvalidDataException($"{path} holds a pattern this server cannot restore: {e.Message}", e);
+            }
         }
     }
 
@@ -52,15 +72,21 @@ public sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredRow
     {
         message = Leading(message, _options.MaxMessageBytes);
         var hash = XxHash3.HashToUInt64(message);
-        if (!_cache.TryGet(hash, out var pattern))
+        if (_cache.TryGet(hash, out var pattern))
         {
+            pattern.NoteCacheHit();
+        }
+        else
+        {
+            long generation;
             lock (_gate)
             {
+                generation = _cache.Generation;
                 pattern = _miner.Add(message).Current;
                 Entry(pattern, message);
             }
 
-            _cache.Set(hash, pattern);
+            _cache.Set(hash, pattern, generation);
         }
 
         return Encoding.ASCII.GetBytes(pattern.Id, id) == IPatternNamer.IdLength;
@@ -69,6 +95,7 @@ public sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredRow
     public void Observe(ReadOnlySpan<byte> rows, int count)
     {
         Span<char> id = stackalloc char[IPatternNamer.IdLength];
+        var now = _clock.UnixMilliseconds;
         lock (_gate)
         {
             while (!rows.IsEmpty)
@@ -99,6 +126,11 @@ public sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredRow
                     || !_byChars.TryGetValue(id, out var entry))
                 {
                     continue;
+                }
+
+                if (entry.FirstObservedMs == 0)
+                {
+                    entry.FirstObservedMs = now;
                 }
 
                 entry.Seen(RowLayout.ReadTimestamp(row), RowLayout.ReadLevel(row), weight);
@@ -135,49 +167,77 @@ public sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredRow
 
     /// <summary>
     /// Learns the user's templates (<c>&lt;*&gt;</c> for variables) and regexes; from now on they take precedence over
-    /// mined patterns. Throws <see cref="ArgumentException"/> naming the bad entry by its index.
+    /// mined patterns. All or nothing: every entry is checked before any is learnt, and <see cref="ArgumentException"/>
+    /// names the bad one by its index (<c>patterns[i]: …</c>). Learning a template or regex again names the same pattern.
     /// </summary>
     public IReadOnlyList<PatternSummary> Learn(IReadOnlyList<PatternToLearn> patterns)
     {
+        for (var i = 0; i < patterns.Count; i++)
+        {
+            var p = patterns[i];
+            try
+            {
+                if (p.Regex is { } regex)
+                {
+                    _ = new Regex(regex, RegexOptions.CultureInvariant);
+                }
+                else
+                {
+                    ArgumentException.ThrowIfNullOrWhiteSpace(p.Template);
+                }
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"patterns[{i}]: {e.Message}", e);
+            }
+        }
+
         var learnt = new List<PatternSummary>();
         lock (_gate)
         {
-            for (var i = 0; i < patterns.Count; i++)
+            var known = _miner.Snapshot().Where(p => p.Learnt).ToList();
+            var regexes = known.Count(p => p.RegexText is not null) + patterns.Count(p => p.Regex is not null);
+            if (known.Count + patterns.Count > MaxLearnt || regexes > MaxLearntRegexes)
             {
-                var p = patterns[i];
-                MinedPattern pattern;
-                try
-                {
-                    pattern = p.Regex is { } regex ? _miner.LearnRegex(regex, p.Name) : _miner.Learn(p.Template!, p.Name);
-                }
-                catch (ArgumentException e)
-                {
-                    throw new ArgumentException($"patterns[{i}]: {e.Message}", e);
-                }
-
-                var entry = Entry(pattern, default);
-                learnt.Add(entry.Summarise());
+                throw new ArgumentException($"patterns: at most {MaxLearnt} learnt patterns, {MaxLearntRegexes} of them regexes, are kept ({known.Count} are now)");
             }
 
+            foreach (var p in patterns)
+            {
+                var pattern = p.Regex is { } regex ? _miner.LearnRegex(regex, p.Name) : _miner.Learn(p.Template!, p.Name);
+                learnt.Add(Entry(pattern, default).Summarise());
+            }
+
+            _cache.Invalidate();
             _version++;
         }
 
-        _cache.Clear();
         return learnt;
     }
 
-    /// <summary>The known patterns nearest to <paramref name="message"/>, best first, each with a score in [0, 1].</summary>
+    /// <summary>
+    /// The known patterns nearest to <paramref name="message"/>, best first, each with a score in [0, 1]. Scored
+    /// outside the lock ingest takes, on the patterns live when it starts: a slow comparison never holds up naming.
+    /// </summary>
     public IReadOnlyList<(PatternSummary Pattern, double Score)> Similar(string message, int max)
     {
-        var utf8 = Encoding.UTF8.GetBytes(message);
+        MinedPattern[] live;
         lock (_gate)
         {
-            return [.. _miner.Similar(Leading(utf8, _options.MaxMessageBytes), max)
-                .Select(s => (Entry(s.Pattern.Current, default).Summarise(), s.Score))];
+            live = _miner.Snapshot();
+        }
+
+        var scored = TemplateMiner.Similar(live, Leading(Encoding.UTF8.GetBytes(message), _options.MaxMessageBytes), max);
+        lock (_gate)
+        {
+            return [.. scored.Select(s => (Entry(s.Pattern.Current, default).Summarise(), s.Score))];
         }
     }
 
-    /// <summary>Saves the catalog if it changed since the last save; false when there was nothing to save.</summary>
+    /// <summary>
+    /// Saves the catalog if it changed since the last save; false when there was nothing to save. The entries are
+    /// copied under the lock and written outside it, so the disk never holds up naming; saves are serialised.
+    /// </summary>
     public bool Save()
     {
         if (_path is null)
@@ -185,28 +245,37 @@ public sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredRow
             return false;
         }
 
-        CatalogEntry[] entries;
-        long version;
-        lock (_gate)
+        lock (_saving)
         {
-            version = _version;
-            if (version == _savedVersion)
+            List<SavedPattern> snapshot;
+            long version;
+            lock (_gate)
             {
-                return false;
+                version = _version;
+                if (version == _savedVersion)
+                {
+                    return false;
+                }
+
+                Prune();
+                snapshot = [.. _entries.Values.OrderBy(e => e.FirstSeenMs).ThenBy(e => e.Id, StringComparer.Ordinal).Select(Saved)];
             }
 
-            Prune();
-            entries = [.. _entries.Values.OrderBy(e => e.FirstSeenMs).ThenBy(e => e.Id, StringComparer.Ordinal)];
-            foreach (var e in entries)
-            {
-                e.SavedTemplate = e.Template;
-            }
-
-            PatternCatalogFile.Save(_path, entries);
+            PatternCatalogFile.Save(_path, snapshot);
+            _savedVersion = version;
+            return true;
         }
+    }
 
-        _savedVersion = version;
-        return true;
+    private static SavedPattern Saved(CatalogEntry e)
+    {
+        e.SavedTemplate = e.Template;
+        return new SavedPattern(e.Id, e.Type, e.Name, e.Template, e.Severity, e.Frequency,
+            e.FirstSeenMs == long.MaxValue ? 0 : e.FirstSeenMs, e.LastSeenMs == long.MinValue ? 0 : e.LastSeenMs,
+            e.Services, e.Example, e.MergedInto, e.Pattern is { IsLive: true })
+        {
+            FirstObservedMs = e.FirstObservedMs,
+        };
     }
 
     private CatalogEntry Entry(MinedPattern pattern, ReadOnlySpan<byte> example)
@@ -218,7 +287,12 @@ public sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredRow
             _version++;
         }
 
-        entry.Pattern ??= pattern;
+        // A pattern evicted (or merged away) and made again under the same id takes its place.
+        if (entry.Pattern is not { IsLive: true })
+        {
+            entry.Pattern = pattern;
+        }
+
         if (entry.Example is null && !example.IsEmpty)
         {
             var text = Encoding.UTF8.GetString(example);
@@ -272,6 +346,7 @@ public sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredRow
                 Frequency = s.Frequency,
                 FirstSeenMs = s.FirstSeenMs == 0 ? long.MaxValue : s.FirstSeenMs,
                 LastSeenMs = s.LastSeenMs == 0 ? long.MinValue : s.LastSeenMs,
+                FirstObservedMs = s.FirstObservedMs,
                 Example = s.Example,
             };
             foreach (var service in s.Services)

@@ -13,7 +13,7 @@ internal static class PatternCatalogFile
 {
     public const int Version = 1;
 
-    public static void Save(string path, IReadOnlyCollection<CatalogEntry> entries)
+    public static void Save(string path, IReadOnlyList<SavedPattern> patterns)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -21,39 +21,40 @@ internal static class PatternCatalogFile
             json.WriteStartObject();
             json.WriteNumber("version", Version);
             json.WriteStartArray("patterns");
-            foreach (var e in entries)
+            foreach (var p in patterns)
             {
                 json.WriteStartObject();
-                json.WriteString("id", e.Id);
-                json.WriteString("type", e.Type);
-                if (e.Name is not null)
+                json.WriteString("id", p.Id);
+                json.WriteString("type", p.Type);
+                if (p.Name is not null)
                 {
-                    json.WriteString("name", e.Name);
+                    json.WriteString("name", p.Name);
                 }
 
-                json.WriteString("template", e.Template);
-                json.WriteString("severity", Levels.Name(e.Severity));
-                json.WriteNumber("frequency", e.Frequency);
-                json.WriteNumber("first_seen_ms", e.FirstSeenMs == long.MaxValue ? 0 : e.FirstSeenMs);
-                json.WriteNumber("last_seen_ms", e.LastSeenMs == long.MinValue ? 0 : e.LastSeenMs);
+                json.WriteString("template", p.Template);
+                json.WriteString("severity", Levels.Name(p.Severity));
+                json.WriteNumber("frequency", p.Frequency);
+                json.WriteNumber("first_seen_ms", p.FirstSeenMs);
+                json.WriteNumber("last_seen_ms", p.LastSeenMs);
+                json.WriteNumber("first_observed_ms", p.FirstObservedMs);
                 json.WriteStartArray("services");
-                foreach (var s in e.Services)
+                foreach (var service in p.Services)
                 {
-                    json.WriteStringValue(s);
+                    json.WriteStringValue(service);
                 }
 
                 json.WriteEndArray();
-                if (e.Example is not null)
+                if (p.Example is not null)
                 {
-                    json.WriteString("example", e.Example);
+                    json.WriteString("example", p.Example);
                 }
 
-                if (e.MergedInto is { } merged)
+                if (p.MergedInto is not null)
                 {
-                    json.WriteString("merged_into", merged);
+                    json.WriteString("merged_into", p.MergedInto);
                 }
 
-                json.WriteBoolean("live", e.Pattern is { IsLive: true });
+                json.WriteBoolean("live", p.Live);
                 json.WriteEndObject();
             }
 
@@ -64,22 +65,35 @@ internal static class PatternCatalogFile
         AtomicFile.Write(path, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
     }
 
-    /// <summary>The saved entries, in the order they were saved; none when there is no file yet.</summary>
+    /// <summary>
+    /// The saved entries, in the order they were saved; none when there is no file yet. A file of a newer version
+    /// throws <see cref="NotSupportedException"/> (this server must not overwrite it); an unreadable one
+    /// <see cref="InvalidDataException"/>, naming the file.
+    /// </summary>
     public static List<SavedPattern> Load(string path)
     {
-        var saved = new List<SavedPattern>();
         if (!File.Exists(path))
         {
-            return saved;
+            return [];
         }
 
-        using var document = JsonDocument.Parse(File.ReadAllBytes(path));
-        var root = document.RootElement;
-        if (root.GetProperty("version").GetInt32() != Version)
+        try
         {
-            throw new InvalidDataException($"{path} has version {root.GetProperty("version")}, this server reads version {Version}");
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            var version = document.RootElement.GetProperty("version").GetInt32();
+            return version > Version
+                ? throw new NotSupportedException($"{path} was written by a newer Sluice (version {version}; this one reads {Version})")
+                : Read(document.RootElement);
         }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            throw new InvalidDataException($"{path} is not a readable pattern catalog: {e.Message}", e);
+        }
+    }
 
+    private static List<SavedPattern> Read(JsonElement root)
+    {
+        var saved = new List<SavedPattern>();
         foreach (var p in root.GetProperty("patterns").EnumerateArray())
         {
             Levels.TryParse(System.Text.Encoding.UTF8.GetBytes(p.GetProperty("severity").GetString() ?? "info"), out var severity);
@@ -95,7 +109,10 @@ internal static class PatternCatalogFile
                 [.. p.GetProperty("services").EnumerateArray().Select(s => s.GetString()!)],
                 p.TryGetProperty("example", out var example) ? example.GetString() : null,
                 p.TryGetProperty("merged_into", out var merged) ? merged.GetString() : null,
-                p.GetProperty("live").GetBoolean()));
+                p.GetProperty("live").GetBoolean())
+            {
+                FirstObservedMs = p.TryGetProperty("first_observed_ms", out var observed) ? observed.GetInt64() : 0,
+            });
         }
 
         return saved;
@@ -115,4 +132,7 @@ internal sealed record SavedPattern(
     IReadOnlyList<string> Services,
     string? Example,
     string? MergedInto,
-    bool Live);
+    bool Live)
+{
+    public long FirstObservedMs { get; init; }
+}

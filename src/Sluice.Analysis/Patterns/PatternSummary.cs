@@ -5,7 +5,7 @@ namespace Sluice.Analysis.Patterns;
 /// <summary>
 /// What the catalog knows of one pattern, in seed 001's shape: <see cref="Type"/> is <c>mined</c>, <c>learnt</c> or
 /// <c>regex</c>; <see cref="Severity"/> the highest level seen; <see cref="Frequency"/> every stored event so far
-/// (sample weights included).
+/// (sample weights included); first and last seen are event times.
 /// </summary>
 public sealed record PatternSummary(
     string Id,
@@ -17,7 +17,11 @@ public sealed record PatternSummary(
     long FirstSeenMs,
     long LastSeenMs,
     IReadOnlyList<string> Services,
-    string? Example);
+    string? Example)
+{
+    /// <summary>When the server first stored an event of the pattern, by its own clock (0: none stored yet).</summary>
+    public long FirstObservedMs { get; init; }
+}
 
 /// <summary>The pattern catalog as alert rules and endpoints read it.</summary>
 public interface IPatternCatalogView

@@ -109,13 +109,21 @@ internal sealed class TemplateMiner
     }
 
     /// <summary>The patterns nearest a message, best first, with a score in [0, 1] (1: the template covers it).</summary>
-    public IReadOnlyList<(MinedPattern Pattern, double Score)> Similar(ReadOnlySpan<byte> utf8Message, int max)
+    public IReadOnlyList<(MinedPattern Pattern, double Score)> Similar(ReadOnlySpan<byte> utf8Message, int max) =>
+        Similar([.. _live.Values], utf8Message, max);
+
+    /// <summary>
+    /// <see cref="Similar(ReadOnlySpan{byte}, int)"/> over patterns taken earlier with <see cref="Snapshot"/>: it reads
+    /// only what a pattern replaces whole (its tokens), so it may run outside the lock that serialises the miner.
+    /// </summary>
+    public static IReadOnlyList<(MinedPattern Pattern, double Score)> Similar(IReadOnlyList<MinedPattern> patterns, ReadOnlySpan<byte> utf8Message, int max)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(max);
         string? text = null;
-        VariableMasker.Mask(utf8Message, _line);
+        var line = new MaskedLine();
+        VariableMasker.Mask(utf8Message, line);
         var scored = new List<(MinedPattern Pattern, double Score)>();
-        foreach (var pattern in _live.Values)
+        foreach (var pattern in patterns)
         {
             double score;
             if (pattern.RegexText is not null)
@@ -125,7 +133,7 @@ internal sealed class TemplateMiner
             }
             else
             {
-                score = TemplateSimilarity.Aligned(pattern.Tokens, _line);
+                score = TemplateSimilarity.Aligned(pattern.Tokens, line);
             }
             if (score > 0)
             {
@@ -136,8 +144,17 @@ internal sealed class TemplateMiner
         return scored.Count > max ? scored.GetRange(0, max) : scored;
     }
 
+    /// <summary>The live patterns at this moment.</summary>
+    public MinedPattern[] Snapshot() => [.. _live.Values];
+
     private MinedPattern AddLearnt(MinedPattern pattern)
     {
+        // Learning the same template or regex again names the pattern learnt first.
+        if (_learnt.Find(p => p.RegexText == pattern.RegexText && p.Tokens.Text == pattern.Tokens.Text) is { } known)
+        {
+            return known;
+        }
+
         _learnt.Add(pattern);
         _live.Add(pattern.Id, pattern);
         // Cached answers were given without this pattern; it now comes first.
@@ -390,7 +407,7 @@ internal sealed class TemplateMiner
             {
                 continue;
             }
-            if (victim is null || pattern.Count < victim.Count || (pattern.Count == victim.Count && pattern.LastSeen < victim.LastSeen))
+            if (victim is null || pattern.Weight < victim.Weight || (pattern.Weight == victim.Weight && pattern.LastSeen < victim.LastSeen))
             {
                 victim = pattern;
             }

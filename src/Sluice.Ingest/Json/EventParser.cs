@@ -100,6 +100,8 @@ public sealed class EventParser : IDisposable
 
             var error = field.Role switch
             {
+                // While the server names patterns, pattern_id is its own: a client's value is kept as an attribute.
+                FieldRole.Canonical when field.Tag == FieldTag.PatternId && _patterns is not null => ReadUnknown(json, ref reader, batch, name, ref state),
                 FieldRole.Canonical => ReadCanonical(json, ref reader, batch, field.Tag, name, ref state),
                 // A second spelling of a field already set falls through to the attributes, like canonical fields.
                 FieldRole.Timestamp when state.Timestamp is null => ReadTimestamp(ref reader, name, ref state),

@@ -3,6 +3,8 @@ using Sluice.Analysis;
 using Sluice.Analysis.Patterns;
 using Sluice.Core.Events;
 using Sluice.Core.Options;
+using Sluice.Core.Time;
+using Microsoft.Extensions.Logging;
 using Sluice.Query.Analytics;
 using Sluice.Storage;
 
@@ -18,7 +20,8 @@ public static class PatternServices
             return services;
         }
 
-        services.AddSingleton(_ => new PatternBook(options.Patterns, Path.Combine(data.Meta, "patterns.json")));
+        services.AddSingleton(sp => Open(options.Patterns, Path.Combine(data.Meta, "patterns.json"), sp.GetRequiredService<IClock>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Patterns")));
         services.AddSingleton<IPatternNamer>(sp => sp.GetRequiredService<PatternBook>());
         services.AddSingleton<IPatternCatalogView>(sp => sp.GetRequiredService<PatternBook>());
         services.AddSingleton<IPatternTemplates>(sp => sp.GetRequiredService<PatternBook>());
@@ -26,5 +29,24 @@ public static class PatternServices
         services.AddHostedService(sp => new PatternCatalogSaver(sp.GetRequiredService<PatternBook>(), options.Patterns,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PatternCatalogSaver>>()));
         return services;
+    }
+
+    /// <summary>
+    /// The pattern book on its saved catalog. A catalog that cannot be read is set aside (renamed) and the book starts
+    /// empty: it is derived data, and the server must not stay down for it. A newer version's catalog stops the start.
+    /// </summary>
+    private static PatternBook Open(PatternOptions options, string path, IClock clock, ILogger logger)
+    {
+        try
+        {
+            return new PatternBook(options, path, clock);
+        }
+        catch (InvalidDataException e)
+        {
+            var aside = $"{path}.unreadable-{clock.UnixMilliseconds}";
+            File.Move(path, aside);
+            logger.LogError(e, "The pattern catalog could not be read; it was moved to {Aside} and patterns start afresh", Path.GetFileName(aside));
+            return new PatternBook(options, path, clock);
+        }
     }
 }

@@ -20,7 +20,8 @@ public sealed class PatternAlertTests
 
         clock.Advance(TimeSpan.FromMinutes(1));
         await Post(server, 3, i => $"user {i} logged in", "info");
-        await Post(server, 2, i => $"disk quota of tenant {i} exceeded", "warn");
+        // Stamped two hours back by a client that batched them: new all the same, since the server stores them now.
+        await Post(server, 2, i => $"disk quota of tenant {i} exceeded", "warn", clock.UnixMilliseconds - (2 * 3_600_000));
         await Post(server, 2, i => $"cache {i} warmed", "info"); // new, but below the rule's level
         await AlertApi.EvaluateAsync(server);
         await receiver.WaitForAsync(1);
@@ -70,6 +71,8 @@ public sealed class PatternAlertTests
         Assert.Equal("firing", post.GetProperty("state").GetString());
     }
 
-    private static Task Post(TestServer server, int count, Func<int, string> message, string level) =>
-        Api.PostAsync(server, Enumerable.Range(0, count).Select(i => JsonSerializer.Serialize(new { message = message(i), level, service = "api" })));
+    private static Task Post(TestServer server, int count, Func<int, string> message, string level, long? timestamp = null) =>
+        Api.PostAsync(server, Enumerable.Range(0, count).Select(i => timestamp is { } t
+            ? JsonSerializer.Serialize(new { message = message(i), level, service = "api", timestamp = t })
+            : JsonSerializer.Serialize(new { message = message(i), level, service = "api" })));
 }

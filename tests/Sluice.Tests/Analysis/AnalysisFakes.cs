@@ -84,7 +84,7 @@ internal sealed class FakeCatalog : IPatternCatalogView
     public PatternSummary? Find(string id) => Patterns.FirstOrDefault(p => p.Id == id);
 
     public static PatternSummary Pattern(string id, long firstSeenMs, EventLevel level) =>
-        new(id, "payment <*> failed", "mined", null, level, 3, firstSeenMs, firstSeenMs, ["shop"], "payment 42 failed");
+        new(id, "payment <*> failed", "mined", null, level, 3, firstSeenMs, firstSeenMs, ["shop"], "payment 42 failed") { FirstObservedMs = firstSeenMs };
 }
 
 /// <summary>Encoded traffic rows, as ingest hands them to observers.</summary>

@@ -96,11 +96,47 @@ public sealed class PatternBookTests : IDisposable
     }
 
     [Fact]
-    public void A_bad_regex_is_refused_naming_its_index()
+    public void A_bad_regex_is_refused_naming_its_index_and_nothing_of_the_request_is_learnt()
     {
         var book = new PatternBook(new PatternOptions(), null);
-        var e = Assert.Throws<ArgumentException>(() => book.Learn([new PatternToLearn("ok <*>", null, null), new PatternToLearn(null, "([unclosed", null)]));
+        var e = Assert.Throws<ArgumentException>(() => book.Learn([new PatternToLearn("ok <*> done", null, null), new PatternToLearn(null, "([unclosed", null)]));
         Assert.StartsWith("patterns[1]", e.Message);
+        Assert.Equal(0, book.Count);
+        Assert.Equal("mined", book.Find(Name(book, "ok 5 done"))!.Type);
+    }
+
+    [Fact]
+    public void Learnt_regexes_are_capped()
+    {
+        var book = new PatternBook(new PatternOptions(), null);
+        book.Learn([.. Enumerable.Range(0, PatternBook.MaxLearntRegexes).Select(i => new PatternToLearn(null, $"^job{i}\\b", null))]);
+        var e = Assert.Throws<ArgumentException>(() => book.Learn([new PatternToLearn(null, "^one more", null)]));
+        Assert.Contains($"{PatternBook.MaxLearntRegexes} of them regexes", e.Message);
+    }
+
+    [Fact]
+    public void A_pattern_is_new_from_when_the_server_first_stored_it_whatever_time_its_events_carry()
+    {
+        var clock = new Clock { Now = 5_000_000 };
+        var book = new PatternBook(new PatternOptions(), null, clock);
+        var id = Name(book, "backup of volume 3 finished");
+        Assert.Equal(0, book.Find(id)!.FirstObservedMs);
+        Observe(book, (id, 1_000, EventLevel.Info, "ops", 1));
+        clock.Now = 9_000_000;
+        Observe(book, (id, 2_000, EventLevel.Info, "ops", 1));
+        var summary = book.Find(id)!;
+        Assert.Equal(5_000_000, summary.FirstObservedMs);
+        Assert.Equal(1_000, summary.FirstSeenMs);
+    }
+
+    [Fact]
+    public void An_unreadable_catalog_is_refused_naming_the_file()
+    {
+        File.WriteAllText(CatalogPath, """{"version":1,"patterns":[{"id":"x"}]}""");
+        var e = Assert.Throws<InvalidDataException>(() => new PatternBook(new PatternOptions(), CatalogPath));
+        Assert.Contains("patterns.json", e.Message);
+        File.WriteAllText(CatalogPath, """{"version":99,"patterns":[]}""");
+        Assert.Throws<NotSupportedException>(() => new PatternBook(new PatternOptions(), CatalogPath));
     }
 
     [Fact]
@@ -120,6 +156,13 @@ public sealed class PatternBookTests : IDisposable
         var book = new PatternBook(new PatternOptions { MaxMessageBytes = 64 }, null);
         var head = "request failed with status 500 for tenant acme and region eu-west";
         Assert.Equal(Name(book, head + new string('x', 10_000)), Name(book, head + new string('y', 50_000)));
+    }
+
+    private sealed class Clock : Sluice.Core.Time.IClock
+    {
+        public long Now { get; set; }
+
+        public long UnixMilliseconds => Now;
     }
 
     private static string Name(PatternBook book, string message)

@@ -176,6 +176,34 @@ public class TemplateMinerTests
     }
 
     [Fact]
+    public void A_pattern_named_from_the_caller_s_cache_is_not_taken_for_a_rare_one()
+    {
+        var miner = new TemplateMiner(new MinerOptions { MaxPatterns = 3 });
+        var cached = Add(miner, "health check passed");
+        for (var i = 0; i < 50; i++)
+        {
+            cached.NoteCacheHit(); // the repeats the exact-message cache answered
+        }
+
+        foreach (var word in new[] { "alpha", "bravo", "charlie", "delta", "echo" })
+        {
+            Add(miner, $"unrelated {word} message number one here");
+            Add(miner, $"unrelated {word} message number one here");
+        }
+
+        Assert.False(cached.Evicted);
+        Assert.Contains(cached, miner.Patterns);
+    }
+
+    [Fact]
+    public void Learning_a_template_again_names_the_same_pattern()
+    {
+        var miner = new TemplateMiner(new MinerOptions());
+        Assert.Same(miner.Learn("payment <*> failed", "a"), miner.Learn("payment <*> failed", "b"));
+        Assert.Same(miner.LearnRegex("^GET /health", null), miner.LearnRegex("^GET /health", null));
+    }
+
+    [Fact]
     public void The_bound_holds_and_evicted_patterns_are_reported_with_their_counts()
     {
         var miner = new TemplateMiner(new MinerOptions { MaxPatterns = 3 });
