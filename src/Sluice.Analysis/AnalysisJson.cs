@@ -17,6 +17,9 @@ public static class AnalysisJson
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
 
+        // A null where the type says never ("name": null) is the client's error, answered 400 naming the field.
+        RespectNullableAnnotations = true,
+
         // Figures are finite where they are made; should one slip through, state must still be written.
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,

@@ -9,6 +9,12 @@ namespace Sluice.Analysis.Alerts;
 /// </summary>
 public sealed class Outbox
 {
+    /// <summary>
+    /// Deliveries kept at most; past it the oldest is dropped and counted in <see cref="Dropped"/>. A receiver down for
+    /// days must not grow the file (rewritten at every change) without end; the alerts stay in the history.
+    /// </summary>
+    public const int MaxPending = 2_000;
+
     private readonly string _path;
     private readonly Lock _lock = new();
     private readonly List<Delivery> _pending = [];
@@ -25,6 +31,9 @@ public sealed class Outbox
             _nextSeq = file.NextSeq;
         }
     }
+
+    /// <summary>Deliveries dropped since start because <see cref="MaxPending"/> were waiting.</summary>
+    public long Dropped { get; private set; }
 
     /// <summary>Raised after deliveries are added, so the sender wakes up.</summary>
     public event Action? Added;
@@ -48,6 +57,12 @@ public sealed class Outbox
             foreach (var channel in channels)
             {
                 _pending.Add(new Delivery(_nextSeq++, $"{notification.Id}-{notification.State}-{notification.AtMs}-{i++}", channel.Type, channel.Url, notification, nowMs));
+            }
+
+            if (_pending.Count > MaxPending)
+            {
+                Dropped += _pending.Count - MaxPending;
+                _pending.RemoveRange(0, _pending.Count - MaxPending);
             }
 
             Save();

@@ -22,6 +22,11 @@ public sealed class MonitorBook
     private readonly IMonitorBackfill? _backfill;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
+
+    // Backfills, evaluations and saves each run one at a time: from the ticker, HTTP handlers and POST /api/alerts/evaluate.
+    private readonly Lock _backfilling = new();
+    private readonly Lock _evaluating = new();
+    private readonly Lock _saving = new();
     private readonly Dictionary<string, LiveMonitor> _monitors = new(StringComparer.Ordinal);
 
     /// <summary>Monitors whose buckets still wait for a backfill from this time (new ones while recovering, all after a restart).</summary>
@@ -133,25 +138,33 @@ public sealed class MonitorBook
             return;
         }
 
-        List<(LiveMonitor, long)> owed;
-        lock (_lock)
+        // Two backfills of one monitor at once would each add the query's counts: the whole history twice.
+        lock (_backfilling)
         {
-            owed = [.. _pending.Select(p => (_monitors[p.Key], p.Value))];
-        }
-
-        foreach (var (monitor, from) in owed)
-        {
-            try
+            List<(LiveMonitor, long)> owed;
+            lock (_lock)
             {
-                Backfill(monitor, from, cancel);
-                lock (_lock)
-                {
-                    _pending.Remove(monitor.Id);
-                }
+                owed = [.. _pending.Select(p => (_monitors[p.Key], p.Value))];
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+
+            foreach (var (monitor, from) in owed)
             {
-                _logger.LogWarning("Backfill of monitor {Monitor} failed, retried at the next evaluation: {Error}", monitor.Id, e.Message);
+                try
+                {
+                    Backfill(monitor, from, cancel);
+                    lock (_lock)
+                    {
+                        // Only the debt just paid: a monitor replaced meanwhile (a new query) still owes its own.
+                        if (_monitors.GetValueOrDefault(monitor.Id) == monitor && _pending.GetValueOrDefault(monitor.Id) == from)
+                        {
+                            _pending.Remove(monitor.Id);
+                        }
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _logger.LogWarning("Backfill of monitor {Monitor} failed, retried at the next evaluation: {Error}", monitor.Id, e.Message);
+                }
             }
         }
     }
@@ -162,6 +175,14 @@ public sealed class MonitorBook
     /// of the last save anyway, so saving more often would buy nothing but writes.
     /// </summary>
     public IReadOnlyList<(string MonitorId, StatusChange Change)> Evaluate()
+    {
+        lock (_evaluating)
+        {
+            return EvaluateNow();
+        }
+    }
+
+    private List<(string MonitorId, StatusChange Change)> EvaluateNow()
     {
         var now = _clock.UnixMilliseconds;
         var end = CountBuckets.FloorDiv(now, CountBuckets.MinuteMs) * CountBuckets.MinuteMs;
@@ -190,6 +211,14 @@ public sealed class MonitorBook
     }
 
     public void Save()
+    {
+        lock (_saving)
+        {
+            SaveNow();
+        }
+    }
+
+    private void SaveNow()
     {
         var records = All().Select(m =>
         {

@@ -71,6 +71,7 @@ public static class AlertEndpoints
         app.MapGet("/api/alerts/delivery", (DeliverySender sender, Outbox outbox, HttpContext context) => AnalysisBody.WriteAsync(context, new
         {
             pending = outbox.Count,
+            dropped = outbox.Dropped,
             sent = sender.Sent,
             failures = sender.Failures,
             refused = sender.Refused,

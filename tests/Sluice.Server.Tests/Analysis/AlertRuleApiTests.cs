@@ -11,6 +11,8 @@ public sealed class AlertRuleApiTests
     [InlineData("""{"name":"x","kind":"threshold","query":"level:error"}""", "above")]
     [InlineData("""{"name":"x","kind":"absence","query":"level:error (","window_minutes":5}""", "query")]
     [InlineData("""{"name":"x","kind":"threshold","query":"level:error","above":1,"cooldown":5}""", "cooldown")]
+    [InlineData("""{"name":null,"kind":"threshold","query":"level:error","above":1}""", "name")]
+    [InlineData("""{"name":"x","kind":"threshold","query":"level:error","above":1,"channels":null}""", "channels")]
     public async Task A_bad_rule_is_a_400_naming_its_field(string body, string field)
     {
         await using var server = await TestServer.StartAsync();

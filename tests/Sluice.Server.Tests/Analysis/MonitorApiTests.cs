@@ -78,6 +78,8 @@ public sealed class MonitorApiTests
     [InlineData("""{"name":"m","query":"kind:traffic","window_minutes":"sixty"}""", "window_minutes")]
     [InlineData("""{"name":"m","query":"kind:traffic | stats count()"}""", "query")]
     [InlineData("""{"name":"","query":"kind:traffic"}""", "name")]
+    [InlineData("""{"name":"m","query":"kind:traffic","baseline":null}""", "baseline")]
+    [InlineData("""{"name":"m","query":"kind:traffic","threshold":null}""", "threshold")]
     public async Task A_bad_monitor_is_a_400_naming_its_field(string body, string field)
     {
         await using var server = await TestServer.StartAsync();
