@@ -165,6 +165,20 @@ public sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredRow
         }
     }
 
+    public string CurrentOf(string id)
+    {
+        lock (_gate)
+        {
+            // Merges point at earlier patterns, so the chain ends; the bound only guards a hand-edited catalog.
+            for (var hops = 0; hops < 32 && _entries.TryGetValue(id, out var entry) && entry.MergedInto is { } next && next != id; hops++)
+            {
+                id = next;
+            }
+
+            return id;
+        }
+    }
+
     /// <summary>
     /// Learns the user's templates (<c>&lt;*&gt;</c> for variables) and regexes; from now on they take precedence over
     /// mined patterns. All or nothing: every entry is checked before any is learnt, and <see cref="ArgumentException"/>

@@ -17,8 +17,9 @@ internal static class PatternAnswers
         if (!pipe.Diff)
         {
             using var answer = analytics.Run(Counts(query.Filter), QueryBounds.All, includeArchive, cancel);
-            var rows = answer.Rows.Take(limit).Select(r => new object?[] { r[0], Template(templates, r[0]), r[1], r[2], r[3] }).ToList();
-            var truncated = answer.Rows.Count > limit ? TruncatedBy.Rows : answer.TruncatedBy;
+            var merged = Merge(answer.Rows, templates);
+            var rows = merged.Take(limit).Select(r => new object?[] { r[0], Template(templates, r[0]), r[1], r[2], r[3] }).ToList();
+            var truncated = merged.Count > limit ? TruncatedBy.Rows : answer.TruncatedBy;
             return QueryAnswer.OfRows(
                 [new("pattern_id", false), new("pattern", false), new("count", false), new("first_seen", true), new("last_seen", true)],
                 rows, truncated);
@@ -36,7 +37,7 @@ internal static class PatternAnswers
         var before = TimeFilter.Between(bounds.Start - length, bounds.Start);
         using var current = analytics.Run(Counts(query.Filter), QueryBounds.All, includeArchive, cancel);
         using var previous = analytics.Run(Counts(rest is null ? before : new AndFilter(rest, before)), QueryBounds.All, includeArchive, cancel);
-        var table = Compare(current.Rows, previous.Rows, pipe.ShiftFactor, templates);
+        var table = Compare(Merge(current.Rows, templates), Merge(previous.Rows, templates), pipe.ShiftFactor, templates);
         var cut = current.Truncated || previous.Truncated ? TruncatedBy.Rows : TruncatedBy.None;
         if (table.Count > limit)
         {
@@ -70,6 +71,41 @@ internal static class PatternAnswers
 
         return [.. rows.OrderBy(r => r.Rank).ThenByDescending(r => r.Count).ThenBy(r => (string)r.Row[0]!, StringComparer.Ordinal).Select(r => r.Row)];
     }
+
+    /// <summary>
+    /// Rows of patterns merged into another (stored under the id they had then) folded into the survivor's row:
+    /// counts added, the earliest first and the latest last seen kept; most frequent first again.
+    /// </summary>
+    internal static List<object?[]> Merge(List<object?[]> rows, IPatternTemplates? templates)
+    {
+        if (templates is null)
+        {
+            return rows;
+        }
+
+        var byId = new Dictionary<string, object?[]>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            var id = templates.CurrentOf((string)row[0]!);
+            if (!byId.TryGetValue(id, out var into))
+            {
+                byId[id] = [id, .. row[1..]];
+                continue;
+            }
+
+            into[1] = Convert.ToInt64(into[1]) + Convert.ToInt64(row[1]);
+            into[2] = Earlier(into[2], row[2]);
+            into[3] = Later(into[3], row[3]);
+        }
+
+        return [.. byId.Values.OrderByDescending(r => Convert.ToInt64(r[1])).ThenBy(r => (string)r[0]!, StringComparer.Ordinal)];
+    }
+
+    private static object? Earlier(object? a, object? b) =>
+        a is IComparable x && b is not null && x.CompareTo(b) > 0 ? b : a ?? b;
+
+    private static object? Later(object? a, object? b) =>
+        a is IComparable x && b is not null && x.CompareTo(b) < 0 ? b : a ?? b;
 
     private static ParsedQuery Counts(Filter? filter)
     {

@@ -45,9 +45,25 @@ public sealed class PatternsPipeTests
     }
 
     [Fact]
+    public void Rows_of_a_pattern_merged_into_another_are_counted_with_the_survivor()
+    {
+        List<object?[]> rows = [["late", 5L, 300L, 900L], ["early", 4L, 100L, 700L], ["other", 6L, 200L, 800L]];
+        var merged = PatternAnswers.Merge(rows, new MergedInto("late", "early"));
+        Assert.Equal(["early", "other"], merged.Select(r => (string)r[0]!));
+        Assert.Equal([9L, 100L, 900L], merged[0][1..]);
+    }
+
+    [Fact]
     public void A_larger_factor_calls_a_tripling_steady()
     {
         var rows = PatternAnswers.Compare([["p", 30L]], [["p", 10L]], 4, null);
         Assert.Equal("steady", rows[0][2]);
+    }
+
+    private sealed class MergedInto(string from, string to) : IPatternTemplates
+    {
+        public string? TemplateOf(string patternId) => null;
+
+        public string CurrentOf(string patternId) => patternId == from ? to : patternId;
     }
 }
