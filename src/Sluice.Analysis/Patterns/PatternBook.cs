@@ -299,6 +299,12 @@ public sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredRow
             entry = new CatalogEntry(pattern.Id, TypeOf(pattern)) { Pattern = pattern, Name = pattern.Name };
             _entries.Add(pattern.Id, entry);
             _version++;
+
+            // Pruned as it grows, not only when saved: a flood of new messages must not outgrow the bound between saves.
+            if (_entries.Count > 5 * _options.MaxPatterns)
+            {
+                Prune();
+            }
         }
 
         // A pattern evicted (or merged away) and made again under the same id takes its place.
@@ -318,7 +324,7 @@ public sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredRow
 
     private static string TypeOf(MinedPattern pattern) => !pattern.Learnt ? "mined" : pattern.RegexText is null ? "learnt" : "regex";
 
-    /// <summary>Keeps the catalog within four times the miner's bound: evicted patterns with the fewest events go first.</summary>
+    /// <summary>Keeps the catalog within four times the miner's bound (checked at each save, and whenever it passes five times): evicted patterns with the fewest events go first.</summary>
     private void Prune()
     {
         var limit = 4 * _options.MaxPatterns;

@@ -18,6 +18,7 @@ internal sealed class PrefixTree(int depth, int maxChildren)
             node = new PrefixTreeNode();
             _byLength.Add(tokens.Length, node);
         }
+        var path = new List<(PrefixTreeNode, ulong)>(depth);
         var levels = Math.Min(depth, tokens.Length);
         for (var level = 0; level < levels; level++)
         {
@@ -34,9 +35,38 @@ internal sealed class PrefixTree(int depth, int maxChildren)
                     node.Children.Add(key, child);
                 }
             }
+            path.Add((node, key));
             node = child;
         }
-        return node.Leaf ??= new PrefixTreeLeaf();
+        return node.Leaf ??= new PrefixTreeLeaf(tokens.Length, node, [.. path]);
+    }
+
+    /// <summary>
+    /// Drops a leaf that holds no pattern any more, and the nodes left empty above it: the tree stays as large as
+    /// the live patterns need, however many were evicted.
+    /// </summary>
+    public void Release(PrefixTreeLeaf leaf)
+    {
+        if (leaf.Patterns.Count > 0 || leaf.Node.Leaf != leaf)
+        {
+            return;
+        }
+        leaf.Node.Leaf = null;
+        var child = leaf.Node;
+        for (var i = leaf.Path.Length - 1; i >= 0; i--)
+        {
+            if (child.Leaf is not null || child.Children.Count > 0)
+            {
+                return;
+            }
+            var (parent, key) = leaf.Path[i];
+            parent.Children.Remove(key);
+            child = parent;
+        }
+        if (child.Leaf is null && child.Children.Count == 0 && _byLength.GetValueOrDefault(leaf.Length) == child)
+        {
+            _byLength.Remove(leaf.Length);
+        }
     }
 
     /// <summary>The leaves a message with these tokens may belong to (reused list, valid until the next call).</summary>

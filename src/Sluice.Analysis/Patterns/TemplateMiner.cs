@@ -144,6 +144,8 @@ internal sealed class TemplateMiner
         return scored.Count > max ? scored.GetRange(0, max) : scored;
     }
 
+    internal PrefixTree Tree => _tree;
+
     /// <summary>The live patterns at this moment.</summary>
     public MinedPattern[] Snapshot() => [.. _live.Values];
 
@@ -384,7 +386,11 @@ internal sealed class TemplateMiner
 
     private void Remove(MinedPattern pattern)
     {
-        pattern.Leaf?.Patterns.Remove(pattern);
+        if (pattern.Leaf is { } leaf)
+        {
+            leaf.Patterns.Remove(pattern);
+            _tree.Release(leaf);
+        }
         pattern.Leaf = null;
         _live.Remove(pattern.Id);
         if (pattern.Tokens.Count > 0 && _byLead.TryGetValue(pattern.Lead, out var list))

@@ -196,6 +196,20 @@ public class TemplateMinerTests
     }
 
     [Fact]
+    public void The_tree_keeps_no_leaf_for_evicted_patterns()
+    {
+        var miner = new TemplateMiner(new MinerOptions { MaxPatterns = 4 });
+        for (var i = 0; i < 200; i++)
+        {
+            var word = string.Concat(Enumerable.Range(0, 4).Select(k => (char)('a' + ((i >> (k * 2)) % 26))));
+            Add(miner, $"{word} {word}x finished with {string.Join(' ', Enumerable.Repeat("step", 1 + (i % 7)))}");
+        }
+
+        Assert.True(miner.Patterns.Count <= 4);
+        Assert.True(miner.Tree.Leaves().Count() <= 4, $"{miner.Tree.Leaves().Count()} leaves for {miner.Patterns.Count} patterns");
+    }
+
+    [Fact]
     public void Learning_a_template_again_names_the_same_pattern()
     {
         var miner = new TemplateMiner(new MinerOptions());
