@@ -7,7 +7,7 @@ namespace Sluice.Analysis;
 /// How monitors and alert rules read and write JSON, in API bodies and state files alike: snake_case names, enums
 /// by name, and an unknown property is an error (a misspelt setting must not be silently ignored).
 /// </summary>
-public static class AnalysisJson
+internal static class AnalysisJson
 {
     public static readonly JsonSerializerOptions Options = new()
     {

@@ -15,7 +15,7 @@ namespace Sluice.Analysis.Alerts;
 /// was notified within its cooldown; a notified firing that stops is notified as resolved. Notifications go to
 /// the <see cref="Outbox"/>, which the <see cref="DeliverySender"/> empties in the background.
 /// </summary>
-public sealed class AlertBook
+internal sealed class AlertBook
 {
     public const int HistoryLimit = 1000;
 

@@ -4,7 +4,7 @@ namespace Sluice.Analysis.Alerts;
 /// The state of one alert: a rule and a group key. <see cref="Notified"/> says the current firing was sent (so its
 /// resolution is sent too); <see cref="LastNotifiedMs"/> is what the cooldown counts from.
 /// </summary>
-public sealed class AlertInstance
+internal sealed class AlertInstance
 {
     public string GroupKey { get; init; } = "";
 

@@ -1,7 +1,7 @@
 namespace Sluice.Analysis.Alerts;
 
 /// <summary>What an alert rule watches.</summary>
-public enum AlertKind
+internal enum AlertKind
 {
     /// <summary>A count (or a formula) over the window, above or below a figure.</summary>
     Threshold,

@@ -7,7 +7,7 @@ namespace Sluice.Analysis.Alerts;
 /// An alert rule as a user writes it (the body of <c>POST /api/alerts/rules</c>, snake_case in JSON). Which fields
 /// matter depends on <see cref="Kind"/> (docs/api.md lists them).
 /// </summary>
-public sealed record AlertRuleSpec
+internal sealed record AlertRuleSpec
 {
     public string Name { get; init; } = "";
 
@@ -62,4 +62,4 @@ public sealed record AlertRuleSpec
 }
 
 /// <summary>One destination of a rule's notifications. The URL may hold a token: answers and logs mask it.</summary>
-public sealed record ChannelSpec(ChannelKind Type, string Url);
+internal sealed record ChannelSpec(ChannelKind Type, string Url);

@@ -1,7 +1,7 @@
 namespace Sluice.Analysis.Alerts;
 
 /// <summary>Where a notification goes and in which shape.</summary>
-public enum ChannelKind
+internal enum ChannelKind
 {
     /// <summary>Sluice's own JSON document (the notification with its evidence).</summary>
     Webhook,

@@ -13,7 +13,7 @@ namespace Sluice.Analysis.Alerts;
 /// and its deliveries leave in order: while one fails, the later ones of that channel wait (other channels go on).
 /// A delivery leaves the outbox only when acknowledged (2xx) or refused for good (4xx but 408/429).
 /// </summary>
-public sealed class DeliverySender : IAsyncDisposable
+internal sealed class DeliverySender : IAsyncDisposable
 {
     private readonly Outbox _outbox;
     private readonly DeliverySettings _settings;

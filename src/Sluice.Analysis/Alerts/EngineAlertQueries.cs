@@ -6,7 +6,7 @@ using Sluice.Query.Language;
 namespace Sluice.Analysis.Alerts;
 
 /// <summary><see cref="IAlertQueries"/> through the query engine (<see cref="AnalyticsQueries"/> and <see cref="FormulaEngine"/>).</summary>
-public sealed class EngineAlertQueries(AnalyticsQueries analytics) : IAlertQueries
+internal sealed class EngineAlertQueries(AnalyticsQueries analytics) : IAlertQueries
 {
     public long Count(Filter filter, long startMs, long endMs, CancellationToken cancel)
     {

@@ -3,7 +3,7 @@ using Sluice.Query.Language;
 namespace Sluice.Analysis.Alerts;
 
 /// <summary>The stored events as alert rules read them: counts, a formula, samples. Tests put a fake here.</summary>
-public interface IAlertQueries
+internal interface IAlertQueries
 {
     long Count(Filter filter, long startMs, long endMs, CancellationToken cancel);
 

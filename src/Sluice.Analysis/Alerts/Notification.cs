@@ -7,7 +7,7 @@ namespace Sluice.Analysis.Alerts;
 /// pattern, and a link to the dashboard's explorer on that query. <see cref="Id"/> is the same for a firing and
 /// its resolution; each delivery adds its own id so a receiver can drop a repeat.
 /// </summary>
-public sealed record Notification(
+internal sealed record Notification(
     string Id,
     string RuleId,
     string RuleName,

@@ -7,7 +7,7 @@ namespace Sluice.Analysis.Alerts;
 /// Deliveries not yet acknowledged, in <c>meta/alert-outbox.json</c>, written (temp + rename) at every change: a
 /// notification survives a restart until its receiver has taken it, and once acknowledged it is gone for good.
 /// </summary>
-public sealed class Outbox
+internal sealed class Outbox
 {
     /// <summary>
     /// Deliveries kept at most; past it the oldest is dropped and counted in <see cref="Dropped"/>. A receiver down for

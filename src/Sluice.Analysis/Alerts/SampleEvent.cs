@@ -7,7 +7,7 @@ namespace Sluice.Analysis.Alerts;
 /// An event attached to a notification as evidence: a log event with its message and the pattern it belongs to, a
 /// traffic event with its domain, path, decision and status.
 /// </summary>
-public sealed record SampleEvent(long Timestamp, string? Id, string Level, string? Service, string? Message, string? PatternId)
+internal sealed record SampleEvent(long Timestamp, string? Id, string Level, string? Service, string? Message, string? PatternId)
 {
     public const int MaxMessageChars = 500;
 

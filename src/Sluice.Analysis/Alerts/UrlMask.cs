@@ -1,7 +1,7 @@
 namespace Sluice.Analysis.Alerts;
 
 /// <summary>Webhook URLs often carry a token in the path or query: answers and logs show scheme, host and port only.</summary>
-public static class UrlMask
+internal static class UrlMask
 {
     public static string Mask(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Authority}/…" : "…";

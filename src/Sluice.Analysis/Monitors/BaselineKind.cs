@@ -1,7 +1,7 @@
 namespace Sluice.Analysis.Monitors;
 
 /// <summary>How a monitor's expected count is derived from its own past counts.</summary>
-public enum BaselineKind
+internal enum BaselineKind
 {
     /// <summary>The same window exactly one week earlier.</summary>
     SameHourLastWeek,

@@ -1,7 +1,7 @@
 namespace Sluice.Analysis.Monitors;
 
 /// <summary>Which deviations count: fewer events than expected, more, or either.</summary>
-public enum Direction
+internal enum Direction
 {
     Both,
     Drop,

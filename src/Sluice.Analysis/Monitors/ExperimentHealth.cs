@@ -5,7 +5,7 @@ using Sluice.Query.Language;
 namespace Sluice.Analysis.Monitors;
 
 /// <summary>The two-proportion z-test between the segments of an attribute (pooled standard error, two-sided p).</summary>
-public static class ExperimentHealth
+internal static class ExperimentHealth
 {
     /// <summary>z and two-sided p for hits1/n1 against hits2/n2; null when a side is empty or the pooled rate is 0 or 1.</summary>
     public static (double Z, double P)? Test(long hits1, long n1, long hits2, long n2)

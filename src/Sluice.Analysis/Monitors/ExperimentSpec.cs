@@ -6,7 +6,7 @@ namespace Sluice.Analysis.Monitors;
 /// <see cref="SegmentBy"/> (e.g. <c>variant</c>), each compared with <see cref="Control"/> (default: the largest
 /// segment) by a two-proportion z-test.
 /// </summary>
-public sealed record ExperimentSpec
+internal sealed record ExperimentSpec
 {
     public string Query { get; init; } = "";
 

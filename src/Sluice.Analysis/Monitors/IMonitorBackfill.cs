@@ -3,7 +3,7 @@ using Sluice.Query.Language;
 namespace Sluice.Analysis.Monitors;
 
 /// <summary>Counts of stored events matching a filter per bin: how a monitor's buckets are filled for the past, once.</summary>
-public interface IMonitorBackfill
+internal interface IMonitorBackfill
 {
     /// <summary>Whether stored events can be queried yet (recovery done).</summary>
     bool Ready { get; }

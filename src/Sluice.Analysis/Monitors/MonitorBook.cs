@@ -13,7 +13,7 @@ namespace Sluice.Analysis.Monitors;
 /// from the last save on are forgotten and backfilled again, so the gap while the server was down is counted.
 /// Evaluation reads buckets only.
 /// </summary>
-public sealed class MonitorBook
+internal sealed class MonitorBook
 {
     private readonly IClock _clock;
     private readonly string _path;

@@ -5,7 +5,7 @@ namespace Sluice.Analysis.Monitors;
 /// band (expected and the warning bounds), the deviation (percent or z), the status, and the gap in events (and in
 /// value when the monitor has a value per event).
 /// </summary>
-public sealed record MonitorReading(
+internal sealed record MonitorReading(
     long StartMs,
     long EndMs,
     MonitorStatus Status,

@@ -5,7 +5,7 @@ namespace Sluice.Analysis.Monitors;
 /// query naming the events, the trailing window it counts, its baseline and thresholds, and an optional value per
 /// event for the business impact.
 /// </summary>
-public sealed record MonitorSpec
+internal sealed record MonitorSpec
 {
     public string Name { get; init; } = "";
 
@@ -27,7 +27,7 @@ public sealed record MonitorSpec
 }
 
 /// <summary>The baseline of a monitor.</summary>
-public sealed record BaselineSpec
+internal sealed record BaselineSpec
 {
     public BaselineKind Kind { get; init; } = BaselineKind.SameHourLastWeek;
 
@@ -39,7 +39,7 @@ public sealed record BaselineSpec
 }
 
 /// <summary>When a deviation is a warning and when it is critical.</summary>
-public sealed record ThresholdSpec
+internal sealed record ThresholdSpec
 {
     public ThresholdMode Mode { get; init; } = ThresholdMode.Percent;
 

@@ -1,7 +1,7 @@
 namespace Sluice.Analysis.Monitors;
 
 /// <summary>A monitor's verdict. The numbers order severity (alert rules compare them); stored by name.</summary>
-public enum MonitorStatus
+internal enum MonitorStatus
 {
     NoData = 0,
     Ok = 1,

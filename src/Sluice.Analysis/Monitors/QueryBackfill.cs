@@ -5,7 +5,7 @@ using Sluice.Query.Language;
 namespace Sluice.Analysis.Monitors;
 
 /// <summary>Backfill through the query engine: <c>&lt;filter&gt; | stats count() by bin(…)</c> over the range.</summary>
-public sealed class QueryBackfill(AnalyticsQueries analytics, Func<bool> ready) : IMonitorBackfill
+internal sealed class QueryBackfill(AnalyticsQueries analytics, Func<bool> ready) : IMonitorBackfill
 {
     public bool Ready => ready();
 

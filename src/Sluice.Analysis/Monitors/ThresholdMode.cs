@@ -1,7 +1,7 @@
 namespace Sluice.Analysis.Monitors;
 
 /// <summary>What the warning and critical figures of a monitor measure.</summary>
-public enum ThresholdMode
+internal enum ThresholdMode
 {
     /// <summary>Deviation from the expected count, in percent.</summary>
     Percent,

@@ -12,7 +12,7 @@ namespace Sluice.Analysis.Patterns;
 /// first, then the template miner behind one lock — counts the stored events of each pattern once they are durable,
 /// and keeps the catalog that survives restarts, so a message gets the same id before and after one.
 /// </summary>
-public sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredRowsObserver, Sluice.Query.Analytics.IPatternTemplates
+internal sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredRowsObserver, Sluice.Query.Analytics.IPatternTemplates
 {
     /// <summary>Learnt patterns kept at most (templates and regexes together): each is tried on every message the cache misses.</summary>
     public const int MaxLearnt = 1_000;
@@ -397,4 +397,4 @@ public sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredRow
 }
 
 /// <summary>A template (<c>&lt;*&gt;</c> for variables) or a regex the user teaches, with an optional name.</summary>
-public sealed record PatternToLearn(string? Template, string? Regex, string? Name);
+internal sealed record PatternToLearn(string? Template, string? Regex, string? Name);

@@ -7,7 +7,7 @@ namespace Sluice.Analysis.Patterns;
 /// <c>regex</c>; <see cref="Severity"/> the highest level seen; <see cref="Frequency"/> every stored event so far
 /// (sample weights included); first and last seen are event times.
 /// </summary>
-public sealed record PatternSummary(
+internal sealed record PatternSummary(
     string Id,
     string Template,
     string Type,
@@ -24,7 +24,7 @@ public sealed record PatternSummary(
 }
 
 /// <summary>The pattern catalog as alert rules and endpoints read it.</summary>
-public interface IPatternCatalogView
+internal interface IPatternCatalogView
 {
     IReadOnlyList<PatternSummary> Snapshot();
 

@@ -10,6 +10,10 @@ namespace Sluice.Analysis.Patterns;
 /// masking with variables spanning tokens folded into one, lookups that also follow wildcard branches, merging of
 /// patterns whose templates converge, a bound with eviction, learnt templates and regexes, and a cache of masked
 /// sequences. Not thread-safe: the caller serialises calls.
+/// <para>
+/// Longer than most files: joining, generalising, merging, evicting and the learnt patterns all keep the same
+/// indexes (the tree, the live and template maps, the cross-length index) in step, and are read together here.
+/// </para>
 /// </summary>
 internal sealed class TemplateMiner
 {

@@ -13,7 +13,7 @@ namespace Sluice.Server.Analysis;
 /// Evaluates monitors, then alert rules, once per minute of the injected clock (so tests move time by hand): it
 /// looks at the clock every <c>Alerts:TickMs</c> and runs when a new minute has begun. Owed backfills run first.
 /// </summary>
-public sealed class AnalysisTicker(IServiceProvider services, IClock clock, SluiceOptions options, ILogger<AnalysisTicker> logger) : BackgroundService
+internal sealed class AnalysisTicker(IServiceProvider services, IClock clock, SluiceOptions options, ILogger<AnalysisTicker> logger) : BackgroundService
 {
     private long _lastMinute = long.MinValue;
 

@@ -6,7 +6,7 @@ using Sluice.Core.Options;
 namespace Sluice.Server.Analysis;
 
 /// <summary>Saves the pattern catalog every <c>Patterns:SaveIntervalSeconds</c> when it changed, and once more at shutdown.</summary>
-public sealed class PatternCatalogSaver(PatternBook book, PatternOptions options, ILogger<PatternCatalogSaver> logger) : BackgroundService
+internal sealed class PatternCatalogSaver(PatternBook book, PatternOptions options, ILogger<PatternCatalogSaver> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
