@@ -265,6 +265,14 @@ internal sealed class AlertBook
         {
             Resolve(rule, instance, null, now, added);
         }
+
+        // A resolved alert is forgotten once its cooldown has passed (the history keeps it): a group_by over many
+        // values, or many new patterns, must not grow the state file for ever.
+        var cooldown = spec.CooldownMinutes * 60_000L;
+        foreach (var instance in rule.Instances.Values.Where(i => !i.Firing && now - Math.Max(i.LastNotifiedMs ?? 0, i.ResolvedMs ?? 0) >= cooldown).ToList())
+        {
+            rule.Instances.Remove(instance.GroupKey);
+        }
     }
 
     private void Resolve(AlertRule rule, AlertInstance instance, Finding? finding, long now, List<AlertEvent> added)
