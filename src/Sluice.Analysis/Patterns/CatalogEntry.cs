@@ -37,6 +37,12 @@ internal sealed class CatalogEntry(string id, string type)
 
     public EventLevel Severity { get; set; }
 
+    /// <summary>Stored events by level (sample weights included), indexed by <see cref="EventLevel"/>.</summary>
+    public long[] LevelCounts { get; } = new long[(int)EventLevel.Fatal + 1];
+
+    public IReadOnlyDictionary<string, long> Levels =>
+        Enumerable.Range(0, LevelCounts.Length).Where(i => LevelCounts[i] > 0).ToDictionary(i => Core.Events.Levels.Name((EventLevel)i), i => LevelCounts[i]);
+
     public long Frequency { get; set; }
 
     public long FirstSeenMs { get; set; } = long.MaxValue;
@@ -71,6 +77,11 @@ internal sealed class CatalogEntry(string id, string type)
     public void Seen(long timestampMs, EventLevel level, long weight)
     {
         Frequency += weight;
+        if ((uint)level < (uint)LevelCounts.Length)
+        {
+            LevelCounts[(int)level] += weight;
+        }
+
         FirstSeenMs = Math.Min(FirstSeenMs, timestampMs);
         LastSeenMs = Math.Max(LastSeenMs, timestampMs);
         if (level > Severity)
@@ -86,5 +97,6 @@ internal sealed class CatalogEntry(string id, string type)
         Services, Example)
     {
         FirstObservedMs = FirstObservedMs,
+        Levels = Levels,
     };
 }

@@ -289,6 +289,7 @@ internal sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredR
             e.Services, e.Example, e.MergedInto, e.Pattern is { IsLive: true })
         {
             FirstObservedMs = e.FirstObservedMs,
+            Levels = e.Levels,
         };
     }
 
@@ -372,6 +373,14 @@ internal sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredR
             foreach (var service in s.Services)
             {
                 entry.AddService(Encoding.UTF8.GetBytes(service));
+            }
+
+            foreach (var (name, count) in s.Levels)
+            {
+                if (Levels.TryParse(Encoding.UTF8.GetBytes(name), out var level))
+                {
+                    entry.LevelCounts[(int)level] = count;
+                }
             }
 
             _entries[s.Id] = entry;

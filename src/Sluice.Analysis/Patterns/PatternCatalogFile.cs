@@ -37,6 +37,13 @@ internal static class PatternCatalogFile
                 json.WriteNumber("first_seen_ms", p.FirstSeenMs);
                 json.WriteNumber("last_seen_ms", p.LastSeenMs);
                 json.WriteNumber("first_observed_ms", p.FirstObservedMs);
+                json.WriteStartObject("levels");
+                foreach (var (level, count) in p.Levels)
+                {
+                    json.WriteNumber(level, count);
+                }
+
+                json.WriteEndObject();
                 json.WriteStartArray("services");
                 foreach (var service in p.Services)
                 {
@@ -112,6 +119,7 @@ internal static class PatternCatalogFile
                 p.GetProperty("live").GetBoolean())
             {
                 FirstObservedMs = p.TryGetProperty("first_observed_ms", out var observed) ? observed.GetInt64() : 0,
+                Levels = p.TryGetProperty("levels", out var levels) ? levels.EnumerateObject().ToDictionary(l => l.Name, l => l.Value.GetInt64()) : [],
             });
         }
 
@@ -135,4 +143,6 @@ internal sealed record SavedPattern(
     bool Live)
 {
     public long FirstObservedMs { get; init; }
+
+    public IReadOnlyDictionary<string, long> Levels { get; init; } = new Dictionary<string, long>();
 }

@@ -21,6 +21,9 @@ internal sealed record PatternSummary(
 {
     /// <summary>When the server first stored an event of the pattern, by its own clock (0: none stored yet).</summary>
     public long FirstObservedMs { get; init; }
+
+    /// <summary>Stored events by level name (only the levels seen).</summary>
+    public IReadOnlyDictionary<string, long> Levels { get; init; } = new Dictionary<string, long>();
 }
 
 /// <summary>The pattern catalog as alert rules and endpoints read it.</summary>

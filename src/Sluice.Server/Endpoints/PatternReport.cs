@@ -105,6 +105,14 @@ internal sealed record PatternReport(long Start, long End, IReadOnlyList<string>
             json.WriteString("severity", Core.Events.Levels.Name(known.Severity));
         }
 
+        json.WriteStartObject("levels");
+        foreach (var (level, count) in known.Levels)
+        {
+            json.WriteNumber(level, count);
+        }
+
+        json.WriteEndObject();
+
         json.WriteNumber("total_frequency", known.Frequency);
         if (known.Example is { } example)
         {

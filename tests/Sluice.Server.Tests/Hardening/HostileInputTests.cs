@@ -62,9 +62,10 @@ public sealed class HostileInputTests(ITestOutputHelper output)
             await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => ExpectAsync(http, Post("/api/events/raw", SeqEnvelope(), "application/json"), 400, 201)));
             await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => ExpectAsync(http, Post("/api/events/raw?clef", Clef(), "application/vnd.serilog.clef"), 400, 201)));
             await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => ExpectCodeAsync(http, Sql("SELECT length(repeat('x', 1000000000))"), 503, "query_memory")));
-            // 2,048 rows of 60 KB make one engine vector of 120 MB: a 512 MiB worker may cut the answer or run out.
-            var cut = await ExpectAsync(http, Sql("SELECT repeat('x', 60000) AS s FROM logs a, logs b LIMIT 10000"), 200, 503);
-            Assert.True(cut.TryGetProperty("truncated_by", out var by) ? by.GetString() == "bytes" : cut.GetProperty("code").GetString() == "query_memory", cut.ToString());
+            // 2,048 rows of 60 KB make one engine vector of 120 MB: a 512 MiB worker may cut the answer or run out,
+            // and on a machine busy with other work it may reach the deadline first (seen in CI runs under load).
+            var cut = await ExpectAsync(http, Sql("SELECT repeat('x', 60000) AS s FROM logs a, logs b LIMIT 10000"), 200, 503, 504);
+            Assert.True(cut.TryGetProperty("truncated_by", out var by) ? by.GetString() == "bytes" : cut.GetProperty("code").GetString() is "query_memory" or "query_timeout", cut.ToString());
             await ExpectAsync(http, Sql("SELECT repeat('x', 300000000) AS s"), 200, 503);
             await ExpectAsync(http, Sql("SELECT 'infinity'::TIMESTAMP AS t, DATE '0001-01-01' - 1000 AS d, 'ab'::BLOB AS b, INTERVAL 3 DAY AS i"), 200);
             await ExpectCodeAsync(http, Sql("SELECT length(lpad('x', 2000000000, 'y'))"), 504, "query_timeout");

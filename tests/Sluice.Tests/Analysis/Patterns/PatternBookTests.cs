@@ -49,6 +49,7 @@ public sealed class PatternBookTests : IDisposable
         Assert.Equal(5_000, summary.LastSeenMs);
         Assert.Equal(EventLevel.Error, summary.Severity);
         Assert.Equal(["worker", "batch"], summary.Services);
+        Assert.Equal(new Dictionary<string, long> { ["debug"] = 1, ["info"] = 1, ["error"] = 10 }, summary.Levels);
         Assert.Equal("job 4 finished", summary.Example);
     }
 
@@ -81,6 +82,7 @@ public sealed class PatternBookTests : IDisposable
         Assert.Equal(2, summary.Frequency);
         Assert.Equal(EventLevel.Warn, summary.Severity);
         Assert.Equal(["auth"], summary.Services);
+        Assert.Equal(new Dictionary<string, long> { ["warn"] = 2 }, summary.Levels);
         Assert.Equal("payfail", restarted.Find(learnt)!.Name);
     }
 
