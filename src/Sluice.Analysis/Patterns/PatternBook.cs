@@ -290,6 +290,7 @@ internal sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredR
         {
             FirstObservedMs = e.FirstObservedMs,
             Levels = e.Levels,
+            Elastic = e.Pattern is { IsLive: true, Elastic: true },
         };
     }
 
@@ -353,7 +354,7 @@ internal sealed class PatternBook : IPatternNamer, IPatternCatalogView, IStoredR
                 {
                     "learnt" => _miner.Learn(s.Template, s.Name),
                     "regex" => _miner.LearnRegex(s.Template, s.Name),
-                    _ => _miner.Restore(s.Id, s.Template, s.Frequency),
+                    _ => _miner.Restore(s.Id, s.Template, s.Frequency, s.Elastic),
                 };
             }
 

@@ -62,6 +62,11 @@ internal static class PatternCatalogFile
                 }
 
                 json.WriteBoolean("live", p.Live);
+                if (p.Elastic)
+                {
+                    json.WriteBoolean("elastic", true);
+                }
+
                 json.WriteEndObject();
             }
 
@@ -119,6 +124,7 @@ internal static class PatternCatalogFile
                 p.GetProperty("live").GetBoolean())
             {
                 FirstObservedMs = p.TryGetProperty("first_observed_ms", out var observed) ? observed.GetInt64() : 0,
+                Elastic = p.TryGetProperty("elastic", out var elastic) && elastic.GetBoolean(),
                 Levels = p.TryGetProperty("levels", out var levels) ? levels.EnumerateObject().ToDictionary(l => l.Name, l => l.Value.GetInt64()) : [],
             });
         }
@@ -145,4 +151,7 @@ internal sealed record SavedPattern(
     public long FirstObservedMs { get; init; }
 
     public IReadOnlyDictionary<string, long> Levels { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>The pattern takes messages of other lengths (docs/patterns.md).</summary>
+    public bool Elastic { get; init; }
 }

@@ -74,8 +74,11 @@ internal sealed class TemplateMiner
         return FromCache() ?? Closest() ?? ElasticCovering();
     }
 
-    /// <summary>Rebuilds a pattern from a persisted catalog, under its old id, so the same messages find it again.</summary>
-    public MinedPattern Restore(string id, string template, long count)
+    /// <summary>
+    /// Rebuilds a pattern from a persisted catalog, under its old id, so the same messages find it again;
+    /// <paramref name="elastic"/> when it had taken messages of other lengths, so they still join it.
+    /// </summary>
+    public MinedPattern Restore(string id, string template, long count, bool elastic = false)
     {
         ArgumentNullException.ThrowIfNull(template);
         if (!PatternIds.IsValid(id))
@@ -89,7 +92,7 @@ internal sealed class TemplateMiner
                 ? existing
                 : throw new ArgumentException($"Pattern {id} is already live with another template.", nameof(id));
         }
-        var pattern = new MinedPattern(id, tokens, _sequence++) { Count = count, LastSeen = _clock };
+        var pattern = new MinedPattern(id, tokens, _sequence++) { Count = count, LastSeen = _clock, Elastic = elastic };
         Insert(pattern);
         return pattern;
     }

@@ -87,6 +87,26 @@ public sealed class PatternBookTests : IDisposable
     }
 
     [Fact]
+    public void A_pattern_that_took_messages_of_other_lengths_still_takes_them_after_a_restart()
+    {
+        string id;
+        {
+            var book = new PatternBook(new PatternOptions(), CatalogPath);
+            id = Name(book, "host.example.com:80 close, 451 bytes sent, 353 bytes received, lifetime 00:02");
+            Assert.Equal(id, Name(book, "host.example.com:80 close, 1190 bytes (1.16 KB) sent, 1671 bytes received, lifetime 00:02"));
+            Assert.Equal(id, Name(book, "host.example.com:80 close, 1190 bytes (1.16 KB) sent, 1671 bytes (1.63 KB) received, lifetime <1 sec"));
+            Assert.True(book.Save());
+        }
+
+        Assert.Contains("\"elastic\":true", File.ReadAllText(CatalogPath));
+        var restarted = new PatternBook(new PatternOptions(), CatalogPath);
+        Name(restarted, "disk /dev/sdb1 is 93% full"); // a change, so the catalog is saved again
+        Assert.True(restarted.Save());
+        Assert.Contains("\"elastic\":true", File.ReadAllText(CatalogPath)); // restored as it was, not relearnt
+        Assert.Equal(id, Name(restarted, "db.example.com:443 close, 9 bytes sent, 9 bytes (1.0 KB) received, lifetime 01:00"));
+    }
+
+    [Fact]
     public void A_learnt_template_takes_over_messages_the_cache_had_named()
     {
         var book = new PatternBook(new PatternOptions(), null);
