@@ -178,9 +178,18 @@ internal sealed class AlertBook
                     continue;
                 }
 
+                // Samples for what may start firing are read before the lock: a slow query must not hold up the
+                // alert endpoints (nothing else changes an alert's state meanwhile: evaluations run one at a time).
+                List<Finding> starting;
                 lock (_lock)
                 {
-                    Apply(rule, findings, now, added, cancel);
+                    starting = [.. findings.Where(f => f.Firing && !(rule.Instances.TryGetValue(f.GroupKey, out var i) && i.Firing))];
+                }
+
+                var samples = await Task.Run(() => starting.ToDictionary(f => f.GroupKey, f => Samples(rule, f, now, cancel), StringComparer.Ordinal), cancel);
+                lock (_lock)
+                {
+                    Apply(rule, findings, now, added, samples);
                     rule.LastEvaluatedMs = now;
                 }
             }
@@ -208,7 +217,7 @@ internal sealed class AlertBook
         }
     }
 
-    private void Apply(AlertRule rule, IReadOnlyList<Finding> findings, long now, List<AlertEvent> added, CancellationToken cancel)
+    private void Apply(AlertRule rule, IReadOnlyList<Finding> findings, long now, List<AlertEvent> added, Dictionary<string, IReadOnlyList<SampleEvent>> samples)
     {
         var spec = rule.Spec;
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -237,7 +246,7 @@ internal sealed class AlertBook
                 else
                 {
                     (state, instance.Notified, instance.LastNotifiedMs, instance.RefreshedMs) = ("firing", true, now, now);
-                    Notify(rule, instance, finding, "firing", now, cancel);
+                    _outbox.Add(Build(rule, instance, finding, "firing", now, samples.GetValueOrDefault(finding.GroupKey) ?? []), spec.Channels, now);
                 }
 
                 added.Add(new AlertEvent(now, rule.Id, spec.Name, finding.GroupKey, state, finding.Value, finding.Summary, instance.NotificationId));
@@ -290,24 +299,25 @@ internal sealed class AlertBook
         added.Add(new AlertEvent(now, rule.Id, rule.Spec.Name, instance.GroupKey, "resolved", finding?.Value ?? instance.Value, summary, instance.NotificationId));
     }
 
-    private void Notify(AlertRule rule, AlertInstance instance, Finding finding, string state, long now, CancellationToken cancel)
+    /// <summary>Up to the rule's number of events behind a finding (none when it has no evidence or they cannot be read).</summary>
+    private IReadOnlyList<SampleEvent> Samples(AlertRule rule, Finding finding, long now, CancellationToken cancel)
     {
-        IReadOnlyList<SampleEvent> samples = [];
-        if (finding.Evidence is { } evidence && rule.Spec.Samples > 0)
+        if (finding.Evidence is not { } evidence || rule.Spec.Samples == 0)
         {
-            try
-            {
-                var window = rule.Spec.WindowMinutes * 60_000L;
-                var (from, to) = finding.SampleRange ?? (now - window, now + 1);
-                samples = _queries.Samples(evidence, from, to, rule.Spec.Samples, cancel);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                _logger.LogWarning("Samples for alert rule {Rule} could not be read: {Error}", rule.Id, e.Message);
-            }
+            return [];
         }
 
-        _outbox.Add(Build(rule, instance, finding, state, now, samples), rule.Spec.Channels, now);
+        try
+        {
+            var window = rule.Spec.WindowMinutes * 60_000L;
+            var (from, to) = finding.SampleRange ?? (now - window, now + 1);
+            return _queries.Samples(evidence, from, to, rule.Spec.Samples, cancel);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogWarning("Samples for alert rule {Rule} could not be read: {Error}", rule.Id, e.Message);
+            return [];
+        }
     }
 
     private Notification Build(AlertRule rule, AlertInstance instance, Finding finding, string state, long now, IReadOnlyList<SampleEvent> samples) => new(
