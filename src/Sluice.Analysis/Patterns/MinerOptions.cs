@@ -24,6 +24,12 @@ internal sealed record MinerOptions
     /// <summary>Time a learnt regex may spend on one message before it counts as not matching.</summary>
     public TimeSpan RegexTimeout { get; init; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>
+    /// Patterns of another length (sharing the first two tokens) a message is aligned with at most, oldest first:
+    /// bounds the work of one new message whatever was sent before it.
+    /// </summary>
+    public int MaxCrossLengthCandidates { get; init; } = 64;
+
     /// <summary>Entries of the masked-sequence cache before it is cleared.</summary>
     public int CacheEntries { get; init; } = 65_536;
 }

@@ -276,11 +276,18 @@ internal sealed class TemplateMiner
         MinedPattern? best = null;
         List<string>? bestTokens = null;
         var bestScore = _options.SimilarityThreshold;
+        var compared = 0;
         foreach (var pattern in candidates)
         {
             if (!pattern.IsLive)
             {
                 continue;
+            }
+            // Each comparison is an alignment of up to 96 × 96 tokens: past the bound, a flood of messages sharing
+            // their first two tokens would make every new one cost thousands of them, under the caller's lock.
+            if (++compared > _options.MaxCrossLengthCandidates)
+            {
+                break;
             }
             var longer = Math.Max(pattern.Tokens.Count, _line.Count);
             if ((double)Math.Min(pattern.Tokens.Count, _line.Count) / longer < bestScore)
@@ -309,9 +316,10 @@ internal sealed class TemplateMiner
         {
             return null;
         }
+        var compared = 0;
         foreach (var pattern in candidates)
         {
-            if (pattern.Elastic && pattern.IsLive && ElasticAlignment.Covers(pattern.Tokens, _line))
+            if (pattern.Elastic && pattern.IsLive && ++compared <= _options.MaxCrossLengthCandidates && ElasticAlignment.Covers(pattern.Tokens, _line))
             {
                 return pattern;
             }

@@ -209,6 +209,18 @@ public class TemplateMinerTests
         Assert.True(miner.Tree.Leaves().Count() <= 4, $"{miner.Tree.Leaves().Count()} leaves for {miner.Patterns.Count} patterns");
     }
 
+    [Theory]
+    [InlineData(64, true)]
+    [InlineData(1, false)]
+    public void A_message_of_another_length_is_aligned_with_at_most_the_bound_of_candidates(int bound, bool joins)
+    {
+        var miner = new TemplateMiner(new MinerOptions { MaxCrossLengthCandidates = bound });
+        Add(miner, "user session opened by admin console for maintenance window");
+        var closed = Add(miner, "user session closed for 42");
+        var longer = Add(miner, "user session closed for 43 on 7");
+        Assert.Equal(joins, longer.Current == closed.Current);
+    }
+
     [Fact]
     public void Learning_a_template_again_names_the_same_pattern()
     {
