@@ -38,8 +38,8 @@ public static class PatternEndpoints
             return;
         }
 
-        var services = Split(query["service"].ToString());
-        if (await ParseLevels(context, Split(query["level"].ToString()), "level") is not { } levels
+        var services = SearchParameters.Split(query["service"]).ToList();
+        if (await ParseLevels(context, SearchParameters.Split(query["level"]), "level") is not { } levels
             || await Number(context, query["min_frequency"].ToString(), "min_frequency", 1, 0, long.MaxValue) is not { } min
             || await Number(context, query["limit"].ToString(), "limit", 100, 1, PatternReport.MaxLimit) is not { } limit)
         {
@@ -289,8 +289,6 @@ public static class PatternEndpoints
     private static Task PatternsOff(HttpContext context) =>
         Problem.WriteAsync(context, 404, ErrorCodes.NotFound, "pattern mining is off (Patterns:Enabled=false)", null);
 
-    private static string[] Split(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
     private static async Task<long?> Number(HttpContext context, string text, string name, long fallback, long min, long max)
     {
         if (text.Length == 0)
@@ -309,19 +307,13 @@ public static class PatternEndpoints
 
     private static async Task<List<EventLevel>?> ParseLevels(HttpContext context, IEnumerable<string> names, string field)
     {
-        var levels = new List<EventLevel>();
-        foreach (var name in names)
+        if (SearchParameters.TryLevels(names, field, out var levels, out var error))
         {
-            if (!Levels.TryParse(System.Text.Encoding.UTF8.GetBytes(name), out var level))
-            {
-                await Problem.WriteAsync(context, 400, ErrorCodes.InvalidParameter, $"'{name}' in '{field}' is not a level (trace, debug, info, warn, error, fatal)", field);
-                return null;
-            }
-
-            levels.Add(level);
+            return levels;
         }
 
-        return levels;
+        await Problem.WriteAsync(context, 400, error);
+        return null;
     }
 
     private static async Task<List<string>?> StringList(HttpContext context, JsonElement body, string name)

@@ -31,17 +31,12 @@ public static class SearchParameters
             return false;
         }
 
-        var levels = 0;
-        foreach (var part in Split(query["level"]))
+        if (!TryLevels(Split(query["level"]), "level", out var named, out error))
         {
-            if (!Levels.TryParse(Encoding.UTF8.GetBytes(part), out var level))
-            {
-                error = Bad("level", $"'{part}' is not a level (trace, debug, info, warn, error, fatal)");
-                return false;
-            }
-
-            levels |= 1 << (int)level;
+            return false;
         }
+
+        var levels = named.Aggregate(0, (mask, level) => mask | (1 << (int)level));
 
         EventKind? kind = null;
         switch (query["kind"].ToString())
@@ -250,7 +245,27 @@ public static class SearchParameters
         return text.Length == 0 ? null : Encoding.UTF8.GetBytes(text);
     }
 
-    private static IEnumerable<string> Split(Microsoft.Extensions.Primitives.StringValues values) =>
+    /// <summary>Level names (each part of a comma list), or the error naming <paramref name="field"/> and the bad name.</summary>
+    public static bool TryLevels(IEnumerable<string> names, string field, out List<EventLevel> levels, out FieldError error)
+    {
+        levels = [];
+        error = default;
+        foreach (var name in names)
+        {
+            if (!Levels.TryParse(Encoding.UTF8.GetBytes(name), out var level))
+            {
+                error = Bad(field, $"'{name}' is not a level (trace, debug, info, warn, error, fatal)");
+                return false;
+            }
+
+            levels.Add(level);
+        }
+
+        return true;
+    }
+
+    /// <summary>The parts of a comma list, over every value of a repeated parameter.</summary>
+    public static IEnumerable<string> Split(Microsoft.Extensions.Primitives.StringValues values) =>
         values.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     private static FieldError Bad(string field, string message) => new(ErrorCodes.InvalidParameter, field, message);
