@@ -15,40 +15,14 @@ cmd=$1
 dir=$(cd "$2" && pwd)
 pidfile=$dir/alertmanager.pid
 binary=/usr/bin/prometheus-alertmanager
-
-# A pid that exists and is not a zombie (a stopped server may wait ~2 s for its reaper).
-alive() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" 2> /dev/null | cut -d' ' -f1)" != Z ]; }
-# The pid file names a live Alertmanager started with this DIR's config (guards against a recycled pid).
-running() {
-  local pid
-  pid=$(cat "$pidfile" 2> /dev/null) && [ -n "$pid" ] && alive "$pid" &&
-    tr '\0' '\n' < "/proc/$pid/cmdline" 2> /dev/null | grep -qxF -- "--config.file=$dir/alertmanager.yml"
-}
-stop() {
-  local pid
-  if running; then
-    pid=$(cat "$pidfile")
-    kill -TERM "$pid" 2> /dev/null || true
-    for _ in $(seq 50); do alive "$pid" || break; sleep 0.2; done
-    if alive "$pid"; then kill -KILL "$pid" 2> /dev/null || true; for _ in $(seq 25); do alive "$pid" || break; sleep 0.2; done; fi
-    echo "alertmanager: stopped pid $pid"
-  fi
-  rm -f "$pidfile"
-}
+name=alertmanager marker=--config.file=$dir/alertmanager.yml
+. "$(dirname "$0")/lib/servers.sh"
 
 if [ "$cmd" = stop ]; then stop; exit 0; fi
 port=${3:-19093}
 
-if [ ! -x "$binary" ]; then
-  # Keep the package's own service (port 9093, /var/lib paths) from starting during install.
-  made_policy=
-  [ -e /usr/sbin/policy-rc.d ] || { made_policy=1; trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d; }
-  apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus-alertmanager > /dev/null; }
-  apt_install 2> /dev/null || { apt-get update -qq > /dev/null && apt_install; }
-  [ -z "$made_policy" ] || { rm -f /usr/sbin/policy-rc.d; trap - EXIT; }
-  [ -x "$binary" ] || { echo "alertmanager: no $binary after installing prometheus-alertmanager" >&2; exit 1; }
-fi
+[ -x "$binary" ] || install_quietly prometheus-alertmanager
+[ -x "$binary" ] || { echo "alertmanager: no $binary after installing prometheus-alertmanager" >&2; exit 1; }
 
 if running; then
   port=$(cat "$dir/port")
@@ -56,8 +30,7 @@ if running; then
   exit 0
 fi
 
-# Another server on our port would answer the ready check in our stead.
-if (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null; then echo "alertmanager: port $port is already in use" >&2; exit 1; fi
+port_free "$port"
 
 # One receiver that sends nothing anywhere: the tests read alerts back through the API.
 cat > "$dir/alertmanager.yml" << 'YML'

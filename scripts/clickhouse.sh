@@ -15,26 +15,9 @@ cmd=$1
 dir=$(cd "$2" && pwd)
 pidfile=$dir/clickhouse.pid
 
-# A pid that exists and is not a zombie (a stopped server may wait ~2 s for its reaper).
-alive() { [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" 2> /dev/null | cut -d' ' -f1)" != Z ]; }
-# The pid file names a live server started with this DIR's config (guards against a recycled pid).
-running() {
-  local pid
-  pid=$(cat "$pidfile" 2> /dev/null) && [ -n "$pid" ] && alive "$pid" &&
-    tr '\0' '\n' < "/proc/$pid/cmdline" 2> /dev/null | grep -qxF -- "--config-file=$dir/config.xml"
-}
-stop() {
-  local pid
-  if running; then
-    pid=$(cat "$pidfile")
-    kill -TERM "$pid" 2> /dev/null || true
-    # Merges and log flushes can take a while; then KILL.
-    for _ in $(seq 150); do alive "$pid" || break; sleep 0.2; done
-    if alive "$pid"; then kill -KILL "$pid" 2> /dev/null || true; for _ in $(seq 25); do alive "$pid" || break; sleep 0.2; done; fi
-    echo "clickhouse: stopped pid $pid"
-  fi
-  rm -f "$pidfile"
-}
+# Merges and log flushes can take a while before TERM is honoured: 30 s, then KILL.
+name=clickhouse marker=--config-file=$dir/config.xml grace=150
+. "$(dirname "$0")/lib/servers.sh"
 
 if [ "$cmd" = stop ]; then stop; exit 0; fi
 port=${3:-18123}
@@ -47,13 +30,7 @@ find_server() {
   else return 1; fi
 }
 if ! find_server; then
-  # Keep the package's own service (ports 8123/9000, /var/lib paths) from starting during install.
-  made_policy=
-  [ -e /usr/sbin/policy-rc.d ] || { made_policy=1; trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d; }
-  apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clickhouse-server > /dev/null; }
-  apt_install || { apt-get update -qq > /dev/null && apt_install; }
-  [ -z "$made_policy" ] || { rm -f /usr/sbin/policy-rc.d; trap - EXIT; }
+  install_quietly clickhouse-server
   find_server || { echo "clickhouse: no server binary after installing clickhouse-server" >&2; exit 1; }
 fi
 

@@ -7,7 +7,6 @@ cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 results=$(mktemp -d)
-trap 'rm -rf "$results"' EXIT
 
 sudo_cmd=$([ "$(id -u)" = 0 ] && echo "" || echo "sudo")
 apt_install() { $sudo_cmd apt-get install -y -qq "$@" > /dev/null || { $sudo_cmd apt-get update -qq > /dev/null && $sudo_cmd apt-get install -y -qq "$@" > /dev/null; }; }
@@ -19,19 +18,25 @@ command -v logger > /dev/null || apt_install bsdutils
 # Node and npm build and check the dashboard's bundle (the .NET SDK image has them; Debian's packages otherwise).
 command -v npm > /dev/null || apt_install nodejs npm
 
-# Debian's Prometheus Alertmanager receives the alert tests' notifications (scripts/alertmanager.sh installs it if
-# missing and starts it on loopback). A caller's own SLUICE_ALERTMANAGER_URL is used as is; one we start, we stop.
-if [ -z "${SLUICE_ALERTMANAGER_URL:-}" ]; then
-  am_dir=${TMPDIR:-/tmp}/sluice-test-alertmanager
-  am_port=${SLUICE_TEST_ALERTMANAGER_PORT:-19093}
-  am_out=$(scripts/alertmanager.sh start "$am_dir" "$am_port")
-  echo "$am_out"
-  case $am_out in
-    *"already running"*) ;;
-    *) trap 'rm -rf "$results"; scripts/alertmanager.sh stop "$am_dir" > /dev/null' EXIT ;;
-  esac
-  export SLUICE_ALERTMANAGER_URL="http://127.0.0.1:$(cat "$am_dir/port")"
-fi
+# Real servers the tests talk to, each a private copy on a non-default loopback port (the scripts install the
+# package if missing). A caller's own SLUICE_* address is used as is; a server this script started, it stops at exit.
+stops=()
+trap 'rm -rf "$results"; for s in "${stops[@]}"; do $s > /dev/null || true; done' EXIT
+# use_server SCRIPT VARIABLE DEFAULT_PORT URL_PREFIX
+use_server() {
+  local script=$1 var=$2 port=$3 prefix=$4 dir out
+  [ -z "${!var:-}" ] || return 0
+  dir=${TMPDIR:-/tmp}/sluice-test-$(basename "$script" .sh)
+  out=$(scripts/$script start "$dir" "$port")
+  echo "$out"
+  case $out in *"already running"*) ;; *) stops+=("scripts/$script stop $dir") ;; esac
+  export "$var=$prefix$(cat "$dir/port")"
+}
+# Prometheus Alertmanager receives the alert tests' notifications.
+use_server alertmanager.sh SLUICE_ALERTMANAGER_URL "${SLUICE_TEST_ALERTMANAGER_PORT:-19093}" http://127.0.0.1:
+# Redis holds the state several nodes share (quotas, duplicate windows, recent traces, the KV tiers). Tests that
+# take Redis away start their own copy through scripts/redis.sh instead of this one.
+use_server redis.sh SLUICE_TEST_REDIS "${SLUICE_TEST_REDIS_PORT:-16379}" redis://127.0.0.1:
 
 # The dashboard: its committed bundle must be what web/ builds today, and its unit tests must pass.
 (cd web && npm ci --no-audit --no-fund --loglevel=error > /dev/null && npm run --silent check && npm test --silent) || web_status=1

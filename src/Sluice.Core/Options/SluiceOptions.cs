@@ -48,6 +48,10 @@ public sealed record SluiceOptions
     public TailOptions Tail { get; init; } = new();
 
     public PatternOptions Patterns { get; init; } = new();
+
+    public RedisOptions Redis { get; init; } = new();
+
+    public BreakerOptions Breakers { get; init; } = new();
 }
 
 public enum DurabilityMode
@@ -403,4 +407,42 @@ public sealed record PatternOptions
 
     /// <summary>How often the catalog (templates, counts, first and last seen) is saved when it changed, in seconds.</summary>
     public int SaveIntervalSeconds { get; init; } = 10;
+}
+
+/// <summary>Redis, for the state several nodes share (quotas, duplicate windows, recent traces, the KV tiers).</summary>
+public sealed record RedisOptions
+{
+    /// <summary><c>redis://[:password@]host:port[/db]</c> (alias SLUICE_REDIS); empty: no Redis, every node keeps its own state.</summary>
+    public string Url { get; init; } = "";
+
+    /// <summary>Prepended to every key, so several deployments (or tests) can share one Redis; empty by default (the seeds' key names).</summary>
+    public string KeyPrefix { get; init; } = "";
+
+    /// <summary>Nodes sharing the quotas: while Redis is away each node admits this share of every limit on its own.</summary>
+    public int NodeCount { get; init; } = 1;
+
+    /// <summary>How long one Redis call may take before it counts as a failure, in ms.</summary>
+    public int TimeoutMs { get; init; } = 1_000;
+}
+
+/// <summary>
+/// The circuit breaker and retries every outbound dependency goes through (seed 002's numbers): it opens after
+/// <see cref="Failures"/> failures with no success between them within <see cref="WindowSeconds"/>, stays open for
+/// <see cref="OpenSeconds"/>, then lets probes through; the dependency counts as recovered after
+/// <see cref="HalfOpenProbes"/> successful probes in a row.
+/// </summary>
+public sealed record BreakerOptions
+{
+    public int Failures { get; init; } = 5;
+
+    public int WindowSeconds { get; init; } = 60;
+
+    public double OpenSeconds { get; init; } = 30;
+
+    public int HalfOpenProbes { get; init; } = 3;
+
+    /// <summary>Retries of one call before it counts as failed (exponential backoff with jitter from <see cref="RetryDelayMs"/>).</summary>
+    public int Retries { get; init; } = 2;
+
+    public int RetryDelayMs { get; init; } = 50;
 }

@@ -22,6 +22,15 @@ public static class SluiceOptionsValidator
             errors.Add("DataDir: must name a directory");
         }
 
+        Check(errors, o.Redis.Url.Length == 0 || o.Redis.Url.StartsWith("redis://", StringComparison.Ordinal) || o.Redis.Url.StartsWith("rediss://", StringComparison.Ordinal), "Redis:Url must start with redis:// or rediss://");
+        Check(errors, o.Redis.NodeCount is >= 1 and <= 1000, "Redis:NodeCount must be 1..1000");
+        Check(errors, o.Redis.TimeoutMs is >= 10 and <= 60_000, "Redis:TimeoutMs must be 10..60000");
+        Check(errors, o.Breakers.Failures is >= 2 and <= 1000, "Breakers:Failures must be 2..1000");
+        Check(errors, o.Breakers.WindowSeconds is >= 1 and <= 3600, "Breakers:WindowSeconds must be 1..3600");
+        Check(errors, o.Breakers.OpenSeconds is >= 0.5 and <= 3600, "Breakers:OpenSeconds must be 0.5..3600");
+        Check(errors, o.Breakers.HalfOpenProbes is >= 1 and <= 100, "Breakers:HalfOpenProbes must be 1..100");
+        Check(errors, o.Breakers.Retries is >= 0 and <= 10, "Breakers:Retries must be 0..10");
+        Check(errors, o.Breakers.RetryDelayMs is >= 1 and <= 60_000, "Breakers:RetryDelayMs must be 1..60000");
         Check(errors, o.Wal.SegmentBytes >= 64 * 1024, "Wal:SegmentBytes must be at least 65536");
         Check(errors, o.Wal.BatchFsyncIntervalMs is >= 1 and <= 60_000, "Wal:BatchFsyncIntervalMs must be 1..60000");
         Check(errors, o.Limits.MaxBodyBytes is >= 1024 and <= MaxBodyBytesCeiling, $"Limits:MaxBodyBytes must be 1024..{MaxBodyBytesCeiling}");

@@ -117,6 +117,7 @@ public static class SluiceServer
         services.AddSingleton<IIpHasher>(new KeyedIpHasher(IpHashKeyStore.LoadOrCreate(options.Privacy.IpHashKey, data.Meta)));
         services.AddSingleton<EventIdGenerator>();
         services.AddSingleton<ServerMetrics>();
+        services.AddDependencies(options);
         services.AddSingleton(sp => new EventStore(options, data, sp.GetRequiredService<IClock>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Storage")));
         services.AddSingleton(sp => new SummaryQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance));
         services.AddSingleton(sp => new EventQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance, options.Query.MaxLimit));
