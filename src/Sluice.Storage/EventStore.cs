@@ -4,6 +4,7 @@ using Sluice.Core.Time;
 using Sluice.Storage.Engine;
 using Sluice.Storage.Hot;
 using Sluice.Storage.Partitions;
+using Sluice.Storage.Sinks;
 using Sluice.Storage.Wal;
 
 namespace Sluice.Storage;
@@ -35,7 +36,11 @@ public sealed class EventStore : IDisposable
         Worker = new StorageWorker(options, data, Catalog, PartStats, Engine, clock, logger);
         Hot = new HotTier(options.Hot, Worker, logger);
         Wal = new WriteAheadLog(data.Wal, options.Wal, options.Durability, Hot, logger);
+        Sinks = new SinkSet(Path.Combine(data.Meta, "sinks"), data.Wal, options.Memory.BatchSize, options.Sinks.CursorSaveMs, options.Sinks.MaxLagMb * 1024L * 1024, logger);
     }
+
+    /// <summary>Where acknowledged events are shipped, each through its own durable cursor over the WAL.</summary>
+    public SinkSet Sinks { get; }
 
     public HotTier Hot { get; }
 
@@ -100,10 +105,11 @@ public sealed class EventStore : IDisposable
         var persisted = Catalog.Current.PersistedThroughSeq;
         Hot.SkipThrough(persisted);
         var result = Wal.Open(persisted);
-        Worker.Start(Hot, Wal);
+        Worker.Start(Hot, Wal, Sinks);
         _weighted = File.Exists(WeightedMarker);
         beforeReady?.Invoke(Hot);
         _ready = true;
+        Sinks.Start(Hot, Wal, () => Catalog.Current.PersistedThroughSeq);
         _logger.LogInformation(
             "Recovered {Events} events from {Records} WAL records in {Ms} ms ({Persisted} already in {Parts} parts); cut {Bytes} torn bytes; deleted {Orphans} orphan files",
             result.Events, result.Records, Environment.TickCount64 - started, persisted, Catalog.Current.Parts.Count, result.TruncatedBytes, orphans);
@@ -167,6 +173,7 @@ public sealed class EventStore : IDisposable
 
     public void Dispose()
     {
+        Sinks.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Worker.Dispose();
         Wal.Dispose();
         Engine.Dispose();

@@ -32,6 +32,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
     private Thread? _thread;
     private HotTier? _hot;
     private WriteAheadLog? _wal;
+    private Sinks.SinkSet? _sinks;
     private bool _stopping;
     private volatile bool _paused;
     private long _nextCleanupMs;
@@ -53,10 +54,11 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
 
 
     /// <summary>Starts the thread once the WAL has been replayed into the hot tier.</summary>
-    public void Start(HotTier hot, WriteAheadLog wal)
+    public void Start(HotTier hot, WriteAheadLog wal, Sinks.SinkSet? sinks = null)
     {
         _hot = hot;
         _wal = wal;
+        _sinks = sinks;
         _nextCleanupMs = _clock.UnixMilliseconds + 60_000;
         _thread = new Thread(Loop) { IsBackground = true, Name = "sluice-storage" };
         _thread.Start();
@@ -276,7 +278,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
         Stats.AddSealed(chunks.Sum(c => (long)c.Count), parts.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         _hot!.Evict(_options.Retention.HotHours * PartInfo.HourMs, _clock.UnixMilliseconds);
         CrashPoints.Reach(CrashPoints.SealBeforeTrim);
-        _wal!.TrimThrough(persistedThrough);
+        _wal!.TrimThrough(_sinks?.TrimLimit(persistedThrough) ?? persistedThrough);
     }
 
     private void Compact()

@@ -51,6 +51,8 @@ public sealed record SluiceOptions
 
     public RedisOptions Redis { get; init; } = new();
 
+    public SinkOptions Sinks { get; init; } = new();
+
     public BreakerOptions Breakers { get; init; } = new();
 }
 
@@ -445,4 +447,14 @@ public sealed record BreakerOptions
     public int Retries { get; init; } = 2;
 
     public int RetryDelayMs { get; init; } = 50;
+}
+
+/// <summary>Sinks read acknowledged events from the WAL through their own durable cursors (Redis, later ClickHouse and forwarders).</summary>
+public sealed record SinkOptions
+{
+    /// <summary>A sink's cursor is saved at most this often while it delivers (and whenever it is idle), in ms; after a crash it may be handed this much again.</summary>
+    public int CursorSaveMs { get; init; } = 1_000;
+
+    /// <summary>WAL a lagging sink may hold back from trimming, in MiB; past it the WAL is trimmed without it and what it misses is counted as lost.</summary>
+    public int MaxLagMb { get; init; } = 1_024;
 }

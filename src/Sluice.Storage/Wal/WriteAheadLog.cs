@@ -153,6 +153,27 @@ public sealed class WriteAheadLog : IDisposable
         return deletable.Count;
     }
 
+    /// <summary>The finished segments, oldest first, with their last event and size (what sinks hold back from trimming).</summary>
+    internal List<(long LastSeq, long Bytes)> ClosedSegmentSizes()
+    {
+        List<long> numbers;
+        List<long> lasts;
+        lock (_closedSegments)
+        {
+            numbers = [.. _closedSegments.Select(s => s.Number)];
+            lasts = [.. _closedSegments.Select(s => s.LastSeq)];
+        }
+
+        var sizes = new List<(long, long)>(numbers.Count);
+        for (var i = 0; i < numbers.Count; i++)
+        {
+            var file = new FileInfo(Path.Combine(_directory, WalFormat.SegmentFileName(numbers[i])));
+            sizes.Add((lasts[i], file.Exists ? file.Length : 0));
+        }
+
+        return sizes;
+    }
+
     /// <summary>Stops the writer after it has written what is already queued, and closes the segment.</summary>
     public void Dispose()
     {
