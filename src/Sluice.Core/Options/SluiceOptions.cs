@@ -425,6 +425,12 @@ public sealed record RedisOptions
 
     /// <summary>How long one Redis call may take before it counts as a failure, in ms.</summary>
     public int TimeoutMs { get; init; } = 1_000;
+
+    /// <summary>How long a trace's list <c>logs:{trace_id}</c> lives after its last event, in seconds (seed 004: an hour).</summary>
+    public int TraceTtlSeconds { get; init; } = 3_600;
+
+    /// <summary>Most events of one trace read back from Redis for a trace look-up.</summary>
+    public int MaxTraceEvents { get; init; } = 10_000;
 }
 
 /// <summary>

@@ -117,23 +117,37 @@ public static class QueryEndpoints
 
         Task written;
         var maxBytes = context.RequestServices.GetRequiredService<SluiceOptions>().Query.MaxAnswerMb * 1024L * 1024;
+        var shared = await SharedTrace.ReadAsync(context, traceId, maxBytes);
         using (var result = context.RequestServices.GetRequiredService<EventQueries>().Trace(traceId, includeArchive, maxBytes))
         {
             var (rows, truncated) = result.Value;
-            written = rows.Count == 0
+            var merged = SharedTrace.Merge(rows, shared);
+            written = merged.Count == 0
                 ? Problem.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"no event has trace_id '{traceId}'", "trace_id")
                 : WriteJson(context, json =>
                 {
                     json.WriteStartObject();
                     json.WriteString("trace_id", traceId);
                     json.WriteStartArray("events");
-                    foreach (var row in rows)
+                    foreach (var item in merged)
                     {
-                        EventJsonWriter.Write(json, row.Bytes.Span);
+                        if (item.Json is { } remote)
+                        {
+                            json.WriteRawValue(remote, skipInputValidation: true);
+                        }
+                        else
+                        {
+                            EventJsonWriter.Write(json, item.Row.Span);
+                        }
                     }
 
                     json.WriteEndArray();
-                    json.WriteBoolean("truncated", truncated);
+                    json.WriteBoolean("truncated", truncated || shared.Truncated);
+                    if (shared.State is { } state)
+                    {
+                        json.WriteString("shared", state);
+                    }
+
                     json.WriteEndObject();
                 });
         }

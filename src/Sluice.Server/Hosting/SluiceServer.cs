@@ -118,7 +118,16 @@ public static class SluiceServer
         services.AddSingleton<EventIdGenerator>();
         services.AddSingleton<ServerMetrics>();
         services.AddDependencies(options);
-        services.AddSingleton(sp => new EventStore(options, data, sp.GetRequiredService<IClock>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Storage")));
+        services.AddSingleton(sp =>
+        {
+            var store = new EventStore(options, data, sp.GetRequiredService<IClock>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Storage"));
+            foreach (var sink in sp.GetServices<Sluice.Storage.Sinks.IEventSink>())
+            {
+                store.Sinks.Attach(sink); // before recovery: their cursors hold the WAL from the start
+            }
+
+            return store;
+        });
         services.AddSingleton(sp => new SummaryQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance));
         services.AddSingleton(sp => new EventQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance, options.Query.MaxLimit));
         services.AddSingleton(sp =>
