@@ -435,7 +435,7 @@ public sealed record RedisOptions
 
 /// <summary>
 /// The circuit breaker and retries every outbound dependency goes through (seed 002's numbers): it opens after
-/// <see cref="Failures"/> failures with no success between them within <see cref="WindowSeconds"/>, stays open for
+/// <see cref="Failures"/> failed attempts (retries count) with no success between them within <see cref="WindowSeconds"/>, stays open for
 /// <see cref="OpenSeconds"/>, then lets probes through; the dependency counts as recovered after
 /// <see cref="HalfOpenProbes"/> successful probes in a row.
 /// </summary>

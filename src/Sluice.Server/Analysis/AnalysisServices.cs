@@ -30,7 +30,7 @@ public static class AnalysisServices
         services.AddSingleton(sp => new DeliverySender(sp.GetRequiredService<Outbox>(),
             new DeliverySettings(TimeSpan.FromMilliseconds(alerts.DeliveryRetryDelayMs), alerts.DeliveryRetries, TimeSpan.FromMilliseconds(alerts.DeliveryBreakMs),
                 TimeSpan.FromMilliseconds(alerts.DeliveryRetryAfterMs), TimeSpan.FromMinutes(3 * alerts.AlertmanagerResendMinutes)),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Alerts")));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Alerts"), dependencies: sp.GetRequiredService<Sluice.Core.Resilience.Dependencies>()));
         services.AddSingleton<IVolumeAlertFeed>(sp => new VolumeAlertFeed(sp.GetRequiredService<Sluice.Admission.Alerts.AlertPublisher>()));
         services.AddSingleton(sp => new AlertBook(sp.GetRequiredService<IClock>(), Path.Combine(data.Meta, "alerts.json"), alerts.MaxRules,
             sp.GetRequiredService<IAlertQueries>(), sp.GetRequiredService<MonitorBook>(), sp.GetService<IPatternCatalogView>(),
