@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Sluice.Core.IO;
 using Sluice.Core.Options;
 using Sluice.Core.Time;
 using Sluice.Storage.Engine;
@@ -77,7 +78,7 @@ public sealed class EventStore : IDisposable
         {
             if (!_weighted)
             {
-                IO.AtomicFile.Write(WeightedMarker, "sampled events are stored here\n"u8);
+                AtomicFile.Write(WeightedMarker, "sampled events are stored here\n"u8);
                 _weighted = true;
             }
         }

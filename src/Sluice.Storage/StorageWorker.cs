@@ -4,7 +4,6 @@ using Sluice.Core.Options;
 using Sluice.Core.Time;
 using Sluice.Storage.Engine;
 using Sluice.Storage.Hot;
-using Sluice.Storage.IO;
 using Sluice.Storage.Partitions;
 using Sluice.Storage.Retention;
 using Sluice.Storage.Wal;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Core.Events;
+using Sluice.Core.IO;
 using Sluice.Core.Options;
 using Sluice.Core.Time;
 using Sluice.Query.Search;

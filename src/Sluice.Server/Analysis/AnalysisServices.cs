@@ -4,6 +4,7 @@ using Sluice.Analysis;
 using Sluice.Analysis.Alerts;
 using Sluice.Analysis.Monitors;
 using Sluice.Analysis.Patterns;
+using Sluice.Core.IO;
 using Sluice.Core.Options;
 using Sluice.Core.Time;
 using Sluice.Query.Analytics;

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Sluice.Admission.Auth;
 using Sluice.Admission.Privacy;
 using Sluice.Core.Events;
+using Sluice.Core.IO;
 using Sluice.Core.Options;
 using Sluice.Core.Privacy;
 using Sluice.Core.Time;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sluice.Core.Events;
-using Sluice.Storage.IO;
+using Sluice.Core.IO;
 
 namespace Sluice.Storage.Partitions;
 

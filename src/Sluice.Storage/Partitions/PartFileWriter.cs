@@ -1,7 +1,7 @@
 using ParquetSharp;
 using Sluice.Core.Events;
+using Sluice.Core.IO;
 using Sluice.Storage.Hot;
-using Sluice.Storage.IO;
 using Sluice.Storage.Summaries;
 
 namespace Sluice.Storage.Partitions;

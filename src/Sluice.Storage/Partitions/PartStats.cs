@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Sluice.Storage.IO;
+using Sluice.Core.IO;
 using Sluice.Storage.Summaries;
 
 namespace Sluice.Storage.Partitions;

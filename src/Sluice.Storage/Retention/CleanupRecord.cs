@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Sluice.Storage.IO;
+using Sluice.Core.IO;
 
 namespace Sluice.Storage.Retention;
 
