@@ -304,6 +304,9 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
         }
     }
 
+    /// <summary>Whether compaction merges this (kind, hour, tier) group of parts once the hour is closed.</summary>
+    internal bool NeedsMerge(IReadOnlyCollection<PartInfo> hour) => CompactionPolicy.NeedsMerge(hour, _options.Storage.CompactPartsUnderRows);
+
     private CleanupReport Cleanup(CleanupRequest request)
     {
         var started = _clock.UnixMilliseconds;

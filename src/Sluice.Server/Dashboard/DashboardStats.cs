@@ -139,17 +139,24 @@ public static class DashboardStats
         var alerts = services.GetRequiredService<AlertPublisher>();
         var problems = new List<string>();
 
-        var persisted = store.Catalog.Current.PersistedThroughSeq;
-        long unsealed = 0;
-        foreach (var chunk in store.Hot.Chunks)
+        long unsealed = 0, hotRows, hotBytes, diskBytes;
+        int parts;
+        using (var snapshot = store.OpenSnapshot())
         {
-            if (chunk.LastSeq > persisted)
+            foreach (var chunk in snapshot.Chunks)
             {
-                unsealed += chunk.Count;
+                if (chunk.LastSeq > snapshot.Persisted)
+                {
+                    unsealed += chunk.Count;
+                }
             }
+
+            hotRows = snapshot.MemoryRows;
+            hotBytes = snapshot.MemoryBytes;
+            parts = snapshot.Parts.Count;
+            diskBytes = snapshot.Parts.Where(p => p.Tier == PartTier.Partitions).Sum(p => p.Bytes);
         }
 
-        var diskBytes = store.Catalog.Current.Parts.Where(p => p.Tier == PartTier.Partitions).Sum(p => p.Bytes);
         var cap = options.Retention.MaxDiskBytes;
         long rejected = 0, sampledOut = 0;
         foreach (var stat in admission.Quotas.Stats())
@@ -160,7 +167,7 @@ public static class DashboardStats
 
         if (!store.IsReady)
         {
-            problems.Add(store.IsRecovering ? "the log is being recovered; ingest answers 503 until it is done" : $"the log takes no writes: {store.Wal.Fault}");
+            problems.Add(store.IsRecovering ? "the log is being recovered; ingest answers 503 until it is done" : $"the log takes no writes: {store.Fault}");
         }
 
         if (cap > 0 && diskBytes >= cap * 9 / 10)
@@ -168,9 +175,9 @@ public static class DashboardStats
             problems.Add($"partitions use {diskBytes * 100 / cap} % of Retention:MaxDiskBytes; the size cleanup will remove the oldest hours");
         }
 
-        if (store.Worker.Stats.Failures > 0)
+        if (store.Stats.Failures > 0)
         {
-            problems.Add($"{store.Worker.Stats.Failures} storage jobs failed and were retried; see the server log");
+            problems.Add($"{store.Stats.Failures} storage jobs failed and were retried; see the server log");
         }
 
         var breaker = alerts.WebhookBreaker;
@@ -183,10 +190,10 @@ public static class DashboardStats
         json.WriteString("status", problems.Count == 0 ? "ok" : "degraded");
         json.WriteBoolean("ready", store.IsReady);
         json.WriteNumber("wal_bytes", store.WalDiskBytes());
-        json.WriteNumber("hot_events", store.Hot.RowCount);
-        json.WriteNumber("hot_bytes", store.Hot.Bytes);
+        json.WriteNumber("hot_events", hotRows);
+        json.WriteNumber("hot_bytes", hotBytes);
         json.WriteNumber("sealing_lag_events", unsealed);
-        json.WriteNumber("parts", store.Catalog.Current.Parts.Count);
+        json.WriteNumber("parts", parts);
         json.WriteNumber("disk_bytes", diskBytes);
         if (cap > 0)
         {

@@ -124,7 +124,7 @@ public static class SluiceServer
         services.AddSingleton(sp => new EventQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance, options.Query.MaxLimit));
         services.AddSingleton(sp =>
         {
-            var roots = sp.GetRequiredService<EventStore>().Catalog.Roots;
+            var roots = sp.GetRequiredService<EventStore>().Roots;
             var settings = new SqlWorkerSettings(roots.Partitions, roots.Archive, options.Query.SqlWorkerMemoryMb * 1024L * 1024, options.Storage.QueryThreads, options.Query.SqlWorkers);
             return new SqlWorkerPool(SqlWorkerLaunch.Beside(), settings, TimeSpan.FromMilliseconds(options.Query.QueueWaitMs), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Query"));
         });

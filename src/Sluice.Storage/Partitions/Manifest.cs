@@ -61,7 +61,7 @@ public sealed record Manifest(long PersistedThroughSeq, IReadOnlyList<PartInfo> 
             parts.Add(new JsonObject
             {
                 ["path"] = roots.Relative(p),
-                ["kind"] = PartLayout.KindName(p.Kind),
+                ["kind"] = PartSchema.KindName(p.Kind),
                 ["hour"] = p.HourStart,
                 ["rows"] = p.Rows,
                 ["bytes"] = p.Bytes,

@@ -164,7 +164,7 @@ public static class PartFileWriter
             _seq[i] = seq;
             var reader = new RowReader(row);
             _timestamp[i] = reader.Timestamp;
-            _kind.Set(i, PartLayout.KindUtf8(reader.Kind));
+            _kind.Set(i, PartSchema.KindUtf8(reader.Kind));
             _level.Set(i, Levels.Utf8Name(reader.Level));
             while (reader.MoveNext())
             {

@@ -13,14 +13,10 @@ public static class PartLayout
     public const string StatsExtension = ".stats.json";
     public const string TempSuffix = ".tmp";
 
-    public static string KindName(EventKind kind) => kind == EventKind.Traffic ? "traffic" : "log";
-
-    public static ReadOnlySpan<byte> KindUtf8(EventKind kind) => kind == EventKind.Traffic ? "traffic"u8 : "log"u8;
-
     public static string HourDirectory(string root, EventKind kind, long hourStart)
     {
         var time = DateTimeOffset.FromUnixTimeMilliseconds(hourStart).UtcDateTime;
-        return Path.Combine(root, KindName(kind), time.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), time.ToString("HH", CultureInfo.InvariantCulture));
+        return Path.Combine(root, PartSchema.KindName(kind), time.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), time.ToString("HH", CultureInfo.InvariantCulture));
     }
 
     public static string PartPath(string root, EventKind kind, long hourStart, long firstSeq, long lastSeq, string tag = "part") =>

@@ -18,6 +18,11 @@ public static class PartSchema
     public const string Level = "level";
     public const string Attributes = "attributes";
 
+    /// <summary>The value of the <see cref="Kind"/> column (and the kind's directory name).</summary>
+    public static string KindName(EventKind kind) => kind == EventKind.Traffic ? "traffic" : "log";
+
+    internal static ReadOnlySpan<byte> KindUtf8(EventKind kind) => kind == EventKind.Traffic ? "traffic"u8 : "log"u8;
+
     /// <summary>The canonical fields, in the order their columns follow the four fixed ones.</summary>
     public static readonly FieldInfo[] Fields = [.. FieldCatalog.All];
 

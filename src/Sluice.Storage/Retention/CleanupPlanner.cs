@@ -88,8 +88,4 @@ public static class CleanupPlanner
 
         return items;
     }
-
-    /// <summary>True when a manual range reaches into the last hour before now, where events may still arrive.</summary>
-    public static bool TouchesLastHour(CleanupRequest request, long nowMs) =>
-        (request.EndMs ?? long.MaxValue) > nowMs - PartInfo.HourMs;
 }
