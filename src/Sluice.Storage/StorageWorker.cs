@@ -15,7 +15,7 @@ namespace Sluice.Storage;
 /// parts, compacts closed hours, and runs retention — so the manifest has a single writer and these jobs never
 /// race each other. Work arrives as sealed chunks, as requests (flush, cleanup), and from a one-second tick.
 /// </summary>
-public sealed class StorageWorker : ISealedChunkSink, IDisposable
+internal sealed class StorageWorker : ISealedChunkSink, IDisposable
 {
     private readonly SluiceOptions _options;
     private readonly DataDirectory _data;

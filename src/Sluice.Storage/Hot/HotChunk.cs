@@ -78,17 +78,17 @@ public sealed class HotChunk
     public long LastSeq { get; private set; }
 
     /// <summary>Full: no more rows go in; it has been offered to the <see cref="ISealedChunkSink"/>.</summary>
-    public bool IsSealed
+    internal bool IsSealed
     {
         get => _sealedTicks != 0;
-        internal set => Volatile.Write(ref _sealedTicks, value ? Math.Max(1, Environment.TickCount64) : 0);
+        set => Volatile.Write(ref _sealedTicks, value ? Math.Max(1, Environment.TickCount64) : 0);
     }
 
     /// <summary>When it was sealed (<see cref="Environment.TickCount64"/>), or 0.</summary>
-    public long SealedTicks => Volatile.Read(ref _sealedTicks);
+    internal long SealedTicks => Volatile.Read(ref _sealedTicks);
 
     /// <summary>When its first row came in (<see cref="Environment.TickCount64"/>).</summary>
-    public long StartedTicks { get; } = Environment.TickCount64;
+    internal long StartedTicks { get; } = Environment.TickCount64;
 
     /// <summary>Its rows are durable outside the WAL (or nothing needs them to be), so it may leave memory.</summary>
     public bool IsPersisted { get; internal set; }

@@ -15,7 +15,7 @@ namespace Sluice.Storage.Hot;
 /// evicted chunk's buffer is reused only at a moment when no scope is open, so no reader can still see it.
 /// </para>
 /// </summary>
-public sealed class HotTier : IWalConsumer
+internal sealed class HotTier : IWalConsumer
 {
     private readonly HotTierOptions _options;
     private readonly ISealedChunkSink _sink;

@@ -11,7 +11,7 @@ namespace Sluice.Storage.Partitions;
 /// A part file that no manifest lists is an orphan (a crash between its rename and the manifest write); its rows
 /// are still in the WAL, and start-up deletes it.
 /// </summary>
-public sealed record Manifest(long PersistedThroughSeq, IReadOnlyList<PartInfo> Parts)
+internal sealed record Manifest(long PersistedThroughSeq, IReadOnlyList<PartInfo> Parts)
 {
     public const string FileName = "manifest.json";
     private const int FormatVersion = 1;

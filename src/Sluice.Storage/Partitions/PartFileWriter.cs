@@ -15,7 +15,7 @@ namespace Sluice.Storage.Partitions;
 /// the rows: the managed writer it replaced needed a .NET string per value and spent ~60 % of sealing in its own
 /// page and stream copies (docs/benchmarks.md, issue 14).
 /// </summary>
-public static class PartFileWriter
+internal static class PartFileWriter
 {
     /// <summary>
     /// Rows per row group: the layout compaction writes too (a trace or a minute reads one group of an hour), and the

@@ -7,7 +7,7 @@ namespace Sluice.Storage.Partitions;
 /// Directory layout of parts (DESIGN §6): <c>&lt;root&gt;/&lt;kind&gt;/&lt;yyyy-MM-dd&gt;/&lt;HH&gt;/part-&lt;firstSeq&gt;-&lt;lastSeq&gt;.parquet</c>,
 /// the same under partitions/ and archive/, so an archived hour is found where a person would look.
 /// </summary>
-public static class PartLayout
+internal static class PartLayout
 {
     public const string Extension = ".parquet";
     public const string StatsExtension = ".stats.json";

@@ -10,7 +10,7 @@ namespace Sluice.Storage.Retention;
 /// archive on, TTL and size move parts to the archive rather than deleting them; a manual cleanup deletes.
 /// A request naming a kind touches only that kind's parts.
 /// </summary>
-public static class CleanupPlanner
+internal static class CleanupPlanner
 {
     public static List<CleanupItem> Plan(Manifest manifest, RetentionOptions options, long nowMs, CleanupRequest request)
     {

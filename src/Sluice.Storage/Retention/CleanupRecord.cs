@@ -5,7 +5,7 @@ using Sluice.Core.IO;
 namespace Sluice.Storage.Retention;
 
 /// <summary>Keeps the last cleanup run in <c>meta/cleanup-last-run.json</c> (the seed's <c>meta:cleanup:last_run</c>).</summary>
-public static class CleanupRecord
+internal static class CleanupRecord
 {
     public const string FileName = "cleanup-last-run.json";
 
