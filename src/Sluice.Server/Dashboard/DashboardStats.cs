@@ -5,6 +5,7 @@ using Sluice.Admission;
 using Sluice.Admission.Alerts;
 using Sluice.Core.Events;
 using Sluice.Core.Options;
+using Sluice.Query;
 using Sluice.Query.Analytics;
 using Sluice.Query.Summaries;
 using Sluice.Server.Endpoints;
@@ -17,7 +18,7 @@ namespace Sluice.Server.Dashboard;
 /// <summary>
 /// <c>GET /api/v1/dashboard/stats</c>: everything the overview draws, in one answer — volume over time by level and
 /// by decision, the totals and top values of both kinds, the ingest rate now and the health of each component.
-/// Counts come from stored summaries (<see cref="SummaryQueries"/>, <see cref="SummarySeriesQueries"/>), so the
+/// Counts come from stored summaries (<see cref="IQueryEngine.Summarize"/>, <see cref="IQueryEngine.Series"/>), so the
 /// answer costs about the same with ten million events as with ten thousand.
 /// </summary>
 public static class DashboardStats
@@ -27,24 +28,22 @@ public static class DashboardStats
     public static async Task WriteAsync(HttpContext context)
     {
         var services = context.RequestServices;
-        var analytics = services.GetRequiredService<AnalyticsQueries>();
-        if (!await QueryEndpoints.EnsureReady(context) || await AnalyticsEndpoints.ReadRange(context, analytics.NowMs) is not { } range)
+        var queries = services.GetRequiredService<IQueryEngine>();
+        if (!await QueryEndpoints.EnsureReady(context) || await AnalyticsEndpoints.ReadRange(context, queries.NowMs) is not { } range)
         {
             return;
         }
 
-        var summaries = services.GetRequiredService<SummaryQueries>();
-        var series = services.GetRequiredService<SummarySeriesQueries>();
         // The range starts at its first bucket's start, so the totals are the bars' sums, and past six hours every
         // sealed hour is whole: read from its stored summary, never counted again.
         var bucket = DashboardBuckets.For(range.End - range.Start);
         var start = range.Start - (((range.Start % bucket) + bucket) % bucket);
         var cancel = context.RequestAborted;
         // Four independent reads, side by side: each reads stored summaries and counts only the edges itself.
-        var logsTask = Task.Run(() => summaries.Summarize(EventKind.Log, start, range.End, includeArchive: false));
-        var trafficTask = Task.Run(() => summaries.Summarize(EventKind.Traffic, start, range.End, includeArchive: false));
-        var levelsTask = Task.Run(() => series.Series(EventKind.Log, "level", start, range.End, bucket));
-        var decisionsTask = Task.Run(() => series.Series(EventKind.Traffic, "decision", start, range.End, bucket));
+        var logsTask = Task.Run(() => queries.Summarize(EventKind.Log, start, range.End, includeArchive: false));
+        var trafficTask = Task.Run(() => queries.Summarize(EventKind.Traffic, start, range.End, includeArchive: false));
+        var levelsTask = Task.Run(() => queries.Series(EventKind.Log, "level", start, range.End, bucket));
+        var decisionsTask = Task.Run(() => queries.Series(EventKind.Traffic, "decision", start, range.End, bucket));
         // Not cancelled with the request: each read is bounded by the range's summaries, and is left to finish.
         await Task.WhenAll(logsTask, trafficTask, levelsTask, decisionsTask);
         if (cancel.IsCancellationRequested)
