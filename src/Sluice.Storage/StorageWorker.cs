@@ -4,7 +4,6 @@ using Sluice.Core.Options;
 using Sluice.Core.Time;
 using Sluice.Storage.Engine;
 using Sluice.Storage.Hot;
-using Sluice.Storage.IO;
 using Sluice.Storage.Partitions;
 using Sluice.Storage.Retention;
 using Sluice.Storage.Wal;
@@ -16,7 +15,7 @@ namespace Sluice.Storage;
 /// parts, compacts closed hours, and runs retention — so the manifest has a single writer and these jobs never
 /// race each other. Work arrives as sealed chunks, as requests (flush, cleanup), and from a one-second tick.
 /// </summary>
-public sealed class StorageWorker : ISealedChunkSink, IDisposable
+internal sealed class StorageWorker : ISealedChunkSink, IDisposable
 {
     private readonly SluiceOptions _options;
     private readonly DataDirectory _data;
@@ -306,6 +305,9 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
             Stats.AddCompaction();
         }
     }
+
+    /// <summary>Whether compaction merges this (kind, hour, tier) group of parts once the hour is closed.</summary>
+    internal bool NeedsMerge(IReadOnlyCollection<PartInfo> hour) => CompactionPolicy.NeedsMerge(hour, _options.Storage.CompactPartsUnderRows);
 
     private CleanupReport Cleanup(CleanupRequest request)
     {

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Sluice.Core.Errors;
+using Sluice.Core.IO;
 using Sluice.Storage;
-using Sluice.Storage.IO;
 
 namespace Sluice.Server.Dashboard;
 

@@ -4,7 +4,7 @@ using Sluice.Core.Options;
 using Sluice.Core.Resilience;
 using Sluice.Redis;
 using Sluice.Redis.Sinks;
-using Sluice.Storage;
+using Sluice.Core.IO;
 using Sluice.Storage.Sinks;
 using Sluice.Server.Health;
 using Sluice.Server.Metrics;

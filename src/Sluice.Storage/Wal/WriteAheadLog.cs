@@ -13,7 +13,7 @@ namespace Sluice.Storage.Wal;
 /// commit), passes them in order to the <see cref="IWalConsumer"/> (the hot tier), and only then completes the
 /// callers' tasks. So a completed append is durable (per <see cref="DurabilityMode"/>) and already queryable.
 /// </summary>
-public sealed class WriteAheadLog : IDisposable
+internal sealed class WriteAheadLog : IDisposable
 {
     private readonly string _directory;
     private readonly WalOptions _options;

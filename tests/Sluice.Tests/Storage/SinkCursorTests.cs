@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Core.Events;
 using Sluice.Core.Options;
 using Sluice.Storage;
+using Sluice.Core.IO;
 using Sluice.Storage.Sinks;
 using Sluice.Tests.Support;
 
