@@ -15,6 +15,7 @@ public sealed class RedisConnection : IAsyncDisposable
     private readonly ConfigurationOptions _config;
     private readonly ILogger _logger;
     private readonly string _prefix;
+    private readonly int _timeoutMs;
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private ConnectionMultiplexer? _multiplexer;
 
@@ -28,6 +29,7 @@ public sealed class RedisConnection : IAsyncDisposable
         _config.ConnectRetry = 1;
         _config.ClientName = "sluice";
         _prefix = options.KeyPrefix;
+        _timeoutMs = options.TimeoutMs;
         _logger = logger;
         Breaker = dependencies.Breaker("redis");
         Breaker.StateChanged += (b, state) => _logger.LogWarning("Redis breaker {State} ({Error})", state, b.LastError ?? "no error");
@@ -43,12 +45,22 @@ public sealed class RedisConnection : IAsyncDisposable
 
     /// <summary>Runs <paramref name="command"/> against the database through the breaker.</summary>
     public async ValueTask<T> RunAsync<T>(Func<IDatabase, Task<T>> command, CancellationToken cancel = default) =>
-        await Breaker.ExecuteAsync(async _ =>
+        await Breaker.ExecuteAsync(async attempt =>
         {
             var multiplexer = await ConnectAsync();
             if (!multiplexer.IsConnected)
             {
-                throw new RedisUnavailableException("Redis is not connected");
+                // Just started, or reconnecting after an outage: give it up to one timeout before calling it down.
+                var deadline = Environment.TickCount64 + _timeoutMs;
+                while (!multiplexer.IsConnected && Environment.TickCount64 < deadline)
+                {
+                    await Task.Delay(10, attempt);
+                }
+
+                if (!multiplexer.IsConnected)
+                {
+                    throw new RedisUnavailableException("Redis is not connected");
+                }
             }
 
             return await command(multiplexer.GetDatabase());

@@ -45,7 +45,7 @@ public sealed class EventStore : IDisposable
         Worker = new StorageWorker(options, data, Catalog, PartStats, Engine, clock, logger);
         Hot = new HotTier(options.Hot, Worker, logger);
         Wal = new WriteAheadLog(data.Wal, options.Wal, options.Durability, Hot, logger);
-        Sinks = new SinkSet(Path.Combine(data.Meta, "sinks"), data.Wal, options.Memory.BatchSize, options.Sinks.CursorSaveMs, options.Sinks.MaxLagMb * 1024L * 1024, logger);
+        Sinks = new SinkSet(Path.Combine(data.Meta, "sinks"), data.Wal, options.Sinks.BatchEvents, options.Sinks.CursorSaveMs, options.Sinks.MaxLagMb * 1024L * 1024, logger);
     }
 
     /// <summary>Where acknowledged events are shipped, each through its own durable cursor over the WAL.</summary>

@@ -461,6 +461,9 @@ public sealed record SinkOptions
     /// <summary>A sink's cursor is saved at most this often while it delivers (and whenever it is idle), in ms; after a crash it may be handed this much again.</summary>
     public int CursorSaveMs { get; init; } = 1_000;
 
+    /// <summary>Most events handed to a sink in one batch (one Redis script call); fewer when less is waiting.</summary>
+    public int BatchEvents { get; init; } = 1_000;
+
     /// <summary>WAL a lagging sink may hold back from trimming, in MiB; past it the WAL is trimmed without it and what it misses is counted as lost.</summary>
     public int MaxLagMb { get; init; } = 1_024;
 }

@@ -28,6 +28,7 @@ public static class SluiceOptionsValidator
         Check(errors, o.Redis.MaxTraceEvents is >= 1 and <= 1_000_000, "Redis:MaxTraceEvents must be 1..1000000");
         Check(errors, o.Redis.TimeoutMs is >= 10 and <= 60_000, "Redis:TimeoutMs must be 10..60000");
         Check(errors, o.Sinks.CursorSaveMs is >= 10 and <= 600_000, "Sinks:CursorSaveMs must be 10..600000");
+        Check(errors, o.Sinks.BatchEvents is >= 1 and <= 100_000, "Sinks:BatchEvents must be 1..100000");
         Check(errors, o.Sinks.MaxLagMb is >= 1 and <= 1_048_576, "Sinks:MaxLagMb must be 1..1048576");
         Check(errors, o.Breakers.Failures is >= 2 and <= 1000, "Breakers:Failures must be 2..1000");
         Check(errors, o.Breakers.WindowSeconds is >= 1 and <= 3600, "Breakers:WindowSeconds must be 1..3600");

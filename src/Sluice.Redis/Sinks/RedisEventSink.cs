@@ -12,7 +12,7 @@ namespace Sluice.Redis.Sinks;
 /// <summary>
 /// Ships acknowledged events into the seeds' Redis keys, from the WAL through its own cursor: every event with a
 /// trace id onto <c>logs:{trace_id}</c> (so any node answers a recent trace), traffic events into
-/// <c>traffic:{date}:{hour}:batchNNN</c> lists of at most one sink batch each, and the hour's
+/// <c>traffic:{date}:{hour}:batchNNN</c> lists of at most <c>Memory:BatchSize</c> events each, and the hour's
 /// <c>summary:{date}:{hour}:stats</c> counters. One script call per batch applies it atomically and at most once.
 /// </summary>
 internal sealed class RedisEventSink : IEventSink
@@ -21,11 +21,13 @@ internal sealed class RedisEventSink : IEventSink
     private readonly RedisKey _mark;
     private readonly int _traceTtl;
     private readonly int _trafficTtl;
+    private readonly int _trafficBatch;
     private readonly Func<string, string> _key;
     private long _knownMark = -1;
 
-    public RedisEventSink(RedisConnection redis, RedisOptions options, RetentionOptions retention, string node)
+    public RedisEventSink(RedisConnection redis, RedisOptions options, RetentionOptions retention, int trafficBatch, string node)
     {
+        _trafficBatch = trafficBatch;
         _redis = redis;
         _mark = redis.Key(RedisKeys.SinkMark(node));
         _traceTtl = options.TraceTtlSeconds;
@@ -82,6 +84,7 @@ internal sealed class RedisEventSink : IEventSink
     {
         var values = new List<RedisValue>(4 + (batch.Count * 4)) { batch.FirstSeq, batch.LastSeq };
         var traffic = new Dictionary<string, List<RedisValue>>(StringComparer.Ordinal);
+        var traces = new Dictionary<string, List<RedisValue>>(StringComparer.Ordinal);
         var counts = new Dictionary<(string Key, string Field), long>();
         var ips = new HashSet<(string Key, string Member)>();
         var json = new ArrayBufferWriter<byte>(1024);
@@ -100,7 +103,13 @@ internal sealed class RedisEventSink : IEventSink
             var value = (RedisValue)json.WrittenSpan.ToArray();
             if (RowReader.TryGetString(row, FieldTag.TraceId, out var trace) && trace.Length > 0)
             {
-                values.AddRange(["L", _key(RedisKeys.Trace(Encoding.UTF8.GetString(trace))), value, _traceTtl]);
+                var key = _key(RedisKeys.Trace(Encoding.UTF8.GetString(trace)));
+                if (!traces.TryGetValue(key, out var events))
+                {
+                    traces[key] = events = [];
+                }
+
+                events.Add(value);
             }
 
             if (RowLayout.ReadKind(row) != EventKind.Traffic)
@@ -128,10 +137,20 @@ internal sealed class RedisEventSink : IEventSink
             }
         }
 
+        foreach (var (key, events) in traces)
+        {
+            values.AddRange(["L", key, _traceTtl, events.Count]);
+            values.AddRange(events);
+        }
+
         foreach (var (prefix, list) in traffic)
         {
-            values.AddRange(["B", prefix, _trafficTtl, list.Count]);
-            values.AddRange(list);
+            // The seed's batches: at most Memory:BatchSize events per traffic:{date}:{hour}:batchNNN list.
+            foreach (var chunk in list.Chunk(_trafficBatch))
+            {
+                values.AddRange(["B", prefix, _trafficTtl, chunk.Length]);
+                values.AddRange(chunk);
+            }
         }
 
         foreach (var ((key, field), n) in counts)

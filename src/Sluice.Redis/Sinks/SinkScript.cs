@@ -5,7 +5,7 @@ namespace Sluice.Redis.Sinks;
 /// the last event of that node already in Redis, and a batch that starts at or below it changes nothing (the sink
 /// then resends only what lies past the mark). So a batch resent after a crash or a timeout is never doubled.
 /// <para>
-/// ARGV: first seq, last seq, then operations — <c>L key value ttl</c> (LPUSH + EXPIRE), <c>B hourPrefix ttl n
+/// ARGV: first seq, last seq, then operations — <c>L key ttl n v1…vn</c> (LPUSH each + EXPIRE), <c>B hourPrefix ttl n
 /// v1…vn</c> (a new <c>batchNNN</c> list numbered by INCR of <c>hourPrefix..batches</c>), <c>H key field n ttl</c>
 /// (HINCRBY + EXPIRE), <c>P key member ttl</c> (PFADD + EXPIRE). Keys travel in ARGV because they are known only per
 /// event; on a Redis Cluster they would need one hash tag per node (not supported here).
@@ -22,9 +22,10 @@ internal static class SinkScript
         while i <= #ARGV do
           local op = ARGV[i]
           if op == 'L' then
-            redis.call('LPUSH', ARGV[i+1], ARGV[i+2])
-            redis.call('EXPIRE', ARGV[i+1], ARGV[i+3])
-            i = i + 4
+            local n = tonumber(ARGV[i+3])
+            for j = 1, n do redis.call('LPUSH', ARGV[i+1], ARGV[i+3+j]) end
+            redis.call('EXPIRE', ARGV[i+1], ARGV[i+2])
+            i = i + 4 + n
           elseif op == 'B' then
             local n = tonumber(ARGV[i+3])
             local counter = ARGV[i+1] .. 'batches'

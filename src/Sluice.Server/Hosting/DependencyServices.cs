@@ -28,7 +28,7 @@ internal static class DependencyServices
         {
             services.AddSingleton(sp => new RedisConnection(options.Redis, dependencies, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Redis")));
             services.AddSingleton(sp => new RedisTraceReader(sp.GetRequiredService<RedisConnection>(), options.Redis));
-            services.AddSingleton<IEventSink>(sp => new RedisEventSink(sp.GetRequiredService<RedisConnection>(), options.Redis, options.Retention,
+            services.AddSingleton<IEventSink>(sp => new RedisEventSink(sp.GetRequiredService<RedisConnection>(), options.Redis, options.Retention, options.Memory.BatchSize,
                 NodeIdentity.LoadOrCreate(sp.GetRequiredService<DataDirectory>().Meta)));
             services.AddHostedService<CleanupRecordMirror>();
         }

@@ -7,7 +7,7 @@ namespace Sluice.Storage.Sinks;
 
 /// <summary>
 /// Feeds one sink from the WAL: reads what is acknowledged past the sink's cursor, hands it over in batches of at
-/// most <c>Memory:BatchSize</c> events, retries a failed batch with growing pauses (the sink's own breaker decides
+/// most <c>Sinks:BatchEvents</c> events, retries a failed batch with growing pauses (the sink's own breaker decides
 /// how fast that fails), and saves the cursor at most once per <c>Sinks:CursorSaveMs</c> and when idle.
 /// </summary>
 internal sealed class SinkRunner : IAsyncDisposable

@@ -103,7 +103,7 @@ public sealed class SinkCursorTests
 
     private static EventStore Open(TempDirectory dir, IEventSink sink, Func<SluiceOptions, SluiceOptions>? configure = null)
     {
-        var options = new SluiceOptions { DataDir = dir.Path, Sinks = new SinkOptions { CursorSaveMs = 10 } };
+        var options = new SluiceOptions { DataDir = dir.Path, Sinks = new SinkOptions { CursorSaveMs = 10, BatchEvents = 100 } };
         options = configure?.Invoke(options) ?? options;
         var store = new EventStore(options, DataDirectory.Open(dir.Path), Sluice.Core.Time.SystemClock.Instance, NullLogger.Instance);
         store.Sinks.Attach(sink);
