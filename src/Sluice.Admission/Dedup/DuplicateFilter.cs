@@ -123,13 +123,14 @@ public sealed class DuplicateFilter
             for (var i = 0; i < claim.Count; i++)
             {
                 var key = claim.Keys[i];
-                if (key.Value == 0 || claim.IsDuplicate(i) || !_inFlight.TryGetValue(key.Value, out var owner) || owner != claim)
+                if (key.Value == 0 || !_inFlight.TryGetValue(key.Value, out var owner) || owner != claim)
                 {
-                    continue;
+                    continue; // no key, a duplicate found here, or a repeat of a key this claim has settled already
                 }
 
+                // Held by this claim: stored now, or found stored by another node in the shared window.
                 _inFlight.Remove(key.Value);
-                if (stored(i))
+                if (stored(i) || claim.IsDuplicate(i))
                 {
                     (key.ByContent ? _contents : _ids).Add(key.Value, claim.NowMs);
                 }

@@ -31,6 +31,15 @@ public sealed class SharedDedupTests
         Assert.Equal(50, (await Api.SearchAllAsync(nodes.A, "q=")).Count);
         Assert.Empty(await Api.SearchAllAsync(nodes.B, "q="));
         Assert.Contains("sluice_dedup_stored_elsewhere_total 50", await nodes.B.Http.GetStringAsync("/metrics"), StringComparison.Ordinal);
+
+        // Once more on each node: both now know the ids (node B remembered what the shared window told it).
+        foreach (var node in new[] { nodes.A, nodes.B })
+        {
+            var (status, again, _) = await node.PostAsync("/api/ingest", body, "application/x-ndjson");
+            Assert.Equal((200, 50), (status, again.GetProperty("duplicates").GetInt32()));
+        }
+
+        Assert.Contains("sluice_dedup_stored_elsewhere_total 50", await nodes.B.Http.GetStringAsync("/metrics"), StringComparison.Ordinal);
         var dedup = await SharedNodes.ComponentAsync(nodes.B, "dedup");
         Assert.Equal(("ok", "shared"), (dedup.GetProperty("status").GetString(), dedup.GetProperty("details").GetProperty("state").GetString()));
     }
