@@ -31,6 +31,9 @@ public sealed class QuotaTally : IDisposable
 
     public int EntryCount => _entryCount;
 
+    /// <summary>The rules of the book the tally was made by.</summary>
+    public int RuleCount => _rules.Length;
+
     /// <summary>Where the counters of event <paramref name="ev"/> lie among all entries.</summary>
     public (int First, int Length) EntriesOf(int ev) => (_events[ev].First, _events[ev].Length);
 

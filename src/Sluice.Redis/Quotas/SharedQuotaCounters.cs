@@ -6,7 +6,8 @@ namespace Sluice.Redis.Quotas;
 
 /// <summary>
 /// Quota counters shared by every node through Redis: one script call per batch counts all its events atomically
-/// (<see cref="QuotaCountCall"/>), so the limits hold to the event across nodes.
+/// (<see cref="QuotaCountCall"/>; a second, still atomic, walks a batch that reaches a refusing limit), so the limits
+/// hold to the event across nodes.
 /// <para>
 /// When Redis cannot be reached (the breaker is open, or a call fails), the node counts on its own: with its own
 /// counters, starting from the last shared counts it saw, each event counting as many as there are nodes
@@ -25,6 +26,7 @@ internal sealed class SharedQuotaCounters : IQuotaCounters
     private const int AddChunk = 1_000;
 
     private static readonly RedisScript Count = RedisScript.Load("quota-count.lua");
+    private static readonly RedisScript Walk = RedisScript.Load("quota-walk.lua");
     private static readonly RedisScript EpochScript = RedisScript.Load("quota-epoch.lua");
     private static readonly RedisScript Add = RedisScript.Load("quota-add.lua");
 
@@ -93,9 +95,15 @@ internal sealed class SharedQuotaCounters : IQuotaCounters
 
             try
             {
+                // Far from the refusing limits one call adds the batch; near one, a second walks it event by event.
                 var call = new QuotaCountCall(tally, _redis, epoch);
-                var result = await _redis.RunAsync(db => Count.EvaluateAsync(db, call.Keys, call.Args), cancel);
-                if (call.Apply(result))
+                var answer = call.ApplyCount(await _redis.RunAsync(db => Count.EvaluateAsync(db, call.Keys, call.CountArgs()), cancel));
+                if (answer == CountAnswer.MayRefuse)
+                {
+                    answer = call.ApplyWalk(await _redis.RunAsync(db => Walk.EvaluateAsync(db, call.Keys, call.WalkArgs()), cancel));
+                }
+
+                if (answer == CountAnswer.Counted)
                 {
                     Interlocked.Add(ref _sharedEvents, tally.EventCount);
                     return;

@@ -1,4 +1,5 @@
--- Counts one batch of events against shared quota counters, atomically (Sluice.Redis.Quotas.QuotaCountCall).
+-- Counts one batch of events against shared quota counters event by event, atomically: the exact walk, for a batch
+-- that may pass a refusing limit (quota-count.lua declined it). Sluice.Redis.Quotas.QuotaCountCall builds the call.
 -- KEYS[1]: the epoch key; KEYS[2..]: the batch's distinct counters (a rule, its window, a scope value's hash).
 -- ARGV[1]: the epoch the node counted with so far; then per counter: its limit, 1 if it refuses past the limit
 -- (0 if it samples), and the milliseconds it lives (to its window's end and a minute more); then runs of events
