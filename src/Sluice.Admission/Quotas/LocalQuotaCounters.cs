@@ -25,6 +25,11 @@ public sealed class LocalQuotaCounters(int step = 1, bool tracksOwed = false) : 
     {
         for (var ev = 0; ev < tally.EventCount; ev++)
         {
+            if (tally.RefusedAt(ev) >= 0)
+            {
+                continue; // refused before counting (QuotaTally.RefuseAtKnownLimits)
+            }
+
             var (first, length) = tally.EntriesOf(ev);
             for (var e = first; e < first + length; e++)
             {

@@ -174,6 +174,12 @@ public sealed class QuotaBook
         return owed;
     }
 
+    /// <summary>
+    /// The shared store's count for an owed counter after the node's events were added: it replaces what the node
+    /// reckoned on its own while the store was away (an estimate, each event counted for every node).
+    /// </summary>
+    public static void SawShared(OwedCount owed, long count) => Volatile.Write(ref owed.Counter.Value, count);
+
     /// <summary>Owed counts that could not be given to the shared store are owed again.</summary>
     public static void ReturnOwed(IEnumerable<OwedCount> owed)
     {

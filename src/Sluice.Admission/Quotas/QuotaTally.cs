@@ -72,6 +72,47 @@ public sealed class QuotaTally : IDisposable
         }
     }
 
+    /// <summary>A shared store's counter was seen at <paramref name="count"/> (an event it refused): the node's own counter remembers it.</summary>
+    public void SawShared(int entry, long count)
+    {
+        ref var e = ref _entries[entry];
+        if (!e.Counter.IsOverflow)
+        {
+            Volatile.Write(ref e.Counter.Value, count);
+        }
+    }
+
+    /// <summary>
+    /// Refuses, without asking the shared store, every event one of whose refusing counters was last seen there at its
+    /// limit: within a window a shared count never falls, so the store would refuse it too. Returns how many.
+    /// </summary>
+    public int RefuseAtKnownLimits()
+    {
+        var refused = 0;
+        for (var ev = 0; ev < _eventCount; ev++)
+        {
+            var (first, length) = EntriesOf(ev);
+            if (RefusedAt(ev) >= 0)
+            {
+                continue;
+            }
+
+            for (var e = first; e < first + length; e++)
+            {
+                var rule = _rules[_entries[e].Rule];
+                var counter = _entries[e].Counter;
+                if (rule.Action == QuotaAction.Reject && !counter.IsOverflow && Volatile.Read(ref counter.Value) >= rule.Limit)
+                {
+                    Refuse(ev, e - first);
+                    refused++;
+                    break;
+                }
+            }
+        }
+
+        return refused;
+    }
+
     public void Dispose()
     {
         ArrayPool<Entry>.Shared.Return(_entries, clearArray: true); // drop the references to counters

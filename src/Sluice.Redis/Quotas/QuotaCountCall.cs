@@ -10,7 +10,8 @@ namespace Sluice.Redis.Quotas;
 /// event's counts follow from the values before (in the batch's order, as a walk would have found them). When a
 /// refusing limit could be passed within the batch, that call changes nothing and <c>Scripts/quota-walk.lua</c> walks
 /// the events one by one: the events go as runs of equal counter lists, and the answer per run — how many passed,
-/// which counter refused the rest, the values before — gives every event its counts.
+/// which counter refused the rest, the values before — gives every event its counts. Events refused already by a
+/// counter known to be full are left out.
 /// </summary>
 internal sealed class QuotaCountCall
 {
@@ -24,6 +25,7 @@ internal sealed class QuotaCountCall
     private readonly string _epoch;
     private List<(int FirstEvent, int Events)>? _runs;
 
+    /// <summary>A call for the events of <paramref name="tally"/> not refused already (<see cref="QuotaTally.RefuseAtKnownLimits"/>).</summary>
     public QuotaCountCall(QuotaTally tally, RedisConnection redis, string epoch)
     {
         _tally = tally;
@@ -36,27 +38,36 @@ internal sealed class QuotaCountCall
         var last = new (long Window, ulong Key, int Index)[tally.RuleCount];
         Array.Fill(last, (long.MinValue, 0UL, -1));
         _counterOf = new int[tally.EntryCount];
-        for (var e = 0; e < tally.EntryCount; e++)
+        for (var ev = 0; ev < tally.EventCount; ev++)
         {
-            var (r, window, key) = (tally.RuleIndexOf(e), tally.WindowOf(e), tally.KeyOf(e));
-            var index = last[r].Index;
-            if (index < 0 || last[r].Window != window || last[r].Key != key)
+            var (first, length) = tally.EntriesOf(ev);
+            if (tally.RefusedAt(ev) >= 0)
             {
-                if (!ids.TryGetValue((r, window, key), out index))
-                {
-                    var rule = tally.RuleOf(e);
-                    index = ids.Count;
-                    ids[(r, window, key)] = index;
-                    keys.Add(redis.Key(QuotaKeys.Counter(rule, window, key)));
-                    _counters.Add((rule.Limit, rule.Action == QuotaAction.Reject, QuotaKeys.LifetimeMs(rule, window, tally.NowMs), 0));
-                    events.Add(0);
-                }
-
-                last[r] = (window, key, index);
+                continue;
             }
 
-            _counterOf[e] = index;
-            events[index]++;
+            for (var e = first; e < first + length; e++)
+            {
+                var (r, window, key) = (tally.RuleIndexOf(e), tally.WindowOf(e), tally.KeyOf(e));
+                var index = last[r].Index;
+                if (index < 0 || last[r].Window != window || last[r].Key != key)
+                {
+                    if (!ids.TryGetValue((r, window, key), out index))
+                    {
+                        var rule = tally.RuleOf(e);
+                        index = ids.Count;
+                        ids[(r, window, key)] = index;
+                        keys.Add(redis.Key(QuotaKeys.Counter(rule, window, key)));
+                        _counters.Add((rule.Limit, rule.Action == QuotaAction.Reject, QuotaKeys.LifetimeMs(rule, window, tally.NowMs), 0));
+                        events.Add(0);
+                    }
+
+                    last[r] = (window, key, index);
+                }
+
+                _counterOf[e] = index;
+                events[index]++;
+            }
         }
 
         for (var i = 0; i < _counters.Count; i++)
@@ -66,6 +77,9 @@ internal sealed class QuotaCountCall
 
         _keys = [.. keys];
     }
+
+    /// <summary>Whether any counter is left to count (else no call is needed).</summary>
+    public bool IsEmpty => _counters.Count == 0;
 
     public RedisKey[] Keys => _keys;
 
@@ -97,9 +111,18 @@ internal sealed class QuotaCountCall
 
         Expect(answer, 1 + _counters.Count, "quota-count.lua");
         var values = answer.AsSpan(1);
-        for (var e = 0; e < _tally.EntryCount; e++)
+        for (var ev = 0; ev < _tally.EventCount; ev++)
         {
-            _tally.CountedShared(e, ++values[_counterOf[e]]);
+            var (first, length) = _tally.EntriesOf(ev);
+            if (_tally.RefusedAt(ev) >= 0)
+            {
+                continue;
+            }
+
+            for (var e = first; e < first + length; e++)
+            {
+                _tally.CountedShared(e, ++values[_counterOf[e]]);
+            }
         }
 
         return CountAnswer.Counted;
@@ -121,14 +144,14 @@ internal sealed class QuotaCountCall
         while (ev < _tally.EventCount)
         {
             var (first, length) = _tally.EntriesOf(ev);
-            if (length == 0)
+            if (length == 0 || _tally.RefusedAt(ev) >= 0)
             {
-                ev++; // no rule applies: nothing to count
+                ev++; // no rule applies, or refused already: nothing to count
                 continue;
             }
 
             var run = 1;
-            while (ev + run < _tally.EventCount && SameCounters(first, length, ev + run))
+            while (ev + run < _tally.EventCount && _tally.RefusedAt(ev + run) < 0 && SameCounters(first, length, ev + run))
             {
                 run++;
             }
@@ -169,6 +192,14 @@ internal sealed class QuotaCountCall
                 var ev = firstEvent + j;
                 if (j >= passed)
                 {
+                    if (j == passed)
+                    {
+                        // The refusing counter stands at its limit for the rest of its window: remember it, so
+                        // later batches refuse its events without a call (QuotaTally.RefuseAtKnownLimits).
+                        var full = _tally.EntriesOf(ev).First + refusedAt - 1;
+                        _tally.SawShared(full, answer[before + refusedAt - 1] + passed);
+                    }
+
                     _tally.Refuse(ev, refusedAt - 1);
                     continue;
                 }

@@ -95,8 +95,16 @@ internal sealed class SharedQuotaCounters : IQuotaCounters
 
             try
             {
-                // Far from the refusing limits one call adds the batch; near one, a second walks it event by event.
+                // Events at a limit known to be full need no call; far from the refusing limits one call adds the
+                // batch; near one, a second walks it event by event.
+                tally.RefuseAtKnownLimits();
                 var call = new QuotaCountCall(tally, _redis, epoch);
+                if (call.IsEmpty)
+                {
+                    Interlocked.Add(ref _sharedEvents, tally.EventCount);
+                    return;
+                }
+
                 var answer = call.ApplyCount(await _redis.RunAsync(db => Count.EvaluateAsync(db, call.Keys, call.CountArgs()), cancel));
                 if (answer == CountAnswer.MayRefuse)
                 {
@@ -229,12 +237,14 @@ internal sealed class SharedQuotaCounters : IQuotaCounters
 
     private bool Due() => Environment.TickCount64 >= Volatile.Read(ref _nextTryMs) && _redis.Breaker.IsAvailable;
 
-    /// <summary>INCRBY each counter by what this node owes it (all it counted, when Redis lost its data), in chunks.</summary>
+    /// <summary>
+    /// INCRBY each counter by what this node owes it (all it counted, when Redis lost its data), in chunks; the
+    /// counts Redis answers replace the node's own estimates.
+    /// </summary>
     private async Task<long> AddAsync(List<OwedCount> owed, bool lost, long nowMs, CancellationToken cancel)
     {
         var total = 0L;
-        var keys = new List<RedisKey>();
-        var args = new List<RedisValue>();
+        var chunk = new List<OwedCount>(AddChunk);
         foreach (var o in owed)
         {
             var events = lost ? o.Mine : o.Owed;
@@ -243,30 +253,33 @@ internal sealed class SharedQuotaCounters : IQuotaCounters
                 continue;
             }
 
-            keys.Add(_redis.Key(QuotaKeys.Counter(o.Rule, o.Window, o.Key)));
-            args.Add(events);
-            args.Add(QuotaKeys.LifetimeMs(o.Rule, o.Window, nowMs));
+            chunk.Add(o with { Owed = events });
             total += events;
-            if (keys.Count == AddChunk)
+            if (chunk.Count == AddChunk)
             {
-                await SendAsync(keys, args, cancel);
+                await SendAsync(chunk, nowMs, cancel);
             }
         }
 
-        if (keys.Count > 0)
+        if (chunk.Count > 0)
         {
-            await SendAsync(keys, args, cancel);
+            await SendAsync(chunk, nowMs, cancel);
         }
 
         return total;
     }
 
-    private async Task SendAsync(List<RedisKey> keys, List<RedisValue> args, CancellationToken cancel)
+    /// <param name="chunk">Counters with the events to add to each as <see cref="OwedCount.Owed"/>.</param>
+    private async Task SendAsync(List<OwedCount> chunk, long nowMs, CancellationToken cancel)
     {
-        RedisKey[] k = [.. keys];
-        RedisValue[] a = [.. args];
-        keys.Clear();
-        args.Clear();
-        await _redis.RunAsync(db => Add.EvaluateAsync(db, k, a), cancel);
+        RedisKey[] keys = [.. chunk.Select(o => _redis.Key(QuotaKeys.Counter(o.Rule, o.Window, o.Key)))];
+        RedisValue[] args = [.. chunk.SelectMany(o => new RedisValue[] { o.Owed, QuotaKeys.LifetimeMs(o.Rule, o.Window, nowMs) })];
+        var counts = (long[])(await _redis.RunAsync(db => Add.EvaluateAsync(db, keys, args), cancel))!;
+        for (var i = 0; i < chunk.Count; i++)
+        {
+            QuotaBook.SawShared(chunk[i], counts[i]);
+        }
+
+        chunk.Clear();
     }
 }
