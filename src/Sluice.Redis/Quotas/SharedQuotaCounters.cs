@@ -190,7 +190,8 @@ internal sealed class SharedQuotaCounters : IQuotaCounters
             Volatile.Write(ref _nextTryMs, Environment.TickCount64 + RetryMs);
             var proposed = Guid.NewGuid().ToString("N");
             var known = _epoch;
-            var answer = (RedisResult[])(await _redis.RunAsync(db => EpochScript.EvaluateAsync(db, [_redis.Key(QuotaKeys.Epoch)], [known, proposed]), cancel))!;
+            // The node's work, not the request's: a request that goes away must not leave owed counts unsent.
+            var answer = (RedisResult[])(await _redis.RunAsync(db => EpochScript.EvaluateAsync(db, [_redis.Key(QuotaKeys.Epoch)], [known, proposed]), CancellationToken.None))!;
             var lost = (long)answer[0] == 1 || _lostPending;
             List<OwedCount> owed;
             lock (_gate)
@@ -204,7 +205,7 @@ internal sealed class SharedQuotaCounters : IQuotaCounters
             long added;
             try
             {
-                added = await AddAsync(owed, lost, nowMs, cancel);
+                added = await AddAsync(owed, lost, nowMs, CancellationToken.None);
             }
             catch
             {
@@ -225,7 +226,7 @@ internal sealed class SharedQuotaCounters : IQuotaCounters
                     lost ? "in the current windows (Redis had lost its counters)" : "while Redis was away");
             }
         }
-        catch (Exception e) when (!cancel.IsCancellationRequested)
+        catch (Exception e)
         {
             GoLocal(SharedMode.Describe(e), nowMs, retryNow: false);
         }

@@ -55,6 +55,14 @@ public sealed class RedisOutageTests
             Assert.Equal("degraded", quotas.GetProperty("status").GetString());
         }
 
+        // The duplicate window falls back to the node's own: an id sent twice to one node is still stored once.
+        var withId = """{"id":"outage-1","message":"paid","trace_id":"ids"}""";
+        Assert.Equal(1, await SharedNodes.AcceptedAsync(nodes.A, [withId]));
+        var (_, resent, _) = await nodes.A.PostAsync("/api/ingest", withId);
+        Assert.Equal(1, resent.GetProperty("duplicates").GetInt32());
+        var dedup = (await SharedNodes.ComponentAsync(nodes.A, "dedup")).GetProperty("details");
+        Assert.StartsWith("local (redis unavailable since", dedup.GetProperty("state").GetString(), StringComparison.Ordinal);
+
         // On its own, each node admits its share of a new trace's limit: half, with two nodes.
         Assert.Equal(TraceLimit / 2, await EightClientsAsync(nodes, "during", 10, onlyNode: 0));
         Assert.Equal(TraceLimit / 2, await EightClientsAsync(nodes, "during", 10, onlyNode: 1));
@@ -65,6 +73,9 @@ public sealed class RedisOutageTests
         {
             await WaitForAsync(async () => await State(node) == "shared", "quotas shared again in health");
         }
+
+        Assert.Equal(1, await SharedNodes.AcceptedAsync(nodes.A, ["""{"id":"after-1","message":"paid","trace_id":"ids"}"""]));
+        Assert.Equal("shared", (await SharedNodes.ComponentAsync(nodes.A, "dedup")).GetProperty("details").GetProperty("state").GetString());
 
         stop.Cancel();
         await Task.WhenAll(background);
