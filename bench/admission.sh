@@ -3,7 +3,9 @@
 # (standard dataset, 8 connections × 1,000-event batches, fsync acks) against three fresh servers:
 #   off       — duplicate filter off, no quotas;
 #   defaults  — duplicate filter by content on, no quotas (what `sluice serve` runs);
-#   all-rules — defaults plus a rule of every scope, limits high enough that none is reached.
+#   all-rules — defaults plus a rule of every scope, limits high enough that none is reached;
+#   shared    — all-rules with the quotas and the duplicate window on Redis (only when SLUICE_BENCH_REDIS names one,
+#               e.g. redis://127.0.0.1:16379 from scripts/redis.sh; a key prefix of the run's own).
 # Usage: bench/admission.sh [events]   (default 1,000,000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,10 +32,13 @@ run() { # name, then environment assignments for the server
   for seed in 43 44 45; do
     echo "$name, file $seed: $($sluice bench ingest --url "$url" --file "$work/std-$seed.ndjson" --connections 8 --batch 1000 | grep '^events/s')"
   done
-  curl -s "${url}metrics" | grep -E '^sluice_(ingest_deduplicated_total|quota_rejected_total|dedup_keys) ' || true
+  curl -s "${url}metrics" | grep -E '^sluice_(ingest_deduplicated_total|quota_rejected_total|dedup_keys|quota_decisions_total|dedup_claims_total)[ {]' || true
   kill "$server"; wait "$server" 2>/dev/null || true
 }
 
 run off SLUICE__Dedup__Enabled=false
 run defaults SLUICE__Dedup__Enabled=true
 run all-rules SLUICE__Quotas__Rules="$all_rules"
+if [ -n "${SLUICE_BENCH_REDIS:-}" ]; then
+  run shared SLUICE__Quotas__Rules="$all_rules" SLUICE_REDIS="$SLUICE_BENCH_REDIS" SLUICE__Redis__KeyPrefix="bench$$-$(date +%s):"
+fi

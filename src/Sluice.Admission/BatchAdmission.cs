@@ -12,8 +12,16 @@ namespace Sluice.Admission;
 /// sample, and the volume monitor counts what arrived. Events let go — duplicates and sampled-out events — are
 /// answered as accepted: the client must not send them again.
 /// </summary>
-public sealed class BatchAdmission(QuotaBook quotas, DuplicateFilter? duplicates, VolumeMonitor? volume)
+/// <param name="counters">Where the quota counters live (this node's memory unless a shared store is configured).</param>
+/// <param name="shared">The duplicate window the nodes share, after this node's own <paramref name="duplicates"/>; null for none.</param>
+public sealed class BatchAdmission(QuotaBook quotas, IQuotaCounters counters, DuplicateFilter? duplicates, VolumeMonitor? volume, ISharedDuplicates? shared = null)
 {
+    /// <summary>Admission on this node alone: its own quota counters and duplicate window.</summary>
+    public BatchAdmission(QuotaBook quotas, DuplicateFilter? duplicates, VolumeMonitor? volume)
+        : this(quotas, LocalQuotaCounters.Exact, duplicates, volume)
+    {
+    }
+
     public QuotaBook Quotas => quotas;
 
     public DuplicateFilter? Duplicates => duplicates;
@@ -25,6 +33,7 @@ public sealed class BatchAdmission(QuotaBook quotas, DuplicateFilter? duplicates
     public async ValueTask<AdmittedBatch?> AdmitAsync(EventBatchBuilder batch, RequestIdentity who, long nowMs, TimeSpan maxWait, CancellationToken cancel)
     {
         var count = batch.Count;
+        var started = Environment.TickCount64;
         DedupClaim? claim = null;
         DedupKey[]? keys = null;
         if (duplicates is not null)
@@ -46,12 +55,27 @@ public sealed class BatchAdmission(QuotaBook quotas, DuplicateFilter? duplicates
                 ArrayPool<DedupKey>.Shared.Return(keys);
                 return null;
             }
+
+            var left = maxWait - TimeSpan.FromMilliseconds(Environment.TickCount64 - started);
+            if (shared is not null && !await ClaimSharedAsync(claim, keys, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancel))
+            {
+                return null;
+            }
         }
 
         var admitted = new AdmittedBatch(batch, claim, keys, quotas.IsEmpty ? null : quotas.Strata);
         try
         {
-            Decide(admitted, batch, who, nowMs);
+            if (quotas.IsEmpty)
+            {
+                Plan(admitted, batch, who, null, nowMs);
+                return admitted;
+            }
+
+            using var tally = quotas.NewTally(nowMs, batch.Count);
+            Plan(admitted, batch, who, tally, nowMs);
+            await counters.CountAsync(tally, cancel);
+            Decide(admitted, batch, who, tally, nowMs);
             return admitted;
         }
         catch
@@ -61,7 +85,30 @@ public sealed class BatchAdmission(QuotaBook quotas, DuplicateFilter? duplicates
         }
     }
 
-    private void Decide(AdmittedBatch admitted, EventBatchBuilder batch, RequestIdentity who, long nowMs)
+    /// <summary>Claims the keys in the shared window too; when it answers no (or throws), gives back the local claim and the keys.</summary>
+    private async ValueTask<bool> ClaimSharedAsync(DedupClaim claim, DedupKey[] keys, TimeSpan maxWait, CancellationToken cancel)
+    {
+        var claimed = false;
+        try
+        {
+            claimed = await shared!.ClaimAsync(claim, maxWait, cancel);
+            return claimed;
+        }
+        finally
+        {
+            if (!claimed)
+            {
+                claim.Dispose();
+                ArrayPool<DedupKey>.Shared.Return(keys);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The first pass: duplicates are let go, arrivals counted for the volume monitor, and each other event's quota
+    /// counters named in <paramref name="tally"/> (every event kept when there are no quotas).
+    /// </summary>
+    private void Plan(AdmittedBatch admitted, EventBatchBuilder batch, RequestIdentity who, QuotaTally? tally, long nowMs)
     {
         var rows = batch.Rows.Span;
         var volumes = new VolumeRuns(volume, nowMs);
@@ -70,7 +117,6 @@ public sealed class BatchAdmission(QuotaBook quotas, DuplicateFilter? duplicates
             var length = RowLayout.ReadLength(rows);
             var row = rows[..length];
             rows = rows[length..];
-            var origin = batch.OriginOf(i);
             if (admitted.Claim?.IsDuplicate(i) == true)
             {
                 admitted.Let(i, RowFate.Duplicate);
@@ -79,13 +125,36 @@ public sealed class BatchAdmission(QuotaBook quotas, DuplicateFilter? duplicates
 
             var fields = RowFields.Read(row);
             volumes.Add(ref fields);
-            if (quotas.IsEmpty)
+            if (tally is null)
             {
                 admitted.Keep(i, 1);
+            }
+            else
+            {
+                quotas.Plan(tally, ref fields, who);
+            }
+        }
+
+        volumes.Flush();
+    }
+
+    /// <summary>The second pass, once the batch is counted: each event not let go as a duplicate gets its quota decision.</summary>
+    private void Decide(AdmittedBatch admitted, EventBatchBuilder batch, RequestIdentity who, QuotaTally tally, long nowMs)
+    {
+        var rows = batch.Rows.Span;
+        var ev = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var length = RowLayout.ReadLength(rows);
+            var row = rows[..length];
+            rows = rows[length..];
+            if (admitted.Claim?.IsDuplicate(i) == true)
+            {
                 continue;
             }
 
-            var decision = quotas.Admit(ref fields, who, row, origin, nowMs);
+            var origin = batch.OriginOf(i);
+            var decision = quotas.Decide(tally, ev++, who, row, origin);
             admitted.Remaining = Math.Min(admitted.Remaining, decision.Remaining);
             switch (decision.Outcome)
             {
@@ -101,8 +170,6 @@ public sealed class BatchAdmission(QuotaBook quotas, DuplicateFilter? duplicates
                     break;
             }
         }
-
-        volumes.Flush();
     }
 
     private static FieldError QuotaError(QuotaRule rule, long nowMs)

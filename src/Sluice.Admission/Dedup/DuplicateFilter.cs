@@ -123,13 +123,14 @@ public sealed class DuplicateFilter
             for (var i = 0; i < claim.Count; i++)
             {
                 var key = claim.Keys[i];
-                if (key.Value == 0 || claim.IsDuplicate(i) || !_inFlight.TryGetValue(key.Value, out var owner) || owner != claim)
+                if (key.Value == 0 || !_inFlight.TryGetValue(key.Value, out var owner) || owner != claim)
                 {
-                    continue;
+                    continue; // no key, a duplicate found here, or a repeat of a key this claim has settled already
                 }
 
+                // Held by this claim: stored now, or found stored by another node in the shared window.
                 _inFlight.Remove(key.Value);
-                if (stored(i))
+                if (stored(i) || claim.IsDuplicate(i))
                 {
                     (key.ByContent ? _contents : _ids).Add(key.Value, claim.NowMs);
                 }
@@ -192,7 +193,11 @@ public sealed class DedupClaim : IDisposable
 
     internal DedupKey[] Keys { get; }
 
-    internal int Count { get; }
+    /// <summary>Rows of the request (each with a key or none).</summary>
+    public int Count { get; }
+
+    /// <summary>The shared window's part of this claim, settled with it (<see cref="ISharedDuplicates"/>).</summary>
+    internal ISharedDedupClaim? Shared { get; private set; }
 
     internal long NowMs { get; }
 
@@ -201,6 +206,15 @@ public sealed class DedupClaim : IDisposable
     public int Duplicates { get; private set; }
 
     public bool IsDuplicate(int row) => _duplicates is { } d && d[row];
+
+    /// <summary>The duplicate key of a row; <see cref="DedupKey.Value"/> 0 when it has none.</summary>
+    public DedupKey KeyOf(int row) => Keys[row];
+
+    /// <summary>The shared window found the row's key stored by another node.</summary>
+    public void MarkStoredElsewhere(int row) => MarkDuplicate(row);
+
+    /// <summary>Settles <paramref name="shared"/> when this claim commits or is disposed.</summary>
+    public void Attach(ISharedDedupClaim shared) => Shared = shared;
 
     internal void MarkDuplicate(int row)
     {
@@ -218,6 +232,7 @@ public sealed class DedupClaim : IDisposable
         if (Interlocked.Exchange(ref _done, 1) == 0)
         {
             _filter.Commit(this, stored);
+            Shared?.Settle(this, stored);
             _finished.TrySetResult();
         }
     }
@@ -227,6 +242,7 @@ public sealed class DedupClaim : IDisposable
         if (Interlocked.Exchange(ref _done, 1) == 0)
         {
             _filter.Release(this);
+            Shared?.Settle(this, null);
             _finished.TrySetResult();
         }
     }

@@ -14,6 +14,12 @@ namespace Sluice.Admission.Quotas;
 /// more than the limit between them. (System.Threading.RateLimiting's limiters time their windows on a private
 /// stopwatch from their creation; they can be neither aligned to the clock nor driven by a test clock.)
 /// </para>
+/// <para>
+/// A batch goes through three steps, so the counting can live elsewhere (<see cref="IQuotaCounters"/>: this node's
+/// memory, or a store the nodes share) while the rules and decisions stay here: <see cref="Plan"/> names each
+/// event's counters, the counters count the whole batch, and <see cref="Decide"/> turns each event's counts into its
+/// fate. This book also keeps the node's own counters (the local ones, or the last shared counts seen).
+/// </para>
 /// </summary>
 public sealed class QuotaBook
 {
@@ -48,49 +54,61 @@ public sealed class QuotaBook
     /// <summary>Raised the first time in a window that a rule refuses or samples an event of a scope value.</summary>
     public event Action<QuotaRule, string>? LimitReached;
 
-    /// <summary>
-    /// Counts one event against every rule that applies to it and decides its fate. Refusals undo this event's
-    /// increments, so a refused event uses up no quota. <see cref="LimitReached"/> is raised once per scope value
-    /// and window, by the first event past the limit.
-    /// </summary>
-    public QuotaDecision Admit(ref RowFields fields, RequestIdentity who, ReadOnlySpan<byte> row, RowOrigin origin, long nowMs)
+    /// <summary>A tally for one batch of up to about <paramref name="events"/> events, its windows chosen by <paramref name="nowMs"/>.</summary>
+    public QuotaTally NewTally(long nowMs, int events) => new(_rules, nowMs, events);
+
+    /// <summary>Adds one event to <paramref name="tally"/>: the counter of every rule that applies to it, in rule order.</summary>
+    public void Plan(QuotaTally tally, ref RowFields fields, RequestIdentity who)
     {
-        var taken = new TakenCounters();
+        tally.BeginEvent();
+        for (var r = 0; r < _rules.Length; r++)
+        {
+            if (Applies(r, ref fields, who, out var key))
+            {
+                var window = WindowFor(r, tally.NowMs);
+                tally.AddEntry(r, window.Index, key, window.CounterFor(key));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Decides the fate of event <paramref name="ev"/> of a counted <paramref name="tally"/>: refused if a counter
+    /// refused it, else passed, or sampled when a <see cref="QuotaAction.Sample"/> rule is past its limit.
+    /// <see cref="LimitReached"/> is raised once per scope value and window (on this node), by the first event past
+    /// the limit.
+    /// </summary>
+    public QuotaDecision Decide(QuotaTally tally, int ev, RequestIdentity who, ReadOnlySpan<byte> row, RowOrigin origin)
+    {
+        var nowMs = tally.NowMs;
+        var (first, length) = tally.EntriesOf(ev);
+        if (tally.RefusedAt(ev) is >= 0 and var refusedAt)
+        {
+            var r = tally.RuleIndexOf(first + refusedAt);
+            Announce(tally, first + refusedAt, who, row);
+            Interlocked.Increment(ref _rejected[r]);
+            return new QuotaDecision(QuotaOutcome.Refused, r, 0, RetryAfterSeconds(_rules[r], nowMs), 0, 0);
+        }
+
         long least = long.MaxValue;
         long sampleEvery = 1;
         var sampledBy = -1;
         ulong sampledKey = 0;
-        for (var r = 0; r < _rules.Length; r++)
+        for (var e = first; e < first + length; e++)
         {
+            var r = tally.RuleIndexOf(e);
             var rule = _rules[r];
-            if (!Applies(r, ref fields, who, out var key))
+            var n = tally.CountOf(e);
+            if (n > rule.Limit)
             {
-                continue;
-            }
-
-            var counter = WindowFor(r, nowMs).CounterFor(key);
-            var n = Interlocked.Increment(ref counter.Value);
-            if (n > rule.Limit && counter.Announce())
-            {
-                LimitReached?.Invoke(rule, Describe(rule, fields, who));
-            }
-
-            if (n > rule.Limit && rule.Action == QuotaAction.Reject)
-            {
-                Interlocked.Decrement(ref counter.Value);
-                taken.Undo();
-                Interlocked.Increment(ref _rejected[r]);
-                return new QuotaDecision(QuotaOutcome.Refused, r, 0, RetryAfterSeconds(rule, nowMs), 0, 0);
-            }
-
-            taken.Add(counter);
-            if (rule.Action == QuotaAction.Sample && n > rule.Limit)
-            {
-                // N grows with the overload: the k-th multiple of the limit is sampled 1 in k+1.
-                var every = (n + rule.Limit - 1) / rule.Limit;
-                if (every > sampleEvery)
+                Announce(tally, e, who, row);
+                if (rule.Action == QuotaAction.Sample)
                 {
-                    (sampleEvery, sampledBy, sampledKey) = (every, r, key);
+                    // N grows with the overload: the k-th multiple of the limit is sampled 1 in k+1.
+                    var every = (n + rule.Limit - 1) / rule.Limit;
+                    if (every > sampleEvery)
+                    {
+                        (sampleEvery, sampledBy, sampledKey) = (every, r, tally.KeyOf(e));
+                    }
                 }
             }
 
@@ -102,6 +120,7 @@ public sealed class QuotaBook
             return new QuotaDecision(QuotaOutcome.Pass, -1, 1, 0, least, 0);
         }
 
+        var fields = RowFields.Read(row);
         var stratum = fields.Stratum(RowFields.Mix((ulong)sampledBy, sampledKey));
         var weight = Strata.Decide(stratum, sampleEvery, row, origin, nowMs);
         if (weight == 0)
@@ -113,6 +132,61 @@ public sealed class QuotaBook
         Interlocked.Increment(ref _sampledKept[sampledBy]);
         Interlocked.Add(ref _sampledWeight[sampledBy], weight);
         return new QuotaDecision(QuotaOutcome.Pass, -1, weight, 0, least, stratum);
+    }
+
+    /// <summary>Counts one event against every rule with this node's own counters and decides its fate (<see cref="Decide"/>).</summary>
+    public QuotaDecision Admit(ref RowFields fields, RequestIdentity who, ReadOnlySpan<byte> row, RowOrigin origin, long nowMs)
+    {
+        using var tally = NewTally(nowMs, 1);
+        Plan(tally, ref fields, who);
+        LocalQuotaCounters.Exact.Count(tally);
+        return Decide(tally, 0, who, row, origin);
+    }
+
+    /// <summary>
+    /// For a shared store coming back: per counter of the windows still current at <paramref name="nowMs"/>, the
+    /// events this node counted while the store was away (taken: they are owed no more unless
+    /// <see cref="ReturnOwed"/> gives them back) and all the events this node counted in the window. Counters past
+    /// the key budget (shared by many scope values) are left out.
+    /// </summary>
+    public List<OwedCount> TakeOwed(long nowMs)
+    {
+        var owed = new List<OwedCount>();
+        for (var r = 0; r < _rules.Length; r++)
+        {
+            var window = Volatile.Read(ref _windows[r]);
+            if (window.Index != WindowIndex(r, nowMs))
+            {
+                continue; // that window is over: its counts no longer matter
+            }
+
+            foreach (var (key, counter) in window.Counters)
+            {
+                var mine = Volatile.Read(ref counter.Mine);
+                var taken = Interlocked.Exchange(ref counter.Owed, 0);
+                if (mine != 0 || taken != 0)
+                {
+                    owed.Add(new OwedCount(_rules[r], window.Index, key, taken, mine) { Counter = counter });
+                }
+            }
+        }
+
+        return owed;
+    }
+
+    /// <summary>
+    /// The shared store's count for an owed counter after the node's events were added: it replaces what the node
+    /// reckoned on its own while the store was away (an estimate, each event counted for every node).
+    /// </summary>
+    public static void SawShared(OwedCount owed, long count) => Volatile.Write(ref owed.Counter.Value, count);
+
+    /// <summary>Owed counts that could not be given to the shared store are owed again.</summary>
+    public static void ReturnOwed(IEnumerable<OwedCount> owed)
+    {
+        foreach (var o in owed)
+        {
+            Interlocked.Add(ref o.Counter.Owed, o.Owed);
+        }
     }
 
     /// <summary>Per rule since start: events refused, let go by sampling, kept by sampling, and what those stood for.</summary>
@@ -151,7 +225,7 @@ public sealed class QuotaBook
 
     private RuleWindow WindowFor(int r, long nowMs)
     {
-        var index = Math.DivRem(nowMs, _rules[r].WindowMs, out var rest) - (rest < 0 ? 1 : 0);
+        var index = WindowIndex(r, nowMs);
         var window = Volatile.Read(ref _windows[r]);
         if (window.Index == index)
         {
@@ -168,6 +242,17 @@ public sealed class QuotaBook
         return seen == window ? fresh : WindowFor(r, nowMs);
     }
 
+    private long WindowIndex(int r, long nowMs) => Math.DivRem(nowMs, _rules[r].WindowMs, out var rest) - (rest < 0 ? 1 : 0);
+
+    private void Announce(QuotaTally tally, int entry, RequestIdentity who, ReadOnlySpan<byte> row)
+    {
+        if (tally.CounterOf(entry).Announce() && LimitReached is { } reached)
+        {
+            var rule = _rules[tally.RuleIndexOf(entry)];
+            reached(rule, Describe(rule, RowFields.Read(row), who));
+        }
+    }
+
     private static string Describe(QuotaRule rule, RowFields fields, RequestIdentity who) => rule.Scope switch
     {
         QuotaScope.System => Encoding.UTF8.GetString(fields.System),
@@ -177,51 +262,6 @@ public sealed class QuotaBook
         QuotaScope.ClientIp => who.ClientIpHash ?? "",
         _ => "*",
     };
-
-    /// <summary>The counters an event has incremented so far, to undo when a later rule refuses it.</summary>
-    private struct TakenCounters
-    {
-        private QuotaCounter? _a;
-        private QuotaCounter? _b;
-        private QuotaCounter? _c;
-        private List<QuotaCounter>? _more;
-
-        public void Add(QuotaCounter counter)
-        {
-            if (_a is null)
-            {
-                _a = counter;
-            }
-            else if (_b is null)
-            {
-                _b = counter;
-            }
-            else if (_c is null)
-            {
-                _c = counter;
-            }
-            else
-            {
-                (_more ??= []).Add(counter);
-            }
-        }
-
-        public readonly void Undo()
-        {
-            foreach (var counter in (ReadOnlySpan<QuotaCounter?>)[_a, _b, _c])
-            {
-                if (counter is not null)
-                {
-                    Interlocked.Decrement(ref counter.Value);
-                }
-            }
-
-            foreach (var counter in _more ?? [])
-            {
-                Interlocked.Decrement(ref counter.Value);
-            }
-        }
-    }
 }
 
 /// <summary>What the quotas decided for one event.</summary>
@@ -236,4 +276,13 @@ public enum QuotaOutcome
     Pass,
     Refused,
     SampledOut,
+}
+
+/// <summary>
+/// What a node owes a shared store for one counter of a current window: the events it counted while the store was
+/// away, and all it counted in the window (given instead when the store lost its data).
+/// </summary>
+public readonly record struct OwedCount(QuotaRule Rule, long Window, ulong Key, long Owed, long Mine)
+{
+    internal QuotaCounter Counter { get; init; } = null!;
 }

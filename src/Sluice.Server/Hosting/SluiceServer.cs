@@ -140,6 +140,7 @@ public static class SluiceServer
         services.AddSingleton(new IngestMemory(options));
         services.AddPatterns(options, data);
         services.AddAdmission(options);
+        services.AddSharedAdmission(options);
         services.AddMonitorsAndAlerts(options, data);
         if (options.Protocols.OtlpGrpcPort is not null)
         {

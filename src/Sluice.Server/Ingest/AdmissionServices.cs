@@ -34,10 +34,13 @@ public static class AdmissionServices
             book.LimitReached += (rule, value) => monitor.QuotaReached(rule, value, clock.UnixMilliseconds);
             return book;
         });
+        // Counters and the duplicate window the nodes share, when configured (SharedStateServices); else the node's own.
         services.AddSingleton(sp => new BatchAdmission(
             sp.GetRequiredService<QuotaBook>(),
+            sp.GetService<IQuotaCounters>() ?? LocalQuotaCounters.Exact,
             options.Dedup.Enabled ? new DuplicateFilter(options.Dedup) : null,
-            sp.GetRequiredService<VolumeMonitor>()));
+            sp.GetRequiredService<VolumeMonitor>(),
+            options.Dedup.Enabled ? sp.GetService<ISharedDuplicates>() : null));
         services.AddSingleton<StoredRows>();
         services.AddSingleton<EventIntake>();
         services.AddSingleton<Syslog.SyslogListener>();

@@ -37,6 +37,22 @@ public sealed class DuplicateFilterTests
     }
 
     [Fact]
+    public async Task A_key_found_stored_by_another_node_is_settled_with_the_claim_and_remembered_here()
+    {
+        var filter = new DuplicateFilter(new DedupOptions());
+        using (var claim = await Claim(filter, Keys("elsewhere", "new"), 0))
+        {
+            claim.MarkStoredElsewhere(0); // what the shared window says
+            claim.Commit(row => row == 1);
+        }
+
+        // Neither key is left in flight (the next claim would wait for it), and both are known here now.
+        using var again = await Claim(filter, Keys("elsewhere", "new"), 1);
+        Assert.True(again.IsDuplicate(0));
+        Assert.True(again.IsDuplicate(1));
+    }
+
+    [Fact]
     public async Task The_same_event_twice_in_one_request_is_stored_once()
     {
         var filter = new DuplicateFilter(new DedupOptions());
