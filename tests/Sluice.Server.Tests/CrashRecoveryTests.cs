@@ -57,8 +57,9 @@ public sealed class CrashRecoveryTests
         {
             for (var round = 0; round < 5; round++)
             {
-                // A fresh port each time: a killed server's port may be taken by another test's server meanwhile.
-                using var server = await SluiceProcess.StartAsync(dataDir, SluiceProcess.FreePort(), environment);
+                // The child picks its own port each time: one picked here could be taken by another test's server
+                // before the child binds it (and a killed server's port may be taken meanwhile).
+                using var server = await SluiceProcess.StartAsync(dataDir, SluiceProcess.AnyPort, environment);
                 using var http = new HttpClient { BaseAddress = server.Url, Timeout = TimeSpan.FromSeconds(10) };
                 using var stop = new CancellationTokenSource();
                 var clients = Enumerable.Range(0, 4).Select(client => Task.Run(() => Send(http, round, client, pastHours, acked, stop.Token))).ToArray();
@@ -71,7 +72,7 @@ public sealed class CrashRecoveryTests
             }
 
             Assert.True(acked.Count > 500, $"only {acked.Count} events were acknowledged; the test did not exercise much");
-            using var final = await SluiceProcess.StartAsync(dataDir, SluiceProcess.FreePort(), environment);
+            using var final = await SluiceProcess.StartAsync(dataDir, SluiceProcess.AnyPort, environment);
             using var client = new HttpClient { BaseAddress = final.Url };
             var stored = await ReadAll(client);
 

@@ -7,17 +7,24 @@ namespace Sluice.Server.Tests.Support;
 /// <summary>The real <c>sluice</c> executable in a process of its own, so a test can SIGKILL it.</summary>
 public sealed class SluiceProcess : IDisposable
 {
+    private const string ServingLine = "sluice: serving ";
     private readonly Process _process;
+    private readonly TaskCompletionSource<Uri> _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _errors = new();
 
-    private SluiceProcess(Process process, Uri url)
+    private SluiceProcess(Process process, int port)
     {
         _process = process;
-        Url = url;
+        Url = new Uri($"http://127.0.0.1:{port}/");
     }
 
-    public Uri Url { get; }
+    /// <summary>Where the child listens: the port asked for, or the one it took for <see cref="AnyPort"/>.</summary>
+    public Uri Url { get; private set; }
 
     public int ProcessId => _process.Id;
+
+    /// <summary>Pass as the port to let the child's kernel pick one; <see cref="Url"/> then names the one it took.</summary>
+    public const int AnyPort = 0;
 
     public static string Executable => Path.Combine(AppContext.BaseDirectory, "sluice.dll");
 
@@ -54,14 +61,62 @@ public sealed class SluiceProcess : IDisposable
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         info.UseShellExecute = false;
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var process = new Process { StartInfo = info };
+        var server = new SluiceProcess(process, port);
+        process.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data is { } text && text.StartsWith(ServingLine, StringComparison.Ordinal))
+            {
+                server._serving.TrySetResult(new Uri(text[ServingLine.Length..].Split(' ')[0]));
+            }
+        };
+        process.ErrorDataReceived += (_, line) =>
+        {
+            if (line.Data is { } text)
+            {
+                server._errors.Enqueue(text);
+            }
+        };
+        process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new SluiceProcess(process, new Uri($"http://127.0.0.1:{port}/"));
-        await server.WaitReadyAsync();
+        try
+        {
+            await server.WaitListeningAsync();
+            await server.WaitReadyAsync();
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+
         return server;
+    }
+
+    /// <summary>
+    /// Waits until the child says it listens. Before that, whatever answers on the port is not it: a port from
+    /// <see cref="FreePort"/> can be taken by another test's server before the child binds it, and a test that took
+    /// that server's /health/ready for its child's would send its events there (and later find them missing).
+    /// </summary>
+    private async Task WaitListeningAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var exited = _process.WaitForExitAsync(timeout.Token);
+        var first = await Task.WhenAny(_serving.Task, exited);
+        if (first != _serving.Task)
+        {
+            if (exited.IsCanceled)
+            {
+                throw new TimeoutException("sluice did not start listening in 60 s");
+            }
+
+            await _process.WaitForExitAsync(CancellationToken.None); // flushes the redirected output
+            throw new InvalidOperationException($"sluice exited with code {_process.ExitCode} before listening: {string.Join(" | ", _errors)}");
+        }
+
+        Url = await _serving.Task;
+        await timeout.CancelAsync();
     }
 
     public async Task WaitReadyAsync()
