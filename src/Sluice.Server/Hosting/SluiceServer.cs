@@ -21,6 +21,7 @@ using Sluice.Server.Endpoints;
 using Sluice.Server.Http;
 using Sluice.Server.Ingest;
 using Sluice.Server.Ingest.Protocols;
+using Sluice.Server.Kv;
 using Sluice.Server.Metrics;
 using Sluice.Server.Tail;
 using Sluice.Query.Analytics;
@@ -90,6 +91,7 @@ public static class SluiceServer
         app.MapDashboard();
         app.MapMonitors();
         app.MapAlerts();
+        app.MapKv();
         app.Services.GetRequiredService<IngestRate>(); // sampling starts now, not at the first look
         if (options.Protocols.OtlpGrpcPort is not null)
         {
@@ -118,6 +120,7 @@ public static class SluiceServer
         services.AddSingleton<EventIdGenerator>();
         services.AddSingleton<ServerMetrics>();
         services.AddDependencies(options);
+        services.AddKv(options, data);
         services.AddSingleton(sp => new EventStore(options, data, sp.GetRequiredService<IClock>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Storage")));
         services.AddSingleton(sp => new SummaryQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance));
         services.AddSingleton(sp => new EventQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance, options.Query.MaxLimit));
