@@ -8,7 +8,7 @@ internal enum KvCleanupPolicy
     /// <summary>Files of expired values, and tombstones past <c>Kv:TombstoneSeconds</c> (or past <c>Kv:MaxKeys</c> of them).</summary>
     Ttl,
 
-    /// <summary>The least recently used keys: those idle for <c>idle_seconds</c>, and the oldest past <c>max_keys</c>.</summary>
+    /// <summary>The least recently used keys: those idle for <c>idle_seconds</c>, and the oldest past <c>max_keys</c> (Sluice's own keys not counted).</summary>
     Lru,
 
     /// <summary>The least recently used keys until the durable tier holds at most <c>max_bytes</c>.</summary>
@@ -97,8 +97,8 @@ internal static class KvCleanup
 
     private static List<(KvCleanupItem, long)> LeastRecentlyUsed(KvStore store, KvCleanupRequest request, long now)
     {
-        var live = Live(store, now);
-        var over = request.MaxKeys is { } maxKeys ? Math.Max(0, store.Durable.Snapshot().Count(i => !i.IsTombstone && !i.IsExpired(now)) - maxKeys) : 0;
+        var live = Live(store, now).ToList();
+        var over = request.MaxKeys is { } maxKeys ? Math.Max(0, live.Count - maxKeys) : 0;
         var plan = new List<(KvCleanupItem, long)>();
         foreach (var info in live)
         {
