@@ -46,7 +46,7 @@ internal sealed class KvSync(KvStore store, ILogger logger)
     private readonly SemaphoreSlim _gate = new(1, 1);
     private KvSyncReport? _last;
     private long _lastProbeMs = long.MinValue;
-    private bool _probeOk;
+    private bool _seenUp;
     private long _stateSinceMs = Environment.TickCount64;
     private long _syncs;
 
@@ -54,8 +54,11 @@ internal sealed class KvSync(KvStore store, ILogger logger)
 
     public long Syncs => Interlocked.Read(ref _syncs);
 
-    /// <summary>Redis answered the last ping and its breaker is not open. False without Redis.</summary>
-    public bool RedisUp => store.Redis is { Available: true } && Volatile.Read(ref _probeOk);
+    /// <summary>
+    /// Redis is connected and its breaker not open (the breaker, fed by every call and the pings, decides). False
+    /// without Redis.
+    /// </summary>
+    public bool RedisUp => store.Redis is { Available: true };
 
     /// <summary>Milliseconds since Redis last went up or down (as the probe saw it).</summary>
     public long RedisStateAgeMs => Environment.TickCount64 - Volatile.Read(ref _stateSinceMs);
@@ -101,7 +104,10 @@ internal sealed class KvSync(KvStore store, ILogger logger)
         }
     }
 
-    /// <summary>Pings Redis now; true when it answered after being away (the caller then synchronises).</summary>
+    /// <summary>
+    /// Pings Redis now (through the breaker, so an outage without traffic still opens it, and probes close it
+    /// again); true when Redis is up after being seen away (the caller then synchronises).
+    /// </summary>
     public async Task<bool> ProbeAsync()
     {
         if (store.Redis is not { } redis)
@@ -109,35 +115,41 @@ internal sealed class KvSync(KvStore store, ILogger logger)
             return false;
         }
 
+        var first = _lastProbeMs == long.MinValue;
         _lastProbeMs = Environment.TickCount64;
-        bool ok;
         try
         {
             await redis.PingAsync();
-            ok = redis.Available;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             store.RedisFailed(e);
-            ok = false;
         }
 
-        var was = Volatile.Read(ref _probeOk);
-        if (was != ok)
+        var up = RedisUp;
+        var was = _seenUp;
+        if (up == was)
         {
-            Volatile.Write(ref _probeOk, ok);
-            Volatile.Write(ref _stateSinceMs, Environment.TickCount64);
-            if (ok)
-            {
-                logger.LogInformation("KV: Redis answers again; synchronising ({Backlog} keys waiting)", store.Backlog.Count);
-            }
-            else
-            {
-                logger.LogWarning("KV: Redis does not answer; running on the cache and the durable tier ({Error})", store.LastRedisError);
-            }
+            return false;
         }
 
-        return ok && !was;
+        _seenUp = up;
+        Volatile.Write(ref _stateSinceMs, Environment.TickCount64);
+        if (first)
+        {
+            return false;
+        }
+
+        if (up)
+        {
+            logger.LogInformation("KV: Redis answers again; synchronising ({Backlog} keys waiting)", store.Backlog.Count);
+        }
+        else
+        {
+            logger.LogWarning("KV: Redis does not answer; running on the cache and the durable tier ({Error})", store.LastRedisError);
+        }
+
+        return up;
     }
 
     /// <summary>Flushes the backlog, reconciles with Redis and removes expired files; one pass at a time.</summary>
