@@ -78,6 +78,7 @@ internal sealed class KvStore
     /// <summary>The last Redis failure the store fell back from (type and message, never an address).</summary>
     public string? LastRedisError => Volatile.Read(ref _lastRedisError);
 
+    /// <param name="repair">False for a look that changes nothing (a dry run, a deletion's check): no read-repair, and the key's last use stays.</param>
     public async Task<KvRead> GetAsync(string key, bool repair = true) => (await GetManyAsync([key], repair))[0];
 
     /// <summary>Reads several keys: the cache first, then one pipelined round trip to Redis for the rest, then the durable tier.</summary>
@@ -91,7 +92,11 @@ internal sealed class KvStore
             if (Cache.Get(keys[i], now) is { } cached)
             {
                 Counters.Hit(KvTier.Cache);
-                Touch(keys[i], now);
+                if (repair)
+                {
+                    Touch(keys[i], now);
+                }
+
                 reads[i] = Done(new KvRead(keys[i], cached, KvTier.Cache));
             }
             else
@@ -303,7 +308,7 @@ internal sealed class KvStore
         if (fromRedis is not null && (info is null || info.Version <= fromRedis.Version))
         {
             Counters.Hit(KvTier.Redis);
-            if (info is not null)
+            if (info is not null && repair)
             {
                 info.LastAccessMs = now;
             }
@@ -329,9 +334,9 @@ internal sealed class KvStore
         }
 
         Counters.Hit(KvTier.Durable);
-        info.LastAccessMs = now;
         if (repair)
         {
+            info.LastAccessMs = now;
             if (entry.CacheTtlMs > 0)
             {
                 Cache.Set(entry, now);
