@@ -253,14 +253,24 @@ internal static class KvEndpoints
         });
     }
 
-    private static async Task SyncAsync(HttpContext context, KvStore store, KvSync sync)
+    private static async Task SyncAsync(HttpContext context, KvStore store, KvSync sync, ILoggerFactory logs)
     {
         if (store.Redis is not null)
         {
             await sync.ProbeAsync();
         }
 
-        var report = await sync.SyncAsync("api");
+        KvSyncReport report;
+        try
+        {
+            report = await sync.SyncAsync("api");
+        }
+        catch (IOException e)
+        {
+            await StorageFailedAsync(context, e, logs);
+            return;
+        }
+
         if (store.Redis is not null && report.Error is not null)
         {
             context.Response.Headers.RetryAfter = "5";
