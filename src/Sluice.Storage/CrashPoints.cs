@@ -7,7 +7,7 @@ namespace Sluice.Storage;
 /// the process SIGKILLs itself there — between two steps whose order the recovery design depends on. Unset in
 /// normal runs, where a check costs one string comparison per storage job.
 /// </summary>
-public static class CrashPoints
+internal static class CrashPoints
 {
     /// <summary>Parts written and renamed, manifest not yet written.</summary>
     public const string SealBeforeManifest = "seal-before-manifest";

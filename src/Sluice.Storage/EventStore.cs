@@ -1,17 +1,27 @@
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Sluice.Core.IO;
 using Sluice.Core.Options;
 using Sluice.Core.Time;
 using Sluice.Storage.Engine;
 using Sluice.Storage.Hot;
 using Sluice.Storage.Partitions;
+using Sluice.Storage.Retention;
+using Sluice.Storage.Sinks;
 using Sluice.Storage.Wal;
 
 namespace Sluice.Storage;
 
 /// <summary>
-/// The storage side of the flow: accepted batches go to the WAL, from it to the hot tier, and from there — chunk
-/// by chunk — into sealed hourly parts, after which their WAL segments are trimmed. Readiness is reached once
-/// recovery has replayed the part of the WAL that is not in parts yet; until then appends are refused.
+/// The storage door (DESIGN §6, "The door"): accepted batches go to the WAL, from it to the hot tier, and from there —
+/// chunk by chunk — into sealed hourly parts, after which their WAL segments are trimmed. Three sides face out:
+/// <list type="bullet">
+/// <item>write — <see cref="ReserveAsync"/> room, then <see cref="AppendAsync"/> a batch;</item>
+/// <item>read — <see cref="OpenSnapshot"/>: memory plus parts, consistent;</item>
+/// <item>operate — <see cref="Recover"/>, readiness, <see cref="FlushAsync"/>, <see cref="CleanupAsync"/>, stats.</item>
+/// </list>
+/// Everything behind it (WAL, hot tier, catalog, worker, engines) is internal. Readiness is reached once recovery has
+/// replayed the part of the WAL that is not in parts yet; until then appends are refused.
 /// </summary>
 public sealed class EventStore : IDisposable
 {
@@ -35,25 +45,29 @@ public sealed class EventStore : IDisposable
         Worker = new StorageWorker(options, data, Catalog, PartStats, Engine, clock, logger);
         Hot = new HotTier(options.Hot, Worker, logger);
         Wal = new WriteAheadLog(data.Wal, options.Wal, options.Durability, Hot, logger);
+        Sinks = new SinkSet(Path.Combine(data.Meta, "sinks"), data.Wal, options.Memory.BatchSize, options.Sinks.CursorSaveMs, options.Sinks.MaxLagMb * 1024L * 1024, logger);
     }
 
-    public HotTier Hot { get; }
+    /// <summary>Where acknowledged events are shipped, each through its own durable cursor over the WAL.</summary>
+    public SinkSet Sinks { get; }
 
-    public WriteAheadLog Wal { get; }
+    internal HotTier Hot { get; }
+
+    internal WriteAheadLog Wal { get; }
 
     /// <summary>The sealed parts (warm partitions and archive).</summary>
-    public PartCatalog Catalog { get; }
+    internal PartCatalog Catalog { get; }
 
-    public PartStatsCache PartStats { get; }
+    internal PartStatsCache PartStats { get; }
 
     /// <summary>The embedded query engine over the parts.</summary>
-    public DuckDbEngine Engine { get; }
+    internal DuckDbEngine Engine { get; }
 
     /// <summary>The engine user-written SQL and language queries run on: it reads the parts and nothing else.</summary>
-    public DuckDbEngine Sandbox { get; }
+    internal DuckDbEngine Sandbox { get; }
 
     /// <summary>Sealing, compaction and retention.</summary>
-    public StorageWorker Worker { get; }
+    internal StorageWorker Worker { get; }
 
     /// <summary>Recovered, and the log takes writes.</summary>
     public bool IsReady => _ready && Wal.Fault is null;
@@ -77,7 +91,7 @@ public sealed class EventStore : IDisposable
         {
             if (!_weighted)
             {
-                IO.AtomicFile.Write(WeightedMarker, "sampled events are stored here\n"u8);
+                AtomicFile.Write(WeightedMarker, "sampled events are stored here\n"u8);
                 _weighted = true;
             }
         }
@@ -92,23 +106,40 @@ public sealed class EventStore : IDisposable
     /// Deletes part files a crash left unlisted, replays the WAL events that no part holds into the hot tier,
     /// opens the log for appends and starts the storage worker. Runs once, at start.
     /// </summary>
-    /// <param name="beforeReady">Runs on the recovered hot tier before the log takes appends (seeding the duplicate filter).</param>
-    public WalRecoveryResult Recover(Action<HotTier>? beforeReady = null)
+    /// <param name="beforeReady">Reads the recovered store before the log takes appends (seeding the duplicate filter).</param>
+    public void Recover(Action<StorageSnapshot>? beforeReady = null)
     {
         var started = Environment.TickCount64;
         var orphans = Worker.DeleteOrphans();
         var persisted = Catalog.Current.PersistedThroughSeq;
         Hot.SkipThrough(persisted);
         var result = Wal.Open(persisted);
-        Worker.Start(Hot, Wal);
+        Worker.Start(Hot, Wal, Sinks);
         _weighted = File.Exists(WeightedMarker);
-        beforeReady?.Invoke(Hot);
+        if (beforeReady is not null)
+        {
+            using var snapshot = OpenSnapshot();
+            beforeReady(snapshot);
+        }
+
         _ready = true;
+        Sinks.Start(Hot, Wal, () => Catalog.Current.PersistedThroughSeq);
         _logger.LogInformation(
             "Recovered {Events} events from {Records} WAL records in {Ms} ms ({Persisted} already in {Parts} parts); cut {Bytes} torn bytes; deleted {Orphans} orphan files",
             result.Events, result.Records, Environment.TickCount64 - started, persisted, Catalog.Current.Parts.Count, result.TruncatedBytes, orphans);
-        return result;
     }
+
+    /// <summary>Why the log takes no writes (a failed fsync latches it), or null.</summary>
+    public string? Fault => Wal.Fault;
+
+    /// <summary>
+    /// Takes a consistent view of memory plus parts (see <see cref="StorageSnapshot"/>); dispose it once its rows and
+    /// parts have been read. The one way to read stored events.
+    /// </summary>
+    public StorageSnapshot OpenSnapshot() => StorageSnapshot.Take(Hot, Catalog, PartStats, Engine, Sandbox);
+
+    /// <summary>Where the two tiers of parts live (the SQL worker processes read them; answers name parts relative to them).</summary>
+    public PartRoots Roots => Catalog.Roots;
 
     /// <summary>Appends a batch; completes when it is durable and visible. Throws <see cref="WalUnavailableException"/> before recovery.</summary>
     public Task<long> AppendAsync(ReadOnlyMemory<byte> rows, int eventCount) =>
@@ -161,12 +192,32 @@ public sealed class EventStore : IDisposable
         }
     }
 
+    /// <summary>Seals every acknowledged event into parts now. Completes when they are durable and listed.</summary>
+    public Task FlushAsync() => Worker.FlushAsync();
+
+    /// <summary>Runs a cleanup on the storage worker, or with <see cref="CleanupRequest.DryRun"/> only plans it.</summary>
+    public Task<CleanupReport> CleanupAsync(CleanupRequest request) => Worker.CleanupAsync(request);
+
+    /// <summary>The record of the last cleanup run (the seed's <c>meta:cleanup:last_run</c>), or null if none has run.</summary>
+    public JsonObject? LastCleanup() => CleanupRecord.Read(_data.Meta);
+
+    /// <summary>Counters of sealing, compaction, cleanup and failed jobs since start.</summary>
+    public StorageStats Stats => Worker.Stats;
+
+    /// <summary>Counters of the WAL since start.</summary>
+    public WalStats WalStats => Wal.Stats;
+
+    /// <summary>How many of <paramref name="parts"/> compaction would merge, hour by hour.</summary>
+    public int PartsAwaitingCompaction(IEnumerable<PartInfo> parts) =>
+        parts.GroupBy(p => (p.Kind, p.HourStart, p.Tier)).Where(hour => Worker.NeedsMerge([.. hour])).Sum(hour => hour.Count());
+
     /// <summary>Bytes of WAL segments on disk.</summary>
     public long WalDiskBytes() =>
         WalRecovery.ListSegments(_data.Wal).Sum(s => new FileInfo(s.Path).Length);
 
     public void Dispose()
     {
+        Sinks.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Worker.Dispose();
         Wal.Dispose();
         Engine.Dispose();

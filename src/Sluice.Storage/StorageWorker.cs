@@ -4,7 +4,6 @@ using Sluice.Core.Options;
 using Sluice.Core.Time;
 using Sluice.Storage.Engine;
 using Sluice.Storage.Hot;
-using Sluice.Storage.IO;
 using Sluice.Storage.Partitions;
 using Sluice.Storage.Retention;
 using Sluice.Storage.Wal;
@@ -16,7 +15,7 @@ namespace Sluice.Storage;
 /// parts, compacts closed hours, and runs retention — so the manifest has a single writer and these jobs never
 /// race each other. Work arrives as sealed chunks, as requests (flush, cleanup), and from a one-second tick.
 /// </summary>
-public sealed class StorageWorker : ISealedChunkSink, IDisposable
+internal sealed class StorageWorker : ISealedChunkSink, IDisposable
 {
     private readonly SluiceOptions _options;
     private readonly DataDirectory _data;
@@ -32,6 +31,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
     private Thread? _thread;
     private HotTier? _hot;
     private WriteAheadLog? _wal;
+    private Sinks.SinkSet? _sinks;
     private bool _stopping;
     private volatile bool _paused;
     private long _nextCleanupMs;
@@ -53,10 +53,11 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
 
 
     /// <summary>Starts the thread once the WAL has been replayed into the hot tier.</summary>
-    public void Start(HotTier hot, WriteAheadLog wal)
+    public void Start(HotTier hot, WriteAheadLog wal, Sinks.SinkSet? sinks = null)
     {
         _hot = hot;
         _wal = wal;
+        _sinks = sinks;
         _nextCleanupMs = _clock.UnixMilliseconds + 60_000;
         _thread = new Thread(Loop) { IsBackground = true, Name = "sluice-storage" };
         _thread.Start();
@@ -276,7 +277,7 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
         Stats.AddSealed(chunks.Sum(c => (long)c.Count), parts.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         _hot!.Evict(_options.Retention.HotHours * PartInfo.HourMs, _clock.UnixMilliseconds);
         CrashPoints.Reach(CrashPoints.SealBeforeTrim);
-        _wal!.TrimThrough(persistedThrough);
+        _wal!.TrimThrough(_sinks?.TrimLimit(persistedThrough) ?? persistedThrough);
     }
 
     private void Compact()
@@ -304,6 +305,9 @@ public sealed class StorageWorker : ISealedChunkSink, IDisposable
             Stats.AddCompaction();
         }
     }
+
+    /// <summary>Whether compaction merges this (kind, hour, tier) group of parts once the hour is closed.</summary>
+    internal bool NeedsMerge(IReadOnlyCollection<PartInfo> hour) => CompactionPolicy.NeedsMerge(hour, _options.Storage.CompactPartsUnderRows);
 
     private CleanupReport Cleanup(CleanupRequest request)
     {

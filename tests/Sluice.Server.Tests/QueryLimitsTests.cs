@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.DependencyInjection;
+using Sluice.Query;
 using Sluice.Query.Analytics;
 using Sluice.Server.Tests.Support;
 using Sluice.Storage;
@@ -59,7 +60,7 @@ public sealed class QueryLimitsTests
     {
         await using var server = await TestServer.StartAsync(o => o with { Query = o.Query with { TimeoutMs = 600_000 } });
         await Api.PostAsync(server, Lines(2000));
-        var analytics = server.App.Services.GetRequiredService<AnalyticsQueries>();
+        var analytics = server.App.Services.GetRequiredService<IQueryEngine>();
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         var run = Task.Run(() => analytics.RunSql("SELECT count(*) FROM events a, events b, events c, events d WHERE a.message < b.message", false, cancel.Token));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);

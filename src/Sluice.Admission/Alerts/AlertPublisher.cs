@@ -3,9 +3,9 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using Polly;
 using Polly.CircuitBreaker;
-using Polly.Retry;
+using Sluice.Core.Options;
+using Sluice.Core.Resilience;
 
 namespace Sluice.Admission.Alerts;
 
@@ -22,16 +22,18 @@ public sealed class AlertPublisher : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Uri? _webhook;
     private readonly HttpClient? _http;
-    private readonly ResiliencePipeline _pipeline;
     private readonly Channel<VolumeAlert> _queue = Channel.CreateBounded<VolumeAlert>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest });
     private readonly ConcurrentDictionary<(string Kind, string ScopeKind), long> _counts = new();
     private readonly ConcurrentQueue<VolumeAlert> _recent = new();
     private readonly Task _sender;
-    private readonly CircuitBreakerStateProvider _breaker = new();
+    private readonly DependencyBreaker _breaker;
     private long _webhookFailures;
     private long _webhookSent;
 
-    public AlertPublisher(string webhookUrl, ILogger logger, HttpMessageHandler? handler = null)
+    /// <summary>What counts against the webhook's breaker: it did not answer, or answered 5xx.</summary>
+    public static bool IsFailure(Exception e) => e is HttpRequestException or TaskCanceledException;
+
+    public AlertPublisher(string webhookUrl, ILogger logger, HttpMessageHandler? handler = null, DependencyBreaker? breaker = null)
     {
         _logger = logger;
         if (webhookUrl.Length > 0)
@@ -41,25 +43,7 @@ public sealed class AlertPublisher : IAsyncDisposable
             _http.Timeout = TimeSpan.FromSeconds(10);
         }
 
-        _pipeline = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = 3,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(500),
-                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<TaskCanceledException>(),
-            })
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-            {
-                FailureRatio = 1.0,
-                MinimumThroughput = 5,
-                SamplingDuration = TimeSpan.FromSeconds(60),
-                BreakDuration = TimeSpan.FromSeconds(30),
-                StateProvider = _breaker,
-                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<TaskCanceledException>(),
-            })
-            .Build();
+        _breaker = breaker ?? new DependencyBreaker("webhook:volume-alerts", new BreakerOptions { Retries = 3, RetryDelayMs = 500 }, IsFailure);
         _sender = Task.Run(SendLoopAsync);
     }
 
@@ -75,10 +59,10 @@ public sealed class AlertPublisher : IAsyncDisposable
     public long WebhookFailures => Volatile.Read(ref _webhookFailures);
 
     /// <summary>The webhook's circuit breaker: <c>none</c> without a webhook, else closed, open or half-open.</summary>
-    public string WebhookBreaker => _webhook is null ? "none" : _breaker.CircuitState switch
+    public string WebhookBreaker => _webhook is null ? "none" : _breaker.State switch
     {
-        CircuitState.Closed => "closed",
-        CircuitState.HalfOpen => "half-open",
+        BreakerState.Closed => "closed",
+        BreakerState.HalfOpen => "half-open",
         _ => "open",
     };
 
@@ -116,7 +100,7 @@ public sealed class AlertPublisher : IAsyncDisposable
         {
             try
             {
-                await _pipeline.ExecuteAsync(async token =>
+                await _breaker.ExecuteAsync(async token =>
                 {
                     using var response = await _http!.PostAsJsonAsync(_webhook, Body(alert), token);
                     if ((int)response.StatusCode >= 500)

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Logging;
 using Sluice.Analysis.Monitors;
 using Sluice.Analysis.Patterns;
 using Sluice.Core.Errors;
+using Sluice.Core.IO;
 using Sluice.Core.Time;
-using Sluice.Storage.IO;
 
 namespace Sluice.Analysis.Alerts;
 

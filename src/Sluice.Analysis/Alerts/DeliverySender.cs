@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using Microsoft.Extensions.Logging;
-using Polly;
 using Polly.CircuitBreaker;
-using Polly.Retry;
+using Sluice.Core.Options;
+using Sluice.Core.Resilience;
 
 namespace Sluice.Analysis.Alerts;
 
@@ -27,8 +27,11 @@ internal sealed class DeliverySender : IAsyncDisposable
     private long _failures;
     private long _refused;
 
-    public DeliverySender(Outbox outbox, DeliverySettings settings, ILogger logger, HttpMessageHandler? handler = null)
+    private readonly Dependencies _dependencies;
+
+    public DeliverySender(Outbox outbox, DeliverySettings settings, ILogger logger, HttpMessageHandler? handler = null, Dependencies? dependencies = null)
     {
+        _dependencies = dependencies ?? new Dependencies(new BreakerOptions());
         _outbox = outbox;
         _settings = settings;
         _logger = logger;
@@ -48,7 +51,7 @@ internal sealed class DeliverySender : IAsyncDisposable
     public IReadOnlyList<(string Channel, string Breaker, long Opened, int Pending)> Channels()
     {
         var pending = _outbox.Pending();
-        return [.. _channels.Select(c => (UrlMask.Mask(c.Key), c.Value.State, Interlocked.Read(ref c.Value.Opened), pending.Count(d => d.Url == c.Key)))];
+        return [.. _channels.Select(c => (UrlMask.Mask(c.Key), c.Value.State, c.Value.Opened, pending.Count(d => d.Url == c.Key)))];
     }
 
     private async Task LoopAsync()
@@ -93,7 +96,7 @@ internal sealed class DeliverySender : IAsyncDisposable
             try
             {
                 var (target, body) = Payloads.For(delivery, _settings.AlertmanagerHold);
-                await channel.Pipeline.ExecuteAsync(async t =>
+                await channel.Breaker.ExecuteAsync(async t =>
                 {
                     using var response = await _http.PostAsJsonAsync(target, body, t);
                     var status = (int)response.StatusCode;
@@ -138,7 +141,10 @@ internal sealed class DeliverySender : IAsyncDisposable
 
     private static TimeSpan Clamp(TimeSpan wait) => wait < TimeSpan.FromMilliseconds(20) ? TimeSpan.FromMilliseconds(20) : wait > TimeSpan.FromSeconds(30) ? TimeSpan.FromSeconds(30) : wait;
 
-    private ChannelState Channel(string url) => _channels.GetOrAdd(url, _ => new ChannelState(_settings));
+    private ChannelState Channel(string url) => _channels.GetOrAdd(url, _ => new ChannelState(_dependencies.Breaker(
+        "alerts:" + UrlMask.Mask(url),
+        _dependencies.Options with { Retries = _settings.Retries, RetryDelayMs = (int)_settings.RetryDelay.TotalMilliseconds, OpenSeconds = _settings.BreakDuration.TotalSeconds },
+        static e => e is HttpRequestException or TaskCanceledException)));
 
     public async ValueTask DisposeAsync()
     {
@@ -155,50 +161,19 @@ internal sealed class DeliverySender : IAsyncDisposable
         public int Status { get; } = status;
     }
 
-    /// <summary>One receiver: its pipeline, breaker and next round.</summary>
-    private sealed class ChannelState
+    /// <summary>One receiver: its breaker (a dependency in health and /metrics) and next round.</summary>
+    private sealed class ChannelState(DependencyBreaker breaker)
     {
-        private readonly CircuitBreakerStateProvider _breaker = new();
+        public DependencyBreaker Breaker { get; } = breaker;
 
-        public long Opened;
-
-        public ChannelState(DeliverySettings settings)
-        {
-            var transient = new PredicateBuilder().Handle<HttpRequestException>().Handle<TaskCanceledException>();
-            Pipeline = new ResiliencePipelineBuilder()
-                .AddRetry(new RetryStrategyOptions
-                {
-                    MaxRetryAttempts = settings.Retries,
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                    Delay = settings.RetryDelay,
-                    ShouldHandle = transient,
-                })
-                .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-                {
-                    FailureRatio = 1.0,
-                    MinimumThroughput = 5,
-                    SamplingDuration = TimeSpan.FromSeconds(60),
-                    BreakDuration = settings.BreakDuration,
-                    StateProvider = _breaker,
-                    ShouldHandle = transient,
-                    OnOpened = _ =>
-                    {
-                        Interlocked.Increment(ref Opened);
-                        return ValueTask.CompletedTask;
-                    },
-                })
-                .Build();
-        }
-
-        public ResiliencePipeline Pipeline { get; }
+        public long Opened => Breaker.TimesOpened;
 
         public DateTime NextTryUtc { get; set; }
 
-        public string State => _breaker.CircuitState switch
+        public string State => Breaker.State switch
         {
-            CircuitState.Closed => "closed",
-            CircuitState.HalfOpen => "half-open",
+            BreakerState.Closed => "closed",
+            BreakerState.HalfOpen => "half-open",
             _ => "open",
         };
     }

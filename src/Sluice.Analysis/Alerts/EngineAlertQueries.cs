@@ -1,12 +1,12 @@
 using System.Globalization;
+using Sluice.Query;
 using Sluice.Query.Analytics;
-using Sluice.Query.Formulas;
 using Sluice.Query.Language;
 
 namespace Sluice.Analysis.Alerts;
 
-/// <summary><see cref="IAlertQueries"/> through the query engine (<see cref="AnalyticsQueries"/> and <see cref="FormulaEngine"/>).</summary>
-internal sealed class EngineAlertQueries(AnalyticsQueries analytics) : IAlertQueries
+/// <summary><see cref="IAlertQueries"/> through the query engine (<see cref="IQueryEngine"/>).</summary>
+internal sealed class EngineAlertQueries(IQueryEngine analytics) : IAlertQueries
 {
     public long Count(Filter filter, long startMs, long endMs, CancellationToken cancel)
     {
@@ -27,7 +27,7 @@ internal sealed class EngineAlertQueries(AnalyticsQueries analytics) : IAlertQue
     }
 
     public double? Formula(string formula, Filter? scope, long startMs, long endMs, CancellationToken cancel) =>
-        new FormulaEngine(analytics).Execute(formula, startMs, endMs, null, scope, includeArchive: false, cancel).Value;
+        analytics.Formula(formula, startMs, endMs, null, scope, includeArchive: false, cancel).Value;
 
     public IReadOnlyList<SampleEvent> Samples(Filter filter, long startMs, long endMs, int limit, CancellationToken cancel)
     {

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Sluice.Storage.IO;
+using Sluice.Core.IO;
 
 namespace Sluice.Analysis.Alerts;
 

@@ -2,8 +2,8 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Sluice.Core.Errors;
+using Sluice.Core.IO;
 using Sluice.Core.Time;
-using Sluice.Storage.IO;
 
 namespace Sluice.Analysis.Monitors;
 

@@ -1,11 +1,12 @@
 using System.Globalization;
+using Sluice.Query;
 using Sluice.Query.Analytics;
 using Sluice.Query.Language;
 
 namespace Sluice.Analysis.Monitors;
 
 /// <summary>Backfill through the query engine: <c>&lt;filter&gt; | stats count() by bin(…)</c> over the range.</summary>
-internal sealed class QueryBackfill(AnalyticsQueries analytics, Func<bool> ready) : IMonitorBackfill
+internal sealed class QueryBackfill(IQueryEngine analytics, Func<bool> ready) : IMonitorBackfill
 {
     public bool Ready => ready();
 

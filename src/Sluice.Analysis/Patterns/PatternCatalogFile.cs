@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Sluice.Core.Events;
-using Sluice.Storage.IO;
+using Sluice.Core.IO;
 
 namespace Sluice.Analysis.Patterns;
 

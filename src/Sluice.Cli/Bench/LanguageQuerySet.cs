@@ -23,7 +23,7 @@ public static class LanguageQuerySet
     {
         var queries = new EventQueries(store, DuckDbDialect.Instance, 10_000);
         // Custom SQL runs in a worker process, as in the server (this executable is the worker).
-        var roots = store.Catalog.Roots;
+        var roots = store.Roots;
         using var workers = new SqlWorkerPool(SqlWorkerLaunch.Beside(), new SqlWorkerSettings(roots.Partitions, roots.Archive, 2048L * 1024 * 1024, 2, 1),
             TimeSpan.FromMinutes(1), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         var analytics = new AnalyticsQueries(store, queries, DuckDbDialect.Instance, new QueryOptions { MaxRows = 100_000, TimeoutMs = 600_000 }, SystemClock.Instance, workers);

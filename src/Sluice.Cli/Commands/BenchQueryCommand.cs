@@ -2,13 +2,13 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Core.Events;
+using Sluice.Core.IO;
 using Sluice.Core.Options;
 using Sluice.Core.Time;
 using Sluice.Query.Search;
 using Sluice.Query.Sql;
 using Sluice.Query.Summaries;
 using Sluice.Storage;
-using Sluice.Storage.Engine;
 using Sluice.Storage.Partitions;
 
 namespace Sluice.Cli.Commands;
@@ -30,8 +30,8 @@ public static class BenchQueryCommand
         var options = new SluiceOptions { DataDir = dataDir, Storage = new StorageOptions { QueryThreads = threads, QueryMemoryMb = 2048 } };
         using var store = new EventStore(options, DataDirectory.Open(dataDir), SystemClock.Instance, NullLogger.Instance);
         store.Recover();
-        var manifest = store.Catalog.Current;
-        var parts = manifest.Parts.Where(p => p.Tier == PartTier.Partitions).ToList();
+        using var snapshot = store.OpenSnapshot();
+        var parts = snapshot.Parts.Where(p => p.Tier == PartTier.Partitions).ToList();
         if (parts.Count == 0)
         {
             throw new UsageException($"{dataDir} holds no sealed parts");
@@ -51,23 +51,23 @@ public static class BenchQueryCommand
 
         var queries = new EventQueries(store, dialect, 10_000);
         var summaries = new SummaryQueries(store, dialect);
-        var traceId = Scalar(store, $"SELECT trace_id FROM {Source(EventKind.Log)} WHERE trace_id IS NOT NULL LIMIT 1 OFFSET 123457");
+        var traceId = Scalar(snapshot, $"SELECT trace_id FROM {Source(EventKind.Log)} WHERE trace_id IS NOT NULL LIMIT 1 OFFSET 123457");
         string Time(long ms) => ms.ToString(CultureInfo.InvariantCulture);
 
         var set = new (string Name, Func<string> Run)[]
         {
-            ("(a) count by level, 24 h — SQL", () => Rows(store, $"SELECT level, count(*) FROM {all} WHERE timestamp >= {Time(from)} AND timestamp < {Time(to)} GROUP BY level")),
+            ("(a) count by level, 24 h — SQL", () => Rows(snapshot, $"SELECT level, count(*) FROM {all} WHERE timestamp >= {Time(from)} AND timestamp < {Time(to)} GROUP BY level")),
             ("(a) count by level, 24 h — log summary (stored)", () => summaries.Summarize(EventKind.Log, from, to, false).Total + " events"),
-            ("(b) top-10 countries, decision = block, 1 h — SQL", () => Rows(store, $"SELECT country, count(*) AS n FROM {Source(EventKind.Traffic, busyHour)} WHERE decision = 'block' GROUP BY country ORDER BY n DESC LIMIT 10")),
-            ("(c) substring 'timeout', any case, all messages — SQL count", () => Rows(store, $"SELECT count(*) FROM {all} WHERE regexp_matches(message, 'timeout', 'i')")),
-            ("(c) same with contains(lower(message), 'timeout')", () => Rows(store, $"SELECT count(*) FROM {all} WHERE contains(lower(message), 'timeout')")),
-            ("(c) same with message ILIKE '%timeout%'", () => Rows(store, $"SELECT count(*) FROM {all} WHERE message ILIKE '%timeout%'")),
+            ("(b) top-10 countries, decision = block, 1 h — SQL", () => Rows(snapshot, $"SELECT country, count(*) AS n FROM {Source(EventKind.Traffic, busyHour)} WHERE decision = 'block' GROUP BY country ORDER BY n DESC LIMIT 10")),
+            ("(c) substring 'timeout', any case, all messages — SQL count", () => Rows(snapshot, $"SELECT count(*) FROM {all} WHERE regexp_matches(message, 'timeout', 'i')")),
+            ("(c) same with contains(lower(message), 'timeout')", () => Rows(snapshot, $"SELECT count(*) FROM {all} WHERE contains(lower(message), 'timeout')")),
+            ("(c) same with message ILIKE '%timeout%'", () => Rows(snapshot, $"SELECT count(*) FROM {all} WHERE message ILIKE '%timeout%'")),
             ("(c) substring 'timeout' — search, newest 100", () => Search(queries, new SearchRequest { Text = "timeout", Limit = 100 })),
             ("(d) one trace — trace lookup (trace index)", () => Trace(queries, traceId)),
-            ("(d) one trace — SQL scan", () => Rows(store, $"SELECT * FROM {all} WHERE trace_id = '{traceId.Replace("'", "''", StringComparison.Ordinal)}'")),
-            ("(e) distinct client IPs per hour — SQL approx_count_distinct", () => Rows(store, $"SELECT timestamp // 3600000 AS h, approx_count_distinct(ip_hash) FROM {Source(EventKind.Traffic)} GROUP BY h")),
+            ("(d) one trace — SQL scan", () => Rows(snapshot, $"SELECT * FROM {all} WHERE trace_id = '{traceId.Replace("'", "''", StringComparison.Ordinal)}'")),
+            ("(e) distinct client IPs per hour — SQL approx_count_distinct", () => Rows(snapshot, $"SELECT timestamp // 3600000 AS h, approx_count_distinct(ip_hash) FROM {Source(EventKind.Traffic)} GROUP BY h")),
             ("(e) distinct client IPs per hour — 24 hour summaries (stored HLL)", () => HourSummaries(summaries, from)),
-            ("(f) 5-minute buckets × service, 24 h — SQL", () => Rows(store, $"SELECT timestamp // 300000 AS b, service, count(*) FROM {all} WHERE timestamp >= {Time(from)} AND timestamp < {Time(to)} GROUP BY ALL")),
+            ("(f) 5-minute buckets × service, 24 h — SQL", () => Rows(snapshot, $"SELECT timestamp // 300000 AS b, service, count(*) FROM {all} WHERE timestamp >= {Time(from)} AND timestamp < {Time(to)} GROUP BY ALL")),
             ("summary of one sealed hour (traffic)", () => summaries.Summarize(EventKind.Traffic, busyHour, busyHour + PartInfo.HourMs, false).Total + " events"),
             ("summary of one sealed day (traffic)", () => summaries.Summarize(EventKind.Traffic, from, to, false).Total + " events"),
         };
@@ -81,16 +81,16 @@ public static class BenchQueryCommand
         return Task.FromResult(0);
     }
 
-    private static string Scalar(EventStore store, string sql)
+    private static string Scalar(StorageSnapshot snapshot, string sql)
     {
-        using var connection = store.Engine.Rent();
+        using var connection = snapshot.Engine.Rent();
         using var command = connection.Command(sql);
         return command.ExecuteScalar()?.ToString() ?? throw new UsageException("no trace id found in the parts");
     }
 
-    private static string Rows(EventStore store, string sql)
+    private static string Rows(StorageSnapshot snapshot, string sql)
     {
-        using var connection = store.Engine.Rent();
+        using var connection = snapshot.Engine.Rent();
         using var command = connection.Command(sql);
         using var reader = command.ExecuteReader();
         var rows = 0;

@@ -51,6 +51,8 @@ public sealed record SluiceOptions
 
     public RedisOptions Redis { get; init; } = new();
 
+    public SinkOptions Sinks { get; init; } = new();
+
     public BreakerOptions Breakers { get; init; } = new();
 
     public KvOptions Kv { get; init; } = new();
@@ -425,11 +427,17 @@ public sealed record RedisOptions
 
     /// <summary>How long one Redis call may take before it counts as a failure, in ms.</summary>
     public int TimeoutMs { get; init; } = 1_000;
+
+    /// <summary>How long a trace's list <c>logs:{trace_id}</c> lives after its last event, in seconds (seed 004: an hour).</summary>
+    public int TraceTtlSeconds { get; init; } = 3_600;
+
+    /// <summary>Most events of one trace read back from Redis for a trace look-up.</summary>
+    public int MaxTraceEvents { get; init; } = 10_000;
 }
 
 /// <summary>
 /// The circuit breaker and retries every outbound dependency goes through (seed 002's numbers): it opens after
-/// <see cref="Failures"/> failures with no success between them within <see cref="WindowSeconds"/>, stays open for
+/// <see cref="Failures"/> failed attempts (retries count) with no success between them within <see cref="WindowSeconds"/>, stays open for
 /// <see cref="OpenSeconds"/>, then lets probes through; the dependency counts as recovered after
 /// <see cref="HalfOpenProbes"/> successful probes in a row.
 /// </summary>
@@ -447,6 +455,16 @@ public sealed record BreakerOptions
     public int Retries { get; init; } = 2;
 
     public int RetryDelayMs { get; init; } = 50;
+}
+
+/// <summary>Sinks read acknowledged events from the WAL through their own durable cursors (Redis, later ClickHouse and forwarders).</summary>
+public sealed record SinkOptions
+{
+    /// <summary>A sink's cursor is saved at most this often while it delivers (and whenever it is idle), in ms; after a crash it may be handed this much again.</summary>
+    public int CursorSaveMs { get; init; } = 1_000;
+
+    /// <summary>WAL a lagging sink may hold back from trimming, in MiB; past it the WAL is trimmed without it and what it misses is counted as lost.</summary>
+    public int MaxLagMb { get; init; } = 1_024;
 }
 
 /// <summary>When a KV write answers (seed 002): after every reachable tier has it, or after the local tiers.</summary>

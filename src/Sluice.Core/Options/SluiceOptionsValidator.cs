@@ -24,7 +24,11 @@ public static class SluiceOptionsValidator
 
         Check(errors, o.Redis.Url.Length == 0 || o.Redis.Url.StartsWith("redis://", StringComparison.Ordinal) || o.Redis.Url.StartsWith("rediss://", StringComparison.Ordinal), "Redis:Url must start with redis:// or rediss://");
         Check(errors, o.Redis.NodeCount is >= 1 and <= 1000, "Redis:NodeCount must be 1..1000");
+        Check(errors, o.Redis.TraceTtlSeconds is >= 1 and <= 30 * 86_400, "Redis:TraceTtlSeconds must be 1..2592000");
+        Check(errors, o.Redis.MaxTraceEvents is >= 1 and <= 1_000_000, "Redis:MaxTraceEvents must be 1..1000000");
         Check(errors, o.Redis.TimeoutMs is >= 10 and <= 60_000, "Redis:TimeoutMs must be 10..60000");
+        Check(errors, o.Sinks.CursorSaveMs is >= 10 and <= 600_000, "Sinks:CursorSaveMs must be 10..600000");
+        Check(errors, o.Sinks.MaxLagMb is >= 1 and <= 1_048_576, "Sinks:MaxLagMb must be 1..1048576");
         Check(errors, o.Breakers.Failures is >= 2 and <= 1000, "Breakers:Failures must be 2..1000");
         Check(errors, o.Breakers.WindowSeconds is >= 1 and <= 3600, "Breakers:WindowSeconds must be 1..3600");
         Check(errors, o.Breakers.OpenSeconds is >= 0.5 and <= 3600, "Breakers:OpenSeconds must be 0.5..3600");

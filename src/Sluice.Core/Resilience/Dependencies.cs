@@ -17,5 +17,9 @@ public sealed class Dependencies(BreakerOptions options)
     public DependencyBreaker Breaker(string name, Func<Exception, bool>? isFailure = null) =>
         _breakers.GetOrAdd(name, n => new DependencyBreaker(n, options, isFailure));
 
+    /// <summary>The breaker named <paramref name="name"/> with settings of its own (a receiver with its configured retries), made on first use.</summary>
+    public DependencyBreaker Breaker(string name, BreakerOptions own, Func<Exception, bool>? isFailure = null) =>
+        _breakers.GetOrAdd(name, n => new DependencyBreaker(n, own, isFailure));
+
     public IReadOnlyList<DependencyBreaker> All => [.. _breakers.Values.OrderBy(b => b.Name, StringComparer.Ordinal)];
 }

@@ -130,18 +130,26 @@ public sealed class DependencyBreaker
         await ReleaseIsolationIfDueAsync();
         try
         {
-            var result = await _pipeline.ExecuteAsync(call, cancel);
-            Succeeded();
-            return result;
+            // Each attempt counts, retries included (the breaker sits inside the retry, as in a Polly pipeline):
+            // a retry that finds the circuit opened by the attempt before it is not made.
+            return await _pipeline.ExecuteAsync(async c =>
+            {
+                try
+                {
+                    var result = await call(c);
+                    Succeeded();
+                    return result;
+                }
+                catch (Exception e) when (e is not BrokenCircuitException && _isFailure(e) && !c.IsCancellationRequested)
+                {
+                    Failed(e);
+                    throw;
+                }
+            }, cancel);
         }
         catch (BrokenCircuitException)
         {
             Interlocked.Increment(ref _rejected);
-            throw;
-        }
-        catch (Exception e) when (_isFailure(e) && !cancel.IsCancellationRequested)
-        {
-            Failed(e);
             throw;
         }
     }

@@ -11,15 +11,14 @@ using Sluice.Query.Sql;
 using Sluice.Query.Summaries;
 using Sluice.Storage;
 using Sluice.Storage.Engine;
-using Sluice.Storage.Hot;
 using Sluice.Storage.Partitions;
 
 namespace Sluice.Query.Analytics;
 
 /// <summary>
 /// Runs language queries, custom SQL and formulas over three views — <c>events</c>, <c>logs</c>, <c>traffic</c> —
-/// that join the sealed parts (events ≤ the manifest's persisted seq P) with the rows above P copied from memory.
-/// P is leased before the hot snapshot, as for summaries, so every event is read once. SQL that Sluice generates
+/// that join the sealed parts (events ≤ the manifest's persisted seq P) with the rows above P copied from memory,
+/// both from one <see cref="StorageSnapshot"/>, as for summaries, so every event is read once. SQL that Sluice generates
 /// (the language, formulas) runs on the sandboxed engine in this process; SQL a user wrote runs in a SQL worker
 /// process (<see cref="SqlWorkerPool"/>), where the kernel caps its memory. Each run has a deadline
 /// (<c>Query:TimeoutMs</c>), stops when its caller cancels, and reads at most <c>Query:MaxAnswerMb</c> of answer.
@@ -41,9 +40,10 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
     /// </summary>
     public long SealedThroughMs()
     {
-        var persisted = store.Catalog.Current.PersistedThroughSeq;
+        using var snapshot = store.OpenSnapshot();
+        var persisted = snapshot.Persisted;
         var earliest = NowMs;
-        foreach (var chunk in store.Hot.Chunks)
+        foreach (var chunk in snapshot.Chunks)
         {
             if (chunk.Count > 0 && chunk.LastSeq > persisted)
             {
@@ -139,21 +139,21 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
             throw new QueryUnavailableException("custom SQL needs the sluice executable beside the server (it runs each statement in a worker process), and it is not there");
         }
 
+        using var snapshot = store.OpenSnapshot();
         AdmittedSql admitted;
-        using (var parser = store.Sandbox.Rent())
+        using (var parser = snapshot.Sandbox.Rent())
         {
             admitted = SqlGuard.Check(sql, parser);
         }
 
         return WithDeadline(cancel, token =>
         {
-            using var split = SealedSplit.Take(store);
-            var parts = split.Lease.Manifest.Parts.Where(p => includeArchive || p.Tier == PartTier.Partitions).Select(p => p.Path).ToList();
+            var parts = snapshot.Parts.Where(p => includeArchive || p.Tier == PartTier.Partitions).Select(p => p.Path).ToList();
             var request = new SqlWorkerRequest(admitted.Sql, parts, admitted.Columns, options.MaxRows, MaxAnswerBytes);
             SqlWorkerReply reply;
             try
             {
-                reply = workers.Run(request, AnalyticsViews.UnsealedRows(split.Chunks, split.Persisted, QueryBounds.All, null), token);
+                reply = workers.Run(request, AnalyticsViews.UnsealedRows(snapshot.Chunks, snapshot.Persisted, QueryBounds.All, null), token);
             }
             catch (SqlWorkerLostException e) when (!token.IsCancellationRequested)
             {
@@ -190,12 +190,12 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
         CancellationToken token, Func<DbDataReader, CancellationToken, T> read, bool kindViews)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        using var split = SealedSplit.Take(store);
-        var parts = split.Lease.Manifest.Parts.Where(p => (includeArchive || p.Tier == PartTier.Partitions) && bounds.Admits(p) && bounds.AdmitsText(p, store.PartStats)).Select(p => p.Path).ToList();
-        using var connection = store.Sandbox.Rent();
+        using var snapshot = store.OpenSnapshot();
+        var parts = snapshot.Parts.Where(p => (includeArchive || p.Tier == PartTier.Partitions) && bounds.Admits(p) && bounds.AdmitsText(p, snapshot)).Select(p => p.Path).ToList();
+        using var connection = snapshot.Sandbox.Rent();
         try
         {
-            AnalyticsViews.Create(connection, dialect, parts, AnalyticsViews.UnsealedRows(split.Chunks, split.Persisted, bounds, predicate), columns, kindViews);
+            AnalyticsViews.Create(connection, dialect, parts, AnalyticsViews.UnsealedRows(snapshot.Chunks, snapshot.Persisted, bounds, predicate), columns, kindViews);
             var prepared = System.Diagnostics.Stopwatch.GetTimestamp();
             using var command = connection.Command(sql, values);
             command.UseStreamingMode = true; // rows are made as they are read: the answer's caps also stop the engine
@@ -214,11 +214,11 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
             }
             catch (DuckDBException e) when (!token.IsCancellationRequested && e.ErrorType == DuckDBErrorType.OutOfMemory)
             {
-                throw new QueryMemoryException(MemoryMessage("Storage:QueryMemoryMb", EngineMessage.Of(e.Message, store.Catalog.Roots)), e);
+                throw new QueryMemoryException(MemoryMessage("Storage:QueryMemoryMb", EngineMessage.Of(e.Message, store.Roots)), e);
             }
             catch (DuckDBException e) when (!token.IsCancellationRequested)
             {
-                throw new QueryFailedException(EngineMessage.Of(e.Message, store.Catalog.Roots), e);
+                throw new QueryFailedException(EngineMessage.Of(e.Message, store.Roots), e);
             }
         }
         finally

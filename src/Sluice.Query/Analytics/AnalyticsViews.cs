@@ -63,7 +63,7 @@ public static class AnalyticsViews
                     continue;
                 }
 
-                var row = chunk.Data.AsMemory(entry.Offset, entry.Length);
+                var row = chunk.Data.Slice(entry.Offset, entry.Length);
                 if (predicate is null || predicate.Matches(row))
                 {
                     yield return (row, entry.Seq);

@@ -74,7 +74,7 @@ public static class HotRowsTable
             var row = appender.CreateRow().AppendValue(seq).AppendValue(reader.Timestamp);
             if (include[2])
             {
-                row.AppendValue(PartLayout.KindName(reader.Kind));
+                row.AppendValue(PartSchema.KindName(reader.Kind));
             }
 
             if (include[3])

@@ -1,5 +1,6 @@
 using Sluice.Core.Events;
 using Sluice.Query.Language;
+using Sluice.Storage;
 using Sluice.Storage.Partitions;
 
 namespace Sluice.Query.Analytics;
@@ -19,7 +20,7 @@ public readonly record struct QueryBounds(long Start, long End, EventKind? Kind)
     public IReadOnlyList<int[]>? RequiredText { get; init; }
 
     /// <summary>Whether the part's text index (read from its stats) allows a match; any doubt admits it.</summary>
-    public bool AdmitsText(PartInfo part, PartStatsCache stats) => TextIndex.MayMatch(part, stats, RequiredText);
+    public bool AdmitsText(PartInfo part, StorageSnapshot snapshot) => TextIndex.MayMatch(part, snapshot, RequiredText);
 
     public static QueryBounds Of(Filter? filter, long nowMs)
     {

@@ -1,3 +1,4 @@
+using Sluice.Storage;
 using Sluice.Storage.Partitions;
 
 namespace Sluice.Query.Analytics;
@@ -5,22 +6,22 @@ namespace Sluice.Query.Analytics;
 /// <summary>Reads parts' text indexes to skip parts that cannot hold a searched text; any doubt admits the part.</summary>
 public static class TextIndex
 {
-    public static bool MayMatch(PartInfo part, PartStatsCache stats, IReadOnlyList<int[]>? required)
+    public static bool MayMatch(PartInfo part, StorageSnapshot snapshot, IReadOnlyList<int[]>? required)
     {
         if (required is not { Count: > 0 })
         {
             return true;
         }
 
-        return StatsOf(part, stats)?.Text is not { } text || text.MayContainAll(required);
+        return StatsOf(part, snapshot)?.Text is not { } text || text.MayContainAll(required);
     }
 
     /// <summary>The part's stats, or null when they cannot be read: the engine then reads the part and reports what is wrong.</summary>
-    private static PartStats? StatsOf(PartInfo part, PartStatsCache stats)
+    private static PartStats? StatsOf(PartInfo part, StorageSnapshot snapshot)
     {
         try
         {
-            return stats.Get(part);
+            return snapshot.StatsOf(part);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or System.Text.Json.JsonException)
         {
@@ -36,7 +37,7 @@ public static class TextIndex
     /// admits it, and whole parts that have no runs. Null when that rules nothing out or would be too long a WHERE.
     /// The engine skips a row group whose <c>seq</c> statistics fall outside every range.
     /// </summary>
-    public static List<(long First, long Last)>? SeqRanges(IEnumerable<PartInfo> parts, PartStatsCache stats, IReadOnlyList<int[]>? required)
+    public static List<(long First, long Last)>? SeqRanges(IEnumerable<PartInfo> parts, StorageSnapshot snapshot, IReadOnlyList<int[]>? required)
     {
         if (required is not { Count: > 0 })
         {
@@ -47,7 +48,7 @@ public static class TextIndex
         var narrowed = false;
         foreach (var part in parts)
         {
-            var blocks = StatsOf(part, stats)?.TextBlocks ?? [];
+            var blocks = StatsOf(part, snapshot)?.TextBlocks ?? [];
             if (blocks.Count == 0)
             {
                 ranges.Add((part.MinSeq, part.MaxSeq));

@@ -9,10 +9,9 @@ using Sluice.Storage.Partitions;
 namespace Sluice.Query.Search;
 
 /// <summary>
-/// Reads events across the two places they live: the hot tier for sequence numbers from the seam up, the sealed
-/// parts (through the SQL engine) below it. The seam is taken from the same snapshot of hot chunks that is
-/// searched, and the part list is leased after it: a chunk leaves memory only once its parts are listed, so
-/// every event is in exactly one of the two sources a query reads — never both, never neither.
+/// Reads events across the two places they live, split at the seam B of one <see cref="StorageSnapshot"/>: memory
+/// for sequence numbers from B up, the sealed parts (through the SQL engine) below it — so every event is in exactly
+/// one of the two sources a query reads, never both, never neither.
 /// </summary>
 public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxTraceEvents)
 {
@@ -20,15 +19,13 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
     /// <param name="cancel">Interrupts the engine (a deadline, or a caller that went away).</param>
     public QueryResult<SearchPage> Search(SearchRequest request, bool includeArchive, CancellationToken cancel = default)
     {
-        var scope = store.Hot.EnterRead();
-        var result = new QueryResult<SearchPage>(scope);
+        var stored = store.OpenSnapshot();
+        var result = new QueryResult<SearchPage>(stored);
         try
         {
-            var snapshot = request.Cursor?.SnapshotSeq ?? store.Hot.MaxSeq;
-            var chunks = store.Hot.Chunks;
-            var seam = HotTier.SeamOf(chunks, snapshot);
-            var hot = HotSearch.Candidates(chunks, request, snapshot);
-            var cold = SearchParts(request, snapshot, seam, includeArchive, result, cancel, out var coldCut);
+            var snapshot = request.Cursor?.SnapshotSeq ?? stored.MaxSeq;
+            var hot = HotSearch.Candidates(stored.Chunks, request, snapshot);
+            var cold = SearchParts(stored, request, snapshot, includeArchive, result, cancel, out var coldCut);
             var merged = Merge(hot, cold, request);
             if (coldCut)
             {
@@ -51,20 +48,20 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
     /// <summary>The newest event with this id, or null.</summary>
     public QueryResult<EventRow?> Find(string id, bool includeArchive)
     {
-        var result = new QueryResult<EventRow?>(store.Hot.EnterRead());
+        var stored = store.OpenSnapshot();
+        var result = new QueryResult<EventRow?>(stored);
         try
         {
-            if (store.Hot.TryFind(Encoding.UTF8.GetBytes(id), out var hot))
+            if (stored.TryFind(Encoding.UTF8.GetBytes(id), out var hot))
             {
                 result.Value = EventRow.Of(hot);
                 return result;
             }
 
-            using var lease = store.Catalog.Acquire();
-            var parts = lease.Manifest.Parts.Where(p => includeArchive || p.Tier == PartTier.Partitions).ToList();
+            var parts = stored.Parts.Where(p => includeArchive || p.Tier == PartTier.Partitions).ToList();
             var where = new SqlWhere(dialect);
             where.Equal(FieldCatalog.Get(FieldTag.Id).Name, id);
-            var rows = Read(parts, where, "seq DESC", 1, result);
+            var rows = Read(stored, parts, where, "seq DESC", 1, result);
             result.Value = rows.Count > 0 ? rows[0] : null;
             return result;
         }
@@ -81,20 +78,20 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
     /// </summary>
     public QueryResult<TraceEvents> Trace(string traceId, bool includeArchive, long maxBytes = long.MaxValue)
     {
-        var result = new QueryResult<TraceEvents>(store.Hot.EnterRead());
+        var stored = store.OpenSnapshot();
+        var result = new QueryResult<TraceEvents>(stored);
         try
         {
             var bytes = Encoding.UTF8.GetBytes(traceId);
             var truncated = false;
-            var rows = store.Hot.FindTrace(bytes, out var seam)
-                .Select(EventRow.Of).ToList();
-            using var lease = store.Catalog.Acquire();
+            var rows = stored.FindTrace(bytes).Select(EventRow.Of).ToList();
+            var seam = stored.Seam;
             var hash = FieldHash.Of64(bytes);
             long from = long.MaxValue, to = long.MinValue;
             var parts = new List<PartInfo>();
-            foreach (var part in lease.Manifest.Parts)
+            foreach (var part in stored.Parts)
             {
-                if (part.MinSeq < seam && (includeArchive || part.Tier == PartTier.Partitions) && store.PartStats.Get(part).TryFindTrace(hash, out var first, out var last))
+                if (part.MinSeq < seam && (includeArchive || part.Tier == PartTier.Partitions) && stored.StatsOf(part).TryFindTrace(hash, out var first, out var last))
                 {
                     parts.Add(part);
                     from = Math.Min(from, part.HourStart + first);
@@ -109,14 +106,14 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
                 where.Equal(FieldCatalog.Get(FieldTag.TraceId).Name, traceId);
                 where.Add($"{dialect.Identifier(PartSchema.Seq)} < {where.Bind(seam)}");
                 where.Add($"{dialect.Identifier(PartSchema.Timestamp)} BETWEEN {where.Bind(from)} AND {where.Bind(to)}");
-                var stored = Read(parts, where, "timestamp, seq", maxTraceEvents + 1, result, default, maxBytes, out truncated);
-                if (stored.Count > maxTraceEvents)
+                var fromParts = Read(stored, parts, where, "timestamp, seq", maxTraceEvents + 1, result, default, maxBytes, out truncated);
+                if (fromParts.Count > maxTraceEvents)
                 {
-                    stored.RemoveRange(maxTraceEvents, stored.Count - maxTraceEvents);
+                    fromParts.RemoveRange(maxTraceEvents, fromParts.Count - maxTraceEvents);
                     truncated = true;
                 }
 
-                rows.AddRange(stored);
+                rows.AddRange(fromParts);
             }
 
             rows.Sort((a, b) => a.CompareTo(b));
@@ -130,21 +127,21 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         }
     }
 
-    private List<EventRow> SearchParts(SearchRequest request, long snapshot, long seam, bool includeArchive, QueryResult<SearchPage> result, CancellationToken cancel, out bool cut)
+    private List<EventRow> SearchParts(StorageSnapshot stored, SearchRequest request, long snapshot, bool includeArchive, QueryResult<SearchPage> result, CancellationToken cancel, out bool cut)
     {
         cut = false;
-        using var lease = store.Catalog.Acquire();
+        var seam = stored.Seam;
         var start = request.StartMs ?? long.MinValue;
         var end = request.EndMs ?? long.MaxValue;
         var cursor = request.Cursor;
         var text = Analytics.TextIndex.Required(request.Filter, request.Text);
-        var parts = lease.Manifest.Parts.Where(p =>
+        var parts = stored.Parts.Where(p =>
                 (includeArchive || p.Tier == PartTier.Partitions)
                 && (request.Kind is null || p.Kind == request.Kind)
                 && p.MinSeq < seam && p.MinSeq <= snapshot
                 && p.MaxTimestamp >= start && p.MinTimestamp < end
                 && (cursor is not { } c || (c.Descending ? p.MinTimestamp <= c.Timestamp : p.MaxTimestamp >= c.Timestamp))
-                && Analytics.TextIndex.MayMatch(p, store.PartStats, text))
+                && Analytics.TextIndex.MayMatch(p, stored, text))
             .ToList();
         if (parts.Count == 0)
         {
@@ -154,7 +151,7 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         var where = new SqlWhere(dialect);
         string Column(string name) => dialect.Identifier(name);
         where.Add($"{Column(PartSchema.Seq)} < {where.Bind(Math.Min(seam, snapshot + 1))}");
-        if (Analytics.TextIndex.SeqRanges(parts, store.PartStats, text) is { } runs)
+        if (Analytics.TextIndex.SeqRanges(parts, stored, text) is { } runs)
         {
             // Only the row groups whose text index admits the searched text are read (by their seq statistics).
             where.Add("(" + string.Join(" OR ", runs.Select(r => $"{Column(PartSchema.Seq)} BETWEEN {where.Bind(r.First)} AND {where.Bind(r.Last)}")) + ")");
@@ -177,7 +174,7 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
 
         if (request.Kind is { } kind)
         {
-            where.Equal(PartSchema.Kind, PartLayout.KindName(kind));
+            where.Equal(PartSchema.Kind, PartSchema.KindName(kind));
         }
 
         AddEqual(where, FieldTag.Service, request.Service);
@@ -222,7 +219,7 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
                 }
             }
 
-            found.AddRange(ReadKeys(parts.GetRange(next, Math.Min(batch, parts.Count - next)), where, order, keep, cancel));
+            found.AddRange(ReadKeys(stored, parts.GetRange(next, Math.Min(batch, parts.Count - next)), where, order, keep, cancel));
             found.Sort((a, b) =>
             {
                 var c = a.Timestamp != b.Timestamp ? a.Timestamp.CompareTo(b.Timestamp) : a.Seq.CompareTo(b.Seq);
@@ -243,13 +240,13 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         var holding = parts.Where(p => seqs.Any(s => s >= p.MinSeq && s <= p.MaxSeq)).ToList();
         var byKey = new SqlWhere(dialect);
         byKey.Add($"{Column(PartSchema.Seq)} IN ({string.Join(", ", seqs.Order().Select(s => s.ToString(System.Globalization.CultureInfo.InvariantCulture)))})");
-        return Read(holding, byKey, order, keep, result, cancel, request.MaxBytes, out cut);
+        return Read(stored, holding, byKey, order, keep, result, cancel, request.MaxBytes, out cut);
     }
 
-    private List<(long Timestamp, long Seq)> ReadKeys(List<PartInfo> parts, SqlWhere where, string order, int limit, CancellationToken cancel)
+    private List<(long Timestamp, long Seq)> ReadKeys(StorageSnapshot stored, List<PartInfo> parts, SqlWhere where, string order, int limit, CancellationToken cancel)
     {
         var sql = $"SELECT {dialect.Identifier(PartSchema.Timestamp)}, {dialect.Identifier(PartSchema.Seq)} FROM {dialect.Source([.. parts.Select(p => p.Path)])} {where} ORDER BY {order} LIMIT {limit}";
-        using var connection = store.Engine.Rent();
+        using var connection = stored.Engine.Rent();
         using var command = connection.Command(sql, where.Values);
         using var stop = cancel.Register(command.Cancel);
         cancel.ThrowIfCancellationRequested();
@@ -271,11 +268,11 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         }
     }
 
-    private List<EventRow> Read<T>(List<PartInfo> parts, SqlWhere where, string order, int limit, QueryResult<T> result, CancellationToken cancel = default) =>
-        Read(parts, where, order, limit, result, cancel, long.MaxValue, out _);
+    private List<EventRow> Read<T>(StorageSnapshot stored, List<PartInfo> parts, SqlWhere where, string order, int limit, QueryResult<T> result, CancellationToken cancel = default) =>
+        Read(stored, parts, where, order, limit, result, cancel, long.MaxValue, out _);
 
     /// <summary>Rows of the parts in order, until <paramref name="maxBytes"/> of them are read (<paramref name="cut"/>: rows were left).</summary>
-    private List<EventRow> Read<T>(List<PartInfo> parts, SqlWhere where, string order, int limit, QueryResult<T> result, CancellationToken cancel, long maxBytes, out bool cut)
+    private List<EventRow> Read<T>(StorageSnapshot stored, List<PartInfo> parts, SqlWhere where, string order, int limit, QueryResult<T> result, CancellationToken cancel, long maxBytes, out bool cut)
     {
         cut = false;
         if (parts.Count == 0)
@@ -284,7 +281,7 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         }
 
         var sql = $"SELECT {PartRowReader.SelectList(dialect)} FROM {dialect.Source([.. parts.Select(p => p.Path)])} {where} ORDER BY {order} LIMIT {limit}";
-        using var connection = store.Engine.Rent();
+        using var connection = stored.Engine.Rent();
         using var command = connection.Command(sql, where.Values);
         using var stop = cancel.Register(command.Cancel);
         cancel.ThrowIfCancellationRequested();
@@ -313,7 +310,7 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
 /// <summary>The events of one trace, oldest first; <see cref="Truncated"/> when some stored ones were left out (count or byte cap).</summary>
 public sealed record TraceEvents(List<EventRow> Rows, bool Truncated);
 
-/// <summary>A query's answer and what keeps its rows readable: the hot read scope and the rebuilt part rows.</summary>
+/// <summary>A query's answer and what keeps its rows readable: the storage snapshot it read and the rebuilt part rows.</summary>
 public sealed class QueryResult<T>(IDisposable scope) : IDisposable
 {
     private readonly List<PartRowReader> _readers = [];

@@ -6,18 +6,11 @@ namespace Sluice.Query.Search;
 /// <summary>
 /// Runs a <see cref="SearchRequest"/> over the hot tier: one pass over the row index, most rows rejected on
 /// the entry's sort key, level and field hashes; the survivors decoded once for the exact checks; the best
-/// <c>limit + 1</c> kept in a heap ordered by (timestamp, seq). Call it inside <see cref="HotTier.EnterRead"/> and
-/// keep that scope open while the returned rows are read.
+/// <c>limit + 1</c> kept in a heap ordered by (timestamp, seq). The chunks come from a <see cref="Storage.StorageSnapshot"/>;
+/// keep it open while the returned rows are read.
 /// </summary>
 public static class HotSearch
 {
-    /// <summary>Searches the hot tier alone (a tier used without partitions: tests, tools).</summary>
-    public static SearchPage Run(HotTier hot, SearchRequest request)
-    {
-        var snapshot = request.Cursor?.SnapshotSeq ?? hot.MaxSeq;
-        return SearchPage.From(Candidates(hot.Chunks, request, snapshot), request, snapshot);
-    }
-
     /// <summary>
     /// The best <c>limit + 1</c> rows of these chunks with seq ≤ <paramref name="snapshot"/> that pass the request
     /// and come after its cursor, in result order.
@@ -67,7 +60,7 @@ public static class HotSearch
                     continue;
                 }
 
-                if (!filter.PassesRow(chunk.Data.AsMemory(entry.Offset, entry.Length)))
+                if (!filter.PassesRow(chunk.Data.Slice(entry.Offset, entry.Length)))
                 {
                     continue;
                 }

@@ -7,7 +7,7 @@ public readonly record struct EventRow(ReadOnlyMemory<byte> Bytes, long Timestam
     public static EventRow Of(Sluice.Storage.Hot.RowRef row)
     {
         ref readonly var entry = ref row.Entry;
-        return new EventRow(row.Chunk.Data.AsMemory(entry.Offset, entry.Length), entry.Timestamp, entry.Seq);
+        return new EventRow(row.Chunk.Data.Slice(entry.Offset, entry.Length), entry.Timestamp, entry.Seq);
     }
 
     public int CompareTo(in EventRow other)

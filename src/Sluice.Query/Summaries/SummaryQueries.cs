@@ -10,8 +10,8 @@ namespace Sluice.Query.Summaries;
 /// <summary>
 /// Summaries of a time range: whole sealed hours come from the summaries stored beside their parts (no event is
 /// read again), hours cut by the range edge are counted by the engine, and events not yet sealed are counted from
-/// the hot tier. The split is by the manifest's <c>persisted_through_seq</c> P, leased before the hot snapshot:
-/// parts hold exactly the events ≤ P, and memory still holds every event above it (unpersisted rows never leave).
+/// the hot tier. The split is at the manifest's <c>persisted_through_seq</c> P of one <see cref="StorageSnapshot"/>:
+/// its parts hold exactly the events ≤ P, and its memory every event above it.
 /// </summary>
 public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
 {
@@ -24,12 +24,12 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
     /// <param name="nowMs">The clock a relative filter (<c>_time:1h</c>) counts back from.</param>
     public PartSummary Summarize(EventKind kind, long startMs, long endMs, bool includeArchive, Language.Filter? filter = null, long nowMs = 0)
     {
-        using var split = SealedSplit.Take(store);
-        var persisted = split.Persisted;
-        var chunks = split.Chunks;
+        using var snapshot = store.OpenSnapshot();
+        var persisted = snapshot.Persisted;
+        var chunks = snapshot.Chunks;
         var summary = new PartSummary();
         var edges = new List<PartInfo>();
-        foreach (var part in split.Lease.Manifest.Parts)
+        foreach (var part in snapshot.Parts)
         {
             if (part.Kind != kind || (!includeArchive && part.Tier == PartTier.Archive)
                 || part.HourStart + PartInfo.HourMs <= startMs || part.HourStart >= endMs)
@@ -39,7 +39,7 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
 
             if (filter is null && part.HourStart >= startMs && part.HourStart + PartInfo.HourMs <= endMs)
             {
-                summary.Merge(store.PartStats.Get(part).Summary);
+                summary.Merge(snapshot.StatsOf(part).Summary);
             }
             else
             {
@@ -47,7 +47,7 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
             }
         }
 
-        CountEdges(summary, edges, startMs, endMs, filter, nowMs);
+        CountEdges(snapshot, summary, edges, startMs, endMs, filter, nowMs);
         var predicate = filter is null ? null : new Language.RowPredicate(filter, nowMs);
         foreach (var chunk in chunks)
         {
@@ -62,7 +62,7 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
             {
                 ref readonly var entry = ref rows[i];
                 if (entry.Seq > persisted && entry.Kind == kind && entry.Timestamp >= startMs && entry.Timestamp < endMs
-                    && (predicate is null || predicate.Matches(chunk.Data.AsMemory(entry.Offset, entry.Length))))
+                    && (predicate is null || predicate.Matches(chunk.Data.Slice(entry.Offset, entry.Length))))
                 {
                     summary.Add(chunk.RowBytes(i));
                 }
@@ -73,7 +73,7 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
     }
 
     /// <summary>Counts the events of parts only partly inside the range (hours cut by its edges) with the engine.</summary>
-    private void CountEdges(PartSummary summary, List<PartInfo> parts, long startMs, long endMs, Language.Filter? filter, long nowMs)
+    private void CountEdges(StorageSnapshot snapshot, PartSummary summary, List<PartInfo> parts, long startMs, long endMs, Language.Filter? filter, long nowMs)
     {
         if (parts.Count == 0)
         {
@@ -82,7 +82,7 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
 
         var fields = LogFields.Concat(PartSummary.CountedFields.Select(f => FieldCatalog.Get(f).Name)).Distinct().ToArray();
         var source = dialect.Source([.. parts.Select(p => p.Path)]);
-        using var connection = store.Engine.Rent();
+        using var connection = snapshot.Engine.Rent();
         foreach (var field in fields)
         {
             var where = InRange(startMs, endMs, filter, nowMs);

@@ -44,10 +44,10 @@ public sealed class SummarySeriesQueries(EventStore store, ISqlDialect dialect)
             counts[bucket] += count;
         }
 
-        using var split = SealedSplit.Take(store);
+        using var snapshot = store.OpenSnapshot();
         var wholeHours = bucketMs % PartInfo.HourMs == 0 && startMs % PartInfo.HourMs == 0;
         var edges = new List<PartInfo>();
-        foreach (var part in split.Lease.Manifest.Parts)
+        foreach (var part in snapshot.Parts)
         {
             if (part.Kind != kind || part.Tier == PartTier.Archive || part.HourStart + PartInfo.HourMs <= startMs || part.HourStart >= endMs)
             {
@@ -57,7 +57,7 @@ public sealed class SummarySeriesQueries(EventStore store, ISqlDialect dialect)
             if (wholeHours && part.HourStart >= startMs && part.HourStart + PartInfo.HourMs <= endMs)
             {
                 var bucket = (int)((part.HourStart - startMs) / bucketMs);
-                if (store.PartStats.Get(part).Summary.Counts.TryGetValue(field, out var counted))
+                if (snapshot.StatsOf(part).Summary.Counts.TryGetValue(field, out var counted))
                 {
                     foreach (var (value, count) in counted)
                     {
@@ -79,7 +79,7 @@ public sealed class SummarySeriesQueries(EventStore store, ISqlDialect dialect)
             where.Add($"{ts} < {where.Bind(endMs)}");
             var column = dialect.Identifier(field);
             var bucketSql = $"CAST(({ts} - {where.Bind(startMs)}) // {where.Bind(bucketMs)} AS BIGINT)";
-            using var connection = store.Engine.Rent();
+            using var connection = snapshot.Engine.Rent();
             using var command = connection.Command(
                 $"SELECT {bucketSql}, {column}, CAST({Language.SqlCompiler.WeightSum(dialect)} AS BIGINT) FROM {dialect.Source([.. edges.Select(p => p.Path)])} {where} GROUP BY 1, 2",
                 where.Values);
@@ -93,8 +93,8 @@ public sealed class SummarySeriesQueries(EventStore store, ISqlDialect dialect)
             }
         }
 
-        var persisted = split.Persisted;
-        foreach (var chunk in split.Chunks)
+        var persisted = snapshot.Persisted;
+        foreach (var chunk in snapshot.Chunks)
         {
             if (chunk.Count == 0 || chunk.LastSeq <= persisted || chunk.MaxTimestamp < startMs || chunk.MinTimestamp >= endMs)
             {

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Sluice.Storage.IO;
+using Sluice.Core.IO;
 
 namespace Sluice.Redis.Kv;
 

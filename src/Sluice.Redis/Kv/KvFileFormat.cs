@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using Sluice.Storage.IO;
 
 namespace Sluice.Redis.Kv;
 
@@ -47,7 +46,7 @@ internal static class KvFileFormat
         at += type.Length;
         entry.Stored.CopyTo(span[at..]);
         at += entry.Stored.Length;
-        BinaryPrimitives.WriteUInt32LittleEndian(span[at..], Crc32C.Compute(span[..at]));
+        BinaryPrimitives.WriteUInt32LittleEndian(span[at..], KvChecksum.Compute(span[..at]));
         return bytes;
     }
 
@@ -56,7 +55,7 @@ internal static class KvFileFormat
     {
         if (ReadHeader(file, out var bodyStart, out var storedLength) is not { } header
             || file.Length != bodyStart + storedLength + 4
-            || BinaryPrimitives.ReadUInt32LittleEndian(file[(bodyStart + storedLength)..]) != Crc32C.Compute(file[..(bodyStart + storedLength)]))
+            || BinaryPrimitives.ReadUInt32LittleEndian(file[(bodyStart + storedLength)..]) != KvChecksum.Compute(file[..(bodyStart + storedLength)]))
         {
             return null;
         }

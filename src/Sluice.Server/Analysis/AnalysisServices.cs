@@ -4,8 +4,10 @@ using Sluice.Analysis;
 using Sluice.Analysis.Alerts;
 using Sluice.Analysis.Monitors;
 using Sluice.Analysis.Patterns;
+using Sluice.Core.IO;
 using Sluice.Core.Options;
 using Sluice.Core.Time;
+using Sluice.Query;
 using Sluice.Query.Analytics;
 using Sluice.Storage;
 
@@ -20,17 +22,17 @@ public static class AnalysisServices
         services.AddSingleton(sp =>
         {
             var store = sp.GetRequiredService<EventStore>();
-            var backfill = new QueryBackfill(sp.GetRequiredService<AnalyticsQueries>(), () => store.IsReady);
+            var backfill = new QueryBackfill(sp.GetRequiredService<IQueryEngine>(), () => store.IsReady);
             return new MonitorBook(sp.GetRequiredService<IClock>(), Path.Combine(data.Meta, "monitors.json"), alerts.MonitorHistoryDays,
                 alerts.MaxMonitors, backfill, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Monitors"));
         });
         services.AddSingleton(sp => sp.GetRequiredService<MonitorBook>().Observer);
-        services.AddSingleton<IAlertQueries>(sp => new EngineAlertQueries(sp.GetRequiredService<AnalyticsQueries>()));
+        services.AddSingleton<IAlertQueries>(sp => new EngineAlertQueries(sp.GetRequiredService<IQueryEngine>()));
         services.AddSingleton(new Outbox(Path.Combine(data.Meta, "alert-outbox.json")));
         services.AddSingleton(sp => new DeliverySender(sp.GetRequiredService<Outbox>(),
             new DeliverySettings(TimeSpan.FromMilliseconds(alerts.DeliveryRetryDelayMs), alerts.DeliveryRetries, TimeSpan.FromMilliseconds(alerts.DeliveryBreakMs),
                 TimeSpan.FromMilliseconds(alerts.DeliveryRetryAfterMs), TimeSpan.FromMinutes(3 * alerts.AlertmanagerResendMinutes)),
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Alerts")));
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Alerts"), dependencies: sp.GetRequiredService<Sluice.Core.Resilience.Dependencies>()));
         services.AddSingleton<IVolumeAlertFeed>(sp => new VolumeAlertFeed(sp.GetRequiredService<Sluice.Admission.Alerts.AlertPublisher>()));
         services.AddSingleton(sp => new AlertBook(sp.GetRequiredService<IClock>(), Path.Combine(data.Meta, "alerts.json"), alerts.MaxRules,
             sp.GetRequiredService<IAlertQueries>(), sp.GetRequiredService<MonitorBook>(), sp.GetService<IPatternCatalogView>(),

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Sluice.Analysis;
 using Sluice.Analysis.Patterns;
 using Sluice.Core.Events;
+using Sluice.Core.IO;
 using Sluice.Core.Options;
 using Sluice.Core.Time;
 using Microsoft.Extensions.Logging;

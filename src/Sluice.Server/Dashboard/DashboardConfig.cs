@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Sluice.Core.Errors;
+using Sluice.Core.IO;
 using Sluice.Redis.Kv;
-using Sluice.Storage;
 
 namespace Sluice.Server.Dashboard;
 

@@ -7,6 +7,7 @@ using Sluice.Admission.Auth;
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
 using Sluice.Core.Time;
+using Sluice.Query;
 using Sluice.Query.Analytics;
 using Sluice.Query.Language;
 using Sluice.Server.Endpoints;
@@ -92,7 +93,7 @@ public static class DashboardEndpoints
     /// </summary>
     private static async Task QueryAsync(HttpContext context)
     {
-        var analytics = context.RequestServices.GetRequiredService<AnalyticsQueries>();
+        var analytics = context.RequestServices.GetRequiredService<IQueryEngine>();
         if (!await QueryEndpoints.EnsureReady(context) || await JsonBody.ReadObjectAsync(context) is not { } body)
         {
             return;

@@ -5,6 +5,7 @@ using Sluice.Admission;
 using Sluice.Admission.Alerts;
 using Sluice.Core.Events;
 using Sluice.Core.Options;
+using Sluice.Query;
 using Sluice.Query.Analytics;
 using Sluice.Query.Summaries;
 using Sluice.Server.Endpoints;
@@ -17,7 +18,7 @@ namespace Sluice.Server.Dashboard;
 /// <summary>
 /// <c>GET /api/v1/dashboard/stats</c>: everything the overview draws, in one answer — volume over time by level and
 /// by decision, the totals and top values of both kinds, the ingest rate now and the health of each component.
-/// Counts come from stored summaries (<see cref="SummaryQueries"/>, <see cref="SummarySeriesQueries"/>), so the
+/// Counts come from stored summaries (<see cref="IQueryEngine.Summarize"/>, <see cref="IQueryEngine.Series"/>), so the
 /// answer costs about the same with ten million events as with ten thousand.
 /// </summary>
 public static class DashboardStats
@@ -27,24 +28,22 @@ public static class DashboardStats
     public static async Task WriteAsync(HttpContext context)
     {
         var services = context.RequestServices;
-        var analytics = services.GetRequiredService<AnalyticsQueries>();
-        if (!await QueryEndpoints.EnsureReady(context) || await AnalyticsEndpoints.ReadRange(context, analytics.NowMs) is not { } range)
+        var queries = services.GetRequiredService<IQueryEngine>();
+        if (!await QueryEndpoints.EnsureReady(context) || await AnalyticsEndpoints.ReadRange(context, queries.NowMs) is not { } range)
         {
             return;
         }
 
-        var summaries = services.GetRequiredService<SummaryQueries>();
-        var series = services.GetRequiredService<SummarySeriesQueries>();
         // The range starts at its first bucket's start, so the totals are the bars' sums, and past six hours every
         // sealed hour is whole: read from its stored summary, never counted again.
         var bucket = DashboardBuckets.For(range.End - range.Start);
         var start = range.Start - (((range.Start % bucket) + bucket) % bucket);
         var cancel = context.RequestAborted;
         // Four independent reads, side by side: each reads stored summaries and counts only the edges itself.
-        var logsTask = Task.Run(() => summaries.Summarize(EventKind.Log, start, range.End, includeArchive: false));
-        var trafficTask = Task.Run(() => summaries.Summarize(EventKind.Traffic, start, range.End, includeArchive: false));
-        var levelsTask = Task.Run(() => series.Series(EventKind.Log, "level", start, range.End, bucket));
-        var decisionsTask = Task.Run(() => series.Series(EventKind.Traffic, "decision", start, range.End, bucket));
+        var logsTask = Task.Run(() => queries.Summarize(EventKind.Log, start, range.End, includeArchive: false));
+        var trafficTask = Task.Run(() => queries.Summarize(EventKind.Traffic, start, range.End, includeArchive: false));
+        var levelsTask = Task.Run(() => queries.Series(EventKind.Log, "level", start, range.End, bucket));
+        var decisionsTask = Task.Run(() => queries.Series(EventKind.Traffic, "decision", start, range.End, bucket));
         // Not cancelled with the request: each read is bounded by the range's summaries, and is left to finish.
         await Task.WhenAll(logsTask, trafficTask, levelsTask, decisionsTask);
         if (cancel.IsCancellationRequested)
@@ -139,17 +138,24 @@ public static class DashboardStats
         var alerts = services.GetRequiredService<AlertPublisher>();
         var problems = new List<string>();
 
-        var persisted = store.Catalog.Current.PersistedThroughSeq;
-        long unsealed = 0;
-        foreach (var chunk in store.Hot.Chunks)
+        long unsealed = 0, hotRows, hotBytes, diskBytes;
+        int parts;
+        using (var snapshot = store.OpenSnapshot())
         {
-            if (chunk.LastSeq > persisted)
+            foreach (var chunk in snapshot.Chunks)
             {
-                unsealed += chunk.Count;
+                if (chunk.LastSeq > snapshot.Persisted)
+                {
+                    unsealed += chunk.Count;
+                }
             }
+
+            hotRows = snapshot.MemoryRows;
+            hotBytes = snapshot.MemoryBytes;
+            parts = snapshot.Parts.Count;
+            diskBytes = snapshot.Parts.Where(p => p.Tier == PartTier.Partitions).Sum(p => p.Bytes);
         }
 
-        var diskBytes = store.Catalog.Current.Parts.Where(p => p.Tier == PartTier.Partitions).Sum(p => p.Bytes);
         var cap = options.Retention.MaxDiskBytes;
         long rejected = 0, sampledOut = 0;
         foreach (var stat in admission.Quotas.Stats())
@@ -160,7 +166,7 @@ public static class DashboardStats
 
         if (!store.IsReady)
         {
-            problems.Add(store.IsRecovering ? "the log is being recovered; ingest answers 503 until it is done" : $"the log takes no writes: {store.Wal.Fault}");
+            problems.Add(store.IsRecovering ? "the log is being recovered; ingest answers 503 until it is done" : $"the log takes no writes: {store.Fault}");
         }
 
         if (cap > 0 && diskBytes >= cap * 9 / 10)
@@ -168,9 +174,9 @@ public static class DashboardStats
             problems.Add($"partitions use {diskBytes * 100 / cap} % of Retention:MaxDiskBytes; the size cleanup will remove the oldest hours");
         }
 
-        if (store.Worker.Stats.Failures > 0)
+        if (store.Stats.Failures > 0)
         {
-            problems.Add($"{store.Worker.Stats.Failures} storage jobs failed and were retried; see the server log");
+            problems.Add($"{store.Stats.Failures} storage jobs failed and were retried; see the server log");
         }
 
         var breaker = alerts.WebhookBreaker;
@@ -183,10 +189,10 @@ public static class DashboardStats
         json.WriteString("status", problems.Count == 0 ? "ok" : "degraded");
         json.WriteBoolean("ready", store.IsReady);
         json.WriteNumber("wal_bytes", store.WalDiskBytes());
-        json.WriteNumber("hot_events", store.Hot.RowCount);
-        json.WriteNumber("hot_bytes", store.Hot.Bytes);
+        json.WriteNumber("hot_events", hotRows);
+        json.WriteNumber("hot_bytes", hotBytes);
         json.WriteNumber("sealing_lag_events", unsealed);
-        json.WriteNumber("parts", store.Catalog.Current.Parts.Count);
+        json.WriteNumber("parts", parts);
         json.WriteNumber("disk_bytes", diskBytes);
         if (cap > 0)
         {

@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Sluice.Admission.Auth;
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
+using Sluice.Query;
 using Sluice.Query.Analytics;
 using Sluice.Query.Analytics.Worker;
 using Sluice.Query.Formulas;
@@ -42,7 +43,7 @@ public static class AnalyticsEndpoints
     private static async Task AggregateAsync(HttpContext context)
     {
         var query = context.Request.Query;
-        var analytics = context.RequestServices.GetRequiredService<AnalyticsQueries>();
+        var analytics = context.RequestServices.GetRequiredService<IQueryEngine>();
         if (!await QueryEndpoints.EnsureReady(context) || await ReadRange(context, analytics.NowMs) is not { } range
             || await ReadFlag(context, "include_archive") is not { } includeArchive)
         {
@@ -144,7 +145,7 @@ public static class AnalyticsEndpoints
             return;
         }
 
-        var analytics = context.RequestServices.GetRequiredService<AnalyticsQueries>();
+        var analytics = context.RequestServices.GetRequiredService<IQueryEngine>();
         if (await Strings(context, body, "query", "sql") is not [var text, var sql])
         {
             return;
@@ -254,7 +255,7 @@ public static class AnalyticsEndpoints
             return;
         }
 
-        var analytics = context.RequestServices.GetRequiredService<AnalyticsQueries>();
+        var analytics = context.RequestServices.GetRequiredService<IQueryEngine>();
         if (await Strings(context, body, "formula", "bucket", "filter") is not [var given, var bucketGiven, var filterGiven])
         {
             return;
@@ -318,11 +319,10 @@ public static class AnalyticsEndpoints
         }
 
         var includeArchive = body.TryGetProperty("include_archive", out var flag) && flag.ValueKind == JsonValueKind.True;
-        var engine = new FormulaEngine(analytics);
         var cacheKey = relative ? null : $"formula\n{formula}\n{start}\n{end}\n{bucket}\n{(scope is null ? "" : QueryPrinter.Print(scope))}\n{includeArchive}";
         await AnswerAsync(context, "formula", ErrorCodes.InvalidFormula, end, cacheKey, cancel =>
         {
-            var result = engine.Execute(formula, start, end, bucket, scope, includeArchive, cancel);
+            var result = analytics.Formula(formula, start, end, bucket, scope, includeArchive, cancel);
             return Serialize(json =>
             {
                 json.WriteStartObject();
@@ -367,7 +367,7 @@ public static class AnalyticsEndpoints
         var started = Stopwatch.GetTimestamp();
         var cancel = context.RequestAborted;
         var cacheable = cache.Enabled && cacheKey is not null && rangeEndMs is { } end
-            && end <= services.GetRequiredService<AnalyticsQueries>().SealedThroughMs();
+            && end <= services.GetRequiredService<IQueryEngine>().SealedThroughMs();
         byte[] body = [];
         try
         {

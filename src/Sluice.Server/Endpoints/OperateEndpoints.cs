@@ -21,7 +21,7 @@ public static class OperateEndpoints
         app.MapGet("/health/live", () => Results.Json(new { status = "live" })).RequireScope(ApiScope.None);
         app.MapGet("/health/ready", (EventStore store) => store.IsReady
             ? Results.Json(new { status = "ready" })
-            : Results.Json(new { status = store.IsRecovering ? "recovering" : "unavailable", reason = store.Wal.Fault }, statusCode: StatusCodes.Status503ServiceUnavailable))
+            : Results.Json(new { status = store.IsRecovering ? "recovering" : "unavailable", reason = store.Fault }, statusCode: StatusCodes.Status503ServiceUnavailable))
             .RequireScope(ApiScope.None);
         app.MapGet("/metrics", (ServerMetrics metrics, EventStore store, QueryCache cache, Ingest.IngestMemory unflushed, Sluice.Admission.BatchAdmission admission,
                 Sluice.Admission.Alerts.AlertPublisher alerts, Http.QueryGate gate, Ingest.Syslog.SyslogListener syslog, Tail.TailHub tail) =>
@@ -36,12 +36,18 @@ public static class OperateEndpoints
     /// </summary>
     private static IResult Health(EventStore store, IServiceProvider services)
     {
+        long hotRows;
+        using (var snapshot = store.OpenSnapshot())
+        {
+            hotRows = snapshot.MemoryRows;
+        }
+
         var storage = new ComponentHealth("storage", store.IsReady ? HealthStatus.Ok : HealthStatus.Down, new Dictionary<string, object?>
         {
             ["state"] = store.IsReady ? "ready" : store.IsRecovering ? "recovering" : "unavailable",
-            ["reason"] = store.Wal.Fault,
+            ["reason"] = store.Fault,
             ["wal_disk_bytes"] = store.WalDiskBytes(),
-            ["hot_rows"] = store.Hot.RowCount,
+            ["hot_rows"] = hotRows,
         });
         var components = new List<ComponentHealth> { storage };
         foreach (var source in services.GetServices<IHealthSource>())

@@ -7,6 +7,7 @@ using Sluice.Admission.Auth;
 using Sluice.Analysis.Patterns;
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
+using Sluice.Query;
 using Sluice.Query.Analytics;
 using Sluice.Query.Language;
 using Sluice.Server.Http;
@@ -32,7 +33,7 @@ public static class PatternEndpoints
     private static async Task ReportAsync(HttpContext context)
     {
         var query = context.Request.Query;
-        var analytics = context.RequestServices.GetRequiredService<AnalyticsQueries>();
+        var analytics = context.RequestServices.GetRequiredService<IQueryEngine>();
         if (!await QueryEndpoints.EnsureReady(context) || await AnalyticsEndpoints.ReadRange(context, analytics.NowMs) is not { } range)
         {
             return;
@@ -57,7 +58,7 @@ public static class PatternEndpoints
             return;
         }
 
-        var now = context.RequestServices.GetRequiredService<AnalyticsQueries>().NowMs;
+        var now = context.RequestServices.GetRequiredService<IQueryEngine>().NowMs;
         var end = now + 1;
         var start = end - AnalyticsEndpoints.DefaultRangeMs;
         if (body.TryGetProperty("time_range", out var range) && range.ValueKind != JsonValueKind.Null)
@@ -116,7 +117,7 @@ public static class PatternEndpoints
 
     private static Task Answer(HttpContext context, PatternReport report)
     {
-        var analytics = context.RequestServices.GetRequiredService<AnalyticsQueries>();
+        var analytics = context.RequestServices.GetRequiredService<IQueryEngine>();
         var catalog = context.RequestServices.GetService<IPatternCatalogView>();
         return AnalyticsEndpoints.AnswerAsync(context, "query", ErrorCodes.InvalidQuery, null, null, cancel => report.Run(analytics, catalog, false, cancel));
     }

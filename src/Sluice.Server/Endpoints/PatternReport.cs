@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Sluice.Analysis.Patterns;
 using Sluice.Core.Events;
+using Sluice.Query;
 using Sluice.Query.Analytics;
 using Sluice.Query.Language;
 
@@ -31,7 +32,7 @@ internal sealed record PatternReport(long Start, long End, IReadOnlyList<string>
         return new ParsedQuery(filter, [new PatternsPipe(true, PatternsPipe.DefaultShiftFactor)]);
     }
 
-    public byte[] Run(AnalyticsQueries analytics, IPatternCatalogView? catalog, bool includeArchive, CancellationToken cancel)
+    public byte[] Run(IQueryEngine analytics, IPatternCatalogView? catalog, bool includeArchive, CancellationToken cancel)
     {
         using var answer = analytics.Run(Query(), new QueryBounds(Start, End, null), includeArchive, cancel);
         var rows = answer.Rows.Where(r => Convert.ToInt64(r[3]) >= MinFrequency).ToList();

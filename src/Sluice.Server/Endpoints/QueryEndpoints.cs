@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Sluice.Core.Errors;
 using Sluice.Core.Options;
 using Sluice.Core.Time;
+using Sluice.Query;
 using Sluice.Query.Output;
 using Sluice.Query.Search;
 using Sluice.Server.Http;
@@ -59,7 +60,7 @@ public static class QueryEndpoints
         Task written;
         try
         {
-            using var result = services.GetRequiredService<EventQueries>().Search(request, includeArchive, deadline.Token);
+            using var result = services.GetRequiredService<IQueryEngine>().Search(request, includeArchive, deadline.Token);
             written = WriteJson(context, json => WritePage(json, result.Value));
         }
         catch (Exception e) when (deadline.IsCancellationRequested && e is OperationCanceledException or DuckDB.NET.Data.DuckDBException)
@@ -92,7 +93,7 @@ public static class QueryEndpoints
         }
 
         Task written;
-        using (var result = context.RequestServices.GetRequiredService<EventQueries>().Find(id, includeArchive))
+        using (var result = context.RequestServices.GetRequiredService<IQueryEngine>().Find(id, includeArchive))
         {
             written = result.Value is { } row
                 ? WriteJson(context, json => EventJsonWriter.Write(json, row.Bytes.Span))
@@ -117,23 +118,37 @@ public static class QueryEndpoints
 
         Task written;
         var maxBytes = context.RequestServices.GetRequiredService<SluiceOptions>().Query.MaxAnswerMb * 1024L * 1024;
-        using (var result = context.RequestServices.GetRequiredService<EventQueries>().Trace(traceId, includeArchive, maxBytes))
+        var shared = await SharedTrace.ReadAsync(context, traceId, maxBytes);
+        using (var result = context.RequestServices.GetRequiredService<IQueryEngine>().Trace(traceId, includeArchive, maxBytes))
         {
             var (rows, truncated) = result.Value;
-            written = rows.Count == 0
+            var merged = SharedTrace.Merge(rows, shared);
+            written = merged.Count == 0
                 ? Problem.WriteAsync(context, StatusCodes.Status404NotFound, ErrorCodes.NotFound, $"no event has trace_id '{traceId}'", "trace_id")
                 : WriteJson(context, json =>
                 {
                     json.WriteStartObject();
                     json.WriteString("trace_id", traceId);
                     json.WriteStartArray("events");
-                    foreach (var row in rows)
+                    foreach (var item in merged)
                     {
-                        EventJsonWriter.Write(json, row.Bytes.Span);
+                        if (item.Json is { } remote)
+                        {
+                            json.WriteRawValue(remote, skipInputValidation: true);
+                        }
+                        else
+                        {
+                            EventJsonWriter.Write(json, item.Row.Span);
+                        }
                     }
 
                     json.WriteEndArray();
-                    json.WriteBoolean("truncated", truncated);
+                    json.WriteBoolean("truncated", truncated || shared.Truncated);
+                    if (shared.State is { } state)
+                    {
+                        json.WriteString("shared", state);
+                    }
+
                     json.WriteEndObject();
                 });
         }

@@ -37,12 +37,12 @@ public static class StorageEndpoints
         }
 
         var store = context.RequestServices.GetRequiredService<EventStore>();
-        var before = store.Catalog.Current;
+        var before = PersistedThrough(store);
         try
         {
             // Events sampling holds back are written first, so a flush leaves every received event counted.
             await context.RequestServices.GetRequiredService<Ingest.HeldEventWriter>().WriteAsync(all: true);
-            await store.Worker.FlushAsync();
+            await store.FlushAsync();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or WalUnavailableException)
         {
@@ -56,14 +56,21 @@ public static class StorageEndpoints
             return;
         }
 
-        var after = store.Catalog.Current;
+        long after;
+        int parts;
+        using (var snapshot = store.OpenSnapshot())
+        {
+            after = snapshot.Persisted;
+            parts = snapshot.Parts.Count;
+        }
+
         await QueryEndpoints.WriteJson(context, json =>
         {
             json.WriteStartObject();
             json.WriteBoolean("success", true);
-            json.WriteNumber("persisted_through_seq", after.PersistedThroughSeq);
-            json.WriteNumber("events_sealed", after.PersistedThroughSeq - before.PersistedThroughSeq);
-            json.WriteNumber("parts", after.Parts.Count);
+            json.WriteNumber("persisted_through_seq", after);
+            json.WriteNumber("events_sealed", after - before);
+            json.WriteNumber("parts", parts);
             json.WriteEndObject();
         });
     }
@@ -89,14 +96,14 @@ public static class StorageEndpoints
 
         var now = context.RequestServices.GetRequiredService<IClock>().UnixMilliseconds;
         // A dry run answers as the real run would, so it can be trusted as a rehearsal.
-        if (request.Policy == CleanupPolicy.Manual && !request.Force && CleanupPlanner.TouchesLastHour(request, now))
+        if (request.Policy == CleanupPolicy.Manual && !request.Force && request.TouchesLastHour(now))
         {
             await Problem.WriteAsync(context, StatusCodes.Status409Conflict, ErrorCodes.ForceRequired,
                 "the range reaches into the last hour, whose events may still be arriving; repeat with \"force\": true", "force");
             return;
         }
 
-        var report = await context.RequestServices.GetRequiredService<EventStore>().Worker.CleanupAsync(request);
+        var report = await context.RequestServices.GetRequiredService<EventStore>().CleanupAsync(request);
         var body = report.ToJson();
         body["success"] = true;
         await QueryEndpoints.WriteJson(context, json => body.WriteTo(json));
@@ -104,29 +111,30 @@ public static class StorageEndpoints
 
     private static async Task StatsAsync(HttpContext context)
     {
-        var store = context.RequestServices.GetRequiredService<EventStore>();
-        var manifest = store.Catalog.Current;
-        var smallPartRows = context.RequestServices.GetRequiredService<Sluice.Core.Options.SluiceOptions>().Storage.CompactPartsUnderRows;
-        var hot = store.Hot;
-        long hotEvents = 0, hotBytes = 0, hotTraffic = 0, hotOldest = long.MaxValue, hotNewest = long.MinValue;
-        using (hot.EnterRead())
-        {
-            foreach (var chunk in hot.Chunks)
-            {
-                var count = chunk.Count;
-                var rows = chunk.Rows;
-                for (var i = 0; i < count; i++)
-                {
-                    hotTraffic += rows[i].Kind == EventKind.Traffic ? 1 : 0;
-                }
+        var root = Describe(context.RequestServices.GetRequiredService<EventStore>());
+        await QueryEndpoints.WriteJson(context, json => root.WriteTo(json));
+    }
 
-                hotEvents += count;
-                hotBytes += chunk.UsedBytes;
-                if (chunk.Count > 0)
-                {
-                    hotOldest = Math.Min(hotOldest, chunk.MinTimestamp);
-                    hotNewest = Math.Max(hotNewest, chunk.MaxTimestamp);
-                }
+    /// <summary>What is stored where, from one snapshot (released before the answer is written).</summary>
+    private static JsonObject Describe(EventStore store)
+    {
+        using var snapshot = store.OpenSnapshot();
+        long hotEvents = 0, hotBytes = 0, hotTraffic = 0, hotOldest = long.MaxValue, hotNewest = long.MinValue;
+        foreach (var chunk in snapshot.Chunks)
+        {
+            var count = chunk.Count;
+            var rows = chunk.Rows;
+            for (var i = 0; i < count; i++)
+            {
+                hotTraffic += rows[i].Kind == EventKind.Traffic ? 1 : 0;
+            }
+
+            hotEvents += count;
+            hotBytes += chunk.UsedBytes;
+            if (chunk.Count > 0)
+            {
+                hotOldest = Math.Min(hotOldest, chunk.MinTimestamp);
+                hotNewest = Math.Max(hotNewest, chunk.MaxTimestamp);
             }
         }
 
@@ -138,40 +146,46 @@ public static class StorageEndpoints
                 ["log"] = new JsonObject { ["events"] = hotEvents - hotTraffic },
                 ["traffic"] = new JsonObject { ["events"] = hotTraffic },
                 ["row_bytes"] = hotBytes,
-                ["memory_bytes"] = hot.Bytes,
-                ["chunks"] = hot.Chunks.Count,
+                ["memory_bytes"] = snapshot.MemoryBytes,
+                ["chunks"] = snapshot.Chunks.Count,
                 ["oldest_event"] = Time(hotOldest),
                 ["newest_event"] = Time(hotNewest),
             },
-            ["partitions"] = Tier(manifest, PartTier.Partitions, smallPartRows),
-            ["archive"] = Tier(manifest, PartTier.Archive, smallPartRows),
-            ["persisted_through_seq"] = manifest.PersistedThroughSeq,
-            ["wal"] = new JsonObject { ["bytes"] = store.WalDiskBytes(), ["segments_trimmed"] = store.Wal.Stats.SegmentsTrimmed },
-            ["last_cleanup"] = CleanupRecord.Read(context.RequestServices.GetRequiredService<DataDirectory>().Meta),
+            ["partitions"] = Tier(store, snapshot.Parts, PartTier.Partitions),
+            ["archive"] = Tier(store, snapshot.Parts, PartTier.Archive),
+            ["persisted_through_seq"] = snapshot.Persisted,
+            ["wal"] = new JsonObject { ["bytes"] = store.WalDiskBytes(), ["segments_trimmed"] = store.WalStats.SegmentsTrimmed },
+            ["last_cleanup"] = store.LastCleanup(),
         };
-        var all = manifest.Parts;
+        var all = snapshot.Parts;
         root["oldest_event"] = Time(Math.Min(all.Count > 0 ? all.Min(p => p.MinTimestamp) : long.MaxValue, hotOldest));
         root["newest_event"] = Time(Math.Max(all.Count > 0 ? all.Max(p => p.MaxTimestamp) : long.MinValue, hotNewest));
-        await QueryEndpoints.WriteJson(context, json => root.WriteTo(json));
+        return root;
     }
 
-    private static JsonObject Tier(Manifest manifest, PartTier tier, int smallPartRows)
+    private static long PersistedThrough(EventStore store)
+    {
+        using var snapshot = store.OpenSnapshot();
+        return snapshot.Persisted;
+    }
+
+    private static JsonObject Tier(EventStore store, IReadOnlyList<PartInfo> all, PartTier tier)
     {
         var result = new JsonObject();
         long rawTotal = 0, bytesTotal = 0;
         foreach (var kind in new[] { EventKind.Log, EventKind.Traffic })
         {
-            var parts = manifest.Parts.Where(p => p.Tier == tier && p.Kind == kind).ToList();
+            var parts = all.Where(p => p.Tier == tier && p.Kind == kind).ToList();
             long events = parts.Sum(p => p.Rows), bytes = parts.Sum(p => p.Bytes), raw = parts.Sum(p => p.RawBytes);
             rawTotal += raw;
             bytesTotal += bytes;
-            result[PartLayout.KindName(kind)] = new JsonObject
+            result[PartSchema.KindName(kind)] = new JsonObject
             {
                 ["events"] = events,
                 ["bytes"] = bytes,
                 ["parts"] = parts.Count,
                 ["hours"] = parts.Select(p => p.HourStart).Distinct().Count(),
-                ["parts_awaiting_compaction"] = parts.GroupBy(p => p.HourStart).Where(g => CompactionPolicy.NeedsMerge([.. g], smallPartRows)).Sum(g => g.Count()),
+                ["parts_awaiting_compaction"] = store.PartsAwaitingCompaction(parts),
                 ["bytes_per_event"] = events == 0 ? null : Math.Round((double)bytes / events, 2),
                 ["oldest_event"] = parts.Count == 0 ? null : Time(parts.Min(p => p.MinTimestamp)),
                 ["newest_event"] = parts.Count == 0 ? null : Time(parts.Max(p => p.MaxTimestamp)),

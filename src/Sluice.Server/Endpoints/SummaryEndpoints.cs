@@ -8,7 +8,7 @@ using Sluice.Admission.Auth;
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
 using Sluice.Core.Time;
-using Sluice.Query.Summaries;
+using Sluice.Query;
 using Sluice.Server.Http;
 using Sluice.Storage.Partitions;
 using Sluice.Storage.Summaries;
@@ -91,7 +91,7 @@ public static class SummaryEndpoints
             return;
         }
 
-        var summary = context.RequestServices.GetRequiredService<SummaryQueries>().Summarize(EventKind.Traffic, start, end, includeArchive, filter, now);
+        var summary = context.RequestServices.GetRequiredService<IQueryEngine>().Summarize(EventKind.Traffic, start, end, includeArchive, filter, now);
         await QueryEndpoints.WriteJson(context, json =>
         {
             json.WriteStartObject();
@@ -132,7 +132,7 @@ public static class SummaryEndpoints
         var now = context.RequestServices.GetRequiredService<IClock>().UnixMilliseconds;
         var to = end ?? now + 1;
         var from = start ?? to - (24 * PartInfo.HourMs);
-        var summary = context.RequestServices.GetRequiredService<SummaryQueries>().Summarize(EventKind.Log, from, to, includeArchive, filter, now);
+        var summary = context.RequestServices.GetRequiredService<IQueryEngine>().Summarize(EventKind.Log, from, to, includeArchive, filter, now);
         await QueryEndpoints.WriteJson(context, json =>
         {
             json.WriteStartObject();

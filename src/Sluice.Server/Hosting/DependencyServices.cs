@@ -3,6 +3,9 @@ using Microsoft.Extensions.Logging;
 using Sluice.Core.Options;
 using Sluice.Core.Resilience;
 using Sluice.Redis;
+using Sluice.Redis.Sinks;
+using Sluice.Core.IO;
+using Sluice.Storage.Sinks;
 using Sluice.Server.Health;
 using Sluice.Server.Metrics;
 
@@ -18,9 +21,16 @@ internal static class DependencyServices
         var breakers = new BreakerHealth(dependencies);
         services.AddSingleton<IHealthSource>(breakers);
         services.AddSingleton<IMetricsSource>(breakers);
+        services.AddSingleton<SinkHealth>();
+        services.AddSingleton<IHealthSource>(sp => sp.GetRequiredService<SinkHealth>());
+        services.AddSingleton<IMetricsSource>(sp => sp.GetRequiredService<SinkHealth>());
         if (options.Redis.Url.Length > 0)
         {
             services.AddSingleton(sp => new RedisConnection(options.Redis, dependencies, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Redis")));
+            services.AddSingleton(sp => new RedisTraceReader(sp.GetRequiredService<RedisConnection>(), options.Redis));
+            services.AddSingleton<IEventSink>(sp => new RedisEventSink(sp.GetRequiredService<RedisConnection>(), options.Redis, options.Retention,
+                NodeIdentity.LoadOrCreate(sp.GetRequiredService<DataDirectory>().Meta)));
+            services.AddHostedService<CleanupRecordMirror>();
         }
 
         return services;

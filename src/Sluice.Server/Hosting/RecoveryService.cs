@@ -5,7 +5,6 @@ using Sluice.Admission.Dedup;
 using Sluice.Core.Events;
 using Sluice.Core.Time;
 using Sluice.Storage;
-using Sluice.Storage.Hot;
 
 namespace Sluice.Server.Hosting;
 
@@ -28,7 +27,7 @@ public sealed class RecoveryService(EventStore store, BatchAdmission admission, 
     /// the ids of the events recovered into memory go into the duplicate window before the log takes appends, so the
     /// retry is recognised. (Content keys cannot be rebuilt: they hash the request bytes, which are not kept.)
     /// </summary>
-    private void RememberRecoveredIds(HotTier hot)
+    private void RememberRecoveredIds(StorageSnapshot recovered)
     {
         if (admission.Duplicates is not { } duplicates)
         {
@@ -36,8 +35,7 @@ public sealed class RecoveryService(EventStore store, BatchAdmission admission, 
         }
 
         var now = clock.UnixMilliseconds;
-        using var read = hot.EnterRead();
-        foreach (var chunk in hot.Chunks)
+        foreach (var chunk in recovered.Chunks)
         {
             for (var i = 0; i < chunk.Count; i++)
             {

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Sluice.Admission.Auth;
 using Sluice.Admission.Privacy;
 using Sluice.Core.Events;
+using Sluice.Core.IO;
 using Sluice.Core.Options;
 using Sluice.Core.Privacy;
 using Sluice.Core.Time;
@@ -24,11 +25,9 @@ using Sluice.Server.Ingest.Protocols;
 using Sluice.Server.Kv;
 using Sluice.Server.Metrics;
 using Sluice.Server.Tail;
+using Sluice.Query;
 using Sluice.Query.Analytics;
 using Sluice.Query.Analytics.Worker;
-using Sluice.Query.Search;
-using Sluice.Query.Sql;
-using Sluice.Query.Summaries;
 using Sluice.Storage;
 
 namespace Sluice.Server.Hosting;
@@ -121,17 +120,24 @@ public static class SluiceServer
         services.AddSingleton<ServerMetrics>();
         services.AddDependencies(options);
         services.AddKv(options, data);
-        services.AddSingleton(sp => new EventStore(options, data, sp.GetRequiredService<IClock>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Storage")));
-        services.AddSingleton(sp => new SummaryQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance));
-        services.AddSingleton(sp => new EventQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance, options.Query.MaxLimit));
         services.AddSingleton(sp =>
         {
-            var roots = sp.GetRequiredService<EventStore>().Catalog.Roots;
+            var store = new EventStore(options, data, sp.GetRequiredService<IClock>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Storage"));
+            foreach (var sink in sp.GetServices<Sluice.Storage.Sinks.IEventSink>())
+            {
+                store.Sinks.Attach(sink); // before recovery: their cursors hold the WAL from the start
+            }
+
+            return store;
+        });
+        services.AddSingleton(sp =>
+        {
+            var roots = sp.GetRequiredService<EventStore>().Roots;
             var settings = new SqlWorkerSettings(roots.Partitions, roots.Archive, options.Query.SqlWorkerMemoryMb * 1024L * 1024, options.Storage.QueryThreads, options.Query.SqlWorkers);
             return new SqlWorkerPool(SqlWorkerLaunch.Beside(), settings, TimeSpan.FromMilliseconds(options.Query.QueueWaitMs), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Query"));
         });
-        services.AddSingleton(sp => new AnalyticsQueries(sp.GetRequiredService<EventStore>(), sp.GetRequiredService<EventQueries>(), DuckDbDialect.Instance, options.Query,
-            sp.GetRequiredService<IClock>(), sp.GetRequiredService<SqlWorkerPool>(), sp.GetService<IPatternTemplates>()));
+        services.AddSingleton<IQueryEngine>(sp => new EmbeddedQueryEngine(sp.GetRequiredService<EventStore>(), options.Query, sp.GetRequiredService<IClock>(),
+            sp.GetRequiredService<SqlWorkerPool>(), sp.GetService<IPatternTemplates>()));
         services.AddSingleton(new QueryGate(options.Query));
         services.AddSingleton(sp => new QueryCache(options.Query.CacheTtlSeconds, options.Query.CacheMaxMb * 1024L * 1024, sp.GetRequiredService<IClock>()));
         services.AddSingleton(new IngestMemory(options));
@@ -145,7 +151,6 @@ public static class SluiceServer
         }
 
         services.AddSingleton(sp => new Tail.TailHub(options.Tail, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Tail")));
-        services.AddSingleton(sp => new SummarySeriesQueries(sp.GetRequiredService<EventStore>(), DuckDbDialect.Instance));
         services.AddSingleton<DashboardAssets>();
         services.AddSingleton<DashboardConfig>();
         services.AddSingleton<IngestRate>();

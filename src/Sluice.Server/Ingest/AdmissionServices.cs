@@ -22,7 +22,9 @@ public static class AdmissionServices
             throw new OptionsException(string.Join("; ", errors));
         }
 
-        services.AddSingleton(sp => new AlertPublisher(options.Alerts.WebhookUrl, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Alerts")));
+        services.AddSingleton(sp => new AlertPublisher(options.Alerts.WebhookUrl, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Alerts"), breaker:
+            options.Alerts.WebhookUrl.Length == 0 ? null : sp.GetRequiredService<Sluice.Core.Resilience.Dependencies>().Breaker("webhook:volume-alerts",
+                options.Breakers with { Retries = 3, RetryDelayMs = 500 }, AlertPublisher.IsFailure)));
         services.AddSingleton(sp => new VolumeMonitor(options.Alerts, sp.GetRequiredService<AlertPublisher>().Publish));
         services.AddSingleton(sp =>
         {

@@ -6,7 +6,7 @@ using Sluice.Redis;
 using Sluice.Redis.Kv;
 using Sluice.Server.Health;
 using Sluice.Server.Metrics;
-using Sluice.Storage;
+using Sluice.Core.IO;
 
 namespace Sluice.Server.Kv;
 

@@ -6,6 +6,7 @@ using Sluice.Admission.Quotas;
 using Sluice.Core.Metrics;
 using Sluice.Query.Analytics;
 using Sluice.Storage;
+using Sluice.Storage.Partitions;
 
 namespace Sluice.Server.Metrics;
 
@@ -49,26 +50,29 @@ public static class PrometheusExposition
         Single(text, "sluice_tail_dropped_batches_total", "counter", "Acknowledged batches not matched for live tail because matching fell behind (Tail:MaxPendingKb).", tail.DroppedBatches);
         Single(text, "sluice_syslog_udp_dropped_batches_total", "counter", "Syslog UDP batches dropped because the server could not take them.", syslog.UdpDropped);
 
-        var wal = store.Wal.Stats;
+        var wal = store.WalStats;
         Single(text, "sluice_wal_bytes_written_total", "counter", "Bytes appended to the WAL.", wal.BytesWritten);
         Single(text, "sluice_wal_fsyncs_total", "counter", "fdatasync calls made by the WAL.", wal.Fsyncs);
         Histogram(text, "sluice_wal_fsync_seconds", "Duration of each WAL fdatasync.", wal.FsyncSeconds);
         Single(text, "sluice_wal_records_total", "counter", "WAL records (one per accepted request batch).", wal.Records);
         Single(text, "sluice_wal_group_commits_total", "counter", "WAL writes; records / writes = batches served per write.", wal.GroupCommits);
         Single(text, "sluice_wal_disk_bytes", "gauge", "Bytes of WAL segments on disk.", store.WalDiskBytes());
-        Single(text, "sluice_hot_rows", "gauge", "Events held in the hot tier.", store.Hot.RowCount);
-        Single(text, "sluice_hot_bytes", "gauge", "Memory held by hot-tier chunks: rows and their indexes.", store.Hot.Bytes);
-        Single(text, "sluice_hot_chunks", "gauge", "Hot-tier chunks in memory.", store.Hot.Chunks.Count);
-        Storage(text, store);
+        using (var snapshot = store.OpenSnapshot())
+        {
+            Single(text, "sluice_hot_rows", "gauge", "Events held in the hot tier.", snapshot.MemoryRows);
+            Single(text, "sluice_hot_bytes", "gauge", "Memory held by hot-tier chunks: rows and their indexes.", snapshot.MemoryBytes);
+            Single(text, "sluice_hot_chunks", "gauge", "Hot-tier chunks in memory.", snapshot.Chunks.Count);
+            Storage(text, store.Stats, snapshot);
+        }
+
         Single(text, "sluice_ready", "gauge", "1 once WAL recovery has finished and while the log takes writes.", store.IsReady ? 1 : 0);
         Runtime(text);
         return text.ToString();
     }
 
     /// <summary>Sealing, compaction and cleanup since start, and what the manifest lists now.</summary>
-    private static void Storage(StringBuilder text, EventStore store)
+    private static void Storage(StringBuilder text, StorageStats stats, StorageSnapshot snapshot)
     {
-        var stats = store.Worker.Stats;
         Single(text, "sluice_storage_events_sealed_total", "counter", "Events written into sealed parts.", stats.EventsSealed);
         Single(text, "sluice_storage_parts_written_total", "counter", "Parts written by sealing.", stats.PartsWritten);
         Histogram(text, "sluice_storage_seal_seconds", "Time to write the parts of one batch of sealed chunks.", stats.SealSeconds);
@@ -76,10 +80,9 @@ public static class PrometheusExposition
         Single(text, "sluice_storage_failures_total", "counter", "Storage jobs that failed and will be retried.", stats.Failures);
         Single(text, "sluice_storage_cleanup_events_removed_total", "counter", "Events removed by cleanups.", stats.CleanupEventsRemoved);
         Single(text, "sluice_storage_cleanup_bytes_freed_total", "counter", "Bytes freed by cleanups.", stats.CleanupBytesFreed);
-        var manifest = store.Catalog.Current;
-        Single(text, "sluice_storage_persisted_through_seq", "gauge", "Highest WAL sequence number held by sealed parts.", manifest.PersistedThroughSeq);
-        var tiers = new[] { ("partitions", Sluice.Storage.Partitions.PartTier.Partitions), ("archive", Sluice.Storage.Partitions.PartTier.Archive) };
-        foreach (var (name, help, value) in new (string, string, Func<IEnumerable<Sluice.Storage.Partitions.PartInfo>, long>)[]
+        Single(text, "sluice_storage_persisted_through_seq", "gauge", "Highest WAL sequence number held by sealed parts.", snapshot.Persisted);
+        var tiers = new[] { ("partitions", PartTier.Partitions), ("archive", PartTier.Archive) };
+        foreach (var (name, help, value) in new (string, string, Func<IEnumerable<PartInfo>, long>)[]
         {
             ("sluice_storage_parts", "Parts listed in the manifest, by tier.", parts => parts.Count()),
             ("sluice_storage_bytes", "Bytes of parts on disk, by tier.", parts => parts.Sum(p => p.Bytes)),
@@ -90,7 +93,7 @@ public static class PrometheusExposition
             foreach (var (label, tier) in tiers)
             {
                 text.Append(name).Append("{tier=\"").Append(label).Append("\"} ")
-                    .Append(value(manifest.Parts.Where(p => p.Tier == tier)).ToString(CultureInfo.InvariantCulture)).Append('\n');
+                    .Append(value(snapshot.Parts.Where(p => p.Tier == tier)).ToString(CultureInfo.InvariantCulture)).Append('\n');
             }
         }
     }

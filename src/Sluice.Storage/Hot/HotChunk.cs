@@ -17,7 +17,7 @@ public sealed class HotChunk
 
     internal HotChunk(byte[] buffer)
     {
-        Data = buffer;
+        Buffer = buffer;
         _expectedRows = Math.Max(64, buffer.Length / 256);
         _rows = new RowEntry[_expectedRows];
         IdIndex = new Dictionary<ulong, int>(_expectedRows);
@@ -35,7 +35,10 @@ public sealed class HotChunk
     /// <summary>Trace id hash → newest row of that trace in this chunk; rows chain back through <see cref="RowEntry.PreviousInTrace"/>.</summary>
     internal Dictionary<ulong, int> LastOfTrace { get; }
 
-    public byte[] Data { get; }
+    /// <summary>The rows' bytes; a row is <see cref="RowEntry.Length"/> bytes at <see cref="RowEntry.Offset"/>.</summary>
+    public ReadOnlyMemory<byte> Data => Buffer;
+
+    internal byte[] Buffer { get; }
 
     /// <summary>
     /// The trigrams of this chunk's messages, built when it is sealed (it no longer changes): a search for text skips
@@ -59,7 +62,7 @@ public sealed class HotChunk
     /// weigh as much as the rows themselves (an estimate: dictionaries are counted at their presized capacity).
     /// </summary>
     public long MemoryBytes =>
-        Data.Length
+        Buffer.Length
         + ((long)Rows.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<RowEntry>())
         + ((long)(Math.Max(IdIndex.Count, _expectedRows) + Math.Max(LastOfTrace.Count, _expectedRows / 8)) * IndexEntryBytes);
 
@@ -75,28 +78,28 @@ public sealed class HotChunk
     public long LastSeq { get; private set; }
 
     /// <summary>Full: no more rows go in; it has been offered to the <see cref="ISealedChunkSink"/>.</summary>
-    public bool IsSealed
+    internal bool IsSealed
     {
         get => _sealedTicks != 0;
-        internal set => Volatile.Write(ref _sealedTicks, value ? Math.Max(1, Environment.TickCount64) : 0);
+        set => Volatile.Write(ref _sealedTicks, value ? Math.Max(1, Environment.TickCount64) : 0);
     }
 
     /// <summary>When it was sealed (<see cref="Environment.TickCount64"/>), or 0.</summary>
-    public long SealedTicks => Volatile.Read(ref _sealedTicks);
+    internal long SealedTicks => Volatile.Read(ref _sealedTicks);
 
     /// <summary>When its first row came in (<see cref="Environment.TickCount64"/>).</summary>
-    public long StartedTicks { get; } = Environment.TickCount64;
+    internal long StartedTicks { get; } = Environment.TickCount64;
 
     /// <summary>Its rows are durable outside the WAL (or nothing needs them to be), so it may leave memory.</summary>
-    public bool IsPersisted { get; set; }
+    public bool IsPersisted { get; internal set; }
 
     /// <summary>When it was persisted, by the storage clock (epoch ms): how long it has been kept only as a cache.</summary>
-    public long PersistedAtMs { get; set; }
+    public long PersistedAtMs { get; internal set; }
 
     public ReadOnlySpan<byte> RowBytes(int index)
     {
         ref readonly var entry = ref Rows[index];
-        return Data.AsSpan(entry.Offset, entry.Length);
+        return Buffer.AsSpan(entry.Offset, entry.Length);
     }
 
     internal bool HasRoomFor(int bytes) => Data.Length - UsedBytes >= bytes;
@@ -112,7 +115,7 @@ public sealed class HotChunk
             Volatile.Write(ref _rows, grown);
         }
 
-        row.CopyTo(Data.AsSpan(UsedBytes));
+        row.CopyTo(Buffer.AsSpan(UsedBytes));
         var stored = entry;
         stored.Offset = UsedBytes;
         stored.Length = row.Length;

@@ -15,7 +15,7 @@ namespace Sluice.Storage.Hot;
 /// evicted chunk's buffer is reused only at a moment when no scope is open, so no reader can still see it.
 /// </para>
 /// </summary>
-public sealed class HotTier : IWalConsumer
+internal sealed class HotTier : IWalConsumer
 {
     private readonly HotTierOptions _options;
     private readonly ISealedChunkSink _sink;
@@ -178,13 +178,16 @@ public sealed class HotTier : IWalConsumer
     }
 
     /// <summary>Finds the newest hot row with this id.</summary>
-    public bool TryFind(ReadOnlySpan<byte> id, out RowRef row)
+    public bool TryFind(ReadOnlySpan<byte> id, out RowRef row) => TryFind(Chunks, id, out row);
+
+    /// <summary>Finds the newest row with this id in <paramref name="chunks"/> (a snapshot of <see cref="Chunks"/>).</summary>
+    public bool TryFind(IReadOnlyList<HotChunk> chunks, ReadOnlySpan<byte> id, out RowRef row)
     {
         var key = FieldHash.Of64(id);
+        // The lock because the chunk being filled changes its indexes; the chunks themselves are the caller's snapshot.
         lock (_indexLock)
         {
-            var chunks = _chunks;
-            for (var c = chunks.Length - 1; c >= 0; c--)
+            for (var c = chunks.Count - 1; c >= 0; c--)
             {
                 if (chunks[c].IdIndex.TryGetValue(key, out var index)
                     && RowReader.TryGetString(chunks[c].RowBytes(index), FieldTag.Id, out var stored) && stored.SequenceEqual(id))
@@ -199,16 +202,14 @@ public sealed class HotTier : IWalConsumer
         return false;
     }
 
-    /// <summary>Every hot row of a trace, newest first, and the seam (<see cref="SeamOf"/>) of the chunks searched.</summary>
-    public List<RowRef> FindTrace(ReadOnlySpan<byte> traceId, out long seam)
+    /// <summary>Every row of a trace in <paramref name="chunks"/> (a snapshot of <see cref="Chunks"/>), newest first.</summary>
+    public List<RowRef> FindTrace(IReadOnlyList<HotChunk> chunks, ReadOnlySpan<byte> traceId)
     {
         var key = FieldHash.Of64(traceId);
         var found = new List<RowRef>();
         lock (_indexLock)
         {
-            var chunks = _chunks;
-            seam = SeamOf(chunks, MaxSeq);
-            for (var c = chunks.Length - 1; c >= 0; c--)
+            for (var c = chunks.Count - 1; c >= 0; c--)
             {
                 var chunk = chunks[c];
                 if (!chunk.LastOfTrace.TryGetValue(key, out var index))
@@ -350,9 +351,9 @@ public sealed class HotTier : IWalConsumer
 
                 Volatile.Write(ref _chunks, chunks[1..]);
                 Interlocked.Add(ref _rows, -oldest.Count);
-                if (oldest.Data.Length == _options.ChunkBytes && _retired.Count < 4)
+                if (oldest.Buffer.Length == _options.ChunkBytes && _retired.Count < 4)
                 {
-                    _retired.Enqueue(oldest.Data);
+                    _retired.Enqueue(oldest.Buffer);
                 }
             }
         }

@@ -5,13 +5,13 @@ namespace Sluice.Storage.Hot;
 /// and sets <see cref="HotChunk.IsPersisted"/> once that part is durable, which is what lets the chunk leave
 /// memory and its WAL segments be trimmed. Called on the WAL writer thread: queue the work, do not do it there.
 /// </summary>
-public interface ISealedChunkSink
+internal interface ISealedChunkSink
 {
     void Accept(HotChunk chunk);
 }
 
 /// <summary>Until partitions exist, nothing persists chunks: they stay evictable, and the WAL keeps every event.</summary>
-public sealed class WalOnlyChunkSink : ISealedChunkSink
+internal sealed class WalOnlyChunkSink : ISealedChunkSink
 {
     public static readonly WalOnlyChunkSink Instance = new();
 

@@ -4,7 +4,7 @@ using System.Numerics;
 namespace Sluice.Storage.IO;
 
 /// <summary>CRC-32C (Castagnoli), hardware-accelerated where the CPU has it (SSE4.2 / ARMv8 CRC).</summary>
-public static class Crc32C
+internal static class Crc32C
 {
     public static uint Compute(ReadOnlySpan<byte> data) => Append(0, data);
 

@@ -1,6 +1,6 @@
 using Sluice.Core.Events;
+using Sluice.Core.IO;
 using Sluice.Storage.Hot;
-using Sluice.Storage.IO;
 
 namespace Sluice.Storage.Partitions;
 

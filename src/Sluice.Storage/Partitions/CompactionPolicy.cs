@@ -6,7 +6,7 @@ namespace Sluice.Storage.Partitions;
 /// every event for no gain (the seal's part was 29.2 bytes/event against compaction's 29.5 on the standard dataset).
 /// Hours with small parts (late events, quiet periods sealed by time) or with many parts are merged into one.
 /// </summary>
-public static class CompactionPolicy
+internal static class CompactionPolicy
 {
     /// <summary>Past this many parts an hour is merged whatever their size: each part is another file a query binds.</summary>
     public const int MaxPartsPerHour = 8;

@@ -1,6 +1,6 @@
 using System.Globalization;
+using Sluice.Core.IO;
 using Sluice.Storage.Engine;
-using Sluice.Storage.IO;
 
 namespace Sluice.Storage.Partitions;
 

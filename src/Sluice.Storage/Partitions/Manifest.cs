@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sluice.Core.Events;
-using Sluice.Storage.IO;
+using Sluice.Core.IO;
 
 namespace Sluice.Storage.Partitions;
 
@@ -11,7 +11,7 @@ namespace Sluice.Storage.Partitions;
 /// A part file that no manifest lists is an orphan (a crash between its rename and the manifest write); its rows
 /// are still in the WAL, and start-up deletes it.
 /// </summary>
-public sealed record Manifest(long PersistedThroughSeq, IReadOnlyList<PartInfo> Parts)
+internal sealed record Manifest(long PersistedThroughSeq, IReadOnlyList<PartInfo> Parts)
 {
     public const string FileName = "manifest.json";
     private const int FormatVersion = 1;
@@ -61,7 +61,7 @@ public sealed record Manifest(long PersistedThroughSeq, IReadOnlyList<PartInfo> 
             parts.Add(new JsonObject
             {
                 ["path"] = roots.Relative(p),
-                ["kind"] = PartLayout.KindName(p.Kind),
+                ["kind"] = PartSchema.KindName(p.Kind),
                 ["hour"] = p.HourStart,
                 ["rows"] = p.Rows,
                 ["bytes"] = p.Bytes,

@@ -7,7 +7,7 @@ namespace Sluice.Storage.Partitions;
 /// <see cref="Lease"/> on the current one. A file that leaves the set (compacted, archived, dropped) is deleted
 /// only once no lease taken before its removal is still open, so a running query never loses a file it listed.
 /// </summary>
-public sealed class PartCatalog
+internal sealed class PartCatalog
 {
     private readonly string _meta;
     private readonly PartRoots _roots;

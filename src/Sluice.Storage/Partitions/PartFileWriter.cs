@@ -1,7 +1,7 @@
 using ParquetSharp;
 using Sluice.Core.Events;
+using Sluice.Core.IO;
 using Sluice.Storage.Hot;
-using Sluice.Storage.IO;
 using Sluice.Storage.Summaries;
 
 namespace Sluice.Storage.Partitions;
@@ -15,7 +15,7 @@ namespace Sluice.Storage.Partitions;
 /// the rows: the managed writer it replaced needed a .NET string per value and spent ~60 % of sealing in its own
 /// page and stream copies (docs/benchmarks.md, issue 14).
 /// </summary>
-public static class PartFileWriter
+internal static class PartFileWriter
 {
     /// <summary>
     /// Rows per row group: the layout compaction writes too (a trace or a minute reads one group of an hour), and the
@@ -164,7 +164,7 @@ public static class PartFileWriter
             _seq[i] = seq;
             var reader = new RowReader(row);
             _timestamp[i] = reader.Timestamp;
-            _kind.Set(i, PartLayout.KindUtf8(reader.Kind));
+            _kind.Set(i, PartSchema.KindUtf8(reader.Kind));
             _level.Set(i, Levels.Utf8Name(reader.Level));
             while (reader.MoveNext())
             {

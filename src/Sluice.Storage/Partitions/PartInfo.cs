@@ -40,12 +40,12 @@ public sealed record PartInfo
 
     public PartTier Tier { get; init; } = PartTier.Partitions;
 
-    public string StatsPath => StatsPathOf(Path);
+    internal string StatsPath => StatsPathOf(Path);
 
     /// <summary>Written by compaction; a closed hour is rewritten until it is one such part.</summary>
-    public bool IsCompacted => System.IO.Path.GetFileName(Path).StartsWith(Compactor.FilePrefix, StringComparison.Ordinal);
+    internal bool IsCompacted => System.IO.Path.GetFileName(Path).StartsWith(Compactor.FilePrefix, StringComparison.Ordinal);
 
-    public static string StatsPathOf(string partPath) => System.IO.Path.ChangeExtension(partPath, ".stats.json");
+    internal static string StatsPathOf(string partPath) => System.IO.Path.ChangeExtension(partPath, ".stats.json");
 
     public const long HourMs = 3_600_000;
 

@@ -7,20 +7,16 @@ namespace Sluice.Storage.Partitions;
 /// Directory layout of parts (DESIGN §6): <c>&lt;root&gt;/&lt;kind&gt;/&lt;yyyy-MM-dd&gt;/&lt;HH&gt;/part-&lt;firstSeq&gt;-&lt;lastSeq&gt;.parquet</c>,
 /// the same under partitions/ and archive/, so an archived hour is found where a person would look.
 /// </summary>
-public static class PartLayout
+internal static class PartLayout
 {
     public const string Extension = ".parquet";
     public const string StatsExtension = ".stats.json";
     public const string TempSuffix = ".tmp";
 
-    public static string KindName(EventKind kind) => kind == EventKind.Traffic ? "traffic" : "log";
-
-    public static ReadOnlySpan<byte> KindUtf8(EventKind kind) => kind == EventKind.Traffic ? "traffic"u8 : "log"u8;
-
     public static string HourDirectory(string root, EventKind kind, long hourStart)
     {
         var time = DateTimeOffset.FromUnixTimeMilliseconds(hourStart).UtcDateTime;
-        return Path.Combine(root, KindName(kind), time.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), time.ToString("HH", CultureInfo.InvariantCulture));
+        return Path.Combine(root, PartSchema.KindName(kind), time.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), time.ToString("HH", CultureInfo.InvariantCulture));
     }
 
     public static string PartPath(string root, EventKind kind, long hourStart, long firstSeq, long lastSeq, string tag = "part") =>

@@ -6,11 +6,11 @@ namespace Sluice.Storage.Partitions;
 /// </summary>
 public sealed record PartRoots(string Partitions, string Archive)
 {
-    public string RootOf(PartTier tier) => tier == PartTier.Archive ? Archive : Partitions;
+    internal string RootOf(PartTier tier) => tier == PartTier.Archive ? Archive : Partitions;
 
-    public string Relative(PartInfo part) => Path.GetRelativePath(RootOf(part.Tier), part.Path);
+    internal string Relative(PartInfo part) => Path.GetRelativePath(RootOf(part.Tier), part.Path);
 
-    public string Resolve(PartTier tier, string relative) => Path.GetFullPath(Path.Combine(RootOf(tier), relative));
+    internal string Resolve(PartTier tier, string relative) => Path.GetFullPath(Path.Combine(RootOf(tier), relative));
 
     /// <summary>
     /// A path for answers and reports: <c>partitions/…</c> or <c>archive/…</c> relative to its tier, or the bare file

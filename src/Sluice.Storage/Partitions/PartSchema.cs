@@ -18,6 +18,11 @@ public static class PartSchema
     public const string Level = "level";
     public const string Attributes = "attributes";
 
+    /// <summary>The value of the <see cref="Kind"/> column (and the kind's directory name).</summary>
+    public static string KindName(EventKind kind) => kind == EventKind.Traffic ? "traffic" : "log";
+
+    internal static ReadOnlySpan<byte> KindUtf8(EventKind kind) => kind == EventKind.Traffic ? "traffic"u8 : "log"u8;
+
     /// <summary>The canonical fields, in the order their columns follow the four fixed ones.</summary>
     public static readonly FieldInfo[] Fields = [.. FieldCatalog.All];
 
@@ -25,7 +30,7 @@ public static class PartSchema
     public static readonly string[] ColumnNames = [Seq, Timestamp, Kind, Level, .. Fields.Select(f => f.Name), Attributes];
 
     /// <summary>Columns whose few distinct values make dictionary encoding pay.</summary>
-    public static readonly HashSet<string> LowCardinality =
+    internal static readonly HashSet<string> LowCardinality =
         [Kind, Level, "service", "system", "host", "domain", "category", "method", "path", "country", "decision", "reason", "template", "pattern_id", "status", "priority", "risk", "sample_weight", Attributes];
 
     /// <summary>
@@ -39,7 +44,7 @@ public static class PartSchema
         ["id"] = ParquetEncoding.DeltaByteArray,
     };
 
-    public static GroupNode Build() =>
+    internal static GroupNode Build() =>
         new("schema", Repetition.Required,
         [
             Integer(Seq, Repetition.Required),
@@ -56,7 +61,7 @@ public static class PartSchema
         ]);
 
     /// <summary>zstd at <paramref name="zstdLevel"/>; dictionaries only where values repeat, delta encodings where they rise.</summary>
-    public static WriterProperties WriterProperties(int zstdLevel)
+    internal static WriterProperties WriterProperties(int zstdLevel)
     {
         // The system allocator, not Arrow's default jemalloc pool, which keeps freed pages: peak RSS of a 2 M-event
         // load 741 → 690 MB at the same CPU (two A/B pairs, issue 14).

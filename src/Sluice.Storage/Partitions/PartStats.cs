@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Sluice.Storage.IO;
+using Sluice.Core.IO;
 using Sluice.Storage.Summaries;
 
 namespace Sluice.Storage.Partitions;
@@ -14,7 +14,7 @@ namespace Sluice.Storage.Partitions;
 /// </summary>
 public sealed class PartStats
 {
-    public PartStats(PartSummary summary, ulong[] traceHashes, uint[] traceFirst, uint[] traceLast, TextTrigrams? text = null, IReadOnlyList<TextBlock>? textBlocks = null)
+    internal PartStats(PartSummary summary, ulong[] traceHashes, uint[] traceFirst, uint[] traceLast, TextTrigrams? text = null, IReadOnlyList<TextBlock>? textBlocks = null)
     {
         Summary = summary;
         TraceHashes = traceHashes;
@@ -37,12 +37,12 @@ public sealed class PartStats
     public PartSummary Summary { get; }
 
     /// <summary>Sorted, distinct.</summary>
-    public ulong[] TraceHashes { get; }
+    internal ulong[] TraceHashes { get; }
 
     /// <summary>Per trace hash: its first and last event, in ms from the part's hour start.</summary>
-    public uint[] TraceFirst { get; }
+    internal uint[] TraceFirst { get; }
 
-    public uint[] TraceLast { get; }
+    internal uint[] TraceLast { get; }
 
     /// <summary>Where the trace's events lie in the part (ms from the hour start), if the part can hold it at all.</summary>
     public bool TryFindTrace(ulong hash, out uint first, out uint last)
@@ -53,7 +53,7 @@ public sealed class PartStats
     }
 
     /// <summary>Builds the index from each trace's (hash, first offset, last offset).</summary>
-    public static PartStats Create(PartSummary summary, Dictionary<ulong, (uint First, uint Last)> traces, TextTrigrams? text = null, IReadOnlyList<TextBlock>? textBlocks = null)
+    internal static PartStats Create(PartSummary summary, Dictionary<ulong, (uint First, uint Last)> traces, TextTrigrams? text = null, IReadOnlyList<TextBlock>? textBlocks = null)
     {
         var hashes = traces.Keys.Order().ToArray();
         var first = new uint[hashes.Length];
@@ -67,7 +67,7 @@ public sealed class PartStats
     }
 
     /// <summary>Stats of parts of the same hour, merged: summaries added, trace spans widened.</summary>
-    public static PartStats Merge(IEnumerable<PartStats> parts)
+    internal static PartStats Merge(IEnumerable<PartStats> parts)
     {
         var summary = new PartSummary();
         var traces = new Dictionary<ulong, (uint First, uint Last)>();
@@ -93,7 +93,7 @@ public sealed class PartStats
         return Create(summary, traces, TextTrigrams.Merge(texts), allBlocked ? blocks : null);
     }
 
-    public void Write(string path)
+    internal void Write(string path)
     {
         var traces = new byte[TraceHashes.Length * 16];
         for (var i = 0; i < TraceHashes.Length; i++)
@@ -125,7 +125,7 @@ public sealed class PartStats
         AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(root));
     }
 
-    public static PartStats Read(string path)
+    internal static PartStats Read(string path)
     {
         var root = JsonNode.Parse(File.ReadAllBytes(path)) ?? throw new InvalidDataException($"{path} is empty");
         var bytes = Convert.FromBase64String(root["traces"]!.GetValue<string>());

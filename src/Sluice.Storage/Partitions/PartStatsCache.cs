@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Sluice.Storage.Partitions;
 
 /// <summary>The stats files of live parts, read once and kept: a few KB of trace hashes and counts per part-hour.</summary>
-public sealed class PartStatsCache
+internal sealed class PartStatsCache
 {
     private readonly ConcurrentDictionary<string, PartStats> _byPath = new(StringComparer.Ordinal);
 

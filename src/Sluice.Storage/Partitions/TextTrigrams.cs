@@ -92,7 +92,7 @@ public sealed class TextTrigrams
     /// Parts of one hour merged: each filter folded to the smallest size among them (a bit index modulo a power of
     /// two is the same index modulo any smaller one), then OR-ed. Null if any part has no index.
     /// </summary>
-    public static TextTrigrams? Merge(IReadOnlyList<TextTrigrams?> parts)
+    internal static TextTrigrams? Merge(IReadOnlyList<TextTrigrams?> parts)
     {
         if (parts.Count == 0 || parts.Any(p => p is null))
         {
@@ -112,14 +112,14 @@ public sealed class TextTrigrams
         return new TextTrigrams(bits, log2);
     }
 
-    public string ToBase64()
+    internal string ToBase64()
     {
         var bytes = new byte[Bytes];
         Buffer.BlockCopy(_bits, 0, bytes, 0, bytes.Length);
         return Convert.ToBase64String(bytes);
     }
 
-    public static TextTrigrams FromBase64(string text, int log2)
+    internal static TextTrigrams FromBase64(string text, int log2)
     {
         var bytes = Convert.FromBase64String(text);
         if (log2 < MinLog2 || log2 > 40 || bytes.Length != Words(log2) * 8)
@@ -149,7 +149,7 @@ public sealed class TextTrigrams
     /// Collects the distinct trigrams of a part's messages exactly (a bit per possible trigram, 2 MiB pooled), then
     /// sizes the filter to their number. Reuse per part: <see cref="Build"/> empties it.
     /// </summary>
-    public sealed class Builder : IDisposable
+    internal sealed class Builder : IDisposable
     {
         private readonly ulong[] _seen = ArrayPool<ulong>.Shared.Rent((1 << 24) / 64);
         private readonly List<int> _codes = [];

@@ -10,7 +10,7 @@ namespace Sluice.Storage.Retention;
 /// archive on, TTL and size move parts to the archive rather than deleting them; a manual cleanup deletes.
 /// A request naming a kind touches only that kind's parts.
 /// </summary>
-public static class CleanupPlanner
+internal static class CleanupPlanner
 {
     public static List<CleanupItem> Plan(Manifest manifest, RetentionOptions options, long nowMs, CleanupRequest request)
     {
@@ -88,8 +88,4 @@ public static class CleanupPlanner
 
         return items;
     }
-
-    /// <summary>True when a manual range reaches into the last hour before now, where events may still arrive.</summary>
-    public static bool TouchesLastHour(CleanupRequest request, long nowMs) =>
-        (request.EndMs ?? long.MaxValue) > nowMs - PartInfo.HourMs;
 }

@@ -1,11 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Sluice.Storage.IO;
+using Sluice.Core.IO;
 
 namespace Sluice.Storage.Retention;
 
 /// <summary>Keeps the last cleanup run in <c>meta/cleanup-last-run.json</c> (the seed's <c>meta:cleanup:last_run</c>).</summary>
-public static class CleanupRecord
+internal static class CleanupRecord
 {
     public const string FileName = "cleanup-last-run.json";
 

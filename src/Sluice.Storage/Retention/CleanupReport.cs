@@ -45,7 +45,7 @@ public sealed record CleanupReport
             {
                 ["action"] = item.Action,
                 ["reason"] = item.Reason,
-                ["kind"] = PartLayout.KindName(item.Part.Kind),
+                ["kind"] = PartSchema.KindName(item.Part.Kind),
                 ["hour"] = DateTimeOffset.FromUnixTimeMilliseconds(item.Part.HourStart).UtcDateTime.ToString("yyyy-MM-dd'T'HH':00:00Z'", System.Globalization.CultureInfo.InvariantCulture),
                 ["tier"] = item.Part.Tier == PartTier.Archive ? "archive" : "partitions",
                 ["path"] = Roots.Display(item.Part.Path),

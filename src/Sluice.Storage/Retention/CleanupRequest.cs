@@ -39,4 +39,7 @@ public sealed record CleanupRequest
 
     /// <summary>Who asked: "api" or "schedule" (recorded in the last-run record).</summary>
     public string Trigger { get; init; } = "api";
+
+    /// <summary>True when the range reaches into the last hour before now, where events may still arrive.</summary>
+    public bool TouchesLastHour(long nowMs) => (EndMs ?? long.MaxValue) > nowMs - Partitions.PartInfo.HourMs;
 }

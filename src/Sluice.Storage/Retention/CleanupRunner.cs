@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Sluice.Core.IO;
 using Sluice.Core.Options;
-using Sluice.Storage.IO;
 using Sluice.Storage.Partitions;
 
 namespace Sluice.Storage.Retention;

@@ -68,8 +68,8 @@ public sealed class HyperLogLog
 
     public bool IsEmpty => Array.TrueForAll(_registers, r => r == 0);
 
-    public byte[] ToBytes() => (byte[])_registers.Clone();
+    internal byte[] ToBytes() => (byte[])_registers.Clone();
 
-    public static HyperLogLog FromBytes(ReadOnlySpan<byte> bytes) =>
+    internal static HyperLogLog FromBytes(ReadOnlySpan<byte> bytes) =>
         bytes.Length == RegisterCount ? new HyperLogLog(bytes.ToArray()) : throw new InvalidDataException($"a sketch has {RegisterCount} registers, not {bytes.Length}");
 }

@@ -97,7 +97,7 @@ public sealed class PartSummary
         };
     }
 
-    public static PartSummary FromJson(JsonNode node)
+    internal static PartSummary FromJson(JsonNode node)
     {
         var summary = new PartSummary { Total = node["total"]!.GetValue<long>() };
         foreach (var (field, values) in node["counts"]!.AsObject())

@@ -11,7 +11,7 @@ namespace Sluice.Storage.Wal;
 /// record header  (28 bytes): u32 payload length | u32 crc32c(payload) | u64 first event seq | u32 event count | u8 type | 3 × u8 reserved | u32 crc32c(bytes 0..24)
 /// </code>
 /// </summary>
-public static class WalFormat
+internal static class WalFormat
 {
     public const ushort Version = 1;
     public const int SegmentHeaderSize = 32;
@@ -106,7 +106,7 @@ public static class WalFormat
 }
 
 /// <summary>Type byte of a WAL record. Written to disk: never renumber.</summary>
-public enum WalRecordType : byte
+internal enum WalRecordType : byte
 {
     /// <summary>A batch of encoded event rows (docs/wal.md, "Row").</summary>
     EventBatch = 1,

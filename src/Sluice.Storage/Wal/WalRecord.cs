@@ -1,7 +1,7 @@
 namespace Sluice.Storage.Wal;
 
 /// <summary>A durable batch as it is handed on: its events carry sequence numbers FirstSeq … FirstSeq+EventCount-1.</summary>
-public readonly ref struct WalRecord(long firstSeq, int eventCount, ReadOnlySpan<byte> rows)
+internal readonly ref struct WalRecord(long firstSeq, int eventCount, ReadOnlySpan<byte> rows)
 {
     public long FirstSeq { get; } = firstSeq;
 
@@ -11,7 +11,7 @@ public readonly ref struct WalRecord(long firstSeq, int eventCount, ReadOnlySpan
 }
 
 /// <summary>Receives records in log order: during recovery, then after each group commit.</summary>
-public interface IWalConsumer
+internal interface IWalConsumer
 {
     void Apply(WalRecord record);
 }

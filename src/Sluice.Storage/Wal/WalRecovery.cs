@@ -6,7 +6,7 @@ using Sluice.Storage.IO;
 namespace Sluice.Storage.Wal;
 
 /// <summary>What recovery found: where appending resumes and what was cut from a torn tail.</summary>
-public sealed record WalRecoveryResult(long NextSeq, long LastSegment, long LastSegmentLength, int Records, long Events, long TruncatedBytes)
+internal sealed record WalRecoveryResult(long NextSeq, long LastSegment, long LastSegmentLength, int Records, long Events, long TruncatedBytes)
 {
     /// <summary>Sequence number of the last event found in the log (0 if none), before the persisted point is applied.</summary>
     public long LastLoggedSeq { get; init; }
@@ -22,7 +22,7 @@ public sealed record WalRecoveryResult(long NextSeq, long LastSegment, long Last
 /// Segments whose events are all in sealed partitions are trimmed away, so the first record may start past 1; it
 /// must not start past <c>persistedThroughSeq + 1</c>, or events were lost between the partitions and the log.
 /// </summary>
-public static class WalRecovery
+internal static class WalRecovery
 {
     public static WalRecoveryResult Run(string directory, IWalConsumer consumer, ILogger logger, long persistedThroughSeq = 0)
     {

@@ -13,7 +13,7 @@ namespace Sluice.Storage.Wal;
 /// commit), passes them in order to the <see cref="IWalConsumer"/> (the hot tier), and only then completes the
 /// callers' tasks. So a completed append is durable (per <see cref="DurabilityMode"/>) and already queryable.
 /// </summary>
-public sealed class WriteAheadLog : IDisposable
+internal sealed class WriteAheadLog : IDisposable
 {
     private readonly string _directory;
     private readonly WalOptions _options;
@@ -151,6 +151,27 @@ public sealed class WriteAheadLog : IDisposable
         }
 
         return deletable.Count;
+    }
+
+    /// <summary>The finished segments, oldest first, with their last event and size (what sinks hold back from trimming).</summary>
+    internal List<(long LastSeq, long Bytes)> ClosedSegmentSizes()
+    {
+        List<long> numbers;
+        List<long> lasts;
+        lock (_closedSegments)
+        {
+            numbers = [.. _closedSegments.Select(s => s.Number)];
+            lasts = [.. _closedSegments.Select(s => s.LastSeq)];
+        }
+
+        var sizes = new List<(long, long)>(numbers.Count);
+        for (var i = 0; i < numbers.Count; i++)
+        {
+            var file = new FileInfo(Path.Combine(_directory, WalFormat.SegmentFileName(numbers[i])));
+            sizes.Add((lasts[i], file.Exists ? file.Length : 0));
+        }
+
+        return sizes;
     }
 
     /// <summary>Stops the writer after it has written what is already queued, and closes the segment.</summary>

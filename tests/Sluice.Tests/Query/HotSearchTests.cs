@@ -16,6 +16,13 @@ public class HotSearchTests
 
     private static long _seq = 1;
 
+    /// <summary>Searches the tier alone, as search does over a snapshot's chunks.</summary>
+    private static SearchPage Search(HotTier tier, SearchRequest request)
+    {
+        var snapshot = request.Cursor?.SnapshotSeq ?? tier.MaxSeq;
+        return SearchPage.From(HotSearch.Candidates(tier.Chunks, request, snapshot), request, snapshot);
+    }
+
     private static void Add(HotTier tier, byte[] rows, int count)
     {
         var first = Interlocked.Add(ref _seq, count) - count;
@@ -30,7 +37,7 @@ public class HotSearchTests
         Assert.True(tier.TryFind("b"u8, out var row));
         Assert.Equal("b", Rows.Id(row.Bytes));
         Assert.False(tier.TryFind("zz"u8, out _));
-        Assert.Equal(["b", "a"], tier.FindTrace("t1"u8, out _).Select(r => Rows.Id(r.Bytes)));
+        Assert.Equal(["b", "a"], tier.FindTrace(tier.Chunks, "t1"u8).Select(r => Rows.Id(r.Bytes)));
     }
 
     [Fact]
@@ -42,7 +49,7 @@ public class HotSearchTests
         Add(tier, Rows.Batch([("c", 3, null, "timeout too")], service: "billing", level: EventLevel.Error), 1);
         Add(tier, Rows.Batch([("d", 4, null, "timeout again")], service: "auth", level: EventLevel.Info), 1);
 
-        var page = HotSearch.Run(tier, new SearchRequest
+        var page = Search(tier, new SearchRequest
         {
             Service = Encoding.UTF8.GetBytes("auth"),
             LevelMask = 1 << (int)EventLevel.Error,
@@ -50,10 +57,10 @@ public class HotSearchTests
         });
         Assert.Equal(["a"], page.Rows.Select(r => Rows.Id(r.Bytes.Span)));
 
-        var textOnly = HotSearch.Run(tier, new SearchRequest { Text = "TimeOut" });
+        var textOnly = Search(tier, new SearchRequest { Text = "TimeOut" });
         Assert.Equal(["d", "c", "a"], textOnly.Rows.Select(r => Rows.Id(r.Bytes.Span)));
 
-        var window = HotSearch.Run(tier, new SearchRequest { StartMs = 2, EndMs = 4, Descending = false });
+        var window = Search(tier, new SearchRequest { StartMs = 2, EndMs = 4, Descending = false });
         Assert.Equal(["b", "c"], window.Rows.Select(r => Rows.Id(r.Bytes.Span)));
     }
 
@@ -75,7 +82,7 @@ public class HotSearchTests
         var fresh = 0;
         do
         {
-            var page = HotSearch.Run(tier, new SearchRequest { Limit = 37, Descending = descending, Cursor = cursor });
+            var page = Search(tier, new SearchRequest { Limit = 37, Descending = descending, Cursor = cursor });
             seen.AddRange(page.Rows.Select(r => Rows.Id(r.Bytes.Span)));
             cursor = page.Next;
 
@@ -101,8 +108,8 @@ public class HotSearchTests
         Assert.True(tier.Bytes <= 256 * 1024);
         Assert.False(tier.TryFind("id0"u8, out _));
         Assert.True(tier.TryFind("id2999"u8, out _));
-        var trace = tier.FindTrace("same"u8, out var seam);
-        Assert.Equal(trace[^1].Entry.Seq, seam);
+        var trace = tier.FindTrace(tier.Chunks, "same"u8);
+        Assert.Equal(trace[^1].Entry.Seq, HotTier.SeamOf(tier.Chunks, tier.MaxSeq));
         Assert.Equal((int)tier.RowCount, trace.Count);
         Assert.Equal("id2999", Rows.Id(trace[0].Bytes));
     }

@@ -65,7 +65,7 @@ public class CleanupPlannerTests
         var manifest = new Manifest(0, [Part(EventKind.Log, 5), Part(EventKind.Log, 4), Part(EventKind.Log, 3), Part(EventKind.Traffic, 4)]);
         var request = new CleanupRequest { Policy = CleanupPolicy.Manual, Kind = EventKind.Log, StartMs = Now - (5 * H) + 1, EndMs = Now - (2 * H) };
         Assert.Equal(["/p/Log/3-Partitions.parquet:delete", "/p/Log/4-Partitions.parquet:delete"], Plan(manifest, new RetentionOptions(), request));
-        Assert.True(CleanupPlanner.TouchesLastHour(request with { EndMs = Now - (H / 2) }, Now));
-        Assert.False(CleanupPlanner.TouchesLastHour(request, Now));
+        Assert.True((request with { EndMs = Now - (H / 2) }).TouchesLastHour(Now));
+        Assert.False(request.TouchesLastHour(Now));
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sluice.Core.Events;
+using Sluice.Core.IO;
 using Sluice.Core.Options;
 using Sluice.Storage;
 using Sluice.Storage.Partitions;

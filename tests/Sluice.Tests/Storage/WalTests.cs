@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Sluice.Core.IO;
 using Sluice.Core.Options;
 using Sluice.Storage.Wal;
 using Sluice.Tests.Support;
@@ -280,7 +281,7 @@ public class EventStoreTests
     {
         using var dir = new TempDirectory();
         var options = new SluiceOptions { DataDir = dir.Path };
-        using var store = new Sluice.Storage.EventStore(options, Sluice.Storage.DataDirectory.Open(dir.Path), Sluice.Core.Time.SystemClock.Instance, NullLogger.Instance);
+        using var store = new Sluice.Storage.EventStore(options, DataDirectory.Open(dir.Path), Sluice.Core.Time.SystemClock.Instance, NullLogger.Instance);
         Assert.False(store.IsReady);
         await Assert.ThrowsAsync<WalUnavailableException>(() => store.AppendAsync(Rows.Single("early"), 1));
 
@@ -295,7 +296,7 @@ public class EventStoreTests
 public class PartitionStoreTests
 {
     private static Sluice.Storage.EventStore Open(string dir) =>
-        new(new SluiceOptions { DataDir = dir }, Sluice.Storage.DataDirectory.Open(dir), Sluice.Core.Time.SystemClock.Instance, NullLogger.Instance);
+        new(new SluiceOptions { DataDir = dir }, DataDirectory.Open(dir), Sluice.Core.Time.SystemClock.Instance, NullLogger.Instance);
 
     private static async Task SealTwoEvents(string dir)
     {

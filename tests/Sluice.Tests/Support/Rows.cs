@@ -34,7 +34,7 @@ public static class Rows
 }
 
 /// <summary>A WAL consumer that remembers every event id it was given, in order.</summary>
-public sealed class RecordingConsumer : Sluice.Storage.Wal.IWalConsumer
+internal sealed class RecordingConsumer : Sluice.Storage.Wal.IWalConsumer
 {
     public List<(long Seq, string Id)> Events { get; } = [];
 

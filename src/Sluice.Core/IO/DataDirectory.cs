@@ -1,4 +1,4 @@
-namespace Sluice.Storage;
+namespace Sluice.Core.IO;
 
 /// <summary>
 /// The layout under the data directory (DESIGN §6) and the lock that keeps a second server off it.

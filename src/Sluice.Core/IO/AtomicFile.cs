@@ -1,6 +1,4 @@
-using Sluice.Core.IO;
-
-namespace Sluice.Storage.IO;
+namespace Sluice.Core.IO;
 
 /// <summary>Replaces a file so that a crash leaves either the old content or the new: temp, fsync, rename, fsync of the directory.</summary>
 public static class AtomicFile

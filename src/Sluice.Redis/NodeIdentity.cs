@@ -1,0 +1,24 @@
+namespace Sluice.Redis;
+
+/// <summary>
+/// This node's name among the nodes sharing Redis: made once and kept in <c>meta/node-id</c>, so it survives restarts
+/// and two data directories are never the same node.
+/// </summary>
+internal static class NodeIdentity
+{
+    public static string LoadOrCreate(string metaDirectory)
+    {
+        var path = Path.Combine(metaDirectory, "node-id");
+        if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } existing)
+        {
+            return existing;
+        }
+
+        var id = Guid.NewGuid().ToString("N")[..16];
+        Directory.CreateDirectory(metaDirectory);
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, id + "\n");
+        File.Move(temp, path, overwrite: true);
+        return id;
+    }
+}

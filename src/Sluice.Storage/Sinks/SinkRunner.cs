@@ -1,0 +1,277 @@
+using Microsoft.Extensions.Logging;
+using Sluice.Core.Events;
+using Sluice.Storage.Hot;
+using Sluice.Storage.Wal;
+
+namespace Sluice.Storage.Sinks;
+
+/// <summary>
+/// Feeds one sink from the WAL: reads what is acknowledged past the sink's cursor, hands it over in batches of at
+/// most <c>Memory:BatchSize</c> events, retries a failed batch with growing pauses (the sink's own breaker decides
+/// how fast that fails), and saves the cursor at most once per <c>Sinks:CursorSaveMs</c> and when idle.
+/// </summary>
+internal sealed class SinkRunner : IAsyncDisposable
+{
+    // Short: while a dependency is down its breaker fails each attempt at once, and a catch-up must start within
+    // moments of it coming back (seed 002: in sync within 5 s of recovery).
+    private const int MaxPauseMs = 1_000;
+    private const int IdlePollMs = 50;
+
+    private readonly IEventSink _sink;
+    private readonly SinkCursor _cursor;
+    private readonly WalTail _tail;
+    private readonly HotTier _hot;
+    private readonly int _batchEvents;
+    private readonly long _saveEveryMs;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Action _advanced;
+    private Task? _loop;
+    private long _deliveredThrough;
+    private long _delivered;
+    private long _failedAttempts;
+    private long _lastDeliveryMs;
+    private string? _lastError;
+
+    public SinkRunner(IEventSink sink, SinkCursor cursor, string walDirectory, HotTier hot, int batchEvents, long saveEveryMs, ILogger logger, Action advanced)
+    {
+        _sink = sink;
+        _cursor = cursor;
+        _tail = new WalTail(walDirectory);
+        _hot = hot;
+        _batchEvents = batchEvents;
+        _saveEveryMs = saveEveryMs;
+        _logger = logger;
+        _advanced = advanced;
+        _deliveredThrough = cursor.DeliveredThroughSeq;
+    }
+
+    public string Name => _sink.Name;
+
+    /// <summary>The last event the sink holds (as far as this node knows).</summary>
+    public long DeliveredThroughSeq => Volatile.Read(ref _deliveredThrough);
+
+    /// <summary>Whether the WAL keeps segments for this sink; false once it fell further behind than <c>Sinks:MaxLagMb</c>.</summary>
+    public bool HoldsWal { get; set; } = true;
+
+    public long HeldWalBytes { get; set; }
+
+    public void Start() => _loop = Task.Run(async () =>
+    {
+        try
+        {
+            await RunAsync(_stop.Token);
+        }
+        catch (Exception e)
+        {
+            // Never silently: health shows the sink stopped and why.
+            Volatile.Write(ref _lastError, $"stopped: {e.GetType().Name}: {e.Message}");
+            _logger.LogCritical(e, "Sink {Sink} stopped", Name);
+        }
+    });
+
+    public SinkStatus Status() => new(
+        _sink.Name,
+        DeliveredThroughSeq,
+        Math.Max(0, _hot.MaxSeq - DeliveredThroughSeq),
+        Volatile.Read(ref _delivered),
+        HoldsWal,
+        HeldWalBytes,
+        _cursor.LostEvents,
+        Volatile.Read(ref _failedAttempts),
+        Volatile.Read(ref _lastError),
+        Volatile.Read(ref _lastDeliveryMs) is var at and > 0 ? Environment.TickCount64 - at : null);
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        var payload = new byte[64 * 1024];
+        var savedAt = Environment.TickCount64;
+        var dirty = false;
+        while (!stop.IsCancellationRequested)
+        {
+            WalFormat.RecordHeader record;
+            long missing;
+            try
+            {
+                if (!_tail.TryRead(DeliveredThroughSeq, _hot.MaxSeq, ref payload, out record, out missing))
+                {
+                    if (missing > 0)
+                    {
+                        Lose(missing, DeliveredThroughSeq + missing);
+                        dirty = true;
+                        continue;
+                    }
+
+                    if (dirty)
+                    {
+                        Save();
+                        (dirty, savedAt) = (false, Environment.TickCount64);
+                    }
+
+                    await Task.Delay(IdlePollMs, stop);
+                    continue;
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                // A damaged or unreadable segment: say so and look again later rather than end the sink's loop.
+                Interlocked.Increment(ref _failedAttempts);
+                Volatile.Write(ref _lastError, $"reading the WAL: {e.GetType().Name}: {e.Message}");
+                _logger.LogError(e, "Sink {Sink} cannot read the WAL", Name);
+                await PauseAsync(MaxPauseMs, stop);
+                continue;
+            }
+
+            if (missing > 0)
+            {
+                Lose(missing, record.FirstSeq - 1);
+                dirty = true;
+            }
+
+            if (!await DeliverRecordAsync(payload.AsMemory(0, record.PayloadLength), record.FirstSeq, stop))
+            {
+                break;
+            }
+
+            dirty = true;
+            if (Environment.TickCount64 - savedAt >= _saveEveryMs)
+            {
+                Save();
+                (dirty, savedAt) = (false, Environment.TickCount64);
+            }
+        }
+
+        if (dirty)
+        {
+            Save();
+        }
+    }
+
+    /// <summary>Hands over the record's events past the cursor in batches; false when stopping.</summary>
+    private async Task<bool> DeliverRecordAsync(ReadOnlyMemory<byte> rows, long firstSeq, CancellationToken stop)
+    {
+        var seq = firstSeq;
+        var offset = 0;
+        while (offset < rows.Length)
+        {
+            // Skip events the sink already holds (a record the cursor ends inside), then take up to a batch.
+            var start = offset;
+            var count = 0;
+            while (offset < rows.Length && count < _batchEvents)
+            {
+                var length = RowLayout.ReadLength(rows.Span[offset..]);
+                if (seq + count <= DeliveredThroughSeq)
+                {
+                    offset += length;
+                    start = offset;
+                    seq++;
+                    continue;
+                }
+
+                offset += length;
+                count++;
+            }
+
+            if (count == 0)
+            {
+                continue;
+            }
+
+            var batch = new SinkBatch(seq, count, rows[start..offset]);
+            if (!await DeliverWithRetriesAsync(batch, stop))
+            {
+                return false;
+            }
+
+            seq += count;
+        }
+
+        return true;
+    }
+
+    private async Task<bool> DeliverWithRetriesAsync(SinkBatch batch, CancellationToken stop)
+    {
+        var pauseMs = 100;
+        while (true)
+        {
+            try
+            {
+                await _sink.DeliverAsync(batch, stop);
+                Volatile.Write(ref _deliveredThrough, batch.LastSeq);
+                Interlocked.Add(ref _delivered, batch.Count);
+                Volatile.Write(ref _lastDeliveryMs, Environment.TickCount64);
+                return true;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (Exception e)
+            {
+                Interlocked.Increment(ref _failedAttempts);
+                Volatile.Write(ref _lastError, $"{e.GetType().Name}: {e.Message}");
+                try
+                {
+                    await Task.Delay(pauseMs, stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
+
+                pauseMs = Math.Min(MaxPauseMs, pauseMs * 2);
+            }
+        }
+    }
+
+    /// <summary>The WAL was trimmed past the cursor (the sink was more than Sinks:MaxLagMb behind): count it and move on.</summary>
+    private void Lose(long events, long through)
+    {
+        _cursor.LostEvents += events;
+        _logger.LogError("Sink {Sink} lost {Events} events: the WAL was trimmed past its cursor (it was more than Sinks:MaxLagMb behind)", Name, events);
+        Volatile.Write(ref _deliveredThrough, through);
+    }
+
+    private static async Task PauseAsync(int ms, CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(ms, stop);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void Save()
+    {
+        _cursor.DeliveredThroughSeq = DeliveredThroughSeq;
+        try
+        {
+            _cursor.Save();
+        }
+        catch (IOException e)
+        {
+            _logger.LogWarning(e, "Sink {Sink}: could not save its cursor", Name);
+            return;
+        }
+
+        _advanced();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_loop is not null)
+        {
+            await _loop;
+        }
+
+        _tail.Dispose();
+        _stop.Dispose();
+    }
+}
