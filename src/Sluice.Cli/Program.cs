@@ -12,6 +12,7 @@ public static class Program
           sluice bench query --data DIR [--runs N] [--threads T]   (a stopped server's data directory)
           sluice bench peers --file FILE --clickhouse URL --work DIR [--clickhouse-pid PID] [--rounds R] [--runs N] [--threads T] [--markdown FILE]
           sluice bench tail --url URL [--subscribers N] [--query Q] [--seconds S]   (live-tail load; until stdin closes without --seconds)
+          sluice bench kv --url URL [--keys N] [--reads R] [--connections C] [--bytes B] [--markdown FILE] [--redis-script scripts/redis.sh --redis-dir DIR --redis-port P [--outage-writes W]]
           (sluice sql-worker is started by serve to run custom SQL in; it is not for direct use)
         environment: SLUICE_LISTEN, SLUICE_DATA_DIR, SLUICE__Section__Key (see docs/configuration.md)
         """;
@@ -28,6 +29,7 @@ public static class Program
                 ["bench", "query", ..] => await BenchQueryCommand.RunAsync(new CommandLine(args.Skip(2))),
                 ["bench", "peers", ..] => await BenchPeersCommand.RunAsync(new CommandLine(args.Skip(2))),
                 ["bench", "tail", ..] => await BenchTailCommand.RunAsync(new CommandLine(args.Skip(2))),
+                ["bench", "kv", ..] => await BenchKvCommand.RunAsync(new CommandLine(args.Skip(2))),
                 ["sql-worker", ..] => SqlWorkerCommand.Run(new CommandLine(args.Skip(1))),
                 ["help" or "--help" or "-h", ..] => Help(),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args.Take(2))}'"),

@@ -48,5 +48,10 @@ public static class ErrorCodes
     public const string InvalidApiKey = "invalid_api_key";
     public const string InsufficientScope = "insufficient_scope";
     public const string LoopbackOnly = "loopback_only";
+    public const string ValueTooLarge = "value_too_large";
+    public const string KvFull = "kv_full";
+    public const string TooManyKeys = "too_many_keys";
+    public const string ReservedKey = "reserved_key";
+    public const string RedisUnavailable = "redis_unavailable";
     public const string Internal = "internal_error";
 }

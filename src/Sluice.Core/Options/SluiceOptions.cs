@@ -54,6 +54,8 @@ public sealed record SluiceOptions
     public SinkOptions Sinks { get; init; } = new();
 
     public BreakerOptions Breakers { get; init; } = new();
+
+    public KvOptions Kv { get; init; } = new();
 }
 
 public enum DurabilityMode
@@ -466,4 +468,60 @@ public sealed record SinkOptions
 
     /// <summary>WAL a lagging sink may hold back from trimming, in MiB; past it the WAL is trimmed without it and what it misses is counted as lost.</summary>
     public int MaxLagMb { get; init; } = 1_024;
+}
+
+/// <summary>When a KV write answers (seed 002): after every reachable tier has it, or after the local tiers.</summary>
+public enum KvWriteMode
+{
+    /// <summary>Answer after the durable tier, Redis (when reachable) and the cache have the value.</summary>
+    Through,
+
+    /// <summary>Answer after the durable tier and the cache; a background flusher writes Redis.</summary>
+    Behind,
+}
+
+/// <summary>
+/// The key-value store of seed 002's data-access API: an in-process cache, then Redis (when <c>Redis:Url</c> is set),
+/// then files under <c>meta/kv/</c>. Sluice keeps its own state there too (the dashboard's config).
+/// </summary>
+public sealed record KvOptions
+{
+    /// <summary>Whether a write answers after Redis has it (<c>Through</c>) or leaves Redis to the background flusher (<c>Behind</c>); a request may choose with <c>?mode=</c>.</summary>
+    public KvWriteMode WriteMode { get; init; } = KvWriteMode.Through;
+
+    /// <summary>How long a value stays in a node's cache when the write names no <c>cache_ttl</c>, in seconds: the most a node can lag behind another node's write.</summary>
+    public int CacheTtlSeconds { get; init; } = 10;
+
+    /// <summary>Memory for cached values (stored, i.e. compressed, bytes), in MiB; past it the least recently used leave.</summary>
+    public int CacheMaxMb { get; init; } = 64;
+
+    /// <summary>Most live keys in the durable tier; a write of a new key past it answers 507 <c>kv_full</c>.</summary>
+    public int MaxKeys { get; init; } = 100_000;
+
+    /// <summary>Longest key, in UTF-8 bytes (400 <c>field_too_long</c>, field <c>key</c>).</summary>
+    public int MaxKeyBytes { get; init; } = 512;
+
+    /// <summary>Largest value, in bytes before compression (413 <c>value_too_large</c>).</summary>
+    public int MaxValueBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Most stored bytes in the durable tier, in MiB; a write past it answers 507 <c>kv_full</c>, and a <c>size</c> cleanup with no <c>max_bytes</c> cuts to it.</summary>
+    public int MaxDiskMb { get; init; } = 1_024;
+
+    /// <summary>Values longer than this many bytes are stored zstd-compressed (when that makes them smaller).</summary>
+    public int CompressAboveBytes { get; init; } = 1_024;
+
+    /// <summary>How often the durable tier is reconciled with Redis (keys Redis lacks or holds older are pushed, newer ones pulled) and expired files removed, in seconds.</summary>
+    public int SyncIntervalSeconds { get; init; } = 30;
+
+    /// <summary>How often Redis is pinged, in ms: an outage is seen by the next ping at the latest, and the write-behind backlog is flushed once it answers again.</summary>
+    public int ProbeIntervalMs { get; init; } = 1_000;
+
+    /// <summary>How long a deletion is remembered (in every tier), in seconds, so a node that still holds the value does not bring it back.</summary>
+    public int TombstoneSeconds { get; init; } = 86_400;
+
+    /// <summary>Most keys in one batch request.</summary>
+    public int MaxBatchKeys { get; init; } = 1_000;
+
+    /// <summary>Largest body of a batch request, in MiB.</summary>
+    public int MaxBatchMb { get; init; } = 16;
 }

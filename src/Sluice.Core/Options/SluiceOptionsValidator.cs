@@ -36,6 +36,18 @@ public static class SluiceOptionsValidator
         Check(errors, o.Breakers.HalfOpenProbes is >= 1 and <= 100, "Breakers:HalfOpenProbes must be 1..100");
         Check(errors, o.Breakers.Retries is >= 0 and <= 10, "Breakers:Retries must be 0..10");
         Check(errors, o.Breakers.RetryDelayMs is >= 1 and <= 60_000, "Breakers:RetryDelayMs must be 1..60000");
+        Check(errors, o.Kv.CacheTtlSeconds is >= 0 and <= 86_400, "Kv:CacheTtlSeconds must be 0..86400");
+        Check(errors, o.Kv.CacheMaxMb is >= 0 and <= 65_536, "Kv:CacheMaxMb must be 0..65536");
+        Check(errors, o.Kv.MaxKeys is >= 1 and <= 10_000_000, "Kv:MaxKeys must be 1..10000000");
+        Check(errors, o.Kv.MaxKeyBytes is >= 16 and <= 4_096, "Kv:MaxKeyBytes must be 16..4096");
+        Check(errors, o.Kv.MaxValueBytes is >= 1_024 and <= 64 * 1024 * 1024, "Kv:MaxValueBytes must be 1024..67108864");
+        Check(errors, o.Kv.MaxDiskMb is >= 1 and <= 1_048_576, "Kv:MaxDiskMb must be 1..1048576");
+        Check(errors, o.Kv.CompressAboveBytes is >= 64 and <= 64 * 1024 * 1024, "Kv:CompressAboveBytes must be 64..67108864");
+        Check(errors, o.Kv.SyncIntervalSeconds is >= 1 and <= 86_400, "Kv:SyncIntervalSeconds must be 1..86400");
+        Check(errors, o.Kv.ProbeIntervalMs is >= 50 and <= 60_000, "Kv:ProbeIntervalMs must be 50..60000");
+        Check(errors, o.Kv.TombstoneSeconds is >= 60 and <= 31_536_000, "Kv:TombstoneSeconds must be 60..31536000");
+        Check(errors, o.Kv.MaxBatchKeys is >= 1 and <= 100_000, "Kv:MaxBatchKeys must be 1..100000");
+        Check(errors, o.Kv.MaxBatchMb is >= 1 and <= 256, "Kv:MaxBatchMb must be 1..256");
         Check(errors, o.Wal.SegmentBytes >= 64 * 1024, "Wal:SegmentBytes must be at least 65536");
         Check(errors, o.Wal.BatchFsyncIntervalMs is >= 1 and <= 60_000, "Wal:BatchFsyncIntervalMs must be 1..60000");
         Check(errors, o.Limits.MaxBodyBytes is >= 1024 and <= MaxBodyBytesCeiling, $"Limits:MaxBodyBytes must be 1024..{MaxBodyBytesCeiling}");

@@ -1,17 +1,22 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Sluice.Core.Errors;
 using Sluice.Core.IO;
-using Sluice.Storage;
+using Sluice.Redis.Kv;
 
 namespace Sluice.Server.Dashboard;
 
 /// <summary>
 /// What the dashboard keeps for its users (seed 003's dashboard config): saved searches, charts pinned to the
-/// overview, saved formulas and the refresh interval. Kept in <c>meta/dashboard.json</c>, replaced whole and
-/// atomically, so it survives restarts and a crash leaves the old or the new.
+/// overview, saved formulas and the refresh interval. Kept in the KV store under <see cref="Key"/>, replaced whole,
+/// so it survives restarts and follows a user across nodes that share a Redis (within <c>Kv:CacheTtlSeconds</c>).
+/// A <c>meta/dashboard.json</c> of an earlier version is taken into the store once and renamed
+/// <c>dashboard.json.migrated</c>.
 /// </summary>
-public sealed class DashboardConfig(DataDirectory data)
+internal sealed class DashboardConfig(KvStore store, DataDirectory data, ILogger<DashboardConfig> logger)
 {
+    public const string Key = KvKeys.ReservedPrefix + "dashboard:config";
+
     private const int MaxItems = 200;
     private const int MaxText = 4_000;
 
@@ -23,35 +28,71 @@ public sealed class DashboardConfig(DataDirectory data)
         ("saved_formulas", ["name", "formula"]),
     ];
 
-    private readonly Lock _gate = new();
-
-    private string Path => System.IO.Path.Combine(data.Meta, "dashboard.json");
+    private readonly SemaphoreSlim _migration = new(1, 1);
+    private volatile bool _migrated;
 
     /// <summary>The stored config, or the empty one.</summary>
-    public byte[] Read()
+    public async Task<byte[]> ReadAsync()
     {
-        lock (_gate)
-        {
-            return File.Exists(Path) ? File.ReadAllBytes(Path) : Write(JsonDocument.Parse("{}").RootElement);
-        }
+        await MigrateAsync();
+        var read = await store.GetAsync(Key);
+        return read.Found && KvCodec.Decode(read.Entry!) is { } stored ? stored : Write(JsonDocument.Parse("{}").RootElement);
     }
 
     /// <summary>Checks <paramref name="body"/> and stores it; the error names the first field that is wrong.</summary>
-    public FieldError? Replace(JsonElement body, out byte[] stored)
+    public async Task<(FieldError? Error, byte[] Stored)> ReplaceAsync(JsonElement body)
     {
-        stored = [];
         if (Check(body) is { } error)
         {
-            return error;
+            return (error, []);
         }
 
-        stored = Write(body);
-        lock (_gate)
+        await MigrateAsync();
+        var stored = Write(body);
+        await StoreAsync(stored);
+        return (null, stored);
+    }
+
+    private async Task StoreAsync(byte[] config)
+    {
+        var written = await store.PutAsync(new KvPut(Key, config, "application/json"), store.Options.WriteMode);
+        if (written.Error is { } error)
         {
-            AtomicFile.Write(Path, stored);
+            throw new IOException($"the dashboard config could not be stored: {error.Message}");
+        }
+    }
+
+    /// <summary>Takes a <c>meta/dashboard.json</c> of an earlier version into the store, unless the store (or another node through Redis) already has a config.</summary>
+    private async Task MigrateAsync()
+    {
+        if (_migrated)
+        {
+            return;
         }
 
-        return null;
+        await _migration.WaitAsync();
+        try
+        {
+            var legacy = Path.Combine(data.Meta, "dashboard.json");
+            if (!_migrated && File.Exists(legacy))
+            {
+                if (!(await store.GetAsync(Key, repair: false)).Found)
+                {
+                    var bytes = await File.ReadAllBytesAsync(legacy);
+                    using var document = JsonDocument.Parse(bytes);
+                    await StoreAsync(Check(document.RootElement) is null ? Write(document.RootElement) : bytes);
+                    logger.LogInformation("The dashboard config moved from meta/dashboard.json into the KV store ({Key})", Key);
+                }
+
+                File.Move(legacy, legacy + ".migrated", overwrite: true);
+            }
+
+            _migrated = true;
+        }
+        finally
+        {
+            _migration.Release();
+        }
     }
 
     private static FieldError? Check(JsonElement body)

@@ -64,7 +64,7 @@ public static class DashboardEndpoints
 
     private static async Task ReadConfigAsync(HttpContext context)
     {
-        var body = context.RequestServices.GetRequiredService<DashboardConfig>().Read();
+        var body = await context.RequestServices.GetRequiredService<DashboardConfig>().ReadAsync();
         context.Response.ContentType = "application/json";
         await context.Response.Body.WriteAsync(body);
     }
@@ -76,9 +76,10 @@ public static class DashboardEndpoints
             return;
         }
 
-        if (context.RequestServices.GetRequiredService<DashboardConfig>().Replace(body, out var stored) is { } error)
+        var (error, stored) = await context.RequestServices.GetRequiredService<DashboardConfig>().ReplaceAsync(body);
+        if (error is not null)
         {
-            await Problem.WriteAsync(context, 400, error);
+            await Problem.WriteAsync(context, 400, error.Value);
             return;
         }
 

@@ -22,6 +22,7 @@ using Sluice.Server.Endpoints;
 using Sluice.Server.Http;
 using Sluice.Server.Ingest;
 using Sluice.Server.Ingest.Protocols;
+using Sluice.Server.Kv;
 using Sluice.Server.Metrics;
 using Sluice.Server.Tail;
 using Sluice.Query;
@@ -89,6 +90,7 @@ public static class SluiceServer
         app.MapDashboard();
         app.MapMonitors();
         app.MapAlerts();
+        app.MapKv();
         app.Services.GetRequiredService<IngestRate>(); // sampling starts now, not at the first look
         if (options.Protocols.OtlpGrpcPort is not null)
         {
@@ -117,6 +119,7 @@ public static class SluiceServer
         services.AddSingleton<EventIdGenerator>();
         services.AddSingleton<ServerMetrics>();
         services.AddDependencies(options);
+        services.AddKv(options, data);
         services.AddSingleton(sp =>
         {
             var store = new EventStore(options, data, sp.GetRequiredService<IClock>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Storage"));
