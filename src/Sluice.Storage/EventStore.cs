@@ -32,7 +32,7 @@ public sealed class EventStore : IDisposable
     private volatile bool _ready;
     private volatile bool _weighted;
 
-    public EventStore(SluiceOptions options, DataDirectory data, IClock clock, ILogger logger)
+    public EventStore(SluiceOptions options, DataDirectory data, IClock clock, ILogger logger, Sluice.Core.Resilience.Dependencies? dependencies = null)
     {
         _data = data;
         _logger = logger;
@@ -42,7 +42,8 @@ public sealed class EventStore : IDisposable
         PartStats = new PartStatsCache();
         Engine = new DuckDbEngine(options.Storage);
         Sandbox = new DuckDbEngine(options.Storage, [data.Partitions, archive]);
-        Worker = new StorageWorker(options, data, Catalog, PartStats, Engine, clock, logger);
+        Worker = new StorageWorker(options, data, Catalog, PartStats, Engine, clock, logger,
+            dependencies?.Breaker("archive", options.Breakers, static e => e is IOException or UnauthorizedAccessException));
         Hot = new HotTier(options.Hot, Worker, logger);
         Wal = new WriteAheadLog(data.Wal, options.Wal, options.Durability, Hot, logger);
         Sinks = new SinkSet(Path.Combine(data.Meta, "sinks"), data.Wal, options.Sinks.BatchEvents, options.Sinks.CursorSaveMs, options.Sinks.MaxLagMb * 1024L * 1024, logger);

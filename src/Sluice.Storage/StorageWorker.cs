@@ -37,7 +37,7 @@ internal sealed class StorageWorker : ISealedChunkSink, IDisposable
     private long _nextCleanupMs;
     private long _retryAfterTicks;
 
-    public StorageWorker(SluiceOptions options, DataDirectory data, PartCatalog catalog, PartStatsCache stats, DuckDbEngine engine, IClock clock, ILogger logger)
+    public StorageWorker(SluiceOptions options, DataDirectory data, PartCatalog catalog, PartStatsCache stats, DuckDbEngine engine, IClock clock, ILogger logger, Sluice.Core.Resilience.DependencyBreaker? archive = null)
     {
         _options = options;
         _data = data;
@@ -46,7 +46,8 @@ internal sealed class StorageWorker : ISealedChunkSink, IDisposable
         _engine = engine;
         _clock = clock;
         _logger = logger;
-        _cleanup = new CleanupRunner(options.Retention, catalog, stats, logger);
+        _cleanup = new CleanupRunner(options.Retention, catalog, stats, logger,
+            archive ?? new Sluice.Core.Resilience.DependencyBreaker("archive", options.Breakers, static e => e is IOException or UnauthorizedAccessException));
     }
 
     public StorageStats Stats { get; } = new();

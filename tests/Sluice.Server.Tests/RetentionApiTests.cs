@@ -204,4 +204,43 @@ public sealed class RetentionApiTests
         var stats = await server.GetJsonAsync("/api/storage/stats");
         Assert.Equal(1, stats.GetProperty("archive").GetProperty("traffic").GetProperty("events").GetInt64());
     }
+
+    [Fact]
+    public async Task A_part_the_archive_cannot_take_stays_warm_and_readable_and_is_archived_once_the_archive_is_back()
+    {
+        var clock = new ManualClock(Now);
+        var blocker = Path.Combine(Path.GetTempPath(), "sluice-archive-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(blocker, "a file where the archive's parent directory should be");
+        var archive = Path.Combine(blocker, "archive");
+        try
+        {
+            await using var server = await TestServer.StartAsync(o => o with { Retention = o.Retention with { ArchiveAfterHours = 24, ArchiveDir = archive } }, clock: clock);
+            await Api.PostAsync(server, [Traffic("old", Now - (30 * HourMs)), Traffic("new", Now - HourMs)]);
+            await Api.FlushAsync(server);
+
+            var report = await SendAsync(server, HttpMethod.Post, "/api/traffic-logs/v2/cleanup", new { policy = "ttl" });
+            Assert.Equal(0, report.GetProperty("partitions_archived").GetInt32());
+            Assert.Equal(["new", "old"], await Ids(server, "order=asc"));
+            var health = await server.GetJsonAsync("/api/traffic-logs/v2/health");
+            var breaker = health.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "archive");
+            Assert.True(breaker.GetProperty("details").GetProperty("failures").GetInt64() >= 1);
+
+            File.Delete(blocker);
+            report = await SendAsync(server, HttpMethod.Post, "/api/traffic-logs/v2/cleanup", new { policy = "ttl" });
+            Assert.Equal(1, report.GetProperty("partitions_archived").GetInt32());
+            Assert.Equal(["new"], await Ids(server));
+            Assert.Equal(["new", "old"], await Ids(server, "order=asc&include_archive=true"));
+        }
+        finally
+        {
+            if (File.Exists(blocker))
+            {
+                File.Delete(blocker);
+            }
+            else if (Directory.Exists(blocker))
+            {
+                Directory.Delete(blocker, true);
+            }
+        }
+    }
 }

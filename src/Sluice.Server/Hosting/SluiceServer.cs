@@ -122,7 +122,8 @@ public static class SluiceServer
         services.AddKv(options, data);
         services.AddSingleton(sp =>
         {
-            var store = new EventStore(options, data, sp.GetRequiredService<IClock>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Storage"));
+            var store = new EventStore(options, data, sp.GetRequiredService<IClock>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Storage"),
+                sp.GetRequiredService<Sluice.Core.Resilience.Dependencies>());
             foreach (var sink in sp.GetServices<Sluice.Storage.Sinks.IEventSink>())
             {
                 store.Sinks.Attach(sink); // before recovery: their cursors hold the WAL from the start

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Sluice.Core.IO;
 using Sluice.Core.Options;
+using Sluice.Core.Resilience;
 using Sluice.Storage.Partitions;
 
 namespace Sluice.Storage.Retention;
@@ -9,7 +10,7 @@ namespace Sluice.Storage.Retention;
 /// Carries out a cleanup on the storage worker's thread: plans it (<see cref="CleanupPlanner"/>), moves or deletes
 /// the parts through one manifest change, and removes orphans — files no manifest lists, left by crashes.
 /// </summary>
-internal sealed class CleanupRunner(RetentionOptions options, PartCatalog catalog, PartStatsCache stats, ILogger logger)
+internal sealed class CleanupRunner(RetentionOptions options, PartCatalog catalog, PartStatsCache stats, ILogger logger, DependencyBreaker archive)
 {
     private readonly PartCatalog _catalog = catalog;
     private readonly PartStatsCache _stats = stats;
@@ -27,7 +28,7 @@ internal sealed class CleanupRunner(RetentionOptions options, PartCatalog catalo
         long orphanBytes = 0;
         if (!request.DryRun)
         {
-            Apply(items, evictThrough);
+            items = Apply(items, evictThrough);
         }
 
         if (request.Policy == CleanupPolicy.Scheduled)
@@ -62,22 +63,37 @@ internal sealed class CleanupRunner(RetentionOptions options, PartCatalog catalo
         };
     }
 
-    private void Apply(List<CleanupItem> items, Action<long> evictThrough)
+    /// <summary>Carries out the plan; a part the archive could not take stays where it is (reported as kept) until a later run.</summary>
+    private List<CleanupItem> Apply(List<CleanupItem> items, Action<long> evictThrough)
     {
         if (items.Count == 0)
         {
-            return;
+            return items;
         }
 
         var removed = new HashSet<string>(StringComparer.Ordinal);
         var archived = new List<PartInfo>();
+        var done = new List<CleanupItem>(items.Count);
         foreach (var item in items)
         {
-            removed.Add(item.Part.Path);
             if (item.Action == "archive")
             {
-                archived.Add(MoveToArchive(item.Part));
+                if (TryArchive(item.Part) is not { } moved)
+                {
+                    done.Add(item with { Action = "keep", Reason = $"the archive is unavailable ({archive.LastError}); kept until it is back" });
+                    continue;
+                }
+
+                archived.Add(moved);
             }
+
+            removed.Add(item.Part.Path);
+            done.Add(item);
+        }
+
+        if (removed.Count == 0)
+        {
+            return done;
         }
 
         if (archived.Count > 0)
@@ -94,7 +110,26 @@ internal sealed class CleanupRunner(RetentionOptions options, PartCatalog catalo
         }
 
         // Removed and archived events must not stay visible from memory: the chunks that held them are persisted.
-        evictThrough(items.Max(i => i.Part.MaxSeq));
+        evictThrough(done.Where(i => removed.Contains(i.Part.Path)).Max(i => i.Part.MaxSeq));
+        return done;
+    }
+
+    /// <summary>
+    /// Copies a part into the archive through the <c>archive</c> breaker (retries with backoff, seed 002's breaker):
+    /// null when the archive cannot take it now, so the part stays warm rather than being lost or failing the run.
+    /// </summary>
+    private PartInfo? TryArchive(PartInfo part)
+    {
+        try
+        {
+            // The worker's own thread: waiting here holds up only the worker, which would otherwise fail the job.
+            return archive.ExecuteAsync(_ => ValueTask.FromResult(MoveToArchive(part))).AsTask().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Polly.CircuitBreaker.BrokenCircuitException)
+        {
+            _logger.LogWarning("Archiving {Part} failed: {Error}", part.Path, e.Message);
+            return null;
+        }
     }
 
     /// <summary>Copies a part and its stats into the archive, durably; the originals are retired by the caller.</summary>
