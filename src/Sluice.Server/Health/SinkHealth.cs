@@ -1,6 +1,7 @@
 using System.Text;
 using Sluice.Server.Metrics;
 using Sluice.Storage;
+using Sluice.Storage.Sinks;
 
 namespace Sluice.Server.Health;
 
@@ -39,34 +40,19 @@ internal sealed class SinkHealth(EventStore store) : IHealthSource, IMetricsSour
             return;
         }
 
-        var lag = new MetricFamily(text, "sluice_sink_lag_events", "gauge", "Acknowledged events a sink has not taken yet.");
-        foreach (var s in sinks)
-        {
-            lag.Add(s.LagEvents, ("sink", s.Name));
-        }
+        Family(text, sinks, "sluice_sink_lag_events", "gauge", "Acknowledged events a sink has not taken yet.", s => s.LagEvents);
+        Family(text, sinks, "sluice_sink_delivered_events_total", "counter", "Events a sink has taken since start.", s => s.Delivered);
+        Family(text, sinks, "sluice_sink_failed_attempts_total", "counter", "Batches a sink failed to take (each is retried).", s => s.FailedAttempts);
+        Family(text, sinks, "sluice_sink_lost_events_total", "counter", "Events a sink never got because the WAL was trimmed past it (it was more than Sinks:MaxLagMb behind).", s => s.LostEvents);
+        Family(text, sinks, "sluice_sink_held_wal_bytes", "gauge", "WAL kept on disk only because a sink has not taken it yet.", s => s.HeldWalBytes);
+    }
 
-        var delivered = new MetricFamily(text, "sluice_sink_delivered_events_total", "counter", "Events a sink has taken since start.");
-        foreach (var s in sinks)
+    private static void Family(StringBuilder text, IReadOnlyList<SinkStatus> sinks, string name, string type, string help, Func<SinkStatus, long> value)
+    {
+        var family = new MetricFamily(text, name, type, help);
+        foreach (var sink in sinks)
         {
-            delivered.Add(s.Delivered, ("sink", s.Name));
-        }
-
-        var failed = new MetricFamily(text, "sluice_sink_failed_attempts_total", "counter", "Batches a sink failed to take (each is retried).");
-        foreach (var s in sinks)
-        {
-            failed.Add(s.FailedAttempts, ("sink", s.Name));
-        }
-
-        var lost = new MetricFamily(text, "sluice_sink_lost_events_total", "counter", "Events a sink never got because the WAL was trimmed past it (it was more than Sinks:MaxLagMb behind).");
-        foreach (var s in sinks)
-        {
-            lost.Add(s.LostEvents, ("sink", s.Name));
-        }
-
-        var holds = new MetricFamily(text, "sluice_sink_held_wal_bytes", "gauge", "WAL kept on disk only because a sink has not taken it yet.");
-        foreach (var s in sinks)
-        {
-            holds.Add(s.HeldWalBytes, ("sink", s.Name));
+            family.Add(value(sink), ("sink", sink.Name));
         }
     }
 }

@@ -99,6 +99,9 @@ public sealed class RedisSinkTests
         var health = await server.GetJsonAsync("/api/traffic-logs/v2/health");
         var sink = health.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "sink:redis");
         Assert.True(sink.GetProperty("details").GetProperty("lag_events").GetInt64() > 0);
+        var metrics = await server.Http.GetStringAsync("/metrics");
+        Assert.Matches("""sluice_sink_lag_events\{sink="redis"\} [1-9]""", metrics);
+        Assert.Matches("""sluice_sink_failed_attempts_total\{sink="redis"\} [1-9]""", metrics);
 
         // Redis comes back empty (no persistence): what it held is gone, what was acknowledged meanwhile must arrive, once.
         await redis.StartAgainAsync();
