@@ -1,3 +1,5 @@
+using Sluice.Core.IO;
+
 namespace Sluice.Redis;
 
 /// <summary>
@@ -16,9 +18,7 @@ internal static class NodeIdentity
 
         var id = Guid.NewGuid().ToString("N")[..16];
         Directory.CreateDirectory(metaDirectory);
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, id + "\n");
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.Write(path, System.Text.Encoding.UTF8.GetBytes(id + "\n"));
         return id;
     }
 }
