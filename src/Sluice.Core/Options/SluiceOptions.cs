@@ -56,6 +56,12 @@ public sealed record SluiceOptions
     public BreakerOptions Breakers { get; init; } = new();
 
     public KvOptions Kv { get; init; } = new();
+
+    public ClickHouseOptions ClickHouse { get; init; } = new();
+
+    public ChaosOptions Chaos { get; init; } = new();
+
+    public MirrorOptions Mirror { get; init; } = new();
 }
 
 public enum DurabilityMode
@@ -524,4 +530,110 @@ public sealed record KvOptions
 
     /// <summary>Largest body of a batch request, in MiB.</summary>
     public int MaxBatchMb { get; init; } = 16;
+}
+
+/// <summary>Where older ranges are read from when ClickHouse is configured (a feature flag: switched at runtime, rolled back at once).</summary>
+public enum ReadPath
+{
+    /// <summary>Every question is answered by this node's embedded engine (its own events only).</summary>
+    Local,
+
+    /// <summary>Questions reaching past the local window are answered by ClickHouse (every node's events).</summary>
+    ClickHouse,
+}
+
+/// <summary>
+/// ClickHouse as the shared warm store (issue 17): every acknowledged event is shipped there through a sink cursor,
+/// and questions over older ranges are answered there. Empty <see cref="Url"/>: off.
+/// </summary>
+public sealed record ClickHouseOptions
+{
+    /// <summary>The HTTP interface, <c>http://host:8123</c> (alias SLUICE_CLICKHOUSE): where tables are made and queries go; empty: off.</summary>
+    public string Url { get; init; } = "";
+
+    /// <summary>The database Sluice's tables live in (made if missing).</summary>
+    public string Database { get; init; } = "sluice";
+
+    /// <summary>The user Sluice writes and reads as.</summary>
+    public string User { get; init; } = "default";
+
+    /// <summary>Its password (a secret: never printed).</summary>
+    public string Password { get; init; } = "";
+
+    /// <summary>A <c>readonly</c> user that custom SQL runs as (users.xml, docs/configuration.md); empty: custom SQL on ClickHouse is refused.</summary>
+    public string ReadUser { get; init; } = "";
+
+    /// <summary>Its password (a secret: never printed).</summary>
+    public string ReadPassword { get; init; } = "";
+
+    /// <summary>
+    /// The shards' HTTP interfaces, comma-separated, when the store is sharded: each holds the local tables, and
+    /// <see cref="Url"/>'s server holds <c>Distributed</c> tables over <see cref="Cluster"/>. Empty: one server.
+    /// </summary>
+    public string Shards { get; init; } = "";
+
+    /// <summary>The cluster name in the ClickHouse servers' <c>remote_servers</c> that the Distributed tables read.</summary>
+    public string Cluster { get; init; } = "sluice";
+
+    /// <summary>The shard (0-based) this node writes into; -1: chosen from the node id.</summary>
+    public int Shard { get; init; } = -1;
+
+    /// <summary>How long one ClickHouse call may take before it counts as failed, in ms.</summary>
+    public int TimeoutMs { get; init; } = 10_000;
+
+    /// <summary>Where questions are answered: <c>ClickHouse</c> (past the local window) or <c>Local</c>. Switched at runtime by <c>PUT /api/admin/features</c>.</summary>
+    public ReadPath Reads { get; init; } = ReadPath.ClickHouse;
+
+    /// <summary>
+    /// A single node answers questions that lie wholly within the last this many minutes from its own store; anything
+    /// older, and everything when several nodes share the store, is read from ClickHouse. 0: always ClickHouse.
+    /// </summary>
+    public int LocalWindowMinutes { get; init; } = 60;
+
+    /// <summary>Custom SQL on ClickHouse: <c>max_execution_time</c>, in seconds.</summary>
+    public int SqlMaxSeconds { get; init; } = 30;
+
+    /// <summary>Custom SQL on ClickHouse: <c>max_memory_usage</c>, in MiB.</summary>
+    public int SqlMaxMemoryMb { get; init; } = 1_024;
+}
+
+/// <summary>Fault injection for chaos tests and drills: <c>POST /api/admin/chaos</c> fails or slows a dependency for a while.</summary>
+public sealed record ChaosOptions
+{
+    /// <summary>Off by default: the endpoint answers 404 <c>chaos_disabled</c>.</summary>
+    public bool Enabled { get; init; }
+
+    /// <summary>Longest fault one request may inject, in seconds.</summary>
+    public int MaxSeconds { get; init; } = 3_600;
+}
+
+/// <summary>The protocol a mirror (dual write) speaks to the other end.</summary>
+public enum MirrorProtocol
+{
+    /// <summary>Another Sluice: NDJSON to <c>/api/logs/ingest</c> and <c>/api/traffic-logs</c>, keeping ids.</summary>
+    Sluice,
+
+    /// <summary>Loki's push API (<c>/loki/api/v1/push</c>, JSON).</summary>
+    Loki,
+
+    /// <summary>Elasticsearch's <c>_bulk</c> API.</summary>
+    Elasticsearch,
+
+    /// <summary>Seq's CLEF (<c>/api/events/raw?clef</c>).</summary>
+    Clef,
+}
+
+/// <summary>Dual write for migrations (seeds 000 and 002): a share of acknowledged events is forwarded to another system too.</summary>
+public sealed record MirrorOptions
+{
+    /// <summary>The other system's base URL; empty: off.</summary>
+    public string Url { get; init; } = "";
+
+    public MirrorProtocol Protocol { get; init; } = MirrorProtocol.Sluice;
+
+    /// <summary>The share of events forwarded, 0–1, chosen by event id (so the same events on every retry).</summary>
+    public double Share { get; init; } = 1.0;
+
+    /// <summary>The API key sent to the other system (a secret: never printed).</summary>
+    public string ApiKey { get; init; } = "";
 }

@@ -27,6 +27,17 @@ public static class SluiceOptionsValidator
         Check(errors, o.Redis.TraceTtlSeconds is >= 1 and <= 30 * 86_400, "Redis:TraceTtlSeconds must be 1..2592000");
         Check(errors, o.Redis.MaxTraceEvents is >= 1 and <= 1_000_000, "Redis:MaxTraceEvents must be 1..1000000");
         Check(errors, o.Redis.TimeoutMs is >= 10 and <= 60_000, "Redis:TimeoutMs must be 10..60000");
+        Check(errors, o.ClickHouse.Url.Length == 0 || o.ClickHouse.Url.StartsWith("http://", StringComparison.Ordinal) || o.ClickHouse.Url.StartsWith("https://", StringComparison.Ordinal), "ClickHouse:Url must start with http:// or https://");
+        Check(errors, o.ClickHouse.Database.Length > 0 && o.ClickHouse.Database.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'), "ClickHouse:Database must be letters, digits and '_'");
+        Check(errors, o.ClickHouse.Cluster.Length > 0 && o.ClickHouse.Cluster.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'), "ClickHouse:Cluster must be letters, digits and '_'");
+        Check(errors, o.ClickHouse.TimeoutMs is >= 100 and <= 600_000, "ClickHouse:TimeoutMs must be 100..600000");
+        Check(errors, o.ClickHouse.LocalWindowMinutes is >= 0 and <= 10_080, "ClickHouse:LocalWindowMinutes must be 0..10080");
+        Check(errors, o.ClickHouse.SqlMaxSeconds is >= 1 and <= 3_600, "ClickHouse:SqlMaxSeconds must be 1..3600");
+        Check(errors, o.ClickHouse.SqlMaxMemoryMb is >= 16 and <= 1_048_576, "ClickHouse:SqlMaxMemoryMb must be 16..1048576");
+        Check(errors, o.ClickHouse.Shard >= -1, "ClickHouse:Shard must be -1 (by node id) or a shard index");
+        Check(errors, o.Chaos.MaxSeconds is >= 1 and <= 86_400, "Chaos:MaxSeconds must be 1..86400");
+        Check(errors, o.Mirror.Url.Length == 0 || o.Mirror.Url.StartsWith("http://", StringComparison.Ordinal) || o.Mirror.Url.StartsWith("https://", StringComparison.Ordinal), "Mirror:Url must start with http:// or https://");
+        Check(errors, o.Mirror.Share is >= 0 and <= 1, "Mirror:Share must be 0..1");
         Check(errors, o.Sinks.CursorSaveMs is >= 10 and <= 600_000, "Sinks:CursorSaveMs must be 10..600000");
         Check(errors, o.Sinks.BatchEvents is >= 1 and <= 100_000, "Sinks:BatchEvents must be 1..100000");
         Check(errors, o.Sinks.MaxLagMb is >= 1 and <= 1_048_576, "Sinks:MaxLagMb must be 1..1048576");

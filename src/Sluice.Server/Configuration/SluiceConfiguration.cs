@@ -23,6 +23,7 @@ public static class SluiceConfiguration
         ["SLUICE_OTLP_GRPC_PORT"] = "Protocols:OtlpGrpcPort",
         ["SLUICE_SYSLOG_UDP"] = "Syslog:UdpPort",
         ["SLUICE_REDIS"] = "Redis:Url",
+        ["SLUICE_CLICKHOUSE"] = "ClickHouse:Url",
         ["TRAFFIC_LOGS_RETENTION_HOURS"] = "Retention:TrafficHours",
         ["TRAFFIC_LOGS_BATCH_SIZE"] = "Memory:BatchSize",
         ["TRAFFIC_LOGS_MAX_MEMORY_MB"] = "Memory:MaxUnflushedMb",
