@@ -2,6 +2,8 @@
 # A private ClickHouse server for benchmarks and tests, kept entirely under one directory.
 #   scripts/clickhouse.sh start DIR [HTTP_PORT]   (HTTP_PORT default 18123; TCP = +1, interserver = +2)
 #   scripts/clickhouse.sh stop DIR
+# CLICKHOUSE_SHARDS="127.0.0.1:TCP_PORT,…" defines a cluster `sluice` of those shards (for Distributed tables).
+# Every server has a user `sluice_reader` (no password, loopback only) with readonly=2: what Sluice's custom SQL runs as.
 # It only ever signals the pid it wrote to DIR/clickhouse.pid, never a process found by name.
 set -euo pipefail
 
@@ -47,9 +49,9 @@ done
 
 # Our own config: loopback only, every path under DIR, small caches (this is a 2-core box
 # shared with the build), and zstd for every part so benchmarks measure the realistic on-disk size.
-python3 - /etc/clickhouse-server/config.xml "$dir" "$port" << 'EOF'
+python3 - /etc/clickhouse-server/config.xml "$dir" "$port" "${CLICKHOUSE_SHARDS:-}" << 'EOF'
 import sys, xml.etree.ElementTree as ET
-src, d, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+src, d, port, shards = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 tree = ET.parse(src)  # comments (and the commented-out listeners in them) are dropped
 root = tree.getroot()
 # Other listeners, and sections that include from /etc/metrika.xml or point at port 9000.
@@ -71,10 +73,28 @@ for tag, value in (('listen_host', '127.0.0.1'), ('http_port', port), ('tcp_port
 case = ET.SubElement(ET.SubElement(root, 'compression'), 'case')
 for tag, value in (('min_part_size', '0'), ('min_part_size_ratio', '0'), ('method', 'zstd'), ('level', '1')):
     ET.SubElement(case, tag).text = value
+if shards:
+    cluster = ET.SubElement(ET.SubElement(root, 'remote_servers'), 'sluice')
+    for address in shards.split(','):
+        host, tcp = address.rsplit(':', 1)
+        replica = ET.SubElement(ET.SubElement(cluster, 'shard'), 'replica')
+        ET.SubElement(replica, 'host').text = host
+        ET.SubElement(replica, 'port').text = tcp
 tree.write(d + '/config.xml')
 users = ET.parse(src.replace('config.xml', 'users.xml'))  # users_config is relative to our config
 for e in users.iter():
     e.attrib.pop('incl', None)  # no /etc/metrika.xml substitutions: the lists in the file stand as written
+# The reader Sluice's custom SQL runs as: reads only (readonly=2 still lets Sluice set each query's limits), and
+# only the `sluice` database (ClickHouse always lets a user read `system`; Sluice's own check refuses it).
+profiles, users_root = users.getroot().find('profiles'), users.getroot().find('users')
+reader_profile = ET.SubElement(profiles, 'sluice_reader')
+for tag, value in (('readonly', '2'), ('max_execution_time', '30'), ('max_memory_usage', '1073741824')):
+    ET.SubElement(reader_profile, tag).text = value
+reader = ET.SubElement(users_root, 'sluice_reader')
+for tag, value in (('password', ''), ('profile', 'sluice_reader'), ('quota', 'default')):
+    ET.SubElement(reader, tag).text = value
+ET.SubElement(ET.SubElement(reader, 'networks'), 'ip').text = '127.0.0.1'
+ET.SubElement(ET.SubElement(reader, 'allow_databases'), 'database').text = 'sluice'
 users.write(d + '/users.xml')
 EOF
 chmod 755 "$dir"  # the clickhouse user must reach data/, log/ and read the config
@@ -100,4 +120,5 @@ if ! { ready && running; }; then
   stop > /dev/null  # leave nothing half-started behind
   exit 1
 fi
+echo "$port" > "$dir/port"
 echo "clickhouse: http://127.0.0.1:$port/"

@@ -581,6 +581,12 @@ public sealed record ClickHouseOptions
     /// <summary>How long one ClickHouse call may take before it counts as failed, in ms.</summary>
     public int TimeoutMs { get; init; } = 10_000;
 
+    /// <summary>Most events in one insert (ClickHouse prefers few large inserts to many small ones).</summary>
+    public int BatchEvents { get; init; } = 50_000;
+
+    /// <summary>How long a smaller batch waits for more events before it is inserted, in ms: how far behind the node ClickHouse may be.</summary>
+    public int LingerMs { get; init; } = 1_000;
+
     /// <summary>Where questions are answered: <c>ClickHouse</c> (past the local window) or <c>Local</c>. Switched at runtime by <c>PUT /api/admin/features</c>.</summary>
     public ReadPath Reads { get; init; } = ReadPath.ClickHouse;
 

@@ -31,6 +31,8 @@ public static class SluiceOptionsValidator
         Check(errors, o.ClickHouse.Database.Length > 0 && o.ClickHouse.Database.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'), "ClickHouse:Database must be letters, digits and '_'");
         Check(errors, o.ClickHouse.Cluster.Length > 0 && o.ClickHouse.Cluster.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'), "ClickHouse:Cluster must be letters, digits and '_'");
         Check(errors, o.ClickHouse.TimeoutMs is >= 100 and <= 600_000, "ClickHouse:TimeoutMs must be 100..600000");
+        Check(errors, o.ClickHouse.BatchEvents is >= 1 and <= 1_000_000, "ClickHouse:BatchEvents must be 1..1000000");
+        Check(errors, o.ClickHouse.LingerMs is >= 0 and <= 60_000, "ClickHouse:LingerMs must be 0..60000");
         Check(errors, o.ClickHouse.LocalWindowMinutes is >= 0 and <= 10_080, "ClickHouse:LocalWindowMinutes must be 0..10080");
         Check(errors, o.ClickHouse.SqlMaxSeconds is >= 1 and <= 3_600, "ClickHouse:SqlMaxSeconds must be 1..3600");
         Check(errors, o.ClickHouse.SqlMaxMemoryMb is >= 16 and <= 1_048_576, "ClickHouse:SqlMaxMemoryMb must be 16..1048576");

@@ -119,6 +119,7 @@ public static class SluiceServer
         services.AddSingleton<EventIdGenerator>();
         services.AddSingleton<ServerMetrics>();
         services.AddDependencies(options);
+        services.AddClickHouse(options);
         services.AddKv(options, data);
         services.AddSingleton(sp =>
         {

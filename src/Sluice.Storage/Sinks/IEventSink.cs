@@ -17,6 +17,15 @@ public interface IEventSink
     /// <c>Sinks:CursorSaveMs</c>): sinks that must not double them keep their own mark (the Redis sink does).
     /// </summary>
     ValueTask DeliverAsync(SinkBatch batch, CancellationToken cancel);
+
+    /// <summary>Most events in one batch for this sink; 0: <c>Sinks:BatchEvents</c>.</summary>
+    int MaxBatchEvents => 0;
+
+    /// <summary>
+    /// How long a batch smaller than <see cref="MaxBatchEvents"/> may wait for more events before it is handed over,
+    /// in ms: 0 hands over whatever is there (Redis); ClickHouse wants few large inserts.
+    /// </summary>
+    int LingerMs => 0;
 }
 
 /// <summary>Consecutive acknowledged events in the row layout (docs/wal.md, "Row"), first to last by sequence number.</summary>

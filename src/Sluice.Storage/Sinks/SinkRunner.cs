@@ -7,7 +7,7 @@ namespace Sluice.Storage.Sinks;
 
 /// <summary>
 /// Feeds one sink from the WAL: reads what is acknowledged past the sink's cursor, hands it over in batches of at
-/// most <c>Sinks:BatchEvents</c> events, retries a failed batch with growing pauses (the sink's own breaker decides
+/// most <c>Sinks:BatchEvents</c> events (or the sink's own size) gathered across WAL records, retries a failed batch with growing pauses (the sink's own breaker decides
 /// how fast that fails), and saves the cursor at most once per <c>Sinks:CursorSaveMs</c> and when idle.
 /// </summary>
 internal sealed class SinkRunner : IAsyncDisposable
@@ -22,6 +22,7 @@ internal sealed class SinkRunner : IAsyncDisposable
     private readonly WalTail _tail;
     private readonly HotTier _hot;
     private readonly int _batchEvents;
+    private readonly int _lingerMs;
     private readonly long _saveEveryMs;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
@@ -39,7 +40,8 @@ internal sealed class SinkRunner : IAsyncDisposable
         _cursor = cursor;
         _tail = new WalTail(walDirectory);
         _hot = hot;
-        _batchEvents = batchEvents;
+        _batchEvents = sink.MaxBatchEvents > 0 ? sink.MaxBatchEvents : batchEvents;
+        _lingerMs = sink.LingerMs;
         _saveEveryMs = saveEveryMs;
         _logger = logger;
         _advanced = advanced;
@@ -85,32 +87,18 @@ internal sealed class SinkRunner : IAsyncDisposable
     private async Task RunAsync(CancellationToken stop)
     {
         var payload = new byte[64 * 1024];
+        var batch = new Gathered();
+        var readThrough = DeliveredThroughSeq; // the last event read into the batch (or delivered)
         var savedAt = Environment.TickCount64;
         var dirty = false;
         while (!stop.IsCancellationRequested)
         {
             WalFormat.RecordHeader record;
             long missing;
+            bool found;
             try
             {
-                if (!_tail.TryRead(DeliveredThroughSeq, _hot.MaxSeq, ref payload, out record, out missing))
-                {
-                    if (missing > 0)
-                    {
-                        Lose(missing, DeliveredThroughSeq + missing);
-                        dirty = true;
-                        continue;
-                    }
-
-                    if (dirty)
-                    {
-                        Save();
-                        (dirty, savedAt) = (false, Environment.TickCount64);
-                    }
-
-                    await Task.Delay(IdlePollMs, stop);
-                    continue;
-                }
+                found = _tail.TryRead(readThrough, _hot.MaxSeq, ref payload, out record, out missing);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -126,13 +114,66 @@ internal sealed class SinkRunner : IAsyncDisposable
                 continue;
             }
 
-            if (missing > 0)
+            // A gap (events the WAL no longer holds) ends the batch: a batch is consecutive events.
+            if (missing > 0 || (!found && batch.Count > 0 && batch.AgeMs >= _lingerMs))
             {
-                Lose(missing, record.FirstSeq - 1);
+                if (batch.Count > 0 && !await DeliverWithRetriesAsync(batch.Take(), stop))
+                {
+                    break;
+                }
+
                 dirty = true;
             }
 
-            if (!await DeliverRecordAsync(payload.AsMemory(0, record.PayloadLength), record.FirstSeq, stop))
+            if (!found)
+            {
+                if (missing > 0)
+                {
+                    Lose(missing, readThrough + missing);
+                    readThrough += missing;
+                    dirty = true;
+                    continue;
+                }
+
+                if (batch.Count == 0 && dirty)
+                {
+                    Save();
+                    (dirty, savedAt) = (false, Environment.TickCount64);
+                }
+
+                await PauseAsync(batch.Count > 0 ? (int)Math.Clamp(_lingerMs - batch.AgeMs, 1, IdlePollMs) : IdlePollMs, stop);
+                continue;
+            }
+
+            if (missing > 0)
+            {
+                Lose(missing, record.FirstSeq - 1);
+                readThrough = record.FirstSeq - 1;
+            }
+
+            // Take the record's events past what was read, handing over every full batch on the way.
+            var rows = payload.AsMemory(0, record.PayloadLength);
+            var seq = record.FirstSeq;
+            var offset = 0;
+            var delivered = true;
+            while (offset < rows.Length)
+            {
+                var length = RowLayout.ReadLength(rows.Span[offset..]);
+                if (seq > readThrough)
+                {
+                    batch.Add(seq, rows.Span.Slice(offset, length));
+                    readThrough = seq;
+                }
+
+                offset += length;
+                seq++;
+                if (batch.Count >= _batchEvents && !(delivered = await DeliverWithRetriesAsync(batch.Take(), stop)))
+                {
+                    break;
+                }
+            }
+
+            if (!delivered)
             {
                 break;
             }
@@ -151,46 +192,39 @@ internal sealed class SinkRunner : IAsyncDisposable
         }
     }
 
-    /// <summary>Hands over the record's events past the cursor in batches; false when stopping.</summary>
-    private async Task<bool> DeliverRecordAsync(ReadOnlyMemory<byte> rows, long firstSeq, CancellationToken stop)
+    /// <summary>
+    /// Consecutive events gathered across WAL records into one batch, so a sink gets up to its batch size whatever
+    /// the size of the requests that brought them (one event per request would otherwise mean one call per event).
+    /// </summary>
+    private sealed class Gathered
     {
-        var seq = firstSeq;
-        var offset = 0;
-        while (offset < rows.Length)
+        private readonly System.Buffers.ArrayBufferWriter<byte> _rows = new(64 * 1024);
+        private long _firstSeq;
+        private long _startedMs;
+
+        public int Count { get; private set; }
+
+        public long AgeMs => Environment.TickCount64 - _startedMs;
+
+        public void Add(long seq, ReadOnlySpan<byte> row)
         {
-            // Skip events the sink already holds (a record the cursor ends inside), then take up to a batch.
-            var start = offset;
-            var count = 0;
-            while (offset < rows.Length && count < _batchEvents)
+            if (Count == 0)
             {
-                var length = RowLayout.ReadLength(rows.Span[offset..]);
-                if (seq + count <= DeliveredThroughSeq)
-                {
-                    offset += length;
-                    start = offset;
-                    seq++;
-                    continue;
-                }
-
-                offset += length;
-                count++;
+                (_firstSeq, _startedMs) = (seq, Environment.TickCount64);
             }
 
-            if (count == 0)
-            {
-                continue;
-            }
-
-            var batch = new SinkBatch(seq, count, rows[start..offset]);
-            if (!await DeliverWithRetriesAsync(batch, stop))
-            {
-                return false;
-            }
-
-            seq += count;
+            System.Buffers.BuffersExtensions.Write(_rows, row);
+            Count++;
         }
 
-        return true;
+        /// <summary>The batch, valid until the next <see cref="Add"/>; the gatherer starts empty again.</summary>
+        public SinkBatch Take()
+        {
+            var batch = new SinkBatch(_firstSeq, Count, _rows.WrittenMemory);
+            Count = 0;
+            _rows.ResetWrittenCount();
+            return batch;
+        }
     }
 
     private async Task<bool> DeliverWithRetriesAsync(SinkBatch batch, CancellationToken stop)

@@ -1,12 +1,10 @@
-using Sluice.Core.IO;
-
-namespace Sluice.Redis;
+namespace Sluice.Core.IO;
 
 /// <summary>
-/// This node's name among the nodes sharing Redis: made once and kept in <c>meta/node-id</c>, so it survives restarts
+/// This node's name among the nodes sharing Redis and ClickHouse: made once and kept in <c>meta/node-id</c>, so it survives restarts
 /// and two data directories are never the same node.
 /// </summary>
-internal static class NodeIdentity
+public static class NodeIdentity
 {
     public static string LoadOrCreate(string metaDirectory)
     {

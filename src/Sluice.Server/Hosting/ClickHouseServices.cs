@@ -1,0 +1,73 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Sluice.ClickHouse;
+using Sluice.ClickHouse.Retention;
+using Sluice.ClickHouse.Sinks;
+using Sluice.Core.IO;
+using Sluice.Core.Options;
+using Sluice.Core.Resilience;
+using Sluice.Core.Time;
+using Sluice.Storage.Sinks;
+
+namespace Sluice.Server.Hosting;
+
+/// <summary>
+/// With <c>ClickHouse:Url</c> set (alias SLUICE_CLICKHOUSE), every acknowledged event is shipped to ClickHouse through
+/// the <c>clickhouse</c> sink, and ClickHouse keeps the node's retention.
+/// </summary>
+internal static class ClickHouseServices
+{
+    public static IServiceCollection AddClickHouse(this IServiceCollection services, SluiceOptions options)
+    {
+        if (options.ClickHouse.Url.Length == 0)
+        {
+            return services;
+        }
+
+        services.AddSingleton(sp => new ClickHouseStore(options.ClickHouse, sp.GetRequiredService<Dependencies>(),
+            NodeIdentity.LoadOrCreate(sp.GetRequiredService<DataDirectory>().Meta)));
+        services.AddSingleton<IEventSink>(sp => new ClickHouseEventSink(sp.GetRequiredService<ClickHouseStore>(), options.ClickHouse.BatchEvents, options.ClickHouse.LingerMs));
+        services.AddSingleton(sp => new ClickHouseRetention(sp.GetRequiredService<ClickHouseStore>(), options.Retention));
+        services.AddHostedService(sp => new ClickHouseRetentionJob(sp.GetRequiredService<ClickHouseRetention>(), sp.GetRequiredService<IClock>(),
+            TimeSpan.FromMinutes(options.Retention.CleanupIntervalMinutes), sp.GetRequiredService<ILogger<ClickHouseRetentionJob>>()));
+        return services;
+    }
+}
+
+/// <summary>Runs <see cref="ClickHouseRetention"/> at start and then at every cleanup interval; a failure waits for the next run.</summary>
+internal sealed class ClickHouseRetentionJob(ClickHouseRetention retention, IClock clock, TimeSpan every, ILogger<ClickHouseRetentionJob> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(every);
+        do
+        {
+            try
+            {
+                var dropped = await retention.RunAsync(clock.UnixMilliseconds, stop);
+                if (dropped.Count > 0)
+                {
+                    logger.LogInformation("ClickHouse retention dropped {Partitions}", string.Join(", ", dropped));
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning("ClickHouse retention did not run: {Error}", e.Message);
+            }
+        }
+        while (await WaitAsync(timer, stop));
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stop)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stop);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}
