@@ -37,6 +37,9 @@ use_server alertmanager.sh SLUICE_ALERTMANAGER_URL "${SLUICE_TEST_ALERTMANAGER_P
 # Redis holds the state several nodes share (quotas, duplicate windows, recent traces, the KV tiers). Tests that
 # take Redis away start their own copy through scripts/redis.sh instead of this one.
 use_server redis.sh SLUICE_TEST_REDIS "${SLUICE_TEST_REDIS_PORT:-16379}" redis://127.0.0.1:
+# ClickHouse is the shared warm store of several nodes. Each test uses a database of its own; tests that take
+# ClickHouse away (or need two shards) start their own copies through scripts/clickhouse.sh.
+use_server clickhouse.sh SLUICE_TEST_CLICKHOUSE "${SLUICE_TEST_CLICKHOUSE_PORT:-18223}" http://127.0.0.1:
 
 # The dashboard: its committed bundle must be what web/ builds today, and its unit tests must pass.
 (cd web && npm ci --no-audit --no-fund --loglevel=error > /dev/null && npm run --silent check && npm test --silent) || web_status=1
