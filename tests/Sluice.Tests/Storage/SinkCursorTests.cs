@@ -32,6 +32,26 @@ public sealed class SinkCursorTests
     }
 
     [Fact]
+    public async Task Small_appends_are_gathered_into_batches_of_the_sinks_own_size_while_it_lingers()
+    {
+        using var dir = new TempDirectory();
+        var sink = new RecordingSink("gather") { OwnBatchEvents = 40, Linger = 300 };
+        using (var store = Open(dir, sink))
+        {
+            for (var i = 0; i < 60; i++)
+            {
+                await AppendAsync(store, i * 2, 2); // 60 requests of 2 events each
+            }
+
+            await sink.WaitForAsync(120);
+        }
+
+        Assert.Equal(Enumerable.Range(1, 120).Select(i => (long)i), sink.Seqs);
+        Assert.All(sink.BatchSizes, n => Assert.InRange(n, 1, 40));
+        Assert.True(sink.BatchSizes.Count <= 6, $"120 events in 60 appends reached the sink in {sink.BatchSizes.Count} batches: {string.Join(",", sink.BatchSizes)}");
+    }
+
+    [Fact]
     public async Task A_failing_sink_holds_the_wal_past_a_seal_and_catches_up_with_nothing_lost()
     {
         using var dir = new TempDirectory();
@@ -136,6 +156,14 @@ public sealed class SinkCursorTests
         public string Name => name;
 
         public volatile bool Failing;
+
+        public int OwnBatchEvents { get; init; }
+
+        public int Linger { get; init; }
+
+        int IEventSink.MaxBatchEvents => OwnBatchEvents;
+
+        int IEventSink.LingerMs => Linger;
 
         public List<long> Seqs => [.. _events.Select(e => e.Seq)];
 
