@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sluice.ClickHouse;
+using Sluice.ClickHouse.Queries;
 using Sluice.ClickHouse.Retention;
 using Sluice.ClickHouse.Sinks;
 using Sluice.Core.IO;
@@ -28,6 +29,7 @@ internal static class ClickHouseServices
         services.AddSingleton(sp => new ClickHouseStore(options.ClickHouse, sp.GetRequiredService<Dependencies>(),
             NodeIdentity.LoadOrCreate(sp.GetRequiredService<DataDirectory>().Meta)));
         services.AddSingleton<IEventSink>(sp => new ClickHouseEventSink(sp.GetRequiredService<ClickHouseStore>(), options.ClickHouse.BatchEvents, options.ClickHouse.LingerMs));
+        services.AddSingleton(sp => new ReadPathSwitch(options.ClickHouse.Reads, Path.Combine(sp.GetRequiredService<DataDirectory>().Meta, "read-path.json")));
         services.AddSingleton(sp => new ClickHouseRetention(sp.GetRequiredService<ClickHouseStore>(), options.Retention));
         services.AddHostedService(sp => new ClickHouseRetentionJob(sp.GetRequiredService<ClickHouseRetention>(), sp.GetRequiredService<IClock>(),
             TimeSpan.FromMinutes(options.Retention.CleanupIntervalMinutes), sp.GetRequiredService<ILogger<ClickHouseRetentionJob>>()));

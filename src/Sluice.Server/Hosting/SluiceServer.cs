@@ -91,6 +91,7 @@ public static class SluiceServer
         app.MapMonitors();
         app.MapAlerts();
         app.MapKv();
+        app.MapFeatures();
         app.Services.GetRequiredService<IngestRate>(); // sampling starts now, not at the first look
         if (options.Protocols.OtlpGrpcPort is not null)
         {
@@ -138,8 +139,10 @@ public static class SluiceServer
             var settings = new SqlWorkerSettings(roots.Partitions, roots.Archive, options.Query.SqlWorkerMemoryMb * 1024L * 1024, options.Storage.QueryThreads, options.Query.SqlWorkers);
             return new SqlWorkerPool(SqlWorkerLaunch.Beside(), settings, TimeSpan.FromMilliseconds(options.Query.QueueWaitMs), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Query"));
         });
-        services.AddSingleton<IQueryEngine>(sp => new EmbeddedQueryEngine(sp.GetRequiredService<EventStore>(), options.Query, sp.GetRequiredService<IClock>(),
+        services.AddSingleton(sp => new EmbeddedQueryEngine(sp.GetRequiredService<EventStore>(), options.Query, sp.GetRequiredService<IClock>(),
             sp.GetRequiredService<SqlWorkerPool>(), sp.GetService<IPatternTemplates>()));
+        // With ClickHouse, questions go through its router (AddClickHouse); without, straight to this node's engine.
+        services.AddSingleton<IQueryEngine>(sp => sp.GetService<Sluice.ClickHouse.Queries.RoutedQueryEngine>() ?? (IQueryEngine)sp.GetRequiredService<EmbeddedQueryEngine>());
         services.AddSingleton(new QueryGate(options.Query));
         services.AddSingleton(sp => new QueryCache(options.Query.CacheTtlSeconds, options.Query.CacheMaxMb * 1024L * 1024, sp.GetRequiredService<IClock>()));
         services.AddSingleton(new IngestMemory(options));
