@@ -11,6 +11,7 @@ public static class Program
           sluice bench ingest --url URL --file FILE [--connections C] [--batch B] [--rate EVENTS_PER_S] [--path /api/ingest] [--repeat R]
           sluice bench query --data DIR [--runs N] [--threads T]   (a stopped server's data directory)
           sluice bench peers --file FILE --clickhouse URL --work DIR [--clickhouse-pid PID] [--rounds R] [--runs N] [--threads T] [--markdown FILE]
+          sluice bench clickhouse-reads --file FILE --clickhouse URL --work DIR [--runs N] [--port P] [--markdown FILE]
           sluice bench tail --url URL [--subscribers N] [--query Q] [--seconds S]   (live-tail load; until stdin closes without --seconds)
           sluice bench kv --url URL [--keys N] [--reads R] [--connections C] [--bytes B] [--markdown FILE] [--redis-script scripts/redis.sh --redis-dir DIR --redis-port P [--outage-writes W]]
           (sluice sql-worker is started by serve to run custom SQL in; it is not for direct use)
@@ -28,6 +29,7 @@ public static class Program
                 ["bench", "ingest", ..] => await BenchIngestCommand.RunAsync(new CommandLine(args.Skip(2))),
                 ["bench", "query", ..] => await BenchQueryCommand.RunAsync(new CommandLine(args.Skip(2))),
                 ["bench", "peers", ..] => await BenchPeersCommand.RunAsync(new CommandLine(args.Skip(2))),
+                ["bench", "clickhouse-reads", ..] => await BenchClickHouseReadsCommand.RunAsync(new CommandLine(args.Skip(2))),
                 ["bench", "tail", ..] => await BenchTailCommand.RunAsync(new CommandLine(args.Skip(2))),
                 ["bench", "kv", ..] => await BenchKvCommand.RunAsync(new CommandLine(args.Skip(2))),
                 ["sql-worker", ..] => SqlWorkerCommand.Run(new CommandLine(args.Skip(1))),

@@ -122,7 +122,7 @@ public static class BenchPeersCommand
     }
 
     /// <summary>Asks one question of both, interleaved (the order alternates run by run), after a warm-up of each.</summary>
-    private static async Task<(PeerQuestion, double, double, double?, string?)> AskAsync(HttpClient sluice, ClickHousePeer clickHouse, PeerQuestion question, int runs)
+    internal static async Task<(PeerQuestion, double, double, double?, string?)> AskAsync(HttpClient sluice, ClickHousePeer clickHouse, PeerQuestion question, int runs)
     {
         var calls = new List<Func<Task<PeerAnswer>>>
         {
@@ -184,7 +184,7 @@ public static class BenchPeersCommand
     /// Five events whose message holds a word no standard event has, one in each of five hours: what a rare-term
     /// search (question (g)) finds. Both sides load them with the file.
     /// </summary>
-    private static (byte[] Body, int Events) RareEvents(long dayStart)
+    internal static (byte[] Body, int Events) RareEvents(long dayStart)
     {
         var lines = Enumerable.Range(0, 5).Select(i => string.Create(CultureInfo.InvariantCulture,
             $$"""{"timestamp":{{dayStart + ((3 + (4 * i)) * 3_600_000L) + 1_017_000}},"level":"warn","service":"gateway","message":"Zebracorn sighting reported near gate {{i}}"}"""));
@@ -192,7 +192,7 @@ public static class BenchPeersCommand
     }
 
     /// <summary>The day the file starts in (UTC midnight), and a trace a third of the way in.</summary>
-    private static (long DayStart, string TraceId) Inspect(string file)
+    internal static (long DayStart, string TraceId) Inspect(string file)
     {
         var lines = File.ReadLines(file).Take(1_000_000).ToList();
         using var first = JsonDocument.Parse(lines[0]);
