@@ -31,22 +31,27 @@ internal sealed class ClickHouseEventSink(ClickHouseStore store, int batchEvents
             await store.EnsureSchemaAsync(cancel);
             for (var k = 0; k < ClickHouseSchema.Kinds.Length; k++)
             {
-                var kind = ClickHouseSchema.Kinds[k];
                 if (_marks[k] < 0)
                 {
-                    _marks[k] = await ReadMarkAsync(kind, cancel);
+                    _marks[k] = await ReadMarkAsync(ClickHouseSchema.Kinds[k], cancel);
                 }
-
-                var (rows, last) = Encode(batch, kind, _marks[k], _bodies[k]);
-                if (rows == 0)
-                {
-                    continue;
-                }
-
-                await store.Writer.ExecuteAsync($"INSERT INTO {store.WriteTable(kind)} FORMAT JSONEachRow", _bodies[k].WrittenMemory,
-                    ClickHouseDialect.InsertSettings, cancel);
-                _marks[k] = last;
             }
+
+            // Nothing is awaited between the first insert starting and the last: no insert can outlive this call
+            // while its body buffer is reused.
+            var inserts = new List<Task>(ClickHouseSchema.Kinds.Length);
+            for (var k = 0; k < ClickHouseSchema.Kinds.Length; k++)
+            {
+                var (rows, last) = Encode(batch, ClickHouseSchema.Kinds[k], _marks[k], _bodies[k]);
+                if (rows > 0)
+                {
+                    inserts.Add(InsertAsync(k, last, cancel));
+                }
+            }
+
+            // The kinds' tables are independent (each insert all-or-nothing, each with its own mark), so both go at
+            // once: ClickHouse parses and writes them on separate threads.
+            await Task.WhenAll(inserts);
         }
         catch
         {
@@ -66,6 +71,14 @@ internal sealed class ClickHouseEventSink(ClickHouseStore store, int batchEvents
                 body.ResetWrittenCount();
             }
         }
+    }
+
+    private async Task InsertAsync(int k, long last, CancellationToken cancel)
+    {
+        var kind = ClickHouseSchema.Kinds[k];
+        await store.Writer.ExecuteAsync($"INSERT INTO {store.WriteTable(kind)} FORMAT JSONEachRow", _bodies[k].WrittenMemory,
+            ClickHouseDialect.InsertSettings, cancel);
+        _marks[k] = last;
     }
 
     /// <summary>The highest sequence number of this node's events in the kind's table (0 when it holds none).</summary>
