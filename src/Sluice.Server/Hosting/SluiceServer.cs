@@ -120,6 +120,7 @@ public static class SluiceServer
         services.AddSingleton<ServerMetrics>();
         services.AddDependencies(options);
         services.AddClickHouse(options);
+        services.AddMirror(options);
         services.AddKv(options, data);
         services.AddSingleton(sp =>
         {
