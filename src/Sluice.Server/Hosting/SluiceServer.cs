@@ -24,6 +24,7 @@ using Sluice.Server.Ingest;
 using Sluice.Server.Ingest.Protocols;
 using Sluice.Server.Kv;
 using Sluice.Server.Metrics;
+using Sluice.Server.Mirror;
 using Sluice.Server.Tail;
 using Sluice.Query;
 using Sluice.Query.Analytics;
@@ -91,6 +92,7 @@ public static class SluiceServer
         app.MapMonitors();
         app.MapAlerts();
         app.MapKv();
+        app.MapCompare();
         app.Services.GetRequiredService<IngestRate>(); // sampling starts now, not at the first look
         if (options.Protocols.OtlpGrpcPort is not null)
         {
