@@ -7,9 +7,10 @@ namespace Sluice.Server.Mirror;
 
 /// <summary>
 /// Seq's CLEF (<c>/api/events/raw?clef</c>): one object per line with <c>@t</c>, <c>@m</c>, <c>@l</c> (Seq's level
-/// names), <c>@i</c> the event id, <c>@x</c>, <c>@tr</c>, <c>@sp</c>; service, host and category as Seq's
-/// <c>Application</c>, <c>MachineName</c> and <c>SourceContext</c>; every other field and attribute as a property
-/// (a name starting with '@' escaped as '@@').
+/// names), <c>@x</c>, <c>@tr</c>, <c>@sp</c>; service, host and category as Seq's <c>Application</c>,
+/// <c>MachineName</c> and <c>SourceContext</c>; the event id as the property <c>id</c> (not <c>@i</c>, which Seq
+/// reads as an event type); every other field and attribute as a property (a name starting with '@' as '@@').
+/// CLEF has no event id a receiver dedups by: a resend is only recognised by a receiver's content window.
 /// </summary>
 internal sealed class ClefMirrorFormat : IMirrorFormat
 {
@@ -50,11 +51,6 @@ internal sealed class ClefMirrorFormat : IMirrorFormat
         json.WriteString("@t"u8, DateTimeOffset.FromUnixTimeMilliseconds(RowLayout.ReadTimestamp(row)).UtcDateTime);
         json.WriteString("@m"u8, MirrorRow.Line(row));
         json.WriteString("@l"u8, SeqLevels[(int)RowLayout.ReadLevel(row)]);
-        if (RowReader.TryGetString(row, FieldTag.Id, out var id))
-        {
-            json.WriteString("@i"u8, id);
-        }
-
         json.WriteString("kind"u8, MirrorRow.KindName(RowLayout.ReadKind(row)));
         var reader = new RowReader(row);
         while (reader.MoveNext())
@@ -70,7 +66,7 @@ internal sealed class ClefMirrorFormat : IMirrorFormat
                     json.WriteString(reader.Key, reader.Value);
                 }
             }
-            else if (reader.Tag is not (FieldTag.Id or FieldTag.Message) && MirrorRow.IsForwarded(reader.Tag))
+            else if (reader.Tag != FieldTag.Message && MirrorRow.IsForwarded(reader.Tag))
             {
                 var field = FieldCatalog.Get(reader.Tag);
                 MirrorRow.WriteField(json, ClefNames.GetValueOrDefault(reader.Tag) ?? field.Utf8Name, reader, field.Type);

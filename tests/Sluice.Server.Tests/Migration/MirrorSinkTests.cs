@@ -40,6 +40,15 @@ public sealed class MirrorSinkTests
         Assert.Equal(40, traffic.Count);
         Assert.All(traffic, e => Assert.Matches("^[0-9a-f]{16}$", e.GetProperty("ip_hash").GetString()!));
         Assert.DoesNotContain(received.Values, e => e.GetRawText().Contains("198.51.100.", StringComparison.Ordinal));
+
+        // An attribute named for an address holds the sender's hash; a Sluice receiver hashes it again with its own
+        // key (design.md §13, "Migration"): still never the address.
+        await Api.PostAsync(sender, [$$$"""{"id":"ip-attr","timestamp":{{{now}}},"message":"m","request":{"client_ip":"192.0.2.5"}}"""]);
+        await Mirrors.CaughtUpAsync(sender);
+        var there = await receiver.GetJsonAsync("/api/logs/ip-attr");
+        var kept = there.GetProperty("attributes").GetProperty("request.client_ip").GetString()!;
+        Assert.Matches("^[0-9a-f]{16}$", kept);
+        Assert.DoesNotContain("192.0.2.5", there.GetRawText(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -106,6 +115,30 @@ public sealed class MirrorSinkTests
         foreach (var (id, e) in sent)
         {
             var r = received[id];
+            foreach (var field in new[] { "timestamp", "level", "message", "service", "category", "trace_id" })
+            {
+                Assert.Equal(e.TryGetProperty(field, out var a) ? a.ToString() : null, r.TryGetProperty(field, out var b) ? b.ToString() : null);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_clef_mirror_reaches_a_second_sluices_seq_endpoint_with_times_levels_and_services()
+    {
+        await using var receiver = await TestServer.StartAsync();
+        await using var sender = await TestServer.StartAsync(o => Mirrors.Into(o, Mirrors.Url(receiver), protocol: MirrorProtocol.Clef));
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await Api.PostAsync(sender, Mixed(now, 30, 0));
+
+        await Mirrors.CaughtUpAsync(sender);
+        var sent = await Mirrors.EventsAsync(sender);
+        var received = (await Mirrors.EventsAsync(receiver)).Values.ToList();
+        Assert.Equal(30, received.Count);
+
+        // CLEF has no event id a receiver keeps as one: the sender's travels as the property id, an attribute there.
+        foreach (var r in received)
+        {
+            var e = sent[r.GetProperty("attributes").GetProperty("id").GetString()!];
             foreach (var field in new[] { "timestamp", "level", "message", "service", "category", "trace_id" })
             {
                 Assert.Equal(e.TryGetProperty(field, out var a) ? a.ToString() : null, r.TryGetProperty(field, out var b) ? b.ToString() : null);
