@@ -25,7 +25,7 @@ internal sealed class MirrorEventSink : IEventSink
     private readonly DependencyBreaker _breaker;
     private readonly HttpClient _http;
     private readonly ILogger _logger;
-    private readonly ArrayBufferWriter<byte> _body = new(64 * 1024);
+    private ArrayBufferWriter<byte> _body = new(64 * 1024);
     private readonly List<ReadOnlyMemory<byte>> _selected = [];
 
     public MirrorEventSink(MirrorOptions options, DependencyBreaker breaker, HttpClient http, ILogger logger)
@@ -53,7 +53,19 @@ internal sealed class MirrorEventSink : IEventSink
 
         _body.ResetWrittenCount();
         _format.Encode(_selected, _body);
-        var rejected = await _breaker.ExecuteAsync(SendAsync, cancel);
+        int rejected;
+        try
+        {
+            rejected = await _breaker.ExecuteAsync(SendAsync, cancel);
+        }
+        finally
+        {
+            if (_body.Capacity > 16 * 1024 * 1024)
+            {
+                _body = new ArrayBufferWriter<byte>(64 * 1024); // a huge batch's buffer is not kept
+            }
+        }
+
         if (rejected > 0)
         {
             // Acknowledged, so not sent again: a receiver that refuses single events (a stricter limit, a quota)
@@ -74,7 +86,9 @@ internal sealed class MirrorEventSink : IEventSink
             var length = RowLayout.ReadLength(rows.Span[offset..]);
             var row = rows.Slice(offset, length);
             offset += length;
-            if (RowReader.TryGetString(row.Span, FieldTag.Id, out var id) && MirrorSelection.IsSelected(id, _share))
+            // Every stored event has an id; were one without, it would hash as the empty id rather than vanish.
+            RowReader.TryGetString(row.Span, FieldTag.Id, out var id);
+            if (MirrorSelection.IsSelected(id, _share))
             {
                 _selected.Add(row);
             }
