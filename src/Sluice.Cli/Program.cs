@@ -14,6 +14,7 @@ public static class Program
           sluice bench clickhouse-reads --file FILE --clickhouse URL --work DIR [--runs N] [--port P] [--markdown FILE]
           sluice bench tail --url URL [--subscribers N] [--query Q] [--seconds S]   (live-tail load; until stdin closes without --seconds)
           sluice bench kv --url URL [--keys N] [--reads R] [--connections C] [--bytes B] [--markdown FILE] [--redis-script scripts/redis.sh --redis-dir DIR --redis-port P [--outage-writes W]]
+          sluice compare --url URL [--other URL] [--start T] [--end T] [--kind log|traffic] [--share S]   (exit 0 match, 1 mismatch; keys from SLUICE_API_KEY, SLUICE_OTHER_API_KEY)
           (sluice sql-worker is started by serve to run custom SQL in; it is not for direct use)
         environment: SLUICE_LISTEN, SLUICE_DATA_DIR, SLUICE__Section__Key (see docs/configuration.md)
         """;
@@ -32,6 +33,7 @@ public static class Program
                 ["bench", "clickhouse-reads", ..] => await BenchClickHouseReadsCommand.RunAsync(new CommandLine(args.Skip(2))),
                 ["bench", "tail", ..] => await BenchTailCommand.RunAsync(new CommandLine(args.Skip(2))),
                 ["bench", "kv", ..] => await BenchKvCommand.RunAsync(new CommandLine(args.Skip(2))),
+                ["compare", ..] => await CompareCommand.RunAsync(new CommandLine(args.Skip(1))),
                 ["sql-worker", ..] => SqlWorkerCommand.Run(new CommandLine(args.Skip(1))),
                 ["help" or "--help" or "-h", ..] => Help(),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args.Take(2))}'"),

@@ -54,5 +54,6 @@ public static class ErrorCodes
     public const string ReservedKey = "reserved_key";
     public const string RedisUnavailable = "redis_unavailable";
     public const string ClickHouseNotConfigured = "clickhouse_not_configured";
+    public const string OtherUnavailable = "other_unavailable";
     public const string Internal = "internal_error";
 }

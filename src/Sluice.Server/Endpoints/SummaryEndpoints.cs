@@ -15,7 +15,7 @@ using Sluice.Storage.Summaries;
 
 namespace Sluice.Server.Endpoints;
 
-/// <summary>The traffic summary of an hour or a day, and the log summary of any range.</summary>
+/// <summary>The traffic summary of an hour or a day, and the summary of any range (logs, or traffic with kind=traffic).</summary>
 public static class SummaryEndpoints
 {
     private const int TopLimit = 10;
@@ -129,20 +129,30 @@ public static class SummaryEndpoints
             return;
         }
 
+        // kind=traffic: the same range summary of traffic events (for compare, which needs any range, not an hour or a day).
+        var kindText = context.Request.Query["kind"].ToString();
+        if (kindText is not ("" or "log" or "traffic"))
+        {
+            await Problem.WriteAsync(context, 400, ErrorCodes.InvalidParameter, "'kind' must be log or traffic", "kind");
+            return;
+        }
+
+        var kind = kindText == "traffic" ? EventKind.Traffic : EventKind.Log;
         var now = context.RequestServices.GetRequiredService<IClock>().UnixMilliseconds;
         var to = end ?? now + 1;
         var from = start ?? to - (24 * PartInfo.HourMs);
-        var summary = context.RequestServices.GetRequiredService<IQueryEngine>().Summarize(EventKind.Log, from, to, includeArchive, filter, now);
+        var summary = context.RequestServices.GetRequiredService<IQueryEngine>().Summarize(kind, from, to, includeArchive, filter, now);
         await QueryEndpoints.WriteJson(context, json =>
         {
             json.WriteStartObject();
             json.WriteString("start_time", DateTimeOffset.FromUnixTimeMilliseconds(from).UtcDateTime);
             json.WriteString("end_time", DateTimeOffset.FromUnixTimeMilliseconds(to).UtcDateTime);
             json.WriteNumber("total", summary.Total);
-            WriteMap(json, "by_level", summary, "level");
-            WriteMap(json, "by_service", summary, "service");
-            WriteMap(json, "by_system", summary, "system");
-            WriteMap(json, "by_category", summary, "category");
+            foreach (var (name, field) in SummaryMaps.For(kind))
+            {
+                WriteMap(json, name, summary, field);
+            }
+
             json.WriteEndObject();
         });
     }

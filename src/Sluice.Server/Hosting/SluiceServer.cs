@@ -24,6 +24,7 @@ using Sluice.Server.Ingest;
 using Sluice.Server.Ingest.Protocols;
 using Sluice.Server.Kv;
 using Sluice.Server.Metrics;
+using Sluice.Server.Mirror;
 using Sluice.Server.Tail;
 using Sluice.Query;
 using Sluice.Query.Analytics;
@@ -92,6 +93,7 @@ public static class SluiceServer
         app.MapAlerts();
         app.MapKv();
         app.MapFeatures();
+        app.MapCompare();
         app.Services.GetRequiredService<IngestRate>(); // sampling starts now, not at the first look
         if (options.Protocols.OtlpGrpcPort is not null)
         {
@@ -121,6 +123,7 @@ public static class SluiceServer
         services.AddSingleton<ServerMetrics>();
         services.AddDependencies(options);
         services.AddClickHouse(options);
+        services.AddMirror(options);
         services.AddKv(options, data);
         services.AddSingleton(sp =>
         {

@@ -30,9 +30,12 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>The server's clock; moved by hand in tests that pass one to <see cref="StartAsync"/>.</summary>
     public Sluice.Core.Time.IClock? Clock { get; private init; }
 
-    public static async Task<TestServer> StartAsync(Func<SluiceOptions, SluiceOptions>? configure = null, string? dataDir = null, ManualClock? clock = null)
+    private ILoggerProvider? Logs { get; init; }
+
+    /// <param name="logs">Where the server's log lines (warning and above) go too, for tests that read them.</param>
+    public static async Task<TestServer> StartAsync(Func<SluiceOptions, SluiceOptions>? configure = null, string? dataDir = null, ManualClock? clock = null, ILoggerProvider? logs = null)
     {
-        var server = new TestServer(dataDir ?? NewDataDir(), dataDir is null) { Clock = clock };
+        var server = new TestServer(dataDir ?? NewDataDir(), dataDir is null) { Clock = clock, Logs = logs };
         await server.StartInternalAsync(configure);
         return server;
     }
@@ -99,6 +102,11 @@ public sealed class TestServer : IAsyncDisposable
             if (Clock is not null)
             {
                 services.AddSingleton(Clock);
+            }
+
+            if (Logs is not null)
+            {
+                services.AddSingleton(Logs);
             }
         });
         await _app.StartAsync();
