@@ -53,6 +53,10 @@ internal sealed class ClickHouseAnalytics(ClickHouseStatements statements, Click
         {
             var rows = AnswerRows.Read(new ClickHouseRowsReader(table), options.MaxRows, MaxAnswerBytes, cancel);
             TypeBooleans(compiled.Columns, rows.List);
+            if (StoredCountShape.Matches(query, out var counted) && counted is not null)
+            {
+                StoredCountShape.Order(rows.List);
+            }
             answer = QueryAnswer.Table(compiled.Columns, rows, options.MaxRows);
         }
 
