@@ -82,7 +82,8 @@ internal static class ClickHouseSqlGuard
                 throw Forbid(token, $"function '{token.Name}' is not available in custom SQL");
             }
 
-            if ((token.IsWord("from") || token.IsWord("join")) && i + 1 < tokens.Count)
+            // ARRAY JOIN unfolds an array of the row, not a table.
+            if ((token.IsWord("from") || (token.IsWord("join") && !(i > 0 && tokens[i - 1].IsWord("array")))) && i + 1 < tokens.Count)
             {
                 Source(tokens, i + 1, tables);
             }
