@@ -28,11 +28,13 @@ public sealed class ClickHouseQueryEngine : IQueryEngine, IDisposable
     private readonly ClickHouseSummaries _summaries;
     private readonly ClickHouseAnalytics _analytics;
     private readonly ClickHouseStatements? _custom;
+    private readonly long _maxAnswerBytes;
 
     public ClickHouseQueryEngine(ClickHouseStore store, ClickHouseOptions options, QueryOptions queryOptions, IClock clock)
     {
         _options = options;
         _clock = clock;
+        _maxAnswerBytes = queryOptions.MaxAnswerMb * 1024L * 1024;
         var dialect = new ClickHouseSqlDialect(store.Database);
 
         // Sluice's own queries: its user and breaker, cut by ClickHouse at Query:TimeoutMs (the client waits a little longer to hear why).
@@ -90,7 +92,8 @@ public sealed class ClickHouseQueryEngine : IQueryEngine, IDisposable
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var reader = new ClickHouseRowsReader(_custom.Query(admitted, cancel));
         var columns = Enumerable.Range(0, reader.FieldCount).Select(i => new OutputColumn(reader.GetName(i), false)).ToList();
-        var answer = QueryAnswer.Table(columns, AnswerRows.Read(reader, int.MaxValue - 1, long.MaxValue, cancel), int.MaxValue - 1);
+        // ClickHouse refused more than Query:MaxRows rows already; Query:MaxAnswerMb cuts the answer as it does the embedded one's.
+        var answer = QueryAnswer.Table(columns, AnswerRows.Read(reader, int.MaxValue - 1, _maxAnswerBytes, cancel), int.MaxValue - 1);
         answer.Timings.EngineMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         return answer;
     }
