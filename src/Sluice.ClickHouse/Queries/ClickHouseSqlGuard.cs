@@ -69,6 +69,7 @@ internal static class ClickHouseSqlGuard
 
         var aliases = new HashSet<string>(StringComparer.Ordinal);
         var tables = new Dictionary<int, bool>(); // token index of a view → whether an alias follows it
+        var subqueries = new HashSet<int>(); // token index of the ')' that closes a FROM item
         for (var i = 0; i < tokens.Count; i++)
         {
             var token = tokens[i];
@@ -85,7 +86,13 @@ internal static class ClickHouseSqlGuard
             // ARRAY JOIN unfolds an array of the row, not a table.
             if ((token.IsWord("from") || (token.IsWord("join") && !(i > 0 && tokens[i - 1].IsWord("array")))) && i + 1 < tokens.Count)
             {
-                Source(tokens, i + 1, tables);
+                Source(tokens, i + 1, tables, subqueries);
+            }
+
+            // x IN db.t and x IN t read a table: IN takes a list or a subquery here.
+            if (token.IsWord("in") && i + 1 < tokens.Count && tokens[i + 1].IsName && !(i + 2 < tokens.Count && tokens[i + 2].Is("(")))
+            {
+                throw Forbid(tokens[i + 1], "IN takes a list or a subquery in custom SQL, not a table");
             }
 
             if (IsAlias(tokens, i))
@@ -102,9 +109,9 @@ internal static class ClickHouseSqlGuard
             }
 
             // FROM a, b: a comma right after a FROM item starts another.
-            if (token.Is(",") && i + 1 < tokens.Count && EndsFromItem(tokens, i - 1, tables))
+            if (token.Is(",") && i + 1 < tokens.Count && EndsFromItem(tokens, i - 1, tables, subqueries))
             {
-                Source(tokens, i + 1, tables);
+                Source(tokens, i + 1, tables, subqueries);
             }
         }
 
@@ -138,14 +145,25 @@ internal static class ClickHouseSqlGuard
     }
 
     /// <summary>The FROM (or JOIN) item at <paramref name="i"/>: a view, which is noted, or a subquery; anything else is refused.</summary>
-    private static void Source(List<SqlToken> tokens, int i, Dictionary<int, bool> tables)
+    private static void Source(List<SqlToken> tokens, int i, Dictionary<int, bool> tables, HashSet<int> subqueries)
     {
         var item = tokens[i];
         if (item.Is("("))
         {
             if (i + 1 < tokens.Count && (tokens[i + 1].IsWord("select") || tokens[i + 1].IsWord("with")))
             {
-                return; // a subquery: its own FROM is checked as the scan goes on
+                // A subquery: its own FROM is checked as the scan goes on; its ')' ends this item.
+                for (int j = i, depth = 0; j < tokens.Count; j++)
+                {
+                    depth += tokens[j].Is("(") ? 1 : tokens[j].Is(")") ? -1 : 0;
+                    if (depth == 0)
+                    {
+                        subqueries.Add(j);
+                        break;
+                    }
+                }
+
+                return;
             }
 
             throw Forbid(item, "FROM and JOIN may name only events, logs, traffic or a subquery");
@@ -187,9 +205,12 @@ internal static class ClickHouseSqlGuard
         return before.IsWord("as") || before.Is(")") || (before.IsName && Views.Contains(before.Name) && i > 1 && (tokens[i - 2].IsWord("from") || tokens[i - 2].IsWord("join") || tokens[i - 2].Is(",")));
     }
 
-    /// <summary>Whether the token at <paramref name="i"/> ends a FROM item that is a view (its name or its alias).</summary>
-    private static bool EndsFromItem(List<SqlToken> tokens, int i, Dictionary<int, bool> tables) =>
-        i >= 0 && (tables.ContainsKey(i) || (i >= 1 && tables.ContainsKey(i - 1) && IsAlias(tokens, i)) || (i >= 2 && tables.ContainsKey(i - 2) && tokens[i - 1].IsWord("as")));
+    /// <summary>Whether the token at <paramref name="i"/> ends a FROM item: a view or a subquery, or its alias.</summary>
+    private static bool EndsFromItem(List<SqlToken> tokens, int i, Dictionary<int, bool> tables, HashSet<int> subqueries)
+    {
+        bool Item(int at) => at >= 0 && (tables.ContainsKey(at) || subqueries.Contains(at));
+        return Item(i) || (IsAlias(tokens, i) && (Item(i - 1) || (tokens[i - 1].IsWord("as") && Item(i - 2))));
+    }
 
     /// <summary>Functions that read something other than the row: other tables, files, the network, dictionaries, settings.</summary>
     private static bool IsSourceFunction(string name) =>

@@ -30,6 +30,9 @@ public sealed class ClickHouseSandboxTests
         { "SELECT * FROM sluice.logs", ErrorCodes.ForbiddenSql },
         { "SELECT * FROM secrets", ErrorCodes.ForbiddenSql },
         { "SELECT e.id FROM events AS e, system.users AS u", ErrorCodes.ForbiddenSql },
+        { "SELECT * FROM events AS system WHERE id IN system.tables", ErrorCodes.ForbiddenSql },
+        { "SELECT * FROM (SELECT 1) AS s, logs_local", ErrorCodes.ForbiddenSql },
+        { "SELECT * FROM events e, (SELECT 1) s, secrets", ErrorCodes.ForbiddenSql },
         { "SELECT * FROM numbers(10)", ErrorCodes.ForbiddenSql },
         { "SELECT count() FROM events WHERE id IN (SELECT toString(number) FROM numbers(3))", ErrorCodes.ForbiddenSql },
         { "SELECT * FROM url('http://127.0.0.1:1/', CSV, 'a String')", ErrorCodes.ForbiddenSql },
@@ -72,7 +75,9 @@ public sealed class ClickHouseSandboxTests
                 SELECT e.id, 'FROM system.tables FORMAT JSON' AS note, l.n
                 FROM events AS e
                 JOIN (SELECT id, toInt64(seq) * 2 AS n FROM logs WHERE node = '{node}') AS l USING id
-                WHERE e.node = '{node}' AND e.seq <= 3 ORDER BY e.seq;
+                WHERE e.node = '{node}' AND e.seq <= 3 AND e.level IN ('info', 'warn')
+                  AND e.id IN (SELECT id FROM Events x CROSS JOIN (SELECT 1 AS one) o WHERE x.node = '{node}' AND o.one = 1)
+                ORDER BY e.seq;
                 """;
             using var answer = engine.RunSql(sql, false, CancellationToken.None);
             Assert.Equal(["id", "note", "n"], answer.Columns.Select(c => c.Name));
