@@ -21,7 +21,7 @@ internal static class ClickHouseErrors
         Memory => new QueryMemoryException($"the query needs more memory than its engine may use ({memoryCap}): {FirstLine(e.Message)}; narrow the time range or aggregate more", e),
         ResultRows => new QueryFailedException($"the answer has more than {maxRows} rows (Query:MaxRows); add a LIMIT or aggregate more", e),
         Readonly => new SqlRejectedException(ErrorCodes.ForbiddenSql, 1, "only reading is allowed: ClickHouse refused the statement as its read-only user"),
-        0 => new QueryUnavailableException(e.Message),
+        0 => new QueryUnavailableException(FirstLine(e.Message)),
         _ => new QueryFailedException(FirstLine(e.Message), e),
     };
 
