@@ -16,14 +16,14 @@ namespace Sluice.ClickHouse.Queries;
 /// (seq, node) — the node as a 64-bit hash of its id, which a cursor carries in the slot that locally holds the
 /// snapshot's seq: pages stay in one total order with the embedded engine's cursor format.
 /// </summary>
-internal sealed class ClickHouseEventReads(ClickHouseStatements statements, ClickHouseSqlDialect dialect, int maxTraceEvents)
+internal sealed class ClickHouseEventReads(ClickHouseStatements statements, ClickHouseSqlDialect dialect, ClickHouseStore store, int maxTraceEvents)
 {
     /// <summary>The node of a row as a signed 64-bit number (the cursor's slot is a long).</summary>
     private const string NodeKey = $"toInt64(cityHash64({ClickHouseSchema.Node}))";
 
-    private static string Column(string name) => '`' + name + '`';
+    private string Column(string name) => dialect.Identifier(name);
 
-    private static string Select => $"{string.Join(", ", PartSchema.ColumnNames.Select(Column))}, {NodeKey} AS node_key";
+    private string Select => $"{string.Join(", ", PartSchema.ColumnNames.Select(Column))}, {NodeKey} AS node_key";
 
     public QueryResult<SearchPage> Search(SearchRequest request, CancellationToken cancel)
     {
@@ -76,7 +76,9 @@ internal sealed class ClickHouseEventReads(ClickHouseStatements statements, Clic
 
         var direction = request.Descending ? " DESC" : "";
         var order = $"{ts}{direction}, {Column(PartSchema.Seq)}{direction}, node_key{direction}";
-        var (rows, nodes, reader) = Read(where, order, request.Limit + 1, request.MaxBytes, cancel);
+        // One kind is read from its own table rather than through the Merge table over both.
+        var table = request.Kind is { } only ? store.ReadTable(only) : dialect.Events;
+        var (rows, nodes, reader) = Read(table, where, order, request.Limit + 1, request.MaxBytes, cancel);
         var result = new QueryResult<SearchPage>(reader);
         var page = SearchPage.From(rows, request, 0, reader.CutByBytes);
         if (page.Next is { } next)
@@ -93,7 +95,7 @@ internal sealed class ClickHouseEventReads(ClickHouseStatements statements, Clic
     {
         var where = new SqlWhere(dialect);
         where.Equal(FieldCatalog.Get(FieldTag.Id).Name, id);
-        var (rows, _, reader) = Read(where, $"{Column(PartSchema.Seq)} DESC, {Column(PartSchema.Timestamp)} DESC", 1, long.MaxValue, CancellationToken.None);
+        var (rows, _, reader) = Read(dialect.Events, where, $"{Column(PartSchema.Seq)} DESC, {Column(PartSchema.Timestamp)} DESC", 1, long.MaxValue, CancellationToken.None);
         return new QueryResult<EventRow?>(reader) { Value = rows.Count > 0 ? rows[0] : null };
     }
 
@@ -103,7 +105,7 @@ internal sealed class ClickHouseEventReads(ClickHouseStatements statements, Clic
         var where = new SqlWhere(dialect);
         where.Equal(FieldCatalog.Get(FieldTag.TraceId).Name, traceId);
         var order = $"{Column(PartSchema.Timestamp)}, {Column(PartSchema.Seq)}, node_key";
-        var (rows, _, reader) = Read(where, order, maxTraceEvents + 1, maxBytes, CancellationToken.None);
+        var (rows, _, reader) = Read(dialect.Events, where, order, maxTraceEvents + 1, maxBytes, CancellationToken.None);
         var truncated = reader.CutByBytes;
         if (rows.Count > maxTraceEvents)
         {
@@ -114,9 +116,9 @@ internal sealed class ClickHouseEventReads(ClickHouseStatements statements, Clic
         return new QueryResult<TraceEvents>(reader) { Value = new TraceEvents(rows, truncated) };
     }
 
-    private (List<EventRow> Rows, List<long> Nodes, PartRowReader Reader) Read(SqlWhere where, string order, int limit, long maxBytes, CancellationToken cancel)
+    private (List<EventRow> Rows, List<long> Nodes, PartRowReader Reader) Read(string from, SqlWhere where, string order, int limit, long maxBytes, CancellationToken cancel)
     {
-        var table = statements.Query($"SELECT {Select} FROM {dialect.Events} {where} ORDER BY {order} LIMIT {limit.ToString(CultureInfo.InvariantCulture)}", where.Values, cancel);
+        var table = statements.Query($"SELECT {Select} FROM {from} {where} ORDER BY {order} LIMIT {limit.ToString(CultureInfo.InvariantCulture)}", where.Values, cancel);
         var reader = new PartRowReader();
         try
         {

@@ -42,7 +42,7 @@ public sealed class ClickHouseQueryEngine : IQueryEngine, IDisposable
         _generated = new ClickHouseClient(options.Url, options.User, options.Password, TimeSpan.FromSeconds(seconds + 5), store.Breaker);
         var generated = new ClickHouseStatements(_generated, ClickHouseStatements.Settings(("max_execution_time", seconds)),
             queryOptions.TimeoutMs, queryOptions.MaxRows, "the ClickHouse user's max_memory_usage");
-        _events = new ClickHouseEventReads(generated, dialect, queryOptions.MaxLimit);
+        _events = new ClickHouseEventReads(generated, dialect, store, queryOptions.MaxLimit);
         _summaries = new ClickHouseSummaries(generated, dialect, store);
         _analytics = new ClickHouseAnalytics(generated, dialect, queryOptions, clock);
 
