@@ -23,7 +23,7 @@ namespace Sluice.Query.Analytics;
 /// process (<see cref="SqlWorkerPool"/>), where the kernel caps its memory. Each run has a deadline
 /// (<c>Query:TimeoutMs</c>), stops when its caller cancels, and reads at most <c>Query:MaxAnswerMb</c> of answer.
 /// </summary>
-public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISqlDialect dialect, QueryOptions options, IClock clock, SqlWorkerPool workers, IPatternTemplates? templates = null)
+public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISqlDialect dialect, QueryOptions options, IClock clock, SqlWorkerPool workers, IPatternTemplates? templates = null) : Formulas.IFormulaRows
 {
     private long MaxAnswerBytes => options.MaxAnswerMb * 1024L * 1024;
 

@@ -17,29 +17,13 @@ internal static class StoredCounts
     /// <param name="maxRows">Query:MaxRows: a field with more values than this is cut and says so, as the engine's answer is.</param>
     public static QueryAnswer? TryAnswer(ParsedQuery query, long nowMs, SummaryQueries summaries, bool includeArchive, int maxRows)
     {
-        if (query.Pipes is not [StatsPipe { Aggregates: [{ Function: AggregateFunction.Count, Field: null } count], By: var by }] || by.Count > 1
-            || !OnlyTimeAndKind(query.Filter))
+        if (!StoredCountShape.Matches(query, out var field))
         {
             return null;
         }
 
-        string? field = null;
-        if (by.Count == 1)
-        {
-            var key = by[0];
-            field = key switch
-            {
-                { BinMs: not 0 } or { Field: null } => null,
-                { Field.Source: FieldSource.Level } => "level",
-                { Field.Source: FieldSource.Canonical } when Array.IndexOf(PartSummary.CountedFields, key.Field.Tag) >= 0 => key.Field.Name,
-                _ => null,
-            };
-            if (field is null)
-            {
-                return null;
-            }
-        }
-
+        var count = ((StatsPipe)query.Pipes[0]).Aggregates[0];
+        var by = ((StatsPipe)query.Pipes[0]).By;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var bounds = QueryBounds.Of(query.Filter, nowMs);
         var summary = new PartSummary();
@@ -74,20 +58,5 @@ internal static class StoredCounts
         answer.Timings.EngineMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         answer.Timings.FromStoredCounts = true;
         return answer;
-    }
-
-    /// <summary>Whether the filter is only time ranges and one kind (<c>kind:log</c> or <c>kind:traffic</c>), ANDed.</summary>
-    private static bool OnlyTimeAndKind(Filter? filter)
-    {
-        var kinds = new HashSet<string>(StringComparer.Ordinal);
-        return Walk(filter) && kinds.Count <= 1;
-
-        bool Walk(Filter? f) => f switch
-        {
-            null or TimeFilter => true,
-            AndFilter and => Walk(and.Left) && Walk(and.Right),
-            FieldFilter { Field.Source: FieldSource.Kind, Op: MatchOp.Equal, Value: "log" or "traffic" } kind => kinds.Add(kind.Value) || true,
-            _ => false,
-        };
     }
 }

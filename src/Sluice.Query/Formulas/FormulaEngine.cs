@@ -15,7 +15,7 @@ public sealed record FormulaResult(double? Value, IReadOnlyList<(long BucketStar
 /// (grouped by bucket when asked), and the arithmetic is done on the answers. Division by zero gives null, and so
 /// does any aggregate of no events but <c>count</c> and <c>rate</c>, which are 0.
 /// </summary>
-public sealed class FormulaEngine(AnalyticsQueries analytics)
+public sealed class FormulaEngine(IFormulaRows analytics)
 {
     public const int MaxBuckets = 10_000;
 
@@ -37,6 +37,8 @@ public sealed class FormulaEngine(AnalyticsQueries analytics)
             select.Add($"({ts} - ({ts} % {bin.ToString(CultureInfo.InvariantCulture)}))");
         }
 
+        var groupBy = bucketMs is null ? "" : " GROUP BY " + dialect.SelectItem(1, select[0]);
+
         var weighted = analytics.Weighted;
         foreach (var aggregation in aggregations)
         {
@@ -50,8 +52,7 @@ public sealed class FormulaEngine(AnalyticsQueries analytics)
             where.Add(SqlCompiler.Condition(scope, where, now));
         }
 
-        var groupBy = bucketMs is null ? "" : " GROUP BY 1";
-        var sql = $"SELECT {string.Join(", ", select)} FROM {SqlCompiler.EventsView} {where}{groupBy}";
+        var sql = $"SELECT {string.Join(", ", select)} FROM {dialect.Events} {where}{groupBy}";
         var bounds = QueryBounds.Of(scope, now).Within(startMs, endMs);
         var predicate = scope is null ? null : new RowPredicate(scope, now);
         var columns = ReferencedColumns.Of(new ParsedQuery(scope, []), returnsEvents: false);

@@ -37,7 +37,7 @@ public sealed class SqlCompiler
     {
         var compiler = new SqlCompiler(new SqlWhere(dialect), nowMs, weighted);
         var where = query.Filter is null ? "" : " WHERE " + compiler.Condition(query.Filter);
-        var sql = $"SELECT * FROM {EventsView}{where}";
+        var sql = $"SELECT * FROM {dialect.Events}{where}";
         List<OutputColumn>? columns = null;
         string? order = null;
         for (var i = 0; i < query.Pipes.Count; i++)
@@ -191,10 +191,12 @@ public sealed class SqlCompiler
             case StatsPipe stats:
             {
                 var select = new List<string>();
+                var keys = new List<string>();
                 var output = new List<OutputColumn>();
                 foreach (var key in stats.By)
                 {
                     var expression = key.Field is null ? Bin(key.BinMs, columns) : Column(key.Field, columns);
+                    keys.Add(expression);
                     select.Add($"{expression} AS {Id(key.Name)}");
                     output.Add(new OutputColumn(key.Name, key.Field is null || IsTime(key.Field, columns)));
                 }
@@ -205,7 +207,7 @@ public sealed class SqlCompiler
                     output.Add(new OutputColumn(aggregate.Name, aggregate.Function is AggregateFunction.Min or AggregateFunction.Max && aggregate.Field is { } f && IsTime(f, columns)));
                 }
 
-                var groupBy = stats.By.Count == 0 ? "" : " GROUP BY " + string.Join(", ", Enumerable.Range(1, stats.By.Count));
+                var groupBy = stats.By.Count == 0 ? "" : " GROUP BY " + string.Join(", ", keys.Select((k, i) => _dialect.SelectItem(i + 1, k)));
                 var keyOrder = stats.By.Count == 0 ? null : string.Join(", ", stats.By.Select(k => $"{Id(k.Name)} NULLS LAST"));
                 return ($"SELECT {string.Join(", ", select)} FROM ({source}) AS s{groupBy}", output, keyOrder);
             }
@@ -215,7 +217,7 @@ public sealed class SqlCompiler
                 var expression = Column(top.Field, columns);
                 var name = Id(top.Field.Name);
                 var count = columns is null && _weighted ? EventCount(_dialect) : "count(*)";
-                var sql = $"SELECT {expression} AS {name}, {count} AS {Id("count")} FROM ({source}) AS s WHERE {expression} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {top.Count}";
+                var sql = $"SELECT {expression} AS {name}, {count} AS {Id("count")} FROM ({source}) AS s WHERE {expression} IS NOT NULL GROUP BY {_dialect.SelectItem(1, expression)} ORDER BY {_dialect.SelectItem(2, Id("count"))} DESC, {_dialect.SelectItem(1, name)} LIMIT {top.Count}";
                 return (sql, [new OutputColumn(top.Field.Name, IsTime(top.Field, columns)), new OutputColumn("count", false)], $"{Id("count")} DESC, {name}");
             }
 
@@ -317,7 +319,7 @@ public sealed class SqlCompiler
     private string Id(string name) => _dialect.Identifier(name);
 
     /// <summary>Makes a comparison two-valued where that matters: NULL (an absent field) counts as false.</summary>
-    private static string Total(string condition, bool negated) => negated ? $"COALESCE({condition}, FALSE)" : condition;
+    private string Total(string condition, bool negated) => negated ? $"COALESCE({condition}, {_dialect.False})" : condition;
 
     private static string Operator(MatchOp op) => op switch
     {

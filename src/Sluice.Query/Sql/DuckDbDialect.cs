@@ -13,6 +13,12 @@ public sealed class DuckDbDialect : ISqlDialect
 
     public string Source(IReadOnlyList<string> partPaths) => PartFiles.ReadExpression(partPaths);
 
+    public string Events => Language.SqlCompiler.EventsView;
+
+    public string False => "FALSE";
+
+    public string SelectItem(int position, string expression) => position.ToString(CultureInfo.InvariantCulture);
+
     public string Identifier(string name) => '"' + name.Replace("\"", "\"\"", StringComparison.Ordinal) + '"';
 
     public string Parameter(int index) => "$" + (index + 1).ToString(CultureInfo.InvariantCulture);

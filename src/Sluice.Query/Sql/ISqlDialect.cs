@@ -10,6 +10,18 @@ public interface ISqlDialect
     /// <summary>The FROM source for these parts (for DuckDB, a read_parquet call over the files).</summary>
     string Source(IReadOnlyList<string> partPaths);
 
+    /// <summary>The relation generated SQL reads every event from: the view <c>events</c>, or a database's table.</summary>
+    string Events { get; }
+
+    /// <summary>The false literal (ClickHouse 18.16 knows no <c>FALSE</c>).</summary>
+    string False { get; }
+
+    /// <summary>
+    /// How GROUP BY and ORDER BY name the <paramref name="position"/>-th (1-based) item of the SELECT list, whose
+    /// expression is <paramref name="expression"/>: by its position, or by the expression where positions are not read.
+    /// </summary>
+    string SelectItem(int position, string expression);
+
     /// <summary>A quoted column name.</summary>
     string Identifier(string name);
 
