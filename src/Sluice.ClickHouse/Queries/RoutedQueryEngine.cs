@@ -24,6 +24,7 @@ public sealed class RoutedQueryEngine(IQueryEngine local, IQueryEngine clickHous
 {
     private long _remote;
     private long _fallbacks;
+    private bool _lastFellBack;
 
     /// <summary>Questions ClickHouse answered.</summary>
     public long RemoteAnswers => Interlocked.Read(ref _remote);
@@ -33,6 +34,9 @@ public sealed class RoutedQueryEngine(IQueryEngine local, IQueryEngine clickHous
 
     /// <summary>Whether ClickHouse is treated as away now (its breaker open): questions for it go to this node.</summary>
     public bool ClickHouseAway => breaker.State == BreakerState.Open;
+
+    /// <summary>Whether answers meant for ClickHouse are this node's own now: its breaker is open, or the last such question fell back.</summary>
+    public bool FallingBack => ClickHouseAway || Volatile.Read(ref _lastFellBack);
 
     public long NowMs => local.NowMs;
 
@@ -103,27 +107,34 @@ public sealed class RoutedQueryEngine(IQueryEngine local, IQueryEngine clickHous
 
         if (ClickHouseAway)
         {
-            Interlocked.Increment(ref _fallbacks);
-            return ask(local);
+            return FallBack(ask);
         }
 
         try
         {
             var answer = ask(clickHouse);
             Interlocked.Increment(ref _remote);
+            Volatile.Write(ref _lastFellBack, false);
             return answer;
         }
         catch (Exception e) when (IsAway(e))
         {
-            Interlocked.Increment(ref _fallbacks);
-            return ask(local);
+            return FallBack(ask);
         }
     }
 
-    /// <summary>ClickHouse could not be reached or refused all calls; a fault in the question itself is the caller's.</summary>
+    private T FallBack<T>(Func<IQueryEngine, T> ask)
+    {
+        Interlocked.Increment(ref _fallbacks);
+        Volatile.Write(ref _lastFellBack, true);
+        return ask(local);
+    }
+
+    /// <summary>ClickHouse could not be reached or cannot answer this kind of question; a fault in the question itself is the caller's.</summary>
     private static bool IsAway(Exception e) => e switch
     {
         BrokenCircuitException => true,
+        QueryUnavailableException => true, // unreachable, or a question only the node can answer (| patterns)
         ClickHouseException { IsStatementError: false } => true,
         AggregateException { InnerException: { } inner } => IsAway(inner),
         _ => e.InnerException is { } inner && IsAway(inner),

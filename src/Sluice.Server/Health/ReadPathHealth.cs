@@ -14,7 +14,7 @@ internal sealed class ReadPathHealth(ReadPathSwitch readPath, RoutedQueryEngine 
     public IEnumerable<ComponentHealth> Check()
     {
         var choice = readPath.Current;
-        var away = choice.Reads == ReadPath.ClickHouse && engine.ClickHouseAway;
+        var away = choice.Reads == ReadPath.ClickHouse && engine.FallingBack;
         yield return new ComponentHealth("reads", away ? HealthStatus.Degraded : HealthStatus.Ok, new Dictionary<string, object?>
         {
             ["path"] = choice.Reads == ReadPath.ClickHouse ? "clickhouse" : "local",

@@ -9,6 +9,9 @@ using Sluice.Core.IO;
 using Sluice.Core.Options;
 using Sluice.Core.Resilience;
 using Sluice.Core.Time;
+using Sluice.Query;
+using Sluice.Server.Health;
+using Sluice.Server.Metrics;
 using Sluice.Storage.Sinks;
 
 namespace Sluice.Server.Hosting;
@@ -30,6 +33,12 @@ internal static class ClickHouseServices
             NodeIdentity.LoadOrCreate(sp.GetRequiredService<DataDirectory>().Meta)));
         services.AddSingleton<IEventSink>(sp => new ClickHouseEventSink(sp.GetRequiredService<ClickHouseStore>(), options.ClickHouse.BatchEvents, options.ClickHouse.LingerMs));
         services.AddSingleton(sp => new ReadPathSwitch(options.ClickHouse.Reads, Path.Combine(sp.GetRequiredService<DataDirectory>().Meta, "read-path.json")));
+        services.AddSingleton(sp => new ClickHouseQueryEngine(sp.GetRequiredService<ClickHouseStore>(), options.ClickHouse, options.Query, sp.GetRequiredService<IClock>()));
+        services.AddSingleton(sp => new RoutedQueryEngine(sp.GetRequiredService<EmbeddedQueryEngine>(), sp.GetRequiredService<ClickHouseQueryEngine>(),
+            sp.GetRequiredService<ReadPathSwitch>(), sp.GetRequiredService<ClickHouseStore>().Breaker, options.ClickHouse.LocalWindowMinutes * 60_000L));
+        services.AddSingleton(sp => new ReadPathHealth(sp.GetRequiredService<ReadPathSwitch>(), sp.GetRequiredService<RoutedQueryEngine>(), options.ClickHouse));
+        services.AddSingleton<IHealthSource>(sp => sp.GetRequiredService<ReadPathHealth>());
+        services.AddSingleton<IMetricsSource>(sp => sp.GetRequiredService<ReadPathHealth>());
         services.AddSingleton(sp => new ClickHouseRetention(sp.GetRequiredService<ClickHouseStore>(), options.Retention));
         services.AddHostedService(sp => new ClickHouseRetentionJob(sp.GetRequiredService<ClickHouseRetention>(), sp.GetRequiredService<IClock>(),
             TimeSpan.FromMinutes(options.Retention.CleanupIntervalMinutes), sp.GetRequiredService<ILogger<ClickHouseRetentionJob>>()));
