@@ -118,8 +118,9 @@ internal sealed class ClickHouseEventReads(ClickHouseStatements statements, Clic
 
     /// <summary>
     /// The matching events in order, in two steps: their keys first (time, seq, node: few columns, however many rows
-    /// the filter reads), then the whole rows of just those keys. In one step ClickHouse would read every column of
-    /// every row the filter looks at, since 18.16 moves no condition to PREWHERE through the Merge table.
+    /// the filter reads), then the whole rows of just those keys, found by PREWHERE on the two key columns within the
+    /// keys' time range, so every other column is read only around those rows. In one step ClickHouse would read
+    /// every column of every row the filter looks at (18.16 moves nothing to PREWHERE through the Merge table).
     /// </summary>
     private (List<EventRow> Rows, List<long> Nodes, PartRowReader Reader) Read(string from, SqlWhere where, string order, int limit, long maxBytes, CancellationToken cancel)
     {
@@ -138,7 +139,7 @@ internal sealed class ClickHouseEventReads(ClickHouseStatements statements, Clic
             var pairs = string.Join(", ", keys.Rows.Select(r => string.Create(CultureInfo.InvariantCulture,
                 $"({Convert.ToInt64(r[1], CultureInfo.InvariantCulture)}, {Convert.ToInt64(r[2], CultureInfo.InvariantCulture)})")));
             var table = statements.Query(string.Create(CultureInfo.InvariantCulture,
-                $"SELECT {Select} FROM {from} WHERE {ts} >= {times.Min()} AND {ts} <= {times.Max()} AND ({seq}, {NodeKey}) IN ({pairs}) ORDER BY {order}"), cancel);
+                $"SELECT {Select} FROM {from} PREWHERE ({seq}, {NodeKey}) IN ({pairs}) WHERE {ts} >= {times.Min()} AND {ts} <= {times.Max()} ORDER BY {order}"), cancel);
             var count = reader.ReadAll(new ClickHouseRowsReader(table), cancel, maxBytes);
             var nodes = table.Rows.Take(count).Select(r => Convert.ToInt64(r[^1], CultureInfo.InvariantCulture)).ToList();
             return (reader.Rows(), nodes, reader);
