@@ -51,17 +51,23 @@ public static class EventJsonWriter
 
         if (attributes)
         {
-            json.WriteStartObject("attributes"u8);
-            var again = new RowReader(row);
-            while (again.MoveNext())
-            {
-                if (again.Tag == FieldTag.Attribute)
-                {
-                    json.WriteString(again.Key, again.Value);
-                }
-            }
+            WriteAttributes(json, row);
+        }
 
-            json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    /// <summary>The row's attributes as the <c>attributes</c> object (values as their stored text).</summary>
+    public static void WriteAttributes(Utf8JsonWriter json, ReadOnlySpan<byte> row)
+    {
+        json.WriteStartObject("attributes"u8);
+        var reader = new RowReader(row);
+        while (reader.MoveNext())
+        {
+            if (reader.Tag == FieldTag.Attribute)
+            {
+                json.WriteString(reader.Key, reader.Value);
+            }
         }
 
         json.WriteEndObject();

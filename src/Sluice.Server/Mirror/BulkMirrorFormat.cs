@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Sluice.Core.Events;
+using Sluice.Query.Output;
 
 namespace Sluice.Server.Mirror;
 
@@ -83,17 +84,7 @@ internal sealed class BulkMirrorFormat : IMirrorFormat
 
         if (attributes)
         {
-            json.WriteStartObject("attributes"u8);
-            var again = new RowReader(row);
-            while (again.MoveNext())
-            {
-                if (again.Tag == FieldTag.Attribute)
-                {
-                    json.WriteString(again.Key, again.Value);
-                }
-            }
-
-            json.WriteEndObject();
+            EventJsonWriter.WriteAttributes(json, row);
         }
 
         json.WriteEndObject();

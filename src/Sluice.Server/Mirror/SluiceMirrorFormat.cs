@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Sluice.Core.Events;
+using Sluice.Query.Output;
 
 namespace Sluice.Server.Mirror;
 
@@ -58,17 +59,7 @@ internal sealed class SluiceMirrorFormat : IMirrorFormat
         if (attributes)
         {
             // Stored attribute values are text (numbers and arrays as their JSON text): sent as strings, stored alike.
-            json.WriteStartObject("attributes"u8);
-            var again = new RowReader(row);
-            while (again.MoveNext())
-            {
-                if (again.Tag == FieldTag.Attribute)
-                {
-                    json.WriteString(again.Key, again.Value);
-                }
-            }
-
-            json.WriteEndObject();
+            EventJsonWriter.WriteAttributes(json, row);
         }
 
         json.WriteEndObject();
