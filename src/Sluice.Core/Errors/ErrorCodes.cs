@@ -53,5 +53,6 @@ public static class ErrorCodes
     public const string TooManyKeys = "too_many_keys";
     public const string ReservedKey = "reserved_key";
     public const string RedisUnavailable = "redis_unavailable";
+    public const string ChaosDisabled = "chaos_disabled";
     public const string Internal = "internal_error";
 }

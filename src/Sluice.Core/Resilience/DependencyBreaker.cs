@@ -51,9 +51,13 @@ public sealed class DependencyBreaker
     private long _stateSinceMs = Environment.TickCount64;
     private string? _lastError;
 
-    public DependencyBreaker(string name, BreakerOptions options, Func<Exception, bool>? isFailure = null)
+    private readonly InjectedFaults? _faults;
+
+    /// <param name="faults">Faults injected for chaos tests, consulted before every attempt; null: none can be.</param>
+    public DependencyBreaker(string name, BreakerOptions options, Func<Exception, bool>? isFailure = null, InjectedFaults? faults = null)
     {
         Name = name;
+        _faults = faults;
         _openMs = (long)(options.OpenSeconds * 1000);
         _windowMs = options.WindowSeconds * 1000L;
         _failuresToOpen = options.Failures;
@@ -69,7 +73,7 @@ public sealed class DependencyBreaker
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(options.RetryDelayMs),
                 // Never retry against an open circuit: the breaker already said no.
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && e is not BrokenCircuitException && _isFailure(e)),
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && CountsAsFailure(e)),
             });
         }
 
@@ -136,26 +140,37 @@ public sealed class DependencyBreaker
             {
                 try
                 {
+                    if (_faults is not null)
+                    {
+                        await _faults.BeforeCallAsync(Name, c);
+                    }
+
                     var result = await call(c);
                     Succeeded();
                     return result;
                 }
-                catch (Exception e) when (e is not BrokenCircuitException && _isFailure(e) && !c.IsCancellationRequested)
+                catch (Exception e) when (CountsAsFailure(e) && !c.IsCancellationRequested)
                 {
                     Failed(e);
                     throw;
                 }
             }, cancel);
         }
-        catch (BrokenCircuitException)
+        catch (BrokenCircuitException e) when (e is not InjectedFaultException)
         {
             Interlocked.Increment(ref _rejected);
             throw;
         }
     }
 
+    /// <summary>The fault injected on this dependency now, if any (health and <c>/metrics</c> show it).</summary>
+    public InjectedFault? InjectedFault => _faults?.Current(Name);
+
     public async ValueTask ExecuteAsync(Func<CancellationToken, ValueTask> call, CancellationToken cancel = default) =>
         await ExecuteAsync(async c => { await call(c); return true; }, cancel);
+
+    /// <summary>An injected fault always counts; the open circuit's own rejection never does.</summary>
+    private bool CountsAsFailure(Exception e) => e is InjectedFaultException || (e is not BrokenCircuitException && _isFailure(e));
 
     private void Succeeded()
     {

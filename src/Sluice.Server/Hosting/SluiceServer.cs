@@ -91,6 +91,7 @@ public static class SluiceServer
         app.MapMonitors();
         app.MapAlerts();
         app.MapKv();
+        app.MapChaos();
         app.Services.GetRequiredService<IngestRate>(); // sampling starts now, not at the first look
         if (options.Protocols.OtlpGrpcPort is not null)
         {
