@@ -57,6 +57,21 @@ internal sealed class ChaosScenario(ITestOutputHelper output, string row)
         }
     }
 
+    /// <summary>Polls <paramref name="detected"/> (a probe from outside) until it holds; how long that took since <paramref name="faultStarted"/>.</summary>
+    public async Task<TimeSpan> WaitDetectedAsync(Stopwatch faultStarted, Func<Task<bool>> detected, string what)
+    {
+        while (!await detected())
+        {
+            Assert.True(faultStarted.Elapsed <= DetectWithin, $"not detected within {DetectWithin.TotalSeconds} s: {what}");
+            await Task.Delay(100);
+        }
+
+        var took = faultStarted.Elapsed;
+        Log($"detected in {took.TotalSeconds:0.00} s: {what}");
+        Assert.True(took <= DetectWithin, $"took {took.TotalSeconds:0.0} s to detect: {what}");
+        return took;
+    }
+
     public static bool BreakerOpen(JsonElement component) => component.GetProperty("details").GetProperty("breaker").GetString() == "open";
 
     /// <summary>During the fault: the dependency's component is degraded and <c>/metrics</c> shows its breaker away from closed (and the sink behind).</summary>
@@ -82,7 +97,7 @@ internal sealed class ChaosScenario(ITestOutputHelper output, string row)
     /// After the dependency is back (at <paramref name="back"/>): polls ClickHouse until it holds every acknowledged id,
     /// asserts that took at most 5 s, and logs the rate at which the <paramref name="backlog"/> went in.
     /// </summary>
-    public async Task<(TimeSpan Took, double Rate)> WaitCaughtUpAsync(ClickHouseHttp clickhouse, string database, IReadOnlyCollection<string> acked, string idPrefix, Stopwatch back, long backlog)
+    public async Task<(TimeSpan Took, double Rate)> WaitCaughtUpAsync(ClickHouseHttp clickhouse, string database, IReadOnlyCollection<string> acked, string idPrefix, Stopwatch back, long backlog, string since = "after the dependency was back")
     {
         var sql = $"SELECT count() FROM {database}.events WHERE id LIKE '{idPrefix}%'";
         string held;
@@ -94,7 +109,7 @@ internal sealed class ChaosScenario(ITestOutputHelper output, string row)
 
         var took = back.Elapsed;
         var rate = backlog / Math.Max(took.TotalSeconds, 0.001);
-        Log($"caught up in {took.TotalSeconds:0.00} s after the dependency was back: backlog {backlog} events, {rate:0} events/s");
+        Log($"caught up in {took.TotalSeconds:0.00} s {since}: backlog {backlog} events, {rate:0} events/s");
         Assert.True(took <= CatchUpWithin, $"the backlog took {took.TotalSeconds:0.0} s to reach ClickHouse (limit {CatchUpWithin.TotalSeconds} s)");
         return (took, rate);
     }
@@ -106,6 +121,7 @@ internal sealed class ChaosScenario(ITestOutputHelper output, string row)
         while (true)
         {
             await drive();
+            await Task.Delay(400); // a few sink lingers: what drive() posted is shipped by now
             var component = await ChaosClient.ComponentAsync(node, dependency);
             var sinkLag = sink is null ? 0 : (await ChaosClient.ComponentAsync(node, "sink:" + sink)).GetProperty("details").GetProperty("lag_events").GetInt64();
             if (component.GetProperty("status").GetString() == "ok" && BreakerName(component) == "closed" && sinkLag == 0)
@@ -114,7 +130,6 @@ internal sealed class ChaosScenario(ITestOutputHelper output, string row)
             }
 
             Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20), $"{dependency} not shown recovered: {component}, sink lag {sinkLag}");
-            await Task.Delay(200);
         }
 
         var metrics = await node.GetStringAsync("/metrics");

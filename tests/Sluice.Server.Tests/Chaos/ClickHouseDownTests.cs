@@ -9,7 +9,7 @@ namespace Sluice.Server.Tests.Chaos;
 [Collection(ChaosMatrix.Name)]
 public sealed class ClickHouseDownTests(ITestOutputHelper output)
 {
-    [ClickHouseFact]
+    [ChaosFact]
     public async Task Clickhouse_down_ingest_acks_the_breaker_opens_and_the_backlog_arrives_once_when_it_is_back()
     {
         var chaos = new ChaosScenario(output, "clickhouse-down");
