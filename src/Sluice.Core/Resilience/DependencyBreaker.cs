@@ -77,17 +77,14 @@ public sealed class DependencyBreaker
             });
         }
 
-        _pipeline = builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
-        {
-            // Opened only through the manual control below: its own ratio rule would never trip first.
-            FailureRatio = 1.0,
-            MinimumThroughput = int.MaxValue,
-            ManualControl = _manual,
-            ShouldHandle = _ => ValueTask.FromResult(false),
-        }).Build();
+        _pipeline = AddBreaker(builder).Build();
+        _once = AddBreaker(new ResiliencePipelineBuilder()).Build();
     }
 
     private readonly Func<Exception, bool> _isFailure;
+
+    /// <summary>The same circuit (one manual control holds both open) without the retries, for calls that must not be repeated blindly.</summary>
+    private readonly ResiliencePipeline _once;
 
     /// <summary>The dependency's name in health, metrics and logs.</summary>
     public string Name { get; }
@@ -128,7 +125,17 @@ public sealed class DependencyBreaker
     /// <summary>Raised (on the calling thread) whenever the breaker opens or the dependency is declared recovered.</summary>
     public event Action<DependencyBreaker, BreakerState>? StateChanged;
 
-    public async ValueTask<T> ExecuteAsync<T>(Func<CancellationToken, ValueTask<T>> call, CancellationToken cancel = default)
+    public ValueTask<T> ExecuteAsync<T>(Func<CancellationToken, ValueTask<T>> call, CancellationToken cancel = default) =>
+        ExecuteAsync(_pipeline, call, cancel);
+
+    /// <summary>
+    /// One attempt only, counted and refused like any other: for a call whose effect may have happened even though
+    /// it failed (an insert whose answer was lost), which the caller must check before repeating it.
+    /// </summary>
+    public ValueTask<T> ExecuteOnceAsync<T>(Func<CancellationToken, ValueTask<T>> call, CancellationToken cancel = default) =>
+        ExecuteAsync(_once, call, cancel);
+
+    private async ValueTask<T> ExecuteAsync<T>(ResiliencePipeline pipeline, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancel)
     {
         Interlocked.Increment(ref _calls);
         await ReleaseIsolationIfDueAsync();
@@ -136,7 +143,7 @@ public sealed class DependencyBreaker
         {
             // Each attempt counts, retries included (the breaker sits inside the retry, as in a Polly pipeline):
             // a retry that finds the circuit opened by the attempt before it is not made.
-            return await _pipeline.ExecuteAsync(async c =>
+            return await pipeline.ExecuteAsync(async c =>
             {
                 try
                 {
@@ -168,6 +175,15 @@ public sealed class DependencyBreaker
 
     public async ValueTask ExecuteAsync(Func<CancellationToken, ValueTask> call, CancellationToken cancel = default) =>
         await ExecuteAsync(async c => { await call(c); return true; }, cancel);
+
+    private ResiliencePipelineBuilder AddBreaker(ResiliencePipelineBuilder builder) => builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
+    {
+        // Opened only through the manual control: its own ratio rule would never trip first.
+        FailureRatio = 1.0,
+        MinimumThroughput = int.MaxValue,
+        ManualControl = _manual,
+        ShouldHandle = _ => ValueTask.FromResult(false),
+    });
 
     /// <summary>An injected fault always counts; the open circuit's own rejection never does.</summary>
     private bool CountsAsFailure(Exception e) => e is InjectedFaultException || (e is not BrokenCircuitException && _isFailure(e));

@@ -93,13 +93,28 @@ internal sealed class ChaosScenario(ITestOutputHelper output, string row)
         Log("during: " + shown);
     }
 
+    /// <summary>During a fault the breaker may not see as an outage: the sink is degraded, behind and failing, in health and <c>/metrics</c>.</summary>
+    public async Task AssertSinkShownDuringAsync(HttpClient node, string sink)
+    {
+        var component = await ChaosClient.ComponentAsync(node, "sink:" + sink);
+        Assert.Equal("degraded", component.GetProperty("status").GetString());
+        var metrics = await node.GetStringAsync("/metrics");
+        var lag = Gauge(metrics, "sluice_sink_lag_events", $"sink=\"{sink}\"");
+        var failed = Gauge(metrics, "sluice_sink_failed_attempts_total", $"sink=\"{sink}\"");
+        Assert.True(lag > 0 && failed > 0, $"/metrics shows sink {sink} lag {lag}, failed attempts {failed}");
+        Log($"during: health sink:{sink} degraded ({component.GetProperty("details").GetProperty("last_error").GetString()}), /metrics lag {lag}, failed attempts {failed}");
+    }
+
     /// <summary>
     /// After the dependency is back (at <paramref name="back"/>): polls ClickHouse until it holds every acknowledged id,
     /// asserts that took at most 5 s, and logs the rate at which the <paramref name="backlog"/> went in.
     /// </summary>
-    public async Task<(TimeSpan Took, double Rate)> WaitCaughtUpAsync(ClickHouseHttp clickhouse, string database, IReadOnlyCollection<string> acked, string idPrefix, Stopwatch back, long backlog, string since = "after the dependency was back")
+    public async Task<(TimeSpan Took, double Rate)> WaitCaughtUpAsync(ClickHouseHttp clickhouse, string database, IReadOnlyCollection<string> acked, string idPrefix, Stopwatch back, long backlog, string since = "after the dependency was back", bool atLeast = false)
     {
-        var sql = $"SELECT count() FROM {database}.events WHERE id LIKE '{idPrefix}%'";
+        // With atLeast, events acknowledged later may be there too (the feed still runs), so the acked ones are counted.
+        var sql = atLeast
+            ? $"SELECT count() FROM {database}.events WHERE id IN ({string.Join(',', acked.Select(id => $"'{id}'"))})"
+            : $"SELECT count() FROM {database}.events WHERE id LIKE '{idPrefix}%'";
         string held;
         while ((held = await clickhouse.ScalarAsync(sql)) != acked.Count.ToString(CultureInfo.InvariantCulture))
         {
