@@ -19,6 +19,27 @@ public sealed class ChaosEndpointTests
     }
 
     [Fact]
+    public async Task Only_an_admin_key_may_inject_list_or_end_faults()
+    {
+        await using var server = await TestServer.StartAsync(o => o with
+        {
+            Auth = new Core.Options.AuthOptions { ApiKeys = "read-key-456:read,admin-key-789:admin" },
+            Chaos = o.Chaos with { Enabled = true },
+        });
+        var body = new { dependency = "archive", mode = "fail", seconds = 5 };
+        server.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "read-key-456");
+        foreach (var method in new[] { HttpMethod.Post, HttpMethod.Get, HttpMethod.Delete })
+        {
+            var (status, problem) = await ChaosClient.SendAsync(server.Http, method, "/api/admin/chaos", method == HttpMethod.Post ? body : null);
+            Assert.Equal(403, status);
+            Assert.Equal("insufficient_scope", problem.GetProperty("code").GetString());
+        }
+
+        server.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "admin-key-789");
+        Assert.Equal("fail", (await ChaosClient.InjectAsync(server.Http, "archive", "fail", 5)).GetProperty("mode").GetString());
+    }
+
+    [Fact]
     public async Task A_bad_request_answers_400_naming_the_field()
     {
         await using var server = await TestServer.StartAsync(o => o with { Chaos = o.Chaos with { Enabled = true, MaxSeconds = 60 } });

@@ -20,12 +20,14 @@ public sealed class ClickHouseDownTests(ITestOutputHelper output)
         await using var feed = new AckedFeed(node.Http, prefix);
         var store = new ClickHouseHttp(clickhouse.Url);
         await feed.PostAsync(50);
-        await chaos.WaitCaughtUpAsync(store, database, feed.Acked, prefix, Stopwatch.StartNew(), 50);
+        await chaos.WaitCaughtUpAsync(store, database, feed.Acked, prefix, Stopwatch.StartNew(), 50, "at start");
 
         feed.Start();
-        await clickhouse.StopAsync();
-        var down = Stopwatch.StartNew();
         var ackedBefore = feed.AckedCount;
+        var stopping = Stopwatch.StartNew();
+        await clickhouse.StopAsync();
+        chaos.Log($"ClickHouse stopped (the script took {stopping.Elapsed.TotalSeconds:0.0} s); detection is timed from here");
+        var down = Stopwatch.StartNew();
         await chaos.WaitDetectedAsync(node.Http, "clickhouse", down);
         await chaos.AssertShownDuringAsync(node.Http, "clickhouse", "clickhouse");
         await Task.Delay(ChaosDurations.ClickHouseDown - down.Elapsed is { Ticks: > 0 } rest ? rest : TimeSpan.Zero);

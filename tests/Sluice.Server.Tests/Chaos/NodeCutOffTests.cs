@@ -32,7 +32,7 @@ public sealed class NodeCutOffTests(ITestOutputHelper output)
             await using var feedB = new AckedFeed(httpB, prefix + "b");
             await feedA.PostAsync(50);
             await feedB.PostAsync(50);
-            await chaos.WaitCaughtUpAsync(store, database, [.. feedA.Acked, .. feedB.Acked], prefix, Stopwatch.StartNew(), 100);
+            await chaos.WaitCaughtUpAsync(store, database, [.. feedA.Acked, .. feedB.Acked], prefix, Stopwatch.StartNew(), 100, "at start");
 
             feedA.Start();
             feedB.Start();
@@ -64,7 +64,9 @@ public sealed class NodeCutOffTests(ITestOutputHelper output)
             var back = Stopwatch.StartNew();
             await chaos.WaitCaughtUpAsync(store, database, [.. feedA.Acked, .. feedB.Acked], prefix, back, backlogB, "after SIGCONT");
             Assert.True(await AnswersAsync(b), "node B does not answer after SIGCONT");
+            chaos.Log("node B:");
             await chaos.AssertShownRecoveredAsync(httpB, "clickhouse", "clickhouse", () => feedB.PostAsync(5));
+            chaos.Log("node A:");
             await chaos.AssertShownRecoveredAsync(httpA, "clickhouse", "clickhouse", () => feedA.PostAsync(5));
             await chaos.AssertExactlyAckedAsync(store, database, [.. feedA.Acked, .. feedB.Acked], prefix);
         }
