@@ -2,26 +2,6 @@ using System.Collections.Concurrent;
 
 namespace Sluice.Core.Resilience;
 
-/// <summary>What an injected fault does to each call of its dependency.</summary>
-public enum FaultMode
-{
-    /// <summary>Every call fails at once with <see cref="InjectedFaultException"/> (counted as a failure).</summary>
-    Fail,
-
-    /// <summary>Every call waits <see cref="InjectedFault.DelayMs"/> first, then goes through.</summary>
-    Slow,
-}
-
-/// <summary>One active fault: on which dependency, how, and until when (<see cref="Environment.TickCount64"/>).</summary>
-public sealed record InjectedFault(string Dependency, FaultMode Mode, int DelayMs, long UntilTicks, DateTimeOffset ExpiresAt)
-{
-    public long RemainingMs => Math.Max(0, UntilTicks - Environment.TickCount64);
-
-    public bool IsActive => Environment.TickCount64 < UntilTicks;
-
-    public static string ModeName(FaultMode mode) => mode == FaultMode.Fail ? "fail" : "slow";
-}
-
 /// <summary>
 /// Faults injected through <c>POST /api/admin/chaos</c> (chaos tests and drills): at most one per dependency, each
 /// ending by itself. Every <see cref="DependencyBreaker"/> consults them before each attempt, so a fault goes
@@ -90,15 +70,4 @@ public sealed class InjectedFaults
                 break;
         }
     }
-}
-
-/// <summary>
-/// A call failed by an injected fault. It is a <see cref="Polly.CircuitBreaker.BrokenCircuitException"/> so every
-/// caller's "dependency unavailable" path (fallbacks, the archive keeping a part warm) takes it as it would a real
-/// outage; the breaker itself counts it as a failure, unlike a rejection by its own open circuit.
-/// </summary>
-public sealed class InjectedFaultException(InjectedFault fault)
-    : Polly.CircuitBreaker.BrokenCircuitException($"injected fault: {fault.Dependency} fails for {Math.Ceiling(fault.RemainingMs / 1000.0)} s more (POST /api/admin/chaos)")
-{
-    public InjectedFault Fault { get; } = fault;
 }
