@@ -37,12 +37,16 @@ public sealed class ClickHouseClient : IDisposable
     public string Address => _base.GetLeftPart(UriPartial.Authority);
 
     /// <summary>Runs a statement that returns nothing (DDL, ALTER, an INSERT with its data in <paramref name="body"/>).</summary>
-    public async ValueTask ExecuteAsync(string sql, ReadOnlyMemory<byte> body = default, IReadOnlyDictionary<string, string>? settings = null, CancellationToken cancel = default) =>
+    /// <param name="once">
+    /// No retry after a failed attempt: an INSERT that timed out or lost its answer may have been stored all the same,
+    /// and a blind resend would store it twice; its caller checks what ClickHouse holds before sending it again.
+    /// </param>
+    public async ValueTask ExecuteAsync(string sql, ReadOnlyMemory<byte> body = default, IReadOnlyDictionary<string, string>? settings = null, CancellationToken cancel = default, bool once = false) =>
         await CallAsync(async c =>
         {
             using var response = await SendAsync(sql, body, settings, c);
             return true;
-        }, cancel);
+        }, cancel, once);
 
     /// <summary>Runs a query and returns its whole answer as text (the caller picks the format in the SQL).</summary>
     public ValueTask<string> QueryAsync(string sql, IReadOnlyDictionary<string, string>? settings = null, CancellationToken cancel = default) =>
@@ -66,7 +70,7 @@ public sealed class ClickHouseClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    private async ValueTask<T> CallAsync<T>(Func<CancellationToken, ValueTask<T>> call, CancellationToken cancel)
+    private async ValueTask<T> CallAsync<T>(Func<CancellationToken, ValueTask<T>> call, CancellationToken cancel, bool once = false)
     {
         async ValueTask<T> Attempt(CancellationToken c)
         {
@@ -86,7 +90,9 @@ public sealed class ClickHouseClient : IDisposable
             }
         }
 
-        return _breaker is null ? await Attempt(cancel) : await _breaker.ExecuteAsync(Attempt, cancel);
+        return _breaker is null ? await Attempt(cancel)
+            : once ? await _breaker.ExecuteOnceAsync(Attempt, cancel)
+            : await _breaker.ExecuteAsync(Attempt, cancel);
     }
 
     private async Task<HttpResponseMessage> SendAsync(string sql, ReadOnlyMemory<byte> body, IReadOnlyDictionary<string, string>? settings, CancellationToken cancel)

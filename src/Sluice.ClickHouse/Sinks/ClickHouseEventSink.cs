@@ -76,8 +76,9 @@ internal sealed class ClickHouseEventSink(ClickHouseStore store, int batchEvents
     private async Task InsertAsync(int k, long last, CancellationToken cancel)
     {
         var kind = ClickHouseSchema.Kinds[k];
+        // Once: a failed insert may still have been stored, so it is resent only after the mark is read again.
         await store.Writer.ExecuteAsync($"INSERT INTO {store.WriteTable(kind)} FORMAT JSONEachRow", _bodies[k].WrittenMemory,
-            ClickHouseDialect.InsertSettings, cancel);
+            ClickHouseDialect.InsertSettings, cancel, once: true);
         _marks[k] = last;
     }
 

@@ -55,5 +55,6 @@ public static class ErrorCodes
     public const string RedisUnavailable = "redis_unavailable";
     public const string ClickHouseNotConfigured = "clickhouse_not_configured";
     public const string OtherUnavailable = "other_unavailable";
+    public const string ChaosDisabled = "chaos_disabled";
     public const string Internal = "internal_error";
 }

@@ -51,9 +51,13 @@ public sealed class DependencyBreaker
     private long _stateSinceMs = Environment.TickCount64;
     private string? _lastError;
 
-    public DependencyBreaker(string name, BreakerOptions options, Func<Exception, bool>? isFailure = null)
+    private readonly InjectedFaults? _faults;
+
+    /// <param name="faults">Faults injected for chaos tests, consulted before every attempt; null: none can be.</param>
+    public DependencyBreaker(string name, BreakerOptions options, Func<Exception, bool>? isFailure = null, InjectedFaults? faults = null)
     {
         Name = name;
+        _faults = faults;
         _openMs = (long)(options.OpenSeconds * 1000);
         _windowMs = options.WindowSeconds * 1000L;
         _failuresToOpen = options.Failures;
@@ -69,21 +73,18 @@ public sealed class DependencyBreaker
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(options.RetryDelayMs),
                 // Never retry against an open circuit: the breaker already said no.
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && e is not BrokenCircuitException && _isFailure(e)),
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && CountsAsFailure(e)),
             });
         }
 
-        _pipeline = builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
-        {
-            // Opened only through the manual control below: its own ratio rule would never trip first.
-            FailureRatio = 1.0,
-            MinimumThroughput = int.MaxValue,
-            ManualControl = _manual,
-            ShouldHandle = _ => ValueTask.FromResult(false),
-        }).Build();
+        _pipeline = AddBreaker(builder).Build();
+        _once = AddBreaker(new ResiliencePipelineBuilder()).Build();
     }
 
     private readonly Func<Exception, bool> _isFailure;
+
+    /// <summary>The same circuit (one manual control holds both open) without the retries, for calls that must not be repeated blindly.</summary>
+    private readonly ResiliencePipeline _once;
 
     /// <summary>The dependency's name in health, metrics and logs.</summary>
     public string Name { get; }
@@ -124,7 +125,17 @@ public sealed class DependencyBreaker
     /// <summary>Raised (on the calling thread) whenever the breaker opens or the dependency is declared recovered.</summary>
     public event Action<DependencyBreaker, BreakerState>? StateChanged;
 
-    public async ValueTask<T> ExecuteAsync<T>(Func<CancellationToken, ValueTask<T>> call, CancellationToken cancel = default)
+    public ValueTask<T> ExecuteAsync<T>(Func<CancellationToken, ValueTask<T>> call, CancellationToken cancel = default) =>
+        ExecuteAsync(_pipeline, call, cancel);
+
+    /// <summary>
+    /// One attempt only, counted and refused like any other: for a call whose effect may have happened even though
+    /// it failed (an insert whose answer was lost), which the caller must check before repeating it.
+    /// </summary>
+    public ValueTask<T> ExecuteOnceAsync<T>(Func<CancellationToken, ValueTask<T>> call, CancellationToken cancel = default) =>
+        ExecuteAsync(_once, call, cancel);
+
+    private async ValueTask<T> ExecuteAsync<T>(ResiliencePipeline pipeline, Func<CancellationToken, ValueTask<T>> call, CancellationToken cancel)
     {
         Interlocked.Increment(ref _calls);
         await ReleaseIsolationIfDueAsync();
@@ -132,30 +143,50 @@ public sealed class DependencyBreaker
         {
             // Each attempt counts, retries included (the breaker sits inside the retry, as in a Polly pipeline):
             // a retry that finds the circuit opened by the attempt before it is not made.
-            return await _pipeline.ExecuteAsync(async c =>
+            return await pipeline.ExecuteAsync(async c =>
             {
                 try
                 {
+                    if (_faults is not null)
+                    {
+                        await _faults.BeforeCallAsync(Name, c);
+                    }
+
                     var result = await call(c);
                     Succeeded();
                     return result;
                 }
-                catch (Exception e) when (e is not BrokenCircuitException && _isFailure(e) && !c.IsCancellationRequested)
+                catch (Exception e) when (CountsAsFailure(e) && !c.IsCancellationRequested)
                 {
                     Failed(e);
                     throw;
                 }
             }, cancel);
         }
-        catch (BrokenCircuitException)
+        catch (BrokenCircuitException e) when (e is not InjectedFaultException)
         {
             Interlocked.Increment(ref _rejected);
             throw;
         }
     }
 
+    /// <summary>The fault injected on this dependency now, if any (health and <c>/metrics</c> show it).</summary>
+    public InjectedFault? InjectedFault => _faults?.Current(Name);
+
     public async ValueTask ExecuteAsync(Func<CancellationToken, ValueTask> call, CancellationToken cancel = default) =>
         await ExecuteAsync(async c => { await call(c); return true; }, cancel);
+
+    private ResiliencePipelineBuilder AddBreaker(ResiliencePipelineBuilder builder) => builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
+    {
+        // Opened only through the manual control: its own ratio rule would never trip first.
+        FailureRatio = 1.0,
+        MinimumThroughput = int.MaxValue,
+        ManualControl = _manual,
+        ShouldHandle = _ => ValueTask.FromResult(false),
+    });
+
+    /// <summary>An injected fault always counts; the open circuit's own rejection never does.</summary>
+    private bool CountsAsFailure(Exception e) => e is InjectedFaultException || (e is not BrokenCircuitException && _isFailure(e));
 
     private void Succeeded()
     {

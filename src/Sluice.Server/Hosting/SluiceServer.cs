@@ -94,6 +94,7 @@ public static class SluiceServer
         app.MapKv();
         app.MapFeatures();
         app.MapCompare();
+        app.MapChaos();
         app.Services.GetRequiredService<IngestRate>(); // sampling starts now, not at the first look
         if (options.Protocols.OtlpGrpcPort is not null)
         {

@@ -70,4 +70,25 @@ public sealed class DependencyBreakerTests
 
         Assert.Equal(BreakerState.Open, breaker.State);
     }
+
+    [Fact]
+    public async Task A_call_made_once_is_not_retried_and_the_circuit_it_shares_refuses_it_when_open()
+    {
+        var breaker = new DependencyBreaker("dep", Fast with { Retries = 2, RetryDelayMs = 1 });
+        var calls = 0;
+        await Assert.ThrowsAsync<IOException>(async () => await breaker.ExecuteOnceAsync<int>(_ => { calls++; throw new IOException("lost answer"); }));
+        Assert.Equal(1, calls);
+        Assert.Equal(1, breaker.Failures);
+
+        for (var i = 0; i < 4; i++)
+        {
+            await Assert.ThrowsAsync<IOException>(async () => await breaker.ExecuteOnceAsync<int>(_ => { calls++; throw new IOException("lost answer"); }));
+        }
+
+        Assert.Equal(BreakerState.Open, breaker.State);
+        Assert.Equal(5, calls);
+        await Assert.ThrowsAnyAsync<Polly.CircuitBreaker.BrokenCircuitException>(async () => await breaker.ExecuteOnceAsync(_ => { calls++; return ValueTask.FromResult(1); }));
+        await Assert.ThrowsAnyAsync<Polly.CircuitBreaker.BrokenCircuitException>(async () => await breaker.ExecuteAsync(_ => { calls++; return ValueTask.FromResult(1); }));
+        Assert.Equal(5, calls);
+    }
 }
