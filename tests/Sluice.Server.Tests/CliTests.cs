@@ -140,7 +140,8 @@ public sealed class CliTests
         }
     }
 
-    private static async Task<(int Exit, string Output)> Run(params string[] args)
+    /// <summary>Runs the built <c>sluice</c> with these arguments; its exit code and everything it printed.</summary>
+    internal static async Task<(int Exit, string Output)> Run(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(SluiceProcess.Executable);

@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text;
 using Sluice.Core.Events;
-using Sluice.Query.Language;
 using Sluice.Query.Partitions;
 using Sluice.Query.Search;
 using Sluice.Query.Sql;
@@ -29,42 +27,7 @@ internal sealed class ClickHouseEventReads(ClickHouseStatements statements, Clic
     {
         var where = new SqlWhere(dialect);
         var ts = Column(PartSchema.Timestamp);
-        if (request.StartMs is { } from)
-        {
-            where.Add($"{ts} >= {where.Bind(from)}");
-        }
-
-        if (request.EndMs is { } to)
-        {
-            where.Add($"{ts} < {where.Bind(to)}");
-        }
-
-        if (request.LevelMask != 0)
-        {
-            var levels = Enum.GetValues<EventLevel>().Where(l => (request.LevelMask & (1 << (int)l)) != 0).Select(l => where.Bind(Levels.Name(l)));
-            where.Add($"{Column(PartSchema.Level)} IN ({string.Join(", ", levels)})");
-        }
-
-        if (request.Kind is { } kind)
-        {
-            where.Equal(PartSchema.Kind, PartSchema.KindName(kind));
-        }
-
-        Equal(where, FieldTag.Service, request.Service);
-        Equal(where, FieldTag.System, request.System);
-        Equal(where, FieldTag.Domain, request.Domain);
-        Equal(where, FieldTag.TraceId, request.TraceId);
-        Equal(where, FieldTag.UserId, request.UserId);
-        if (!string.IsNullOrEmpty(request.Text))
-        {
-            where.Add(dialect.ContainsIgnoreCase(Column("message"), where.Bind(dialect.ContainsIgnoreCaseValue(request.Text))));
-        }
-
-        if (request.Filter is { } filter)
-        {
-            where.Add(SqlCompiler.Condition(filter, where, request.NowMs));
-        }
-
+        SearchConditions.Add(where, dialect, request);
         var op = request.Descending ? "<" : ">";
         if (request.Cursor is { } after)
         {
@@ -148,14 +111,6 @@ internal sealed class ClickHouseEventReads(ClickHouseStatements statements, Clic
         {
             reader.Dispose();
             throw;
-        }
-    }
-
-    private static void Equal(SqlWhere where, FieldTag tag, byte[]? value)
-    {
-        if (value is not null)
-        {
-            where.Equal(FieldCatalog.Get(tag).Name, Encoding.UTF8.GetString(value));
         }
     }
 }

@@ -156,41 +156,7 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
             // Only the row groups whose text index admits the searched text are read (by their seq statistics).
             where.Add("(" + string.Join(" OR ", runs.Select(r => $"{Column(PartSchema.Seq)} BETWEEN {where.Bind(r.First)} AND {where.Bind(r.Last)}")) + ")");
         }
-        if (request.StartMs is { } from)
-        {
-            where.Add($"{Column(PartSchema.Timestamp)} >= {where.Bind(from)}");
-        }
-
-        if (request.EndMs is { } to)
-        {
-            where.Add($"{Column(PartSchema.Timestamp)} < {where.Bind(to)}");
-        }
-
-        if (request.LevelMask != 0)
-        {
-            var levels = Enum.GetValues<EventLevel>().Where(l => (request.LevelMask & (1 << (int)l)) != 0).Select(l => where.Bind(Levels.Name(l)));
-            where.Add($"{Column(PartSchema.Level)} IN ({string.Join(", ", levels)})");
-        }
-
-        if (request.Kind is { } kind)
-        {
-            where.Equal(PartSchema.Kind, PartSchema.KindName(kind));
-        }
-
-        AddEqual(where, FieldTag.Service, request.Service);
-        AddEqual(where, FieldTag.System, request.System);
-        AddEqual(where, FieldTag.Domain, request.Domain);
-        AddEqual(where, FieldTag.TraceId, request.TraceId);
-        AddEqual(where, FieldTag.UserId, request.UserId);
-        if (!string.IsNullOrEmpty(request.Text))
-        {
-            where.Add(dialect.ContainsIgnoreCase(Column("message"), where.Bind(dialect.ContainsIgnoreCaseValue(request.Text))));
-        }
-
-        if (request.Filter is { } filter)
-        {
-            where.Add(Language.SqlCompiler.Condition(filter, where, request.NowMs));
-        }
+        SearchConditions.Add(where, dialect, request);
 
         if (cursor is { } after)
         {
@@ -258,14 +224,6 @@ public sealed class EventQueries(EventStore store, ISqlDialect dialect, int maxT
         }
 
         return keys;
-    }
-
-    private static void AddEqual(SqlWhere where, FieldTag tag, byte[]? value)
-    {
-        if (value is not null)
-        {
-            where.Equal(FieldCatalog.Get(tag).Name, Encoding.UTF8.GetString(value));
-        }
     }
 
     private List<EventRow> Read<T>(StorageSnapshot stored, List<PartInfo> parts, SqlWhere where, string order, int limit, QueryResult<T> result, CancellationToken cancel = default) =>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Sluice.Server.Tests.Support;
 
 namespace Sluice.Server.Tests.Migration;
@@ -17,36 +16,20 @@ public sealed class CompareCliTests
         await Mirrors.CaughtUpAsync(sender);
         string[] range = ["--start", (now - 3_600_000).ToString(System.Globalization.CultureInfo.InvariantCulture), "--end", (now + 1_000).ToString(System.Globalization.CultureInfo.InvariantCulture)];
 
-        var (exit, output) = await Run(["compare", "--url", Mirrors.Url(sender), "--other", Mirrors.Url(receiver), .. range]);
+        var (exit, output) = await CliTests.Run(["compare", "--url", Mirrors.Url(sender), "--other", Mirrors.Url(receiver), .. range]);
         Assert.True(exit == 0, output);
         Assert.Matches(@"total +30 +30 +30 +0 +0 +yes", output);
         Assert.Matches(@"by_level +warn +15 +15 ", output);
         Assert.Contains("result: match", output, StringComparison.Ordinal);
 
         await Api.PostAsync(receiver, [$$"""{"id":"stray","timestamp":{{now}},"level":"warn","message":"m","service":"api"}"""]);
-        (exit, output) = await Run(["compare", "--url", Mirrors.Url(sender), .. range]); // the other end defaults to Mirror:Url
+        (exit, output) = await CliTests.Run(["compare", "--url", Mirrors.Url(sender), .. range]); // the other end defaults to Mirror:Url
         Assert.True(exit == 1, output);
         Assert.Matches(@"total +30 +31 +30 +\+1 +0 +NO", output);
         Assert.Contains("result: MISMATCH", output, StringComparison.Ordinal);
 
-        (exit, output) = await Run(["compare", "--url", Mirrors.Url(sender), "--other", $"http://127.0.0.1:{Mirrors.FreePort()}", .. range]);
+        (exit, output) = await CliTests.Run(["compare", "--url", Mirrors.Url(sender), "--other", $"http://127.0.0.1:{Mirrors.FreePort()}", .. range]);
         Assert.True(exit == 2, output);
         Assert.Contains("502", output, StringComparison.Ordinal);
-    }
-
-    private static async Task<(int Exit, string Output)> Run(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(SluiceProcess.Executable);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
     }
 }

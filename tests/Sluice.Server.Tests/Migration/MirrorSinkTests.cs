@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Sluice.Core.Options;
 using Sluice.Server.Tests.Support;
 
@@ -115,10 +116,7 @@ public sealed class MirrorSinkTests
         foreach (var (id, e) in sent)
         {
             var r = received[id];
-            foreach (var field in new[] { "timestamp", "level", "message", "service", "category", "trace_id" })
-            {
-                Assert.Equal(e.TryGetProperty(field, out var a) ? a.ToString() : null, r.TryGetProperty(field, out var b) ? b.ToString() : null);
-            }
+            AssertSameFields(e, r, new[] { "timestamp", "level", "message", "service", "category", "trace_id" });
         }
     }
 
@@ -139,10 +137,7 @@ public sealed class MirrorSinkTests
         foreach (var r in received)
         {
             var e = sent[r.GetProperty("attributes").GetProperty("id").GetString()!];
-            foreach (var field in new[] { "timestamp", "level", "message", "service", "category", "trace_id" })
-            {
-                Assert.Equal(e.TryGetProperty(field, out var a) ? a.ToString() : null, r.TryGetProperty(field, out var b) ? b.ToString() : null);
-            }
+            AssertSameFields(e, r, new[] { "timestamp", "level", "message", "service", "category", "trace_id" });
         }
     }
 
@@ -163,10 +158,16 @@ public sealed class MirrorSinkTests
         foreach (var r in received)
         {
             var e = sent[r.GetProperty("attributes").GetProperty("id").GetString()!];
-            foreach (var field in new[] { "timestamp", "level", "message", "service", "trace_id" })
-            {
-                Assert.Equal(e.TryGetProperty(field, out var a) ? a.ToString() : null, r.TryGetProperty(field, out var b) ? b.ToString() : null);
-            }
+            AssertSameFields(e, r, new[] { "timestamp", "level", "message", "service", "trace_id" });
+        }
+    }
+
+    /// <summary>The fields the sender stored and the receiver stored are equal, or absent on both.</summary>
+    private static void AssertSameFields(JsonElement sent, JsonElement received, string[] fields)
+    {
+        foreach (var field in fields)
+        {
+            Assert.Equal(sent.TryGetProperty(field, out var a) ? a.ToString() : null, received.TryGetProperty(field, out var b) ? b.ToString() : null);
         }
     }
 }
