@@ -41,7 +41,7 @@ public sealed class ClickHouseQueryEngine : IQueryEngine, IDisposable
         var seconds = Math.Max(1, (queryOptions.TimeoutMs + 999) / 1000);
         _generated = new ClickHouseClient(options.Url, options.User, options.Password, TimeSpan.FromSeconds(seconds + 5), store.Breaker);
         var generated = new ClickHouseStatements(_generated, ClickHouseStatements.Settings(("max_execution_time", seconds)),
-            queryOptions.TimeoutMs, queryOptions.MaxRows, "the ClickHouse user's max_memory_usage");
+            queryOptions.TimeoutMs, queryOptions.MaxRows, "the ClickHouse user's max_memory_usage", MaxAnswerText(queryOptions));
         _events = new ClickHouseEventReads(generated, dialect, store, queryOptions.MaxLimit);
         _summaries = new ClickHouseSummaries(generated, dialect, store);
         _analytics = new ClickHouseAnalytics(generated, dialect, queryOptions, clock);
@@ -51,7 +51,7 @@ public sealed class ClickHouseQueryEngine : IQueryEngine, IDisposable
             // A user's SQL: the read-only user, outside the breaker (its faults are its own), inside the sandbox's limits.
             _sandboxed = new ClickHouseClient(options.Url, options.ReadUser, options.ReadPassword, TimeSpan.FromSeconds(options.SqlMaxSeconds + 5), breaker: null);
             _custom = new ClickHouseStatements(_sandboxed, ClickHouseSandbox.Settings(options, queryOptions),
-                options.SqlMaxSeconds * 1000, queryOptions.MaxRows, $"ClickHouse:SqlMaxMemoryMb = {options.SqlMaxMemoryMb}");
+                options.SqlMaxSeconds * 1000, queryOptions.MaxRows, $"ClickHouse:SqlMaxMemoryMb = {options.SqlMaxMemoryMb}", MaxAnswerText(queryOptions));
         }
 
         Database = store.Database;
@@ -106,4 +106,7 @@ public sealed class ClickHouseQueryEngine : IQueryEngine, IDisposable
         _generated.Dispose();
         _sandboxed?.Dispose();
     }
+
+    /// <summary>Most answer text read from ClickHouse for one question: twice <c>Query:MaxAnswerMb</c>.</summary>
+    private static long MaxAnswerText(QueryOptions options) => 2L * options.MaxAnswerMb * 1024 * 1024;
 }

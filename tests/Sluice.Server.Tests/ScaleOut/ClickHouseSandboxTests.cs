@@ -105,6 +105,22 @@ public sealed class ClickHouseSandboxTests
     }
 
     [ClickHouseFact]
+    public async Task An_answer_whose_text_outgrows_the_answer_cap_is_refused_while_it_arrives()
+    {
+        var (store, engine, node) = await SetUpAsync(new QueryOptions { MaxAnswerMb = 1 });
+        using (store)
+        using (engine)
+        {
+            // One row of 3 MB of text: past twice Query:MaxAnswerMb, refused before it is all read.
+            var refused = Assert.Throws<QueryFailedException>(() => engine.RunSql(
+                $"SELECT arrayStringConcat(arrayMap(x -> 'abcdefghij', range(300000)), '') AS s FROM events WHERE node = '{node}' LIMIT 1", false, CancellationToken.None));
+            Assert.Contains("Query:MaxAnswerMb", refused.Message);
+            using var fits = engine.RunSql($"SELECT arrayStringConcat(arrayMap(x -> 'abcdefghij', range(1000)), '') AS s FROM events WHERE node = '{node}' LIMIT 1", false, CancellationToken.None);
+            Assert.Single(fits.Rows);
+        }
+    }
+
+    [ClickHouseFact]
     public async Task A_query_past_its_memory_or_time_is_stopped_with_the_embedded_engines_errors()
     {
         var (store, engine, node) = await SetUpAsync(new QueryOptions(), o => o with { SqlMaxMemoryMb = 8 });
