@@ -27,7 +27,7 @@ public static class CompareCommand
         }
 
         args.RejectUnknown();
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(120) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(120), MaxResponseContentBufferSize = 16 * 1024 * 1024 };
         using var request = new HttpRequestMessage(HttpMethod.Get, url + "/api/admin/compare" + query);
         if (Environment.GetEnvironmentVariable("SLUICE_API_KEY") is { Length: > 0 } key)
         {

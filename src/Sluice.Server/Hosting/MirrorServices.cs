@@ -16,6 +16,9 @@ internal static class MirrorServices
     /// <summary>How the mirror and compare present themselves: no rule of system detection matches it.</summary>
     public const string UserAgent = "Sluice-Mirror/1";
 
+    /// <summary>Most bytes read of one answer from the other end.</summary>
+    public const int MaxAnswerBytes = 16 * 1024 * 1024;
+
     public static IServiceCollection AddMirror(this IServiceCollection services, SluiceOptions options)
     {
         services.AddSingleton(_ => NewHttpClient());
@@ -31,7 +34,8 @@ internal static class MirrorServices
 
     private static MirrorHttp NewHttpClient()
     {
-        var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        // The other end's answers (an ingest receipt, a range summary) are small: a larger one is refused as it arrives.
+        var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30), MaxResponseContentBufferSize = MaxAnswerBytes };
         client.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
         return new MirrorHttp(client);
     }
