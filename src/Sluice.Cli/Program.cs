@@ -1,3 +1,4 @@
+using Sluice.Cli.Client;
 using Sluice.Cli.Commands;
 
 namespace Sluice.Cli;
@@ -14,13 +15,25 @@ public static class Program
           sluice bench clickhouse-reads --file FILE --clickhouse URL --work DIR [--runs N] [--port P] [--markdown FILE]
           sluice bench tail --url URL [--subscribers N] [--query Q] [--seconds S]   (live-tail load; until stdin closes without --seconds)
           sluice bench kv --url URL [--keys N] [--reads R] [--connections C] [--bytes B] [--markdown FILE] [--redis-script scripts/redis.sh --redis-dir DIR --redis-port P [--outage-writes W]]
+          sluice profile create --name NAME --url URL [--api-key-stdin]   (the key: SLUICE_API_KEY or stdin)
+          sluice profile list
+          sluice profile remove --name NAME
           sluice compare --url URL [--other URL] [--start T] [--end T] [--kind log|traffic] [--share S]   (exit 0 match, 1 mismatch; keys from SLUICE_API_KEY, SLUICE_OTHER_API_KEY)
           (sluice sql-worker is started by serve to run custom SQL in; it is not for direct use)
+        connection (every command that talks to a server): [--url URL] [--profile NAME]; SLUICE_URL, SLUICE_PROFILE,
+          SLUICE_API_KEY; else the profile 'default'; else http://127.0.0.1:5080 (docs/cli.md)
+        exit codes: 0 done, 1 the answer is no, 2 usage error, 3 refused by the server (4xx),
+          4 server unreachable or failing, 130 interrupted
         environment: SLUICE_LISTEN, SLUICE_DATA_DIR, SLUICE__Section__Key (see docs/configuration.md)
         """;
 
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args.Any(a => a is "--help" or "-h"))
+        {
+            return Help(args.TakeWhile(a => !a.StartsWith('-')).ToArray());
+        }
+
         try
         {
             return args switch
@@ -33,22 +46,51 @@ public static class Program
                 ["bench", "clickhouse-reads", ..] => await BenchClickHouseReadsCommand.RunAsync(new CommandLine(args.Skip(2))),
                 ["bench", "tail", ..] => await BenchTailCommand.RunAsync(new CommandLine(args.Skip(2))),
                 ["bench", "kv", ..] => await BenchKvCommand.RunAsync(new CommandLine(args.Skip(2))),
+                ["profile", "create", ..] => ProfileCommand.Create(new CommandLine(args.Skip(2), "api-key-stdin")),
+                ["profile", "list", ..] => ProfileCommand.List(new CommandLine(args.Skip(2))),
+                ["profile", "remove", ..] => ProfileCommand.Remove(new CommandLine(args.Skip(2))),
                 ["compare", ..] => await CompareCommand.RunAsync(new CommandLine(args.Skip(1))),
                 ["sql-worker", ..] => SqlWorkerCommand.Run(new CommandLine(args.Skip(1))),
-                ["help" or "--help" or "-h", ..] => Help(),
+                ["help", .. var topic] => Help(topic),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', args.Take(2))}'"),
             };
         }
         catch (UsageException e)
         {
             await Console.Error.WriteLineAsync($"sluice: {e.Message}\n{Usage}");
-            return 2;
+            return ExitCodes.Usage;
+        }
+        catch (CommandFailedException e)
+        {
+            await Console.Error.WriteLineAsync($"sluice: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return ExitCodes.Interrupted;
         }
     }
 
-    private static int Help()
+    /// <summary>
+    /// The usage of the commands that start with <paramref name="words"/> (<c>sluice profile --help</c> shows the
+    /// profile commands), with the shared notes on connections and exit codes; all of it when nothing matches.
+    /// </summary>
+    private static int Help(string[] words)
     {
-        Console.WriteLine(Usage);
-        return 0;
+        var lines = Usage.Split('\n');
+        var prefix = "  sluice " + string.Join(' ', words);
+        var commands = lines.TakeWhile(l => !l.StartsWith("connection", StringComparison.Ordinal)).ToList();
+        var chosen = new List<string>();
+        for (var i = 0; i < commands.Count; i++)
+        {
+            if (words.Length > 0 && commands[i].StartsWith(prefix, StringComparison.Ordinal))
+            {
+                chosen.Add(commands[i]);
+                chosen.AddRange(commands.Skip(i + 1).TakeWhile(l => l.StartsWith("    ", StringComparison.Ordinal)));
+            }
+        }
+
+        Console.WriteLine(chosen.Count == 0 ? Usage : "usage:\n" + string.Join('\n', chosen) + "\n" + string.Join('\n', lines.SkipWhile(l => !l.StartsWith("connection", StringComparison.Ordinal))));
+        return ExitCodes.Ok;
     }
 }
