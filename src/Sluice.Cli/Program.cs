@@ -19,6 +19,14 @@ public static class Program
           sluice profile list
           sluice profile remove --name NAME
           sluice compare --url URL [--other URL] [--start T] [--end T] [--kind log|traffic] [--share S]   (exit 0 match, 1 mismatch; keys from SLUICE_API_KEY, SLUICE_OTHER_API_KEY)
+          sluice ingest FILE|- [--format ndjson|clef|plain] [--batch 1000] [--connections 4] [--restart] [--rate EVENTS_PER_S]
+            [--level-pattern REGEX] [--service NAME] [--property K=V]…   (plain text; gzip/zstd read by their magic bytes;
+            a file is resumable: a second run continues where the server last acknowledged; exit 3 when lines were refused)
+          sluice query 'QUERY' [--since 1h | --start T [--end T]] [--kind log|traffic] [--limit 100] [--output table|json|ndjson|csv]
+            (a query with pipes, '… | stats count() by service', answers a table; exit 0 also when nothing matches)
+          sluice tail ['QUERY'] [--kind log|traffic] [--output text|ndjson] [--no-color]   (live; reconnects; Ctrl-C ends it)
+          sluice stats [--since 24h] [--output table|json]   (counts by level, service, kind; ingest rate; storage)
+          sluice patterns [--since 24h] [--min-frequency N] [--limit 100] [--output table|json]
           (sluice sql-worker is started by serve to run custom SQL in; it is not for direct use)
         connection (every command that talks to a server): [--url URL] [--profile NAME]; SLUICE_URL, SLUICE_PROFILE,
           SLUICE_API_KEY; else the profile 'default'; else http://127.0.0.1:5080 (docs/cli.md)
@@ -49,6 +57,11 @@ public static class Program
                 ["profile", "create", ..] => ProfileCommand.Create(new CommandLine(args.Skip(2), "api-key-stdin")),
                 ["profile", "list", ..] => ProfileCommand.List(new CommandLine(args.Skip(2))),
                 ["profile", "remove", ..] => ProfileCommand.Remove(new CommandLine(args.Skip(2))),
+                ["ingest", ..] => await IngestCommand.RunAsync(new CommandLine(args.Skip(1), "restart")),
+                ["query", ..] => await QueryCommand.RunAsync(new CommandLine(args.Skip(1))),
+                ["tail", ..] => await TailCommand.RunAsync(new CommandLine(args.Skip(1), "no-color")),
+                ["stats", ..] => await StatsCommand.RunAsync(new CommandLine(args.Skip(1))),
+                ["patterns", ..] => await PatternsCommand.RunAsync(new CommandLine(args.Skip(1))),
                 ["compare", ..] => await CompareCommand.RunAsync(new CommandLine(args.Skip(1))),
                 ["sql-worker", ..] => SqlWorkerCommand.Run(new CommandLine(args.Skip(1))),
                 ["help", .. var topic] => Help(topic),
@@ -78,6 +91,13 @@ public static class Program
     private static int Help(string[] words)
     {
         var lines = Usage.Split('\n');
+
+        // "sluice query 'level:error' --help" asks about query: drop words (arguments) until a command matches.
+        while (words.Length > 1 && !lines.Any(l => l.StartsWith("  sluice " + string.Join(' ', words), StringComparison.Ordinal)))
+        {
+            words = words[..^1];
+        }
+
         var prefix = "  sluice " + string.Join(' ', words);
         var commands = lines.TakeWhile(l => !l.StartsWith("connection", StringComparison.Ordinal)).ToList();
         var chosen = new List<string>();
