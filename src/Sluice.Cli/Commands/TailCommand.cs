@@ -37,10 +37,7 @@ internal static class TailCommand
                 {
                     using var request = new HttpRequestMessage(HttpMethod.Get, path);
                     using var response = await client.SendAsync(request, interrupt.Token);
-                    if (connectedOnce)
-                    {
-                        await Console.Error.WriteLineAsync("sluice tail: connected again");
-                    }
+                    await Console.Error.WriteLineAsync(connectedOnce ? "sluice tail: connected again" : $"sluice tail: following {client.BaseUrl} (Ctrl-C ends)");
 
                     connectedOnce = true;
                     await using var stream = await response.Content.ReadAsStreamAsync(interrupt.Token);

@@ -15,6 +15,9 @@ internal sealed partial class BatchSender(SluiceClient client, IngestFormat form
 {
     private const int Attempts = 6;
 
+    /// <summary>Set once the server answered: a server never reached is reported at once, one that went away is waited for.</summary>
+    private volatile bool _reached;
+
     private readonly string _path = format == IngestFormat.Clef ? "ingest/clef" : "api/ingest";
     private readonly string _mediaType = format == IngestFormat.Clef ? "application/vnd.serilog.clef" : "application/x-ndjson";
 
@@ -33,7 +36,7 @@ internal sealed partial class BatchSender(SluiceClient client, IngestFormat form
             {
                 response = await client.Http.SendAsync(request, cancel);
             }
-            catch (HttpRequestException e) when (attempt < Attempts)
+            catch (HttpRequestException e) when (attempt < Attempts && _reached)
             {
                 await PauseAsync(attempt, null, $"{client.BaseUrl} unreachable ({e.Message})", cancel);
                 continue;
@@ -45,6 +48,7 @@ internal sealed partial class BatchSender(SluiceClient client, IngestFormat form
 
             using (response)
             {
+                _reached = true;
                 var status = (int)response.StatusCode;
                 if ((status is 429 or 503 or 502 or 504) && attempt < Attempts)
                 {
@@ -73,7 +77,7 @@ internal sealed partial class BatchSender(SluiceClient client, IngestFormat form
 
     private static async Task PauseAsync(int attempt, TimeSpan? retryAfter, string why, CancellationToken cancel)
     {
-        var pause = retryAfter ?? TimeSpan.FromMilliseconds(250 * (1 << attempt));
+        var pause = retryAfter ?? TimeSpan.FromMilliseconds(Math.Min(250 * (1 << attempt), 5000));
         await Console.Error.WriteLineAsync($"sluice ingest: {why}; trying again in {pause.TotalSeconds:0.#} s");
         await Task.Delay(pause, cancel);
     }
