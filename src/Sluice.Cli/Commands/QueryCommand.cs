@@ -24,6 +24,7 @@ internal static class QueryCommand
             throw new UsageException($"--kind must be log or traffic, not '{kind}'");
         }
 
+        var limitGiven = args.Get("limit") is not null;
         var limit = args.GetLong("limit", 100);
         if (limit is < 1 or > 1_000_000)
         {
@@ -38,7 +39,8 @@ internal static class QueryCommand
         var pipesAt = PipesAt(query);
         if (pipesAt > 0)
         {
-            return await CustomAsync(client, query, pipesAt, range, kind, limit, output, cancel.Token);
+            // A table from pipes is cut only when asked to (| limit does it in the query).
+            return await CustomAsync(client, query, pipesAt, range, kind, limitGiven ? limit : int.MaxValue, output, cancel.Token);
         }
 
         var writer = new ResultWriter(output, ResultWriter.EventColumns, events: true);

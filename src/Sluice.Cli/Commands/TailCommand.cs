@@ -29,6 +29,7 @@ internal static class TailCommand
         var filter = string.Join(' ', new[] { kind is null ? null : "kind:" + kind, query.Trim().Length == 0 ? null : kind is null ? query : $"({query})" }.Where(t => t is not null));
         var path = "api/logs/tail" + (filter.Length > 0 ? "?query=" + Uri.EscapeDataString(filter) : "");
         var connectedOnce = false;
+        var lost = false;
         try
         {
             while (true)
@@ -40,6 +41,7 @@ internal static class TailCommand
                     await Console.Error.WriteLineAsync(connectedOnce ? "sluice tail: connected again" : $"sluice tail: following {client.BaseUrl} (Ctrl-C ends)");
 
                     connectedOnce = true;
+                    lost = false;
                     await using var stream = await response.Content.ReadAsStreamAsync(interrupt.Token);
                     using var reader = new StreamReader(stream);
                     while (await reader.ReadLineAsync(interrupt.Token) is { } line)
@@ -59,7 +61,12 @@ internal static class TailCommand
                     // fall through to reconnect
                 }
 
-                await Console.Error.WriteLineAsync("sluice tail: connection lost; reconnecting…");
+                if (!lost)
+                {
+                    await Console.Error.WriteLineAsync("sluice tail: connection lost; reconnecting…");
+                    lost = true;
+                }
+
                 await Task.Delay(TimeSpan.FromSeconds(1), interrupt.Token);
             }
         }

@@ -117,8 +117,21 @@ public sealed class IngestCliTests
                 await first.KillAsync();
             }
 
+            var killedAt = AckedLine(stateDir);
+            Assert.InRange(killedAt, 500, 2999);
+
+            // Ctrl-C: the run stops cleanly with 130 and says where a rerun continues.
+            using (var second = CliProcess.Start(env, "ingest", file, "--batch", "50", "--connections", "3", "--rate", "400"))
+            {
+                await CliProcess.WaitUntilAsync(() => AckedLine(stateDir) >= killedAt + 300, "more progress");
+                await second.InterruptAsync();
+                Assert.Equal(130, second.ExitCode);
+                Assert.Contains(second.Stderr, l => l.StartsWith($"sluice ingest: resuming {file} after line {killedAt:N0}", StringComparison.Ordinal));
+                Assert.Contains(second.Stderr, l => l.StartsWith("sluice ingest: interrupted after line ", StringComparison.Ordinal));
+            }
+
             var before = AckedLine(stateDir);
-            Assert.InRange(before, 500, 2999);
+            Assert.InRange(before, killedAt + 300, 2999);
             var (exit, output) = await CliTests.Run(env, null, "ingest", file, "--batch", "50", "--connections", "3");
             Assert.True(exit == 0, output);
             Assert.Contains($"resuming {file} after line {before:N0}", output, StringComparison.Ordinal);
