@@ -19,7 +19,7 @@ public static class Program
           sluice profile list
           sluice profile remove --name NAME
           sluice compare --url URL [--other URL] [--start T] [--end T] [--kind log|traffic] [--share S]   (exit 0 match, 1 mismatch; keys from SLUICE_API_KEY, SLUICE_OTHER_API_KEY)
-          sluice ingest FILE|- [--format ndjson|clef|plain] [--batch 1000] [--connections 4] [--restart] [--rate EVENTS_PER_S]
+          sluice ingest FILE|- [--format ndjson|clef|plain] [--batch 1000] [--connections 4] [--restart] [--rate EVENTS_PER_S] [--retries 5]
             [--level-pattern REGEX] [--service NAME] [--property K=V]…   (plain text; gzip/zstd read by their magic bytes;
             a file is resumable: a second run continues where the server last acknowledged; exit 3 when lines were refused)
           sluice query 'QUERY' [--since 1h | --start T [--end T]] [--kind log|traffic] [--limit 100] [--output table|json|ndjson|csv]

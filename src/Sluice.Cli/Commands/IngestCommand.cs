@@ -25,6 +25,7 @@ internal static class IngestCommand
         var batchSize = (int)Math.Clamp(args.GetLong("batch", 1000), 1, 100_000);
         var connections = (int)Math.Clamp(args.GetLong("connections", 4), 1, 64);
         var rate = args.GetLong("rate", 0);
+        var retries = (int)Math.Min(args.GetLong("retries", 5), 1000);
         var restart = args.Flag("restart");
         var maxLineBytes = (int)Math.Clamp(args.GetLong("max-line-bytes", 1 << 20), 1024, 64 << 20);
         var progressSeconds = Math.Max(1, args.GetLong("progress-seconds", 5));
@@ -90,10 +91,19 @@ internal static class IngestCommand
         var reader = new LineReader(input.Decoded, maxLineBytes, resumedBySeek ? resume!.Offset : 0);
         var counters = new IngestCounters();
         using var interrupt = Interrupt.OnCtrlC();
-        var run = new IngestRun(client, reader, counters, formatOption, levelPattern, service, properties, identity, batchSize, connections, rate,
+        var run = new IngestRun(client, reader, counters, formatOption, levelPattern, service, properties, identity, batchSize, connections, rate, retries,
             resume, resumedBySeek, stateFile, headHash, path, input);
         var started = Stopwatch.GetTimestamp();
-        var outcome = await IngestProgress.WatchAsync(run.ExecuteAsync(interrupt.Token), counters, () => input.RawBytesRead, input.Length, TimeSpan.FromSeconds(progressSeconds));
+        IngestOutcome outcome;
+        try
+        {
+            outcome = await IngestProgress.WatchAsync(run.ExecuteAsync(interrupt.Token), counters, () => input.RawBytesRead, input.Length, TimeSpan.FromSeconds(progressSeconds));
+        }
+        catch (CommandFailedException e) when (!fromStdin)
+        {
+            throw new CommandFailedException(e.ExitCode, $"{e.Message}\nsluice ingest: the server acknowledged {path} through line {run.SavedLine:N0}; run the same command again to continue");
+        }
+
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         if (!IngestProgress.Interactive)
         {

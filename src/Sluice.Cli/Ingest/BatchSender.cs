@@ -9,12 +9,11 @@ namespace Sluice.Cli.Ingest;
 /// <summary>
 /// Posts one batch and reads which of its events were refused. A refusal of the whole request for a reason other
 /// than its events (a missing key, a wrong endpoint) stops the command (exit 3); 429, 503 and lost connections are
-/// tried again with growing pauses (honouring <c>Retry-After</c>) before the command gives up (exit 4).
+/// tried again (<c>--retries</c> times) with growing pauses (honouring <c>Retry-After</c>) before the command gives
+/// up (exit 4).
 /// </summary>
-internal sealed partial class BatchSender(SluiceClient client, IngestFormat format)
+internal sealed partial class BatchSender(SluiceClient client, IngestFormat format, int retries)
 {
-    private const int Attempts = 6;
-
     /// <summary>Set once the server answered: a server never reached is reported at once, one that went away is waited for.</summary>
     private volatile bool _reached;
 
@@ -36,7 +35,7 @@ internal sealed partial class BatchSender(SluiceClient client, IngestFormat form
             {
                 response = await client.Http.SendAsync(request, cancel);
             }
-            catch (HttpRequestException e) when (attempt < Attempts && _reached)
+            catch (HttpRequestException e) when (attempt <= retries && _reached)
             {
                 await PauseAsync(attempt, null, $"{client.BaseUrl} unreachable ({e.Message})", cancel);
                 continue;
@@ -50,7 +49,7 @@ internal sealed partial class BatchSender(SluiceClient client, IngestFormat form
             {
                 _reached = true;
                 var status = (int)response.StatusCode;
-                if ((status is 429 or 503 or 502 or 504) && attempt < Attempts)
+                if ((status is 429 or 503 or 502 or 504) && attempt <= retries)
                 {
                     await PauseAsync(attempt, response.Headers.RetryAfter?.Delta, $"the server answered {status}", cancel);
                     continue;
@@ -77,7 +76,7 @@ internal sealed partial class BatchSender(SluiceClient client, IngestFormat form
 
     private static async Task PauseAsync(int attempt, TimeSpan? retryAfter, string why, CancellationToken cancel)
     {
-        var pause = retryAfter ?? TimeSpan.FromMilliseconds(Math.Min(250 * (1 << attempt), 5000));
+        var pause = retryAfter ?? TimeSpan.FromMilliseconds(Math.Min(250 * (1 << Math.Min(attempt, 5)), 5000));
         await Console.Error.WriteLineAsync($"sluice ingest: {why}; trying again in {pause.TotalSeconds:0.#} s");
         await Task.Delay(pause, cancel);
     }

@@ -11,12 +11,16 @@ internal sealed record IngestOutcome(IngestFormat Format, List<RefusedLine> Refu
 /// <summary>One ingest: a reader filling batches, and <c>connections</c> senders posting them.</summary>
 internal sealed class IngestRun(
     SluiceClient client, LineReader reader, IngestCounters counters, IngestFormat? formatOption, Regex levelPattern, string? service,
-    List<KeyValuePair<string, string>> properties, string? identity, int batchSize, int connections, long rate,
+    List<KeyValuePair<string, string>> properties, string? identity, int batchSize, int connections, long rate, int retries,
     IngestState? resume, bool resumedBySeek, string? stateFile, string? headHash, string path, InputSource input)
 {
     private readonly List<RefusedLine> _refused = [];
     private readonly Lock _saving = new();
     private long _lastSave;
+    private long _savedLine;
+
+    /// <summary>The input line through which the server acknowledged everything, as last written to the state file.</summary>
+    public long SavedLine => Interlocked.Read(ref _savedLine);
 
     private readonly List<(LineRead Kind, byte[] Bytes)> _pending = [];
     private int _pendingIndex;
@@ -30,25 +34,34 @@ internal sealed class IngestRun(
         var events = resume?.Events ?? 0;
         Prepare();
         var watermark = new AckWatermark(_line, reader.Offset);
-        var sender = new BatchSender(client, _format);
+        var sender = new BatchSender(client, _format, retries);
         var channel = Channel.CreateBounded<IngestBatch>(connections * 2);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(interrupt);
         var senders = Enumerable.Range(0, connections).Select(_ => Task.Run(async () =>
         {
-            await foreach (var batch in channel.Reader.ReadAllAsync(failed.Token))
+            try
             {
-                var (refusedCount, refused) = batch.Events == 0 ? (0, []) : await sender.SendAsync(batch, failed.Token);
-                counters.BatchDone(batch.Events, refusedCount);
-                lock (_refused)
+                await foreach (var batch in channel.Reader.ReadAllAsync(failed.Token))
                 {
-                    _refused.AddRange(refused);
-                }
+                    var (refusedCount, refused) = batch.Events == 0 ? (0, []) : await sender.SendAsync(batch, failed.Token);
+                    counters.BatchDone(batch.Events, refusedCount);
+                    lock (_refused)
+                    {
+                        _refused.AddRange(refused);
+                    }
 
-                var total = Interlocked.Add(ref events, batch.Events - refusedCount);
-                if (watermark.Complete(batch.Sequence, batch.EndLine, batch.EndOffset, out var point))
-                {
-                    Save(point, total, force: false);
+                    var total = Interlocked.Add(ref events, batch.Events - refusedCount);
+                    if (watermark.Complete(batch.Sequence, batch.EndLine, batch.EndOffset, out var point))
+                    {
+                        Save(point, total, force: false);
+                    }
                 }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // One sender's failure ends the run: the others and the reader stop rather than send on.
+                await failed.CancelAsync();
+                throw;
             }
         }, failed.Token)).ToList();
 
@@ -68,7 +81,7 @@ internal sealed class IngestRun(
             }
 
             channel.Writer.TryComplete();
-            await WhenAllFailFast(senders, failed);
+            await Task.WhenAll(senders);
         }
         catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {
@@ -77,9 +90,17 @@ internal sealed class IngestRun(
             Save(watermark.Point, Interlocked.Read(ref events), force: true);
             return new IngestOutcome(_format, Sorted(), Interrupted: true, watermark.Point.Line);
         }
-        catch (CommandFailedException)
+        catch (Exception e) when (e is CommandFailedException or OperationCanceledException)
         {
+            // A sender failed (and stopped the rest): keep what was acknowledged, and fail with the sender's error.
+            channel.Writer.TryComplete();
+            await Task.WhenAll(senders.Select(s => s.ContinueWith(_ => { }, TaskScheduler.Default)));
             Save(watermark.Point, Interlocked.Read(ref events), force: true);
+            if (senders.FirstOrDefault(s => s.IsFaulted) is { } faulted)
+            {
+                await faulted;
+            }
+
             throw;
         }
 
@@ -176,23 +197,6 @@ internal sealed class IngestRun(
         }
     }
 
-    /// <summary>Waits for every sender; the first that fails stops the others, and its error is the command's.</summary>
-    private static async Task WhenAllFailFast(List<Task> senders, CancellationTokenSource failed)
-    {
-        var remaining = senders.ToList();
-        while (remaining.Count > 0)
-        {
-            var done = await Task.WhenAny(remaining);
-            remaining.Remove(done);
-            if (done.IsFaulted)
-            {
-                await failed.CancelAsync();
-                await Task.WhenAll(remaining.Select(s => s.ContinueWith(_ => { }, TaskScheduler.Default)));
-                await done;
-            }
-        }
-    }
-
     private async Task PaceAsync(long produced, long started, CancellationToken cancel)
     {
         if (produced == 0 || rate <= 0)
@@ -223,6 +227,7 @@ internal sealed class IngestRun(
             }
 
             _lastSave = now;
+            Interlocked.Exchange(ref _savedLine, point.Line);
             new IngestState(Path.GetFullPath(path), headHash!, input.Length ?? 0, _format.ToString().ToLowerInvariant(), point.Line, point.Offset, events).Save(stateFile);
         }
     }

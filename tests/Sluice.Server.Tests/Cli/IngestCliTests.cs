@@ -154,6 +154,41 @@ public sealed class IngestCliTests
     }
 
     [Fact]
+    public async Task A_server_gone_mid_file_ends_with_exit_4_and_the_rerun_after_its_restart_stores_every_line_once()
+    {
+        var dir = Directory.CreateTempSubdirectory("sluice-ingest-").FullName;
+        try
+        {
+            await using var server = await TestServer.StartAsync();
+            var port = server.Http.BaseAddress!.Port;
+            var env = Environment(server, dir);
+            var file = Path.Combine(dir, "events.ndjson");
+            Assert.Equal(0, (await CliTests.Run("bench", "gen", "--events", "2000", "--seed", "5", "--out", file)).Exit);
+
+            using (var run = CliProcess.Start(env, "ingest", file, "--batch", "50", "--rate", "400", "--retries", "1"))
+            {
+                await CliProcess.WaitUntilAsync(() => AckedLine(Path.Combine(dir, "config", "ingest")) >= 300, "progress");
+                await server.StopAsync();
+                await run.WaitForExitAsync();
+                Assert.Equal(4, run.ExitCode);
+                Assert.Contains(run.Stderr, l => l.StartsWith("sluice ingest: the server acknowledged", StringComparison.Ordinal) && l.EndsWith("run the same command again to continue", StringComparison.Ordinal));
+            }
+
+            await server.RestartAsync(o => o with { Listen = $"127.0.0.1:{port}" });
+            var (exit, output) = await CliTests.Run(env, null, "ingest", file);
+            Assert.True(exit == 0, output);
+            Assert.Contains("resuming", output, StringComparison.Ordinal);
+            var stored = await AllEvents(server);
+            Assert.Equal(2000, stored.Count);
+            Assert.Equal(2000, stored.Select(e => e.GetProperty("id").GetString()).Distinct().Count());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Stdin_is_ingested_but_not_resumable_and_usage_and_unreachable_servers_have_their_exit_codes()
     {
         var dir = Directory.CreateTempSubdirectory("sluice-ingest-").FullName;
