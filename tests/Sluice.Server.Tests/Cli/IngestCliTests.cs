@@ -204,8 +204,14 @@ public sealed class IngestCliTests
             (exit, output) = await CliTests.Run(env, null, "ingest", "-", "--batchsize", "5");
             Assert.Equal(2, exit);
             Assert.Contains("unknown option --batchsize", output, StringComparison.Ordinal);
-            (exit, _) = await CliTests.Run(env, null, "ingest", "--help");
+            (exit, output) = await CliTests.Run(env, null, "ingest", "--help");
             Assert.Equal(0, exit);
+            Assert.Contains("sluice ingest FILE|-", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("sluice query", output, StringComparison.Ordinal);
+            (exit, output) = await CliTests.Run(env, null, "query", "level:error", "--help");
+            Assert.Equal(0, exit);
+            Assert.Contains("sluice query 'QUERY'", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("sluice ingest", output, StringComparison.Ordinal);
 
             var closed = new Dictionary<string, string>(env) { ["SLUICE_URL"] = $"http://127.0.0.1:{SluiceProcess.FreePort()}" };
             (exit, output) = await CliTests.Run(closed, "{\"message\":\"x\"}\n", "ingest", "-");
