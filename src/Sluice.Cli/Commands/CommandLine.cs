@@ -7,6 +7,7 @@ namespace Sluice.Cli.Commands;
 public sealed class CommandLine
 {
     private readonly Dictionary<string, string> _options = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _repeated = new(StringComparer.Ordinal);
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
     private readonly List<string> _positionals = [];
     private int _positionalsRead;
@@ -25,18 +26,16 @@ public sealed class CommandLine
             }
 
             var eq = arg.IndexOf('=');
-            if (eq > 0)
+            var (name, value) = eq > 0 ? (arg[2..eq], arg[(eq + 1)..])
+                : !flags.Contains(arg[2..]) && i + 1 < list.Count && !list[i + 1].StartsWith("--", StringComparison.Ordinal) ? (arg[2..], list[++i])
+                : (arg[2..], "true");
+            _options[name] = value;
+            if (!_repeated.TryGetValue(name, out var all))
             {
-                _options[arg[2..eq]] = arg[(eq + 1)..];
+                _repeated[name] = all = [];
             }
-            else if (!flags.Contains(arg[2..]) && i + 1 < list.Count && !list[i + 1].StartsWith("--", StringComparison.Ordinal))
-            {
-                _options[arg[2..]] = list[++i];
-            }
-            else
-            {
-                _options[arg[2..]] = "true";
-            }
+
+            all.Add(value);
         }
     }
 
@@ -44,6 +43,13 @@ public sealed class CommandLine
     {
         _read.Add(name);
         return _options.GetValueOrDefault(name);
+    }
+
+    /// <summary>Every value of an option that may be repeated (<c>--set A=1 --set B=2</c>), in order.</summary>
+    public IReadOnlyList<string> GetAll(string name)
+    {
+        _read.Add(name);
+        return _repeated.GetValueOrDefault(name) ?? [];
     }
 
     public string Require(string name) => Get(name) ?? throw new UsageException($"--{name} is required");
