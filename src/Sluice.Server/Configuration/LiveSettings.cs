@@ -87,7 +87,7 @@ public sealed class LiveSettings
             if (expectedVersion is { } expected && expected != _store.Version)
             {
                 return (0, new(409, ErrorCodes.VersionConflict,
-                    $"the settings are at version {_store.Version}, not {expected}: read them again and retry", "expectedVersion"));
+                    $"expectedVersion is {expected} but the settings are at version {_store.Version}: read them again and retry", "expectedVersion"));
             }
 
             var runtime = rollbackOf is null
