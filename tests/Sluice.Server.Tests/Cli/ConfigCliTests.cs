@@ -83,4 +83,16 @@ public sealed class ConfigCliTests
 
         Directory.Delete(dir, recursive: true);
     }
+
+    [Fact]
+    public async Task Serve_takes_any_setting_with_set_and_names_a_bad_one()
+    {
+        var (exit, output) = await CliTests.Run("serve", "--listen", "127.0.0.1:0", "--set", "Query:MaxLimit=abc");
+        Assert.Equal(2, exit);
+        Assert.Contains("sluice: invalid configuration:", output, StringComparison.Ordinal);
+        Assert.Contains("Query:MaxLimit", output, StringComparison.Ordinal);
+        (exit, output) = await CliTests.Run("serve", "--set", "Query:MaxLimit");
+        Assert.Equal(2, exit);
+        Assert.Contains("--set takes Section:Key=value", output, StringComparison.Ordinal);
+    }
 }
