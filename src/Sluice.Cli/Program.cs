@@ -7,7 +7,7 @@ public static class Program
 {
     private const string Usage = """
         usage:
-          sluice serve [--listen HOST:PORT] [--data DIR] [--config FILE] [--durability fsync|batch|none]
+          sluice serve [--listen HOST:PORT] [--data DIR] [--config FILE] [--durability fsync|batch|none] [--set Section:Key=value]...
           sluice bench gen --events N --seed S --out FILE [--start ISO|now] [--hours H]
           sluice bench ingest --url URL --file FILE [--connections C] [--batch B] [--rate EVENTS_PER_S] [--path /api/ingest] [--repeat R]
           sluice bench query --data DIR [--runs N] [--threads T]   (a stopped server's data directory)
@@ -27,6 +27,11 @@ public static class Program
           sluice tail ['QUERY'] [--kind log|traffic] [--output text|ndjson] [--no-color]   (live; reconnects; Ctrl-C ends it)
           sluice stats [--since 24h] [--output table|json]   (counts by level, service, kind; ingest rate; storage)
           sluice patterns [--since 24h] [--min-frequency N] [--limit 100] [--output table|json]
+          sluice config get [KEY] [--output table|json]
+          sluice config set KEY=VALUE [KEY=VALUE...] [--unset KEY]... [--reason TEXT] [--expected-version N] [--output table|json]
+          sluice config history [--output table|json]
+          sluice config rollback VERSION [--reason TEXT] [--output table|json]
+          sluice config health [--output table|json]   (exit 1 when not healthy)
           (sluice sql-worker is started by serve to run custom SQL in; it is not for direct use)
         connection (every command that talks to a server): [--url URL] [--profile NAME]; SLUICE_URL, SLUICE_PROFILE,
           SLUICE_API_KEY; else the profile 'default'; else http://127.0.0.1:5080 (docs/cli.md)
@@ -62,6 +67,11 @@ public static class Program
                 ["tail", ..] => await TailCommand.RunAsync(new CommandLine(args.Skip(1), "no-color")),
                 ["stats", ..] => await StatsCommand.RunAsync(new CommandLine(args.Skip(1))),
                 ["patterns", ..] => await PatternsCommand.RunAsync(new CommandLine(args.Skip(1))),
+                ["config", "get", ..] => await ConfigCommand.GetAsync(new CommandLine(args.Skip(2))),
+                ["config", "set", ..] => await ConfigCommand.SetAsync(new CommandLine(args.Skip(2))),
+                ["config", "history", ..] => await ConfigCommand.HistoryAsync(new CommandLine(args.Skip(2))),
+                ["config", "rollback", ..] => await ConfigCommand.RollbackAsync(new CommandLine(args.Skip(2))),
+                ["config", "health", ..] => await ConfigCommand.HealthAsync(new CommandLine(args.Skip(2))),
                 ["compare", ..] => await CompareCommand.RunAsync(new CommandLine(args.Skip(1))),
                 ["sql-worker", ..] => SqlWorkerCommand.Run(new CommandLine(args.Skip(1))),
                 ["help", .. var topic] => Help(topic),

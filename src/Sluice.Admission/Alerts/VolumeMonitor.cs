@@ -19,7 +19,7 @@ public sealed class VolumeMonitor
     /// <summary>Scopes tracked at once; a flood of new domains is not allowed to grow memory past it.</summary>
     public const int MaxScopes = 10_000;
 
-    private readonly AlertOptions _options;
+    private volatile AlertOptions _options;
     private readonly Action<VolumeAlert> _raise;
     private readonly object _gate = new();
     private readonly Dictionary<ulong, ScopeVolume> _scopes = [];
@@ -30,6 +30,9 @@ public sealed class VolumeMonitor
         _options = options;
         _raise = raise;
     }
+
+    /// <summary>Takes new thresholds and cooldown (a runtime settings change); counts and baselines are kept.</summary>
+    public void Use(AlertOptions options) => _options = options;
 
     /// <summary>Counts <paramref name="n"/> events of a scope value (<c>kind</c> "system", "domain"; empty value: global).</summary>
     public void Record(string kind, ReadOnlySpan<byte> value, long n, long nowMs)

@@ -7,7 +7,7 @@ using Sluice.Server.Hosting;
 
 namespace Sluice.Cli.Commands;
 
-/// <summary><c>sluice serve [--listen H:P] [--data DIR] [--config FILE] [--durability fsync|batch|none]</c></summary>
+/// <summary><c>sluice serve [--listen H:P] [--data DIR] [--config FILE] [--durability fsync|batch|none] [--set Section:Key=value]…</c></summary>
 public static class ServeCommand
 {
     public static async Task<int> RunAsync(CommandLine args)
@@ -28,13 +28,26 @@ public static class ServeCommand
             overrides["Durability"] = durability;
         }
 
+        foreach (var set in args.GetAll("set"))
+        {
+            var eq = set.IndexOf('=');
+            if (eq <= 0)
+            {
+                throw new UsageException($"--set takes Section:Key=value, not '{set}'");
+            }
+
+            overrides[set[..eq].Trim()] = set[(eq + 1)..];
+        }
+
         var config = args.Get("config");
         args.RejectUnknown();
 
         SluiceOptions options;
+        ConfigurationLayers layers;
         try
         {
-            options = SluiceConfiguration.Load(config, overrides);
+            layers = SluiceConfiguration.LoadLayers(config, overrides);
+            options = layers.Bind();
         }
         catch (OptionsException e)
         {
@@ -51,7 +64,7 @@ public static class ServeCommand
         WebApplication app;
         try
         {
-            app = SluiceServer.Build(options);
+            app = SluiceServer.Build(options, layers: layers);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {

@@ -57,4 +57,13 @@ public static class ErrorCodes
     public const string OtherUnavailable = "other_unavailable";
     public const string ChaosDisabled = "chaos_disabled";
     public const string Internal = "internal_error";
+
+    // Runtime settings (docs/api.md, "Configuration").
+    public const string UnknownSetting = "unknown_setting";
+    public const string InvalidSetting = "invalid_setting";
+    public const string SettingNotReloadable = "setting_not_reloadable";
+    public const string VersionConflict = "version_conflict";
+    public const string SettingsUnavailable = "settings_unavailable";
+    public const string UnknownVersion = "unknown_version";
+    public const string FeatureDisabled = "feature_disabled";
 }

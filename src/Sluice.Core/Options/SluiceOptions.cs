@@ -62,6 +62,8 @@ public sealed record SluiceOptions
     public ChaosOptions Chaos { get; init; } = new();
 
     public MirrorOptions Mirror { get; init; } = new();
+
+    public FeatureOptions Features { get; init; } = new();
 }
 
 public enum DurabilityMode

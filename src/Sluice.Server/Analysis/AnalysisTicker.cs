@@ -36,7 +36,8 @@ internal sealed class AnalysisTicker(IServiceProvider services, IClock clock, Sl
 
                 var minute = clock.UnixMilliseconds / 60_000;
                 await Task.Run(() => monitors.CatchUp(stoppingToken), stoppingToken);
-                if (minute != _lastMinute)
+                // Features:Alerts off: no evaluation, so nothing fires or resolves; the next minute after it is on catches up.
+                if (minute != _lastMinute && services.GetRequiredService<Sluice.Server.Configuration.LiveSettings>().Current.Features.Alerts)
                 {
                     _lastMinute = minute;
                     await EvaluateAsync(monitors, alerts, stoppingToken);

@@ -26,7 +26,9 @@ public static class PatternServices
         services.AddSingleton<IPatternNamer>(sp => sp.GetRequiredService<PatternBook>());
         services.AddSingleton<IPatternCatalogView>(sp => sp.GetRequiredService<PatternBook>());
         services.AddSingleton<IPatternTemplates>(sp => sp.GetRequiredService<PatternBook>());
-        services.AddSingleton<IStoredRowsObserver>(sp => sp.GetRequiredService<PatternBook>());
+        // Features:Patterns switches counting at runtime; the catalog and its names stay.
+        services.AddSingleton<IStoredRowsObserver>(sp => new SwitchedObserver(sp.GetRequiredService<PatternBook>(),
+            sp.GetRequiredService<Sluice.Server.Configuration.LiveSettings>(), static o => o.Features.Patterns));
         services.AddHostedService(sp => new PatternCatalogSaver(sp.GetRequiredService<PatternBook>(), options.Patterns,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PatternCatalogSaver>>()));
         return services;

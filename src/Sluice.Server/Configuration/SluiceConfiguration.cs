@@ -5,9 +5,10 @@ using Sluice.Core.Options;
 namespace Sluice.Server.Configuration;
 
 /// <summary>
-/// Builds <see cref="SluiceOptions"/> from, in rising precedence: defaults, the options file, its
-/// environment overlay (sluice.{SLUICE_ENVIRONMENT}.json beside it), environment variables
-/// (SLUICE__Section__Key, SLUICE_LISTEN, SLUICE_DATA_DIR and the seed's TRAFFIC_LOGS_* names), and the command line.
+/// Builds <see cref="SluiceOptions"/> from, in rising precedence: defaults, the options file (sluice.json or
+/// --config), its environment overlay (sluice.{SLUICE_ENVIRONMENT}.json, or {SLUICE_ENVIRONMENT}.json, beside it),
+/// environment variables (SLUICE__Section__Key, SLUICE_LISTEN, SLUICE_DATA_DIR and the seed's TRAFFIC_LOGS_* names),
+/// the command line, and the runtime settings kept in the data directory (<see cref="RuntimeSettingsStore"/>).
 /// </summary>
 public static class SluiceConfiguration
 {
@@ -29,12 +30,44 @@ public static class SluiceConfiguration
         ["TRAFFIC_LOGS_MAX_MEMORY_MB"] = "Memory:MaxUnflushedMb",
     };
 
-    /// <summary>Loads and binds; throws <see cref="OptionsException"/> with one readable line on any problem.</summary>
-    public static SluiceOptions Load(string? configFile, IDictionary<string, string?> commandLine, IDictionary? environment = null)
+    /// <summary>Loads and binds every layer; throws <see cref="OptionsException"/> with one readable line on any problem.</summary>
+    public static SluiceOptions Load(string? configFile, IDictionary<string, string?> commandLine, IDictionary? environment = null) =>
+        LoadLayers(configFile, commandLine, environment).Bind();
+
+    /// <summary>Every layer, the runtime one read from the data directory the layers below it name.</summary>
+    public static ConfigurationLayers LoadLayers(string? configFile, IDictionary<string, string?> commandLine, IDictionary? environment = null)
     {
-        environment ??= Environment.GetEnvironmentVariables();
-        var builder = new ConfigurationBuilder();
+        var below = StartLayers(configFile, commandLine, environment ?? System.Environment.GetEnvironmentVariables());
+        var dataDir = below.Bind().DataDir;
+        var runtime = RuntimeSettingsStore.ReadSettings(RuntimeSettingsStore.DirectoryIn(dataDir), out var problem);
+        if (problem is not null)
+        {
+            // Not fatal: the server starts on the layers below and its config health says why.
+            return below;
+        }
+
+        var all = below.WithRuntime(runtime);
+        try
+        {
+            all.Bind();
+        }
+        catch (OptionsException e)
+        {
+            throw new OptionsException($"{e.Message} (with the runtime settings kept in {RuntimeSettingsStore.RelativeDirectory}; change them back or remove them there)");
+        }
+
+        return all;
+    }
+
+    /// <summary>The layers fixed at start: defaults, files, environment, command line.</summary>
+    private static ConfigurationLayers StartLayers(string? configFile, IDictionary<string, string?> commandLine, IDictionary environment)
+    {
+        var layers = new List<SettingsLayer>
+        {
+            new(ConfigurationLayers.Default, FlatSettings.Flatten(new SluiceOptions()).ToDictionary(e => e.Key, e => e.Value, StringComparer.OrdinalIgnoreCase)),
+        };
         var file = configFile ?? (File.Exists("sluice.json") ? "sluice.json" : null);
+        var directory = Directory.GetCurrentDirectory();
         if (file is not null)
         {
             if (!File.Exists(file))
@@ -43,11 +76,32 @@ public static class SluiceConfiguration
             }
 
             var full = Path.GetFullPath(file);
-            builder.AddJsonFile(full, optional: false);
-            if (environment["SLUICE_ENVIRONMENT"] is string env && env.Length > 0)
+            directory = Path.GetDirectoryName(full)!;
+            layers.Add(new(ConfigurationLayers.File, ReadJson(full)));
+        }
+
+        if (environment["SLUICE_ENVIRONMENT"] is string env && env.Length > 0)
+        {
+            if (env.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
             {
-                builder.AddJsonFile(Path.Combine(Path.GetDirectoryName(full)!, $"sluice.{env}.json"), optional: true);
+                throw new OptionsException($"SLUICE_ENVIRONMENT must be letters, digits, '-' or '_', not '{env}'");
             }
+
+            // Both spellings are read; where both exist, sluice.{env}.json is read last and wins.
+            var overlay = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            foreach (var name in new[] { $"{env}.json", $"sluice.{env}.json" })
+            {
+                var path = Path.Combine(directory, name);
+                if (File.Exists(path))
+                {
+                    foreach (var (key, value) in ReadJson(path))
+                    {
+                        overlay[key] = value;
+                    }
+                }
+            }
+
+            layers.Add(new(ConfigurationLayers.EnvironmentFile, overlay));
         }
 
         var fromEnvironment = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -64,27 +118,16 @@ public static class SluiceConfiguration
             }
         }
 
-        builder.AddInMemoryCollection(fromEnvironment);
-        builder.AddInMemoryCollection(commandLine);
+        layers.Add(new(ConfigurationLayers.Environment, fromEnvironment));
+        layers.Add(new(ConfigurationLayers.CommandLine, new Dictionary<string, string?>(commandLine, StringComparer.OrdinalIgnoreCase)));
+        return new ConfigurationLayers(layers);
+    }
 
+    private static Dictionary<string, string?> ReadJson(string path)
+    {
         try
         {
-            var configuration = builder.Build();
-            var options = configuration.Get<SluiceOptions>(o => o.ErrorOnUnknownConfiguration = true) ?? new SluiceOptions();
-            var errors = SluiceOptionsValidator.Validate(options).ToList();
-            Sluice.Admission.Auth.ApiKeyStore.Parse(options.Auth.ApiKeys, options.Auth.ApiKeyHashes, errors);
-            Sluice.Admission.Quotas.QuotaProfiles.Resolve(options.Quotas.Profile, options.Quotas.Rules, errors);
-            if (errors.Count > 0)
-            {
-                throw new OptionsException(string.Join("; ", errors));
-            }
-
-            return options;
-        }
-        catch (InvalidOperationException e)
-        {
-            // The binder names the setting in the outer message ("… at 'Wal:SegmentBytes' to type …").
-            throw new OptionsException(e.Message.ReplaceLineEndings(" "));
+            return ConfigurationLayers.Flat(new ConfigurationBuilder().AddJsonFile(path, optional: false).Build());
         }
         catch (InvalidDataException e)
         {

@@ -38,8 +38,20 @@ public static class SluiceServer
 {
     /// <summary>Builds the server for validated options. The data directory is locked from here until disposal.</summary>
     /// <param name="services">Registers services before Sluice's own (tests put a hand-moved <see cref="IClock"/> here).</param>
-    public static WebApplication Build(SluiceOptions options, Action<ILoggingBuilder>? logging = null, Action<IServiceCollection>? services = null)
+    /// <param name="layers">Where each setting came from (<c>sluice serve</c>); null: <paramref name="options"/> as built, with the runtime layer of its data directory on top.</param>
+    public static WebApplication Build(SluiceOptions options, Action<ILoggingBuilder>? logging = null, Action<IServiceCollection>? services = null, ConfigurationLayers? layers = null)
     {
+        var runtime = RuntimeSettingsStore.Open(RuntimeSettingsStore.DirectoryIn(options.DataDir));
+        if (layers is null)
+        {
+            layers = ConfigurationLayers.FromOptions(options);
+            if (runtime.LoadProblem is null && runtime.Settings.Count > 0)
+            {
+                layers = layers.WithRuntime(runtime.Settings);
+                options = layers.Bind();
+            }
+        }
+
         ListenAddress.TryParse(options.Listen, out var listen);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -62,6 +74,8 @@ public static class SluiceServer
         });
 
         services?.Invoke(builder.Services);
+        builder.Services.AddSingleton(sp => new LiveSettings(layers, options, runtime, sp.GetRequiredService<IClock>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Settings")));
         builder.Services.AddSluice(options);
         var app = builder.Build();
         app.UseSecurityHeaders();
@@ -93,6 +107,7 @@ public static class SluiceServer
         app.MapAlerts();
         app.MapKv();
         app.MapFeatures();
+        app.MapConfig();
         app.MapCompare();
         app.MapChaos();
         app.Services.GetRequiredService<IngestRate>(); // sampling starts now, not at the first look
@@ -114,7 +129,8 @@ public static class SluiceServer
         }
 
         services.AddSingleton(keys);
-        services.AddCors(cors => cors.AddPolicy(IngestEndpoints.CorsPolicy, policy => BrowserIngest.Configure(policy, options.Cors)));
+        services.AddCors();
+        services.Replace(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Cors.Infrastructure.ICorsPolicyProvider, BrowserIngestPolicies>());
         var data = DataDirectory.Open(options.DataDir);
         services.AddSingleton(options);
         services.AddSingleton(data);

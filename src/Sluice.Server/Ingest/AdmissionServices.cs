@@ -25,7 +25,12 @@ public static class AdmissionServices
         services.AddSingleton(sp => new AlertPublisher(options.Alerts.WebhookUrl, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Alerts"), breaker:
             options.Alerts.WebhookUrl.Length == 0 ? null : sp.GetRequiredService<Sluice.Core.Resilience.Dependencies>().Breaker("webhook:volume-alerts",
                 options.Breakers with { Retries = 3, RetryDelayMs = 500 }, AlertPublisher.IsFailure)));
-        services.AddSingleton(sp => new VolumeMonitor(options.Alerts, sp.GetRequiredService<AlertPublisher>().Publish));
+        services.AddSingleton(sp =>
+        {
+            var monitor = new VolumeMonitor(options.Alerts, sp.GetRequiredService<AlertPublisher>().Publish);
+            sp.GetRequiredService<LiveSettings>().OnChange(ReloadableSettings.VolumeAlerts, o => monitor.Use(o.Alerts));
+            return monitor;
+        });
         services.AddSingleton(sp =>
         {
             var book = new QuotaBook(rules, options.Quotas.MaxKeysPerRule);

@@ -32,6 +32,11 @@ public static class TailEndpoints
 
     private static async Task ServerSentEventsAsync(HttpContext context)
     {
+        if (await RefuseWhenSwitchedOffAsync(context))
+        {
+            return;
+        }
+
         if (!TryFilter(context, out var filter, out var error))
         {
             await Problem.WriteAsync(context, 400, error);
@@ -88,6 +93,11 @@ public static class TailEndpoints
 
     private static async Task WebSocketAsync(HttpContext context)
     {
+        if (await RefuseWhenSwitchedOffAsync(context))
+        {
+            return;
+        }
+
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await Problem.WriteAsync(context, 400, ErrorCodes.NotWebSocket, "GET /ws is a WebSocket; for a plain HTTP stream use GET /api/logs/tail");
@@ -286,6 +296,19 @@ public static class TailEndpoints
         var origin = request.Headers.Origin.ToString();
         return origin.Length == 0 // not a browser
             || (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Features:Tail off: new subscriptions get 503 <c>feature_disabled</c> (before any WebSocket upgrade); open ones go on.</summary>
+    private static async Task<bool> RefuseWhenSwitchedOffAsync(HttpContext context)
+    {
+        if (context.RequestServices.GetRequiredService<Sluice.Server.Configuration.LiveSettings>().Current.Features.Tail)
+        {
+            return false;
+        }
+
+        await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ErrorCodes.FeatureDisabled,
+            "live tail is switched off (Features:Tail = false); an admin can switch it on with POST /api/v1/config/settings", "Features:Tail");
+        return true;
     }
 
     private static async Task SendErrorAsync(WebSocket socket, FieldError error, CancellationToken cancel)

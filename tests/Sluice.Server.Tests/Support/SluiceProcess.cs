@@ -11,6 +11,10 @@ public sealed class SluiceProcess : IDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource<Uri> _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _errors = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+
+    /// <summary>Every line the child printed so far, stdout and stderr (its start-up banner and its logs).</summary>
+    public IReadOnlyCollection<string> Output => _output;
 
     private SluiceProcess(Process process, int port)
     {
@@ -65,6 +69,11 @@ public sealed class SluiceProcess : IDisposable
         var server = new SluiceProcess(process, port);
         process.OutputDataReceived += (_, line) =>
         {
+            if (line.Data is { } all)
+            {
+                server._output.Enqueue(all);
+            }
+
             if (line.Data is { } text && text.StartsWith(ServingLine, StringComparison.Ordinal))
             {
                 server._serving.TrySetResult(new Uri(text[ServingLine.Length..].Split(' ')[0]));
@@ -74,6 +83,7 @@ public sealed class SluiceProcess : IDisposable
         {
             if (line.Data is { } text)
             {
+                server._output.Enqueue(text);
                 server._errors.Enqueue(text);
             }
         };

@@ -1,0 +1,38 @@
+namespace Sluice.Server.Configuration;
+
+/// <summary>
+/// The settings a running server takes on without a restart, and the consumer that applies each. Everything else
+/// (listeners, the data directory, the WAL, Redis, ClickHouse, and for now quotas and retention, whose counters,
+/// held samples and storage jobs were built from them) is read once at start: a runtime change to it is
+/// refused with <c>setting_not_reloadable</c> rather than stored for a restart that might surprise someone later.
+/// </summary>
+public static class ReloadableSettings
+{
+    public const string Features = "features";
+    public const string Cors = "cors";
+    public const string VolumeAlerts = "volume-alerts";
+
+    // A trailing ':' names a whole section.
+    private static readonly (string Key, string Consumer)[] Entries =
+    [
+        ("Features:", Features),
+        ("Cors:", Cors),
+        ("Alerts:VolumeFactor", VolumeAlerts),
+        ("Alerts:VolumeMinEventsPerMinute", VolumeAlerts),
+        ("Alerts:CooldownSeconds", VolumeAlerts),
+    ];
+
+    /// <summary>The consumer that applies <paramref name="key"/> at runtime (canonical spelling), or null if only a restart does.</summary>
+    public static string? ConsumerOf(string key)
+    {
+        foreach (var (name, consumer) in Entries)
+        {
+            if (name.EndsWith(':') ? key.StartsWith(name, StringComparison.Ordinal) : key == name)
+            {
+                return consumer;
+            }
+        }
+
+        return null;
+    }
+}
