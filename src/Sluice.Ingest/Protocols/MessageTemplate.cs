@@ -17,13 +17,13 @@ public static class MessageTemplate
 
     /// <param name="maxLength">Characters at which rendering stops; the text returned is then this long, a prefix.</param>
     public static string Render(string template, JsonElement properties, int maxLength = int.MaxValue) =>
-        Render(template, name => properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var value)
+        RenderWith(template, name => properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var value)
             ? (value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText())
             : null, maxLength);
 
     /// <param name="valueOf">The text of a property by name, or null when there is none (the hole stays as written).</param>
     /// <param name="maxLength">Characters at which rendering stops; the text returned is then this long, a prefix.</param>
-    public static string Render(string template, Func<string, string?> valueOf, int maxLength = int.MaxValue)
+    public static string RenderWith(string template, Func<string, string?> valueOf, int maxLength = int.MaxValue)
     {
         var text = new StringBuilder(Math.Min(template.Length + 32, maxLength));
         var nextClose = -1; // the next '}' at or after i, found once and reused
@@ -89,7 +89,7 @@ public static class MessageTemplate
     public static IEnumerable<string> HoleNames(string template)
     {
         var names = new List<string>();
-        Render(template, name =>
+        RenderWith(template, name =>
         {
             names.Add(name);
             return null;

@@ -44,7 +44,7 @@ public static class OtlpTemplate
 
         // Each value's text once, however often its hole repeats.
         var texts = new Dictionary<string, string>(StringComparer.Ordinal);
-        var rendered = MessageTemplate.Render(body, name =>
+        var rendered = MessageTemplate.RenderWith(body, name =>
         {
             if (texts.TryGetValue(name, out var text))
             {
