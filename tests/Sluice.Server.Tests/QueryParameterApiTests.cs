@@ -64,6 +64,17 @@ public sealed class QueryParameterApiTests
     }
 
     [Fact]
+    public async Task The_dashboard_at_the_root_keeps_its_own_parameters()
+    {
+        await using var server = await TestServer.StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/?range=24h&q=anything");
+        request.Headers.Accept.ParseAdd("text/html");
+        using var response = await server.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("<html", await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task Aggregate_honours_kind()
     {
         await using var server = await TestServer.StartAsync();
