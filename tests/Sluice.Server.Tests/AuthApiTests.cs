@@ -256,7 +256,9 @@ public sealed class SystemDetectionTests
         await using var server = await TestServer.StartAsync();
         foreach (var (id, header, value, body, expected) in new (string, string, string, string, string?)[]
         {
-            ("s1", "Sec-Fetch-Mode", "cors", "", "browser"),
+            ("s1", "User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36", "", "browser"),
+            ("s6", "Sec-Fetch-Mode", "cors", "", null), // fetch metadata alone: Node's fetch sends it too
+            ("s7", "User-Agent", "node", "", "backend"),
             ("s2", "CF-Worker", "example.com", "", "worker"),
             ("s3", "User-Agent", "python-requests/2.32", "", "backend"),
             ("s4", "Sec-Fetch-Mode", "cors", ",\"system\":\"backend\"", "backend"),

@@ -18,15 +18,13 @@ public static class SystemDetector
     /// <summary>User agents of edge runtimes.</summary>
     private static readonly string[] WorkerAgents = ["Cloudflare-Workers", "Deno/", "Vercel-Edge", "Vercel Edge", "Fastly-Compute"];
 
-    /// <summary>Headers browsers add and server code does not.</summary>
-    private static readonly string[] BrowserHeaders = ["Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-Dest", "Origin", "Referer"];
-
     /// <summary>User agents of server-side HTTP clients and logging SDKs (prefix or substring, case-insensitive).</summary>
     private static readonly string[] BackendAgents =
     [
         "python-requests", "python-httpx", "python-urllib", "aiohttp", "Go-http-client", "okhttp", "Java/", "Apache-HttpClient",
         "node-fetch", "undici", "axios", "node", "curl/", "Wget/", "libcurl", "Serilog", "Seq", "NLog", "log4net", ".NET", "Ruby",
-        "Faraday", "Guzzle", "PHP", "reqwest", "OpenTelemetry", "Fluent-Bit", "Vector/", "Logstash", "Promtail",
+        "Faraday", "Guzzle", "PHP", "reqwest", "OpenTelemetry", "Fluent-Bit", "Vector/", "Logstash", "Promtail", "Bun/", "HTTPie",
+        "Dart/", "hyper/",
     ];
 
     /// <param name="header">Looks a request header up by name (case-insensitive); null or empty when absent.</param>
@@ -38,7 +36,10 @@ public static class SystemDetector
             return Worker;
         }
 
-        if (BrowserHeaders.Any(h => !string.IsNullOrEmpty(header(h))) || agent.StartsWith("Mozilla/", StringComparison.Ordinal))
+        // Every browser sends a User-Agent starting "Mozilla/" and page scripts cannot change it. Fetch metadata
+        // (Sec-Fetch-*, Origin) alone proves nothing: Node's built-in fetch (undici) sends "Sec-Fetch-Mode: cors"
+        // with the User-Agent "node", and a server runtime must never take the browsers' quota share.
+        if (agent.StartsWith("Mozilla/", StringComparison.Ordinal))
         {
             return Browser;
         }

@@ -21,6 +21,7 @@ public static class ErrorCodes
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string UnsupportedEncoding = "unsupported_encoding";
     public const string InvalidParameter = "invalid_parameter";
+    public const string UnknownParameter = "unknown_parameter";
     public const string InvalidCursor = "invalid_cursor";
     public const string CursorExpired = "cursor_expired";
     public const string NotFound = "not_found";

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Sluice.Core.Errors;
+using Sluice.Core.Events;
 using Sluice.Core.Memory;
 using Sluice.Core.Options;
 using Sluice.Ingest.Protocols.Loki;
@@ -13,7 +14,10 @@ namespace Sluice.Ingest.Protocols;
 /// timestamp its time. Labels: <c>service_name</c>, <c>service</c>, <c>app</c>, <c>application</c> or <c>job</c> →
 /// service (first present); <c>level</c>, <c>severity</c>, <c>detected_level</c> or <c>lvl</c> → level;
 /// <c>host</c> or <c>hostname</c> → host; the rest → attributes. Structured metadata → attributes, except trace and
-/// span ids, which become <c>trace_id</c> and <c>span_id</c>.
+/// span ids, which become <c>trace_id</c> and <c>span_id</c>. A line that is a JSON object with a message
+/// (pino-loki's) is unpacked (<see cref="StructuredLine"/>): its message, level and time win over the entry's
+/// timestamp and the level label; labels keep service and host; its other properties are attributes and win over
+/// labels and metadata of the same name.
 /// </summary>
 public static class LokiTranslator
 {
@@ -70,7 +74,7 @@ public static class LokiTranslator
                     var metadata = value.GetArrayLength() > 2 && value[2].ValueKind == JsonValueKind.Object
                         ? value[2].EnumerateObject().Select(p => (p.Name, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText())).ToList()
                         : [];
-                    Write(translation.Writer, labels, ns, value[1].GetString()!, metadata);
+                    Write(translation, labels, ns, value[1].GetString()!, metadata);
                     translation.EndEvent(record++);
                 }
                 catch (InvalidOperationException)
@@ -178,7 +182,7 @@ public static class LokiTranslator
                 continue;
             }
 
-            Write(translation.Writer, labels, (seconds * 1_000_000_000L) + nanos, entry.Line, [.. entry.StructuredMetadata.Select(m => (m.Name, m.Value))]);
+            Write(translation, labels, (seconds * 1_000_000_000L) + nanos, entry.Line, [.. entry.StructuredMetadata.Select(m => (m.Name, m.Value))]);
             translation.EndEvent(record++);
             if (translation.Fatal is not null)
             {
@@ -251,16 +255,34 @@ public static class LokiTranslator
         return true;
     }
 
-    private static void Write(Utf8JsonWriter json, List<(string Name, string Value)> labels, long ns, string line, List<(string Name, string Value)> metadata)
+    private static void Write(Translation translation, List<(string Name, string Value)> labels, long ns, string line, List<(string Name, string Value)> metadata)
     {
+        var json = translation.Writer;
+        using var structured = StructuredLine.TryRead(line, translation.Limits);
         json.WriteStartObject();
-        json.WriteNumber("timestamp", ns);
-        json.WriteString("message", line.Length == 0 ? "(empty line)" : line);
+        if (structured?.TimestampMs is { } ms)
+        {
+            json.WriteNumber("timestamp", ms);
+        }
+        else
+        {
+            json.WriteNumber("timestamp", ns);
+        }
+
+        json.WriteString("message", structured?.Message ?? (line.Length == 0 ? "(empty line)" : line));
         var used = new HashSet<string>(StringComparer.Ordinal);
         Canonical(json, labels, ServiceLabels, "service", used);
         Canonical(json, labels, HostLabels, "host", used);
         var level = labels.FirstOrDefault(l => LevelLabels.Contains(l.Name));
-        if (level.Name is not null && OtlpTranslator.LevelOf(level.Value) is { } mapped)
+        if (structured?.Level is { } own)
+        {
+            json.WriteString("level", Levels.Name(own));
+            if (level.Name is not null)
+            {
+                used.Add(level.Name); // the line's own level wins over the stream's level label
+            }
+        }
+        else if (level.Name is not null && OtlpTranslator.LevelOf(level.Value) is { } mapped)
         {
             json.WriteString("level", mapped);
             used.Add(level.Name);
@@ -284,12 +306,14 @@ public static class LokiTranslator
         json.WriteStartObject("attributes");
         foreach (var (name, value) in labels.Concat(metadata))
         {
-            if (!used.Contains(name))
+            // A line's own property of the same name wins over a label or metadata entry.
+            if (!used.Contains(name) && structured?.Names.Contains(name) != true)
             {
                 json.WriteString(name, value);
             }
         }
 
+        structured?.WriteAttributes(json);
         json.WriteEndObject();
         json.WriteEndObject();
     }

@@ -16,7 +16,14 @@ public static class MessageTemplate
     public const int MaxHoleLength = 256;
 
     /// <param name="maxLength">Characters at which rendering stops; the text returned is then this long, a prefix.</param>
-    public static string Render(string template, JsonElement properties, int maxLength = int.MaxValue)
+    public static string Render(string template, JsonElement properties, int maxLength = int.MaxValue) =>
+        RenderWith(template, name => properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var value)
+            ? (value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText())
+            : null, maxLength);
+
+    /// <param name="valueOf">The text of a property by name, or null when there is none (the hole stays as written).</param>
+    /// <param name="maxLength">Characters at which rendering stops; the text returned is then this long, a prefix.</param>
+    public static string RenderWith(string template, Func<string, string?> valueOf, int maxLength = int.MaxValue)
     {
         var text = new StringBuilder(Math.Min(template.Length + 32, maxLength));
         var nextClose = -1; // the next '}' at or after i, found once and reused
@@ -59,9 +66,9 @@ public static class MessageTemplate
                 continue;
             }
 
-            if (properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty(name, out var value))
+            if (valueOf(name) is { } value)
             {
-                Append(text, value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText(), maxLength);
+                Append(text, value, maxLength);
             }
             else
             {
@@ -77,6 +84,18 @@ public static class MessageTemplate
     /// <summary>Appends no more than the room left under <paramref name="maxLength"/>.</summary>
     private static void Append(StringBuilder text, ReadOnlySpan<char> value, int maxLength) =>
         text.Append(value[..Math.Min(value.Length, maxLength - text.Length)]);
+
+    /// <summary>The property names of the template's holes, in order (a name may repeat).</summary>
+    public static IEnumerable<string> HoleNames(string template)
+    {
+        var names = new List<string>();
+        RenderWith(template, name =>
+        {
+            names.Add(name);
+            return null;
+        });
+        return names;
+    }
 
     /// <summary>The property name of a hole's inside (<c>@Name,-10:000</c> → <c>Name</c>).</summary>
     private static bool TryHole(ReadOnlySpan<char> inside, out string name)

@@ -13,8 +13,9 @@ namespace Sluice.Ingest.Protocols;
 /// number → level (else severity text), the text also kept as <c>severity_text</c>; a string body → message, a
 /// structured body → message as JSON and its fields as <c>body.*</c> attributes; trace and span ids as hex;
 /// <c>service.name</c> → service, <c>host.name</c> → host, the scope name → category; <c>exception.stacktrace</c>
-/// → stack_trace and <c>{OriginalFormat}</c> (.NET's message template) → template; every other resource, scope and
-/// record attribute is kept under its own key (record attributes win a clash).
+/// → stack_trace and <c>{OriginalFormat}</c> (.NET's message template) → template; a body that is a message
+/// template (<see cref="OtlpTemplate"/>) is rendered into the message; every other resource, scope and record
+/// attribute is kept under its own key (record attributes win a clash).
 /// </summary>
 public static class OtlpTranslator
 {
@@ -62,7 +63,7 @@ public static class OtlpTranslator
                             break;
                         }
 
-                        WriteRecord(translation.Writer, resource, scope, LogRecord.Parser.ParseFrom(logRecord));
+                        WriteRecord(translation.Writer, resource, scope, LogRecord.Parser.ParseFrom(logRecord), MaxMessageBytes(translation));
                         translation.EndEvent(record++);
                     }
                 }
@@ -104,7 +105,7 @@ public static class OtlpTranslator
                     continue;
                 }
 
-                WriteRecord(translation.Writer, resource, scope, log);
+                WriteRecord(translation.Writer, resource, scope, log, MaxMessageBytes(translation));
                 translation.EndEvent(record++);
                 if (translation.Fatal is not null)
                 {
@@ -137,7 +138,10 @@ public static class OtlpTranslator
         return found;
     }
 
-    private static void WriteRecord(Utf8JsonWriter json, IEnumerable<KeyValue> resource, InstrumentationScope? scope, LogRecord log)
+    /// <summary>A rendered message holds no more than a field may, nor more than the translation may still grow by.</summary>
+    private static int MaxMessageBytes(Translation translation) => (int)Math.Min(translation.Limits.MaxFieldBytes, translation.Remaining);
+
+    private static void WriteRecord(Utf8JsonWriter json, IEnumerable<KeyValue> resource, InstrumentationScope? scope, LogRecord log, int maxMessageBytes)
     {
         json.WriteStartObject();
         var time = log.TimeUnixNano != 0 ? log.TimeUnixNano : log.ObservedTimeUnixNano;
@@ -184,13 +188,14 @@ public static class OtlpTranslator
         Take(json, attributes, "service.name", "service");
         Take(json, attributes, "host.name", "host");
         Take(json, attributes, "exception.stacktrace", "stack_trace");
+        var template = attributes.TryGetValue("{OriginalFormat}", out var format) && format.ValueCase == AnyValue.ValueOneofCase.StringValue ? format.StringValue : null;
         Take(json, attributes, "{OriginalFormat}", "template");
         if (!string.IsNullOrEmpty(scope?.Name))
         {
             json.WriteString("category", scope.Name);
         }
 
-        WriteMessage(json, log);
+        WriteMessage(json, log, template, maxMessageBytes);
         json.WriteStartObject("attributes");
         if (!string.IsNullOrEmpty(scope?.Version))
         {
@@ -233,7 +238,7 @@ public static class OtlpTranslator
         json.WriteEndObject();
     }
 
-    private static void WriteMessage(Utf8JsonWriter json, LogRecord log)
+    private static void WriteMessage(Utf8JsonWriter json, LogRecord log, string? template, int maxMessageBytes)
     {
         var message = log.Body?.ValueCase switch
         {
@@ -241,6 +246,16 @@ public static class OtlpTranslator
             null or AnyValue.ValueOneofCase.None => null,
             _ => Render(log.Body),
         };
+        if (OtlpTemplate.Rendered(message, template, log.Attributes, maxMessageBytes) is { } rendered)
+        {
+            if (template is null)
+            {
+                json.WriteString("template", message);
+            }
+
+            message = rendered;
+        }
+
         json.WriteString("message", string.IsNullOrEmpty(message) ? (log.EventName.Length > 0 ? log.EventName : "(no message)") : message);
     }
 
@@ -298,7 +313,7 @@ public static class OtlpTranslator
         }
     }
 
-    private static string Render(AnyValue value)
+    internal static string Render(AnyValue value)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var json = new Utf8JsonWriter(buffer))

@@ -12,7 +12,8 @@ namespace Sluice.Ingest.Protocols;
 /// RFC 3164 (<c>&lt;PRI&gt;Mmm dd hh:mm:ss HOST TAG[PID]: MSG</c>). Severity → level (emerg, alert, crit → fatal;
 /// err → error; warning → warn; notice, info → info; debug → debug); hostname → host; app-name (or the 3164 tag)
 /// → service; facility and severity names, procid and msgid → <c>syslog.*</c> attributes; each structured-data
-/// parameter → an attribute <c>&lt;sd-id&gt;.&lt;name&gt;</c>.
+/// parameter → an attribute <c>&lt;sd-id&gt;.&lt;name&gt;</c>. A MSG that is a JSON object with a message is
+/// unpacked (<see cref="StructuredLine"/>).
 /// </summary>
 public static class SyslogTranslator
 {
@@ -34,7 +35,7 @@ public static class SyslogTranslator
     {
         for (var i = 0; i < messages.Count && translation.Admit(i); i++)
         {
-            if (TryWrite(translation.Writer, messages[i], year, out var error))
+            if (TryWrite(translation.Writer, messages[i], year, translation.Limits, out var error))
             {
                 translation.EndEvent(i);
             }
@@ -48,7 +49,7 @@ public static class SyslogTranslator
         translation.Records = messages.Count;
     }
 
-    private static bool TryWrite(Utf8JsonWriter json, byte[] raw, int year, out string error)
+    private static bool TryWrite(Utf8JsonWriter json, byte[] raw, int year, IngestLimits limits, out string error)
     {
         var text = Encoding.UTF8.GetString(raw).TrimEnd('\n', '\r', '\0');
         error = "";
@@ -75,14 +76,21 @@ public static class SyslogTranslator
             return false;
         }
 
+        // A message that is a JSON object with a message is unpacked: its message, level and time win over the
+        // header's severity and timestamp; the header keeps host and service.
+        using var structured = fields.Message is null ? null : StructuredLine.TryRead(fields.Message, limits);
         json.WriteStartObject();
-        if (fields.Timestamp is not null)
+        if (structured?.TimestampMs is { } ms)
+        {
+            json.WriteNumber("timestamp", ms);
+        }
+        else if (fields.Timestamp is not null)
         {
             json.WriteString("timestamp", fields.Timestamp);
         }
 
-        json.WriteString("level", Levels[fields.Severity]);
-        json.WriteString("message", string.IsNullOrEmpty(fields.Message) ? "(empty message)" : fields.Message);
+        json.WriteString("level", structured?.Level is { } own ? Sluice.Core.Events.Levels.Name(own) : Levels[fields.Severity]);
+        json.WriteString("message", structured?.Message ?? (string.IsNullOrEmpty(fields.Message) ? "(empty message)" : fields.Message));
         if (fields.Host is not null)
         {
             json.WriteString("host", fields.Host);
@@ -108,9 +116,13 @@ public static class SyslogTranslator
 
         foreach (var (key, value) in fields.Structured ?? [])
         {
-            json.WriteString(key, value);
+            if (structured?.Names.Contains(key) != true)
+            {
+                json.WriteString(key, value);
+            }
         }
 
+        structured?.WriteAttributes(json);
         json.WriteEndObject();
         json.WriteEndObject();
         return true;

@@ -46,17 +46,17 @@ public static class DashboardEndpoints
     {
         foreach (var file in new[] { "/index.html", "/app.js", "/app.css", "/favicon.svg" })
         {
-            app.MapMethods(file, ["GET", "HEAD"], context => Assets(context).WriteAsync(context, file)).RequireScope(ApiScope.None);
+            app.MapMethods(file, ["GET", "HEAD"], context => Assets(context).WriteAsync(context, file)).RequireScope(ApiScope.None).AcceptsAnyQuery();
         }
 
         foreach (var route in PageRoutes)
         {
-            app.MapMethods(route, ["GET", "HEAD"], context => Assets(context).WriteAsync(context, "/index.html")).RequireScope(ApiScope.None);
+            app.MapMethods(route, ["GET", "HEAD"], context => Assets(context).WriteAsync(context, "/index.html")).RequireScope(ApiScope.None).AcceptsAnyQuery();
         }
 
         app.MapGet("/api/v1/dashboard/config", ReadConfigAsync).RequireScope(ApiScope.Read);
         app.MapPost("/api/v1/dashboard/config", ReplaceConfigAsync).RequireScope(ApiScope.Admin);
-        app.MapGet("/api/v1/dashboard/stats", DashboardStats.WriteAsync).RequireScope(ApiScope.Read).RunsQuery();
+        app.MapGet("/api/v1/dashboard/stats", DashboardStats.WriteAsync).RequireScope(ApiScope.Read).RunsQuery().AcceptsQuery(SearchParameters.RangeNames);
         app.MapPost("/api/v1/dashboard/query", QueryAsync).RequireScope(ApiScope.Read).RunsQuery();
     }
 

@@ -67,7 +67,7 @@ public static class AlertEndpoints
 
             context.Response.StatusCode = 204;
         }).RequireScope(ApiScope.Admin);
-        app.MapGet("/api/alerts/history", HistoryAsync).RequireScope(ApiScope.Read);
+        app.MapGet("/api/alerts/history", HistoryAsync).RequireScope(ApiScope.Read).AcceptsQuery("limit", "rule");
         app.MapGet("/api/alerts/delivery", (DeliverySender sender, Outbox outbox, HttpContext context) => AnalysisBody.WriteAsync(context, new
         {
             pending = outbox.Count,

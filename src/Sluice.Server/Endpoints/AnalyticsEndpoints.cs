@@ -31,7 +31,8 @@ public static class AnalyticsEndpoints
 
     public static IEndpointRouteBuilder MapAnalytics(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/logs/aggregate", AggregateAsync).RequireScope(ApiScope.Read).RunsQuery();
+        app.MapGet("/api/logs/aggregate", AggregateAsync).RequireScope(ApiScope.Read).RunsQuery()
+            .AcceptsQuery("start_time", "end_time", "include_archive", "time_bucket", "group_by", "query", "kind");
         app.MapPost("/api/logs/analytics/custom", CustomAsync).RequireScope(ApiScope.Read).RunsQuery();
         app.MapPost("/api/v1/formulas/validate", ValidateFormulaAsync).RequireScope(ApiScope.Read);
         app.MapPost("/api/v1/formulas/execute", ExecuteFormulaAsync).RequireScope(ApiScope.Read).RunsQuery();
@@ -86,6 +87,19 @@ public static class AnalyticsEndpoints
         {
             await WriteQueryError(context, "query", ErrorCodes.InvalidQuery, e);
             return;
+        }
+
+        // Counts cover logs and traffic alike; `kind` narrows them to one, as on the search.
+        switch (query["kind"].ToString())
+        {
+            case "": break;
+            case "log" or "traffic":
+                var kind = new FieldFilter(QueryField.Kind, MatchOp.Equal, query["kind"].ToString());
+                filter = filter is null ? kind : new AndFilter(filter, kind);
+                break;
+            default:
+                await Problem.WriteAsync(context, 400, ErrorCodes.InvalidParameter, "'kind' must be log or traffic", "kind");
+                return;
         }
 
         var keys = groups.Select(g => new GroupKey(QueryField.Resolve(g), 0)).ToList();

@@ -15,6 +15,9 @@ namespace Sluice.Server.Endpoints;
 /// </summary>
 public static class CleanupParameters
 {
+    /// <summary>The parameters a cleanup reads, from its JSON body or its query.</summary>
+    public static readonly string[] Names = ["policy", "kind", "start_time", "end_time", "dry_run", "force"];
+
     public static async Task<(CleanupRequest? Request, FieldError Error)> ReadAsync(HttpContext context, EventKind endpointKind)
     {
         JsonObject body;

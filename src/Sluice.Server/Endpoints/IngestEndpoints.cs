@@ -38,11 +38,12 @@ public static class IngestEndpoints
     {
         foreach (var route in Routes(app.ServiceProvider.GetRequiredService<Core.Options.SluiceOptions>()))
         {
-            app.MapPost(route.Path, context => context.RequestServices.GetRequiredService<IngestPipeline>().HandleAsync(context, route)).RequireScope(ApiScope.Ingest).RequireCors(CorsPolicy);
+            app.MapPost(route.Path, context => context.RequestServices.GetRequiredService<IngestPipeline>().HandleAsync(context, route)).RequireScope(ApiScope.Ingest).RequireCors(CorsPolicy)
+                .AcceptsQuery([.. route.Protocol?.QueryParameters ?? []]);
         }
 
         // Elasticsearch clients (Filebeat, Vector, Logstash) ask for the version before their first bulk.
-        app.MapMethods("/", ["GET", "HEAD"], ElasticHandshake.WriteAsync).RequireScope(ApiScope.Ingest);
+        app.MapMethods("/", ["GET", "HEAD"], ElasticHandshake.WriteAsync).RequireScope(ApiScope.Ingest).AcceptsQuery(ElasticHandshake.CommonParameters);
         return app;
     }
 }

@@ -29,8 +29,8 @@ internal static class KvEndpoints
         app.MapPost("/api/kv/batch/get", BatchGetAsync).RequireScope(ApiScope.Read);
         app.MapPost("/api/kv/batch/set", BatchSetAsync).RequireScope(ApiScope.Admin);
         app.MapGet("/api/kv/{**key}", GetAsync).RequireScope(ApiScope.Read);
-        app.MapPut("/api/kv/{**key}", PutAsync).RequireScope(ApiScope.Admin);
-        app.MapDelete("/api/kv/{**key}", DeleteAsync).RequireScope(ApiScope.Admin);
+        app.MapPut("/api/kv/{**key}", PutAsync).RequireScope(ApiScope.Admin).AcceptsQuery(KvRequests.PutParameters);
+        app.MapDelete("/api/kv/{**key}", DeleteAsync).RequireScope(ApiScope.Admin).AcceptsQuery("mode");
         return app;
     }
 

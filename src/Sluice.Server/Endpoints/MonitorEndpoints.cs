@@ -19,7 +19,7 @@ public static class MonitorEndpoints
     {
         app.MapGet("/api/v1/monitors", (MonitorBook book, IClock clock, HttpContext context) =>
             AnalysisBody.WriteAsync(context, new { monitors = book.All().Select(m => View(m, clock.UnixMilliseconds, 0)) })).RequireScope(ApiScope.Read);
-        app.MapGet("/api/v1/monitors/{id}", GetAsync).RequireScope(ApiScope.Read);
+        app.MapGet("/api/v1/monitors/{id}", GetAsync).RequireScope(ApiScope.Read).AcceptsQuery("hours");
         app.MapPost("/api/v1/monitors", (HttpContext context, MonitorBook book, IClock clock) => PutAsync(context, book, clock, null)).RequireScope(ApiScope.Admin);
         app.MapPut("/api/v1/monitors/{id}", (HttpContext context, MonitorBook book, IClock clock, string id) => PutAsync(context, book, clock, id)).RequireScope(ApiScope.Admin);
         app.MapDelete("/api/v1/monitors/{id}", async (HttpContext context, MonitorBook book, string id) =>

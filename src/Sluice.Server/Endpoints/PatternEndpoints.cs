@@ -22,10 +22,11 @@ public static class PatternEndpoints
 
     public static IEndpointRouteBuilder MapPatterns(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/logs/analytics/patterns", ReportAsync).RequireScope(ApiScope.Read).RunsQuery();
+        app.MapGet("/api/logs/analytics/patterns", ReportAsync).RequireScope(ApiScope.Read).RunsQuery()
+            .AcceptsQuery("start_time", "end_time", "service", "level", "min_frequency", "limit");
         app.MapPost("/api/logs/analyze/patterns", AnalyzeAsync).RequireScope(ApiScope.Read).RunsQuery();
         app.MapPost("/api/logs/patterns/learn", LearnAsync).RequireScope(ApiScope.Admin);
-        app.MapGet("/api/logs/patterns/similar", SimilarAsync).RequireScope(ApiScope.Read);
+        app.MapGet("/api/logs/patterns/similar", SimilarAsync).RequireScope(ApiScope.Read).AcceptsQuery("message", "pattern_id", "limit");
         app.MapGet("/api/logs/patterns/{id}", GetAsync).RequireScope(ApiScope.Read);
         return app;
     }

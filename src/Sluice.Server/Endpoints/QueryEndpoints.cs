@@ -22,11 +22,13 @@ public static class QueryEndpoints
 {
     public static IEndpointRouteBuilder MapQuery(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/logs/search", context => SearchAsync(context, SearchParameters.TryParse)).RequireScope(ApiScope.Read).RunsQuery();
-        app.MapGet("/api/traffic-logs/v2", context => SearchAsync(context, SearchParameters.TryParseTraffic)).RequireScope(ApiScope.Read).RunsQuery();
+        app.MapGet("/api/logs/search", context => SearchAsync(context, SearchParameters.TryParse)).RequireScope(ApiScope.Read).RunsQuery().AcceptsQuery(SearchParameters.Names);
+        app.MapGet("/api/traffic-logs/v2", context => SearchAsync(context, SearchParameters.TryParseTraffic)).RequireScope(ApiScope.Read).RunsQuery()
+            .AcceptsQuery(SearchParameters.TrafficNames);
         // Catch-all: an id may hold '/', sent as is or as %2F (which routing would leave encoded).
-        app.MapGet("/api/logs/{**id}", context => GetByIdAsync(context, PathTail(context, "/api/logs/"))).RequireScope(ApiScope.Read);
-        app.MapGet("/api/traces/{**traceId}", context => GetTraceAsync(context, PathTail(context, "/api/traces/"))).RequireScope(ApiScope.Read).RunsQuery();
+        app.MapGet("/api/logs/{**id}", context => GetByIdAsync(context, PathTail(context, "/api/logs/"))).RequireScope(ApiScope.Read).AcceptsQuery("include_archive");
+        app.MapGet("/api/traces/{**traceId}", context => GetTraceAsync(context, PathTail(context, "/api/traces/"))).RequireScope(ApiScope.Read).RunsQuery()
+            .AcceptsQuery("include_archive");
         return app;
     }
 

@@ -13,6 +13,16 @@ namespace Sluice.Server.Endpoints;
 /// <summary>Turns the query string of <c>GET /api/logs/search</c> into a <see cref="SearchRequest"/>, or names the bad parameter.</summary>
 public static class SearchParameters
 {
+    /// <summary>The parameters <see cref="TryParse"/> reads, and <c>include_archive</c>, which the search endpoints read beside it.</summary>
+    public static readonly string[] Names =
+        ["q", "query", "start_time", "end_time", "level", "kind", "service", "system", "domain", "trace_id", "user_id", "limit", "order", "cursor", "include_archive"];
+
+    /// <summary>The parameters <see cref="TryParseTraffic"/> reads.</summary>
+    public static readonly string[] TrafficNames = [.. Names, "decision", "country", "path"];
+
+    /// <summary>The parameters <see cref="TryRange"/> reads.</summary>
+    public static readonly string[] RangeNames = ["start_time", "end_time"];
+
     public static bool TryParse(IQueryCollection query, QueryOptions options, long nowMs, out SearchRequest request, out FieldError error)
     {
         request = new SearchRequest();

@@ -23,8 +23,8 @@ public static class StorageEndpoints
     public static IEndpointRouteBuilder MapStorage(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/admin/flush", FlushAsync).RequireScope(ApiScope.Admin);
-        app.MapPost("/api/traffic-logs/v2/cleanup", context => CleanupAsync(context, EventKind.Traffic)).RequireScope(ApiScope.Admin);
-        app.MapDelete("/api/logs/cleanup", context => CleanupAsync(context, EventKind.Log)).RequireScope(ApiScope.Admin);
+        app.MapPost("/api/traffic-logs/v2/cleanup", context => CleanupAsync(context, EventKind.Traffic)).RequireScope(ApiScope.Admin).AcceptsQuery(CleanupParameters.Names);
+        app.MapDelete("/api/logs/cleanup", context => CleanupAsync(context, EventKind.Log)).RequireScope(ApiScope.Admin).AcceptsQuery(CleanupParameters.Names);
         app.MapGet("/api/storage/stats", StatsAsync).RequireScope(ApiScope.Read);
         return app;
     }

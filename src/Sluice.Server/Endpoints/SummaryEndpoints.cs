@@ -22,8 +22,10 @@ public static class SummaryEndpoints
 
     public static IEndpointRouteBuilder MapSummaries(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/traffic-logs/v2/summary", TrafficSummaryAsync).RequireScope(ApiScope.Read).RunsQuery();
-        app.MapGet("/api/logs/analytics/summary", LogSummaryAsync).RequireScope(ApiScope.Read).RunsQuery();
+        app.MapGet("/api/traffic-logs/v2/summary", TrafficSummaryAsync).RequireScope(ApiScope.Read).RunsQuery()
+            .AcceptsQuery("granularity", "date", "hour", "include_archive", "query");
+        app.MapGet("/api/logs/analytics/summary", LogSummaryAsync).RequireScope(ApiScope.Read).RunsQuery()
+            .AcceptsQuery("start_time", "end_time", "include_archive", "query", "kind");
         return app;
     }
 

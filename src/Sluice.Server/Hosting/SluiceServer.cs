@@ -86,6 +86,7 @@ public static class SluiceServer
         app.UseCors(); // answers preflights before the key check: browsers send no key on them
         app.UseApiKeys();
         app.UseQueryStringGuard();
+        app.UseQueryParameterCheck();
         app.UseQueryGate();
         app.UseStatusCodePages(context => context.HttpContext.Response.StatusCode switch
         {

@@ -26,6 +26,9 @@ public static class ApiKeyAuthentication
     /// <summary>The dashboard's sign-in cookie (HttpOnly, SameSite=Strict): it holds the key the user typed.</summary>
     public const string KeyCookie = "sluice_key";
 
+    /// <summary>The query parameter that may carry the key (for clients that cannot set headers).</summary>
+    public const string QueryKeyName = "apiKey";
+
     public static TBuilder RequireScope<TBuilder>(this TBuilder builder, ApiScope scope)
         where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new RequiredScope(scope));
 
@@ -116,7 +119,7 @@ public static class ApiKeyAuthentication
             return cookie;
         }
 
-        return request.Query.TryGetValue("apiKey", out var query) && !StringValues.IsNullOrEmpty(query) ? query.ToString() : null;
+        return request.Query.TryGetValue(QueryKeyName, out var query) && !StringValues.IsNullOrEmpty(query) ? query.ToString() : null;
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ internal static class KvRequests
     /// <summary>Key names that are paths of the API itself, so a value stored under them could not be read back with GET.</summary>
     private static readonly string[] EndpointNames = ["health", "stats", "sync", "cleanup", "batch"];
 
-    private static readonly string[] PutParameters = ["ttl", "cache_ttl", "redis_ttl", "mode"];
+    internal static readonly string[] PutParameters = ["ttl", "cache_ttl", "redis_ttl", "mode"];
 
     /// <summary>Null when a client may write <paramref name="key"/>; else the error and status.</summary>
     public static (FieldError Error, int Status)? CheckWritable(string key, string field = "key")

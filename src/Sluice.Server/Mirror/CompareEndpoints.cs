@@ -30,7 +30,8 @@ internal static class CompareEndpoints
 
     public static IEndpointRouteBuilder MapCompare(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/admin/compare", CompareAsync).RequireScope(ApiScope.Admin).RunsQuery();
+        app.MapGet("/api/admin/compare", CompareAsync).RequireScope(ApiScope.Admin).RunsQuery()
+            .AcceptsQuery("url", "kind", "share", "start_time", "end_time", "start", "end", "include_archive");
         return app;
     }
 

@@ -26,8 +26,8 @@ public static class TailEndpoints
 
     public static void MapTail(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/ws", WebSocketAsync).RequireScope(ApiScope.Read);
-        app.MapGet("/api/logs/tail", ServerSentEventsAsync).RequireScope(ApiScope.Read);
+        app.MapGet("/ws", WebSocketAsync).RequireScope(ApiScope.Read).AcceptsQuery("query");
+        app.MapGet("/api/logs/tail", ServerSentEventsAsync).RequireScope(ApiScope.Read).AcceptsQuery("query");
     }
 
     private static async Task ServerSentEventsAsync(HttpContext context)

@@ -21,7 +21,7 @@ public sealed class KvValidationTests
             ("ok", "1", "ttl=10s&redis_ttl=1m", 400, "invalid_parameter", "redis_ttl"),
             ("ok", "1", "ttl=10s&cache_ttl=20s", 400, "invalid_parameter", "cache_ttl"),
             ("ok", "1", "redis_ttl=1s&cache_ttl=2s", 400, "invalid_parameter", "cache_ttl"),
-            ("ok", "1", "tll=5", 400, "invalid_parameter", "tll"),
+            ("ok", "1", "tll=5", 400, "unknown_parameter", "tll"),
             ("ok", "1", "mode=eventually", 400, "invalid_parameter", "mode"),
             ("sluice:dashboard:config", "{}", "", 403, "reserved_key", "key"),
             ("stats", "1", "", 400, "invalid_parameter", "key"),

@@ -16,6 +16,15 @@ public sealed class BulkProtocol(bool indexAsService, IngestLimits limits) : IHt
 {
     public string Name => "elasticsearch";
 
+    /// <summary>
+    /// The bulk API's documented query parameters, which shippers send (Logstash <c>filter_path</c>, clients
+    /// <c>refresh</c>, <c>pipeline</c>, <c>timeout</c> …). Accepted and without effect: stored events are searchable
+    /// at once, there are no pipelines, shards or routing, and the answer is always whole.
+    /// </summary>
+    public IReadOnlyList<string> QueryParameters => ElasticHandshake.CommonParameters.Concat(
+        ["refresh", "pipeline", "routing", "timeout", "wait_for_active_shards", "require_alias", "require_data_stream", "_source",
+         "_source_includes", "_source_excludes", "list_executed_pipelines", "include_source_on_error", "type"]).ToArray();
+
     public FieldError? CheckContentType(HttpRequest request) =>
         ProtocolReplies.MediaType(request) is "" or "application/json" or "application/x-ndjson" or "text/plain"
             || ProtocolReplies.MediaType(request).StartsWith("application/vnd.elasticsearch+", StringComparison.Ordinal)

@@ -11,6 +11,9 @@ public static class ElasticHandshake
 {
     public const string Version = "8.15.0";
 
+    /// <summary>Elasticsearch's parameters common to every API, which clients may add to any request; without effect here.</summary>
+    public static readonly string[] CommonParameters = ["filter_path", "pretty", "human", "error_trace"];
+
     public static Task WriteAsync(HttpContext context)
     {
         context.Response.Headers["X-elastic-product"] = "Elasticsearch";

@@ -14,6 +14,9 @@ public interface IHttpProtocol
     /// <summary>The name used in metrics and messages (<c>otlp</c>, <c>clef</c> …).</summary>
     string Name { get; }
 
+    /// <summary>Query parameters its real clients send, accepted (<see cref="Http.QueryParameterCheck"/>); others are refused.</summary>
+    IReadOnlyList<string> QueryParameters => [];
+
     /// <summary>An error when the request's content type is not one the protocol reads.</summary>
     FieldError? CheckContentType(HttpRequest request);
 

@@ -16,6 +16,9 @@ public sealed class SeqProtocol(bool alwaysClef, IngestLimits limits) : IHttpPro
 {
     public const string ClefMediaType = "application/vnd.serilog.clef";
 
+    /// <summary>Serilog.Sinks.Seq posts to <c>api/events/raw?clef</c>.</summary>
+    public IReadOnlyList<string> QueryParameters => ["clef"];
+
     public string Name => "seq";
 
     public FieldError? CheckContentType(HttpRequest request) =>
