@@ -25,7 +25,7 @@ internal static class ConfigEndpoints
 
     public static IEndpointRouteBuilder MapConfig(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/config/settings", GetSettingsAsync).RequireScope(ApiScope.Admin);
+        app.MapGet("/api/v1/config/settings", GetSettingsAsync).RequireScope(ApiScope.Admin).AcceptsQuery("key");
         app.MapPost("/api/v1/config/settings", PostSettingsAsync).RequireScope(ApiScope.Admin);
         app.MapGet("/api/v1/config/history", GetHistoryAsync).RequireScope(ApiScope.Admin);
         app.MapPost("/api/v1/config/rollback", RollbackAsync).RequireScope(ApiScope.Admin);
