@@ -16,6 +16,7 @@ using Sluice.Core.Options;
 using Sluice.Core.Privacy;
 using Sluice.Core.Time;
 using Sluice.Server.Analysis;
+using Sluice.Server.BrowserClient;
 using Sluice.Server.Configuration;
 using Sluice.Server.Dashboard;
 using Sluice.Server.Endpoints;
@@ -89,6 +90,7 @@ public static class SluiceServer
         app.MapTail();
         app.MapSignIn();
         app.MapDashboard();
+        app.MapBrowserClient();
         app.MapMonitors();
         app.MapAlerts();
         app.MapKv();
