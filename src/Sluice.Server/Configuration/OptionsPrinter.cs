@@ -8,7 +8,7 @@ namespace Sluice.Server.Configuration;
 /// <summary>Lists every effective setting as Section:Key = value, secrets masked, for the start-up banner.</summary>
 public static class OptionsPrinter
 {
-    private static readonly HashSet<string> Secrets = new(StringComparer.Ordinal) { "Privacy:IpHashKey", "Auth:ApiKeys", "Redis:Url", "Alerts:WebhookUrl", "ClickHouse:Password", "ClickHouse:ReadPassword", "Mirror:ApiKey" };
+    private static readonly HashSet<string> Secrets = new(StringComparer.Ordinal) { "Privacy:IpHashKey", "Auth:ApiKeys", "Redis:Url", "Alerts:WebhookUrl", "ClickHouse:Password", "ClickHouse:ReadPassword", "Mirror:ApiKey", "Tls:Password" };
 
     public static IEnumerable<string> Lines(SluiceOptions options) => Walk(options, "");
 

@@ -22,6 +22,7 @@ public static class SluiceConfiguration
         ["SLUICE_SYSLOG_TCP"] = "Syslog:TcpPort",
         ["SLUICE_OTLP_GRPC_PORT"] = "Protocols:OtlpGrpcPort",
         ["SLUICE_SYSLOG_UDP"] = "Syslog:UdpPort",
+        ["SLUICE_SYSLOG_TLS"] = "Syslog:TlsPort",
         ["SLUICE_REDIS"] = "Redis:Url",
         ["SLUICE_CLICKHOUSE"] = "ClickHouse:Url",
         ["TRAFFIC_LOGS_RETENTION_HOURS"] = "Retention:TrafficHours",
@@ -78,6 +79,8 @@ public static class SluiceConfiguration
             {
                 throw new OptionsException(string.Join("; ", errors));
             }
+
+            ServerCertificate.Load(options.Tls)?.Dispose(); // a certificate that cannot serve stops start-up here, with the setting named
 
             return options;
         }

@@ -49,19 +49,34 @@ public static class SluiceServer
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
 
+        var certificate = ServerCertificate.Load(options.Tls);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(listen.Address, listen.Port);
+            kestrel.Listen(listen.Address, listen.Port, endpoint =>
+            {
+                if (certificate is not null)
+                {
+                    endpoint.UseHttps(certificate);
+                }
+            });
             if (options.Protocols.OtlpGrpcPort is { } grpcPort)
             {
                 // gRPC needs HTTP/2; without TLS that means prior knowledge, so the port speaks HTTP/2 only.
-                kestrel.Listen(listen.Address, grpcPort, endpoint => endpoint.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+                kestrel.Listen(listen.Address, grpcPort, endpoint =>
+                {
+                    endpoint.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2;
+                    if (certificate is not null)
+                    {
+                        endpoint.UseHttps(certificate);
+                    }
+                });
             }
             kestrel.AddServerHeader = false;
             // Body size is enforced while reading, so the client gets a problem+json 413 rather than a reset.
             kestrel.Limits.MaxRequestBodySize = null;
         });
 
+        builder.Services.AddSingleton(new ServerTls(certificate));
         services?.Invoke(builder.Services);
         builder.Services.AddSluice(options);
         var app = builder.Build();
