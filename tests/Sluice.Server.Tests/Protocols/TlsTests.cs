@@ -94,6 +94,29 @@ public sealed class TlsTests : IDisposable
         Assert.StartsWith("Tls:CertificatePath and Tls:KeyPath: ", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_pkcs12_file_with_its_password_loads_and_the_password_is_never_printed()
+    {
+        var (certPath, keyPath) = WritePem("127.0.0.1");
+        using (var pem = X509Certificate2.CreateFromPemFile(certPath, keyPath))
+        {
+            File.WriteAllBytes(Path.Combine(_dir, "server.pfx"), pem.Export(X509ContentType.Pkcs12, "s3cret-pass"));
+        }
+
+        var tls = new TlsOptions { CertificatePath = Path.Combine(_dir, "server.pfx"), Password = "s3cret-pass" };
+        using (var loaded = Sluice.Server.Configuration.ServerCertificate.Load(tls))
+        {
+            Assert.True(loaded!.HasPrivateKey);
+        }
+
+        var wrong = Assert.Throws<Sluice.Server.Configuration.OptionsException>(() => Sluice.Server.Configuration.ServerCertificate.Load(tls with { Password = "wrong" }));
+        Assert.StartsWith("Tls:CertificatePath: ", wrong.Message, StringComparison.Ordinal);
+
+        var printed = Sluice.Server.Configuration.OptionsPrinter.Lines(new SluiceOptions { Tls = tls }).ToList();
+        Assert.Contains("Tls:Password = ****", printed);
+        Assert.DoesNotContain(printed, line => line.Contains("s3cret-pass", StringComparison.Ordinal));
+    }
+
     /// <summary>A self-signed certificate for <paramref name="host"/>, valid for a day, as cert.pem and key.pem.</summary>
     private (string Cert, string Key) WritePem(string host, string name = "server")
     {
