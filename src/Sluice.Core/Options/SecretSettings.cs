@@ -12,7 +12,7 @@ public static class SecretSettings
     private static readonly HashSet<string> Keys = new(StringComparer.OrdinalIgnoreCase)
     {
         "Privacy:IpHashKey", "Auth:ApiKeys", "Auth:ApiKeyHashes", "Redis:Url", "Alerts:WebhookUrl",
-        "ClickHouse:Password", "ClickHouse:ReadPassword", "Mirror:ApiKey",
+        "ClickHouse:Password", "ClickHouse:ReadPassword", "Mirror:ApiKey", "Tls:Password",
     };
 
     public static IReadOnlyCollection<string> All => Keys;

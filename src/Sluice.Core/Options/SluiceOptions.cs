@@ -35,6 +35,8 @@ public sealed record SluiceOptions
 
     public CorsOptions Cors { get; init; } = new();
 
+    public TlsOptions Tls { get; init; } = new();
+
     public QuotaOptions Quotas { get; init; } = new();
 
     public DedupOptions Dedup { get; init; } = new();
@@ -262,6 +264,21 @@ public sealed record CorsOptions
     public bool AllowCredentials { get; init; }
 }
 
+public sealed record TlsOptions
+{
+    /// <summary>
+    /// The server's certificate: a PEM file (its key in <see cref="KeyPath"/> or in the same file) or a PKCS#12 file
+    /// (<c>.pfx</c>/<c>.p12</c>). Set, the HTTP listener (and the gRPC port) speaks only HTTPS; empty: plain HTTP.
+    /// </summary>
+    public string CertificatePath { get; init; } = "";
+
+    /// <summary>The PEM private key of <see cref="CertificatePath"/>; empty: the key is in the certificate file.</summary>
+    public string KeyPath { get; init; } = "";
+
+    /// <summary>Password of a PKCS#12 file or of an encrypted PEM key; a secret, never printed.</summary>
+    public string Password { get; init; } = "";
+}
+
 public sealed record QuotaOptions
 {
     /// <summary>Rules shipped with Sluice (alias SLUICE_QUOTA_PROFILE): <c>none</c>, <c>dev-logging</c> or <c>traffic</c>.</summary>
@@ -347,6 +364,12 @@ public sealed record SyslogOptions
 {
     /// <summary>TCP port for syslog (RFC 5424/3164, octet counting or LF framing; alias SLUICE_SYSLOG_TCP); unset: off, 0: any free port.</summary>
     public int? TcpPort { get; init; }
+
+    /// <summary>
+    /// TCP port for syslog over TLS (RFC 5425: octet counting inside TLS, with the certificate of <c>Tls:*</c>;
+    /// alias SLUICE_SYSLOG_TLS); unset: off, 0: any free port.
+    /// </summary>
+    public int? TlsPort { get; init; }
 
     /// <summary>UDP port for syslog, one message per datagram (alias SLUICE_SYSLOG_UDP); unset: off, 0: any free port.</summary>
     public int? UdpPort { get; init; }

@@ -128,6 +128,9 @@ public static class SluiceOptionsValidator
         Check(errors, o.Syslog.TcpPort is null or (>= 0 and <= 65535), "Syslog:TcpPort must be 0..65535");
         Check(errors, o.Protocols.OtlpGrpcPort is null or (>= 0 and <= 65535), "Protocols:OtlpGrpcPort must be 0..65535");
         Check(errors, o.Syslog.UdpPort is null or (>= 0 and <= 65535), "Syslog:UdpPort must be 0..65535");
+        Check(errors, o.Syslog.TlsPort is null or (>= 0 and <= 65535), "Syslog:TlsPort must be 0..65535");
+        Check(errors, o.Syslog.TlsPort is null || o.Tls.CertificatePath.Length > 0, "Syslog:TlsPort needs a certificate: set Tls:CertificatePath");
+        Check(errors, o.Tls.KeyPath.Length == 0 || o.Tls.CertificatePath.Length > 0, "Tls:KeyPath is set but Tls:CertificatePath is not");
         Check(errors, o.Syslog.Address.Length == 0 || System.Net.IPAddress.TryParse(o.Syslog.Address, out _), "Syslog:Address must be an IP address");
         Check(errors, o.Syslog.MaxMessageBytes is >= 480 and <= 16 * 1024 * 1024, "Syslog:MaxMessageBytes must be 480..16777216");
         Check(errors, o.Syslog.AllowedNetworks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

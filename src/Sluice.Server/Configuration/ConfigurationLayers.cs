@@ -69,6 +69,7 @@ public sealed class ConfigurationLayers
                 throw new OptionsException(string.Join("; ", errors));
             }
 
+            ServerCertificate.Load(options.Tls)?.Dispose(); // a certificate that cannot serve stops start-up here, with the setting named
             return options;
         }
         catch (InvalidOperationException e)

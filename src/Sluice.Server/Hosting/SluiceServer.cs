@@ -16,6 +16,7 @@ using Sluice.Core.Options;
 using Sluice.Core.Privacy;
 using Sluice.Core.Time;
 using Sluice.Server.Analysis;
+using Sluice.Server.BrowserClient;
 using Sluice.Server.Configuration;
 using Sluice.Server.Dashboard;
 using Sluice.Server.Endpoints;
@@ -60,19 +61,34 @@ public static class SluiceServer
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
 
+        var certificate = ServerCertificate.Load(options.Tls);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(listen.Address, listen.Port);
+            kestrel.Listen(listen.Address, listen.Port, endpoint =>
+            {
+                if (certificate is not null)
+                {
+                    endpoint.UseHttps(certificate);
+                }
+            });
             if (options.Protocols.OtlpGrpcPort is { } grpcPort)
             {
                 // gRPC needs HTTP/2; without TLS that means prior knowledge, so the port speaks HTTP/2 only.
-                kestrel.Listen(listen.Address, grpcPort, endpoint => endpoint.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+                kestrel.Listen(listen.Address, grpcPort, endpoint =>
+                {
+                    endpoint.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2;
+                    if (certificate is not null)
+                    {
+                        endpoint.UseHttps(certificate);
+                    }
+                });
             }
             kestrel.AddServerHeader = false;
             // Body size is enforced while reading, so the client gets a problem+json 413 rather than a reset.
             kestrel.Limits.MaxRequestBodySize = null;
         });
 
+        builder.Services.AddSingleton(new ServerTls(certificate));
         services?.Invoke(builder.Services);
         builder.Services.AddSingleton(sp => new LiveSettings(layers, options, runtime, sp.GetRequiredService<IClock>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Settings")));
@@ -104,6 +120,7 @@ public static class SluiceServer
         app.MapTail();
         app.MapSignIn();
         app.MapDashboard();
+        app.MapBrowserClient();
         app.MapMonitors();
         app.MapAlerts();
         app.MapKv();

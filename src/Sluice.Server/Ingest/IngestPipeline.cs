@@ -120,6 +120,11 @@ public sealed class IngestPipeline(SluiceOptions options, EventIntake intake, II
                     WriteRemaining(json, outcome.RemainingQuota);
                 }
 
+                else if (outcome.Status == StatusCodes.Status429TooManyRequests)
+                {
+                    json.WriteNumber("remaining_quota", 0); // batch clients (sluice.js) back off on it as on /log
+                }
+
                 if (outcome.Rejections.Count > 0 && outcome.Total > 1)
                 {
                     Problem.WriteRejections(json, outcome.Rejections);
@@ -156,6 +161,12 @@ public sealed class IngestPipeline(SluiceOptions options, EventIntake intake, II
                 if (outcome.Total == 1)
                 {
                     WriteOptional(json, "id", outcome.FirstId);
+                }
+
+                // Only where a quota applied: what its tightest rule still allows, so batch clients can slow down in time.
+                if (outcome.RemainingQuota != long.MaxValue)
+                {
+                    json.WriteNumber("remaining_quota", outcome.RemainingQuota);
                 }
             }
 

@@ -1,4 +1,6 @@
 using System.Net.Http.Json;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -93,6 +95,28 @@ public sealed class TestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>A handler that trusts <paramref name="certificate"/> as its only root, and nothing else: what a client given the server's certificate does.</summary>
+    public static HttpClientHandler TrustingExactly(X509Certificate2 certificate)
+    {
+        var root = X509CertificateLoader.LoadCertificate(certificate.RawData); // without its key
+        return new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, presented, _, errors) =>
+            {
+                if (presented is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
+                {
+                    return false; // no certificate, or one for another name
+                }
+
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(root);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(presented);
+            },
+        };
+    }
+
     private async Task StartInternalAsync(Func<SluiceOptions, SluiceOptions>? configure)
     {
         var options = new SluiceOptions { Listen = "127.0.0.1:0", DataDir = DataDir };
@@ -112,7 +136,8 @@ public sealed class TestServer : IAsyncDisposable
         await _app.StartAsync();
         // A server bound to every interface is reached through loopback.
         var address = new UriBuilder(_app.BaseAddress()) { Host = _app.BaseAddress().Host == "0.0.0.0" ? "127.0.0.1" : _app.BaseAddress().Host }.Uri;
-        Http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        var certificate = _app.Services.GetRequiredService<ServerTls>().Certificate;
+        Http = new HttpClient(certificate is null ? new HttpClientHandler() : TrustingExactly(certificate)) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while ((await Http.GetAsync("/health/ready")).StatusCode != System.Net.HttpStatusCode.OK)
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,6 +9,7 @@ using Sluice.Core.Options;
 using Sluice.Core.Privacy;
 using Sluice.Ingest.Json;
 using Sluice.Ingest.Protocols;
+using Sluice.Server.Hosting;
 
 namespace Sluice.Server.Ingest.Syslog;
 
@@ -19,18 +21,26 @@ namespace Sluice.Server.Ingest.Syslog;
 /// batch is stored (backpressure); UDP batches that cannot be stored are dropped and counted. Syslog carries no
 /// key: only loopback senders and <c>Syslog:AllowedNetworks</c> are taken (<see cref="SyslogSenders"/>), and TCP
 /// connections are capped in all and per sender, idle ones closed sooner when places run short
-/// (<see cref="SyslogConnections"/>).
+/// (<see cref="SyslogConnections"/>). Syslog over TLS (RFC 5425, <c>Syslog:TlsPort</c>) is the TCP listener with a
+/// TLS handshake first, on the server's certificate; its connections share the same caps.
 /// </summary>
-public sealed class SyslogListener(SluiceOptions options, EventIntake intake, IIpHasher ipHasher, ILogger<SyslogListener> logger) : BackgroundService
+public sealed class SyslogListener(SluiceOptions options, EventIntake intake, IIpHasher ipHasher, ILogger<SyslogListener> logger, ServerTls tls) : BackgroundService
 {
     private readonly SyslogSenders _senders = new(options.Syslog);
     private TcpListener? _tcp;
+    private TcpListener? _tls;
     private UdpClient? _udp;
 
     /// <summary>The bound TCP port (useful with port 0), or null when off.</summary>
     public int? TcpPort { get; private set; }
 
     public int? UdpPort { get; private set; }
+
+    /// <summary>The bound port of syslog over TLS, or null when off.</summary>
+    public int? TlsPort { get; private set; }
+
+    /// <summary>A TLS handshake must be done within this; a sender that stalls in it holds no place for long.</summary>
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
     public SyslogConnections Connections { get; } = new(options.Syslog);
 
@@ -53,6 +63,13 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
             TcpPort = ((IPEndPoint)_tcp.LocalEndpoint).Port;
         }
 
+        if (options.Syslog.TlsPort is { } tlsPort && tls.Certificate is not null)
+        {
+            _tls = new TcpListener(address, tlsPort);
+            _tls.Start();
+            TlsPort = ((IPEndPoint)_tls.LocalEndpoint).Port;
+        }
+
         if (options.Syslog.UdpPort is { } udpPort)
         {
             _udp = new UdpClient(new IPEndPoint(address, udpPort));
@@ -60,9 +77,9 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
             UdpPort = ((IPEndPoint)_udp.Client.LocalEndPoint!).Port;
         }
 
-        if (_tcp is not null || _udp is not null)
+        if (_tcp is not null || _udp is not null || _tls is not null)
         {
-            logger.LogInformation("Syslog listening on {Address}: TCP {Tcp}, UDP {Udp}", address, TcpPort?.ToString() ?? "off", UdpPort?.ToString() ?? "off");
+            logger.LogInformation("Syslog listening on {Address}: TCP {Tcp}, UDP {Udp}, TLS {Tls}", address, TcpPort?.ToString() ?? "off", UdpPort?.ToString() ?? "off", TlsPort?.ToString() ?? "off");
             if (!IPAddress.IsLoopback(address) && _senders.LoopbackOnly)
             {
                 logger.LogWarning("Syslog listens on {Address} but takes messages from this machine only: syslog has no authentication, so other senders must be named in Syslog:AllowedNetworks", address);
@@ -74,13 +91,15 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(
-            _tcp is null ? Task.CompletedTask : AcceptAsync(_tcp, stoppingToken),
-            _tcp is null ? Task.CompletedTask : CloseIdleAsync(stoppingToken),
+            _tcp is null ? Task.CompletedTask : AcceptAsync(_tcp, secure: false, stoppingToken),
+            _tls is null ? Task.CompletedTask : AcceptAsync(_tls, secure: true, stoppingToken),
+            _tcp is null && _tls is null ? Task.CompletedTask : CloseIdleAsync(stoppingToken),
             _udp is null ? Task.CompletedTask : ReceiveAsync(_udp, stoppingToken));
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         _tcp?.Stop();
+        _tls?.Stop();
         _udp?.Dispose();
         await base.StopAsync(cancellationToken);
     }
@@ -95,7 +114,7 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
         return ListenAddress.TryParse(options.Listen, out var listen) ? listen.Address : IPAddress.Loopback;
     }
 
-    private async Task AcceptAsync(TcpListener listener, CancellationToken stop)
+    private async Task AcceptAsync(TcpListener listener, bool secure, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
@@ -130,7 +149,7 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
                 continue;
             }
 
-            _ = Task.Run(() => ServeAsync(connection, stop), CancellationToken.None);
+            _ = Task.Run(() => ServeAsync(connection, secure, stop), CancellationToken.None);
         }
     }
 
@@ -150,16 +169,17 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
         }
     }
 
-    private async Task ServeAsync(SyslogConnections.Connection connection, CancellationToken stop)
+    private async Task ServeAsync(SyslogConnections.Connection connection, bool secure, CancellationToken stop)
     {
         using (connection)
         {
+            var endpoint = secure ? "syslog/tls" : "syslog/tcp";
             var who = Identify(connection.Client.Client.RemoteEndPoint);
             var framer = new SyslogFramer(options.Syslog.MaxMessageBytes);
             var buffer = new byte[64 * 1024];
             try
             {
-                var stream = connection.Client.GetStream();
+                await using var stream = secure ? await HandshakeAsync(connection, stop) : connection.Client.GetStream();
                 while (true)
                 {
                     var read = await stream.ReadAsync(buffer, stop);
@@ -173,20 +193,39 @@ public sealed class SyslogListener(SluiceOptions options, EventIntake intake, II
                     if (messages.Count > 0)
                     {
                         connection.Storing = true;
-                        await StoreAsync(messages, who, "syslog/tcp", retry: true, stop);
+                        await StoreAsync(messages, who, endpoint, retry: true, stop);
                         connection.Storing = false;
                     }
                 }
 
                 if (framer.Finish() is { } last)
                 {
-                    await StoreAsync([last], who, "syslog/tcp", retry: true, stop);
+                    await StoreAsync([last], who, endpoint, retry: true, stop);
                 }
             }
-            catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
+            catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException
+                or System.Security.Authentication.AuthenticationException)
             {
-                // the sender went away, the connection was closed for idling, or the server is stopping
+                // the sender went away or failed the handshake, the connection was closed for idling, or the server is stopping
             }
+        }
+    }
+
+    /// <summary>The server side of the TLS handshake (RFC 5425 §4.2: the client authenticates the server; no client certificate is asked for).</summary>
+    private async Task<Stream> HandshakeAsync(SyslogConnections.Connection connection, CancellationToken stop)
+    {
+        var ssl = new SslStream(connection.Client.GetStream(), leaveInnerStreamOpen: false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        timeout.CancelAfter(HandshakeTimeout);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = tls.Certificate, ClientCertificateRequired = false }, timeout.Token);
+            return ssl;
+        }
+        catch
+        {
+            await ssl.DisposeAsync();
+            throw;
         }
     }
 
