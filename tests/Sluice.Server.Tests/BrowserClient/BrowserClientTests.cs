@@ -126,6 +126,7 @@ public sealed class BrowserClientTests(BrowserFixture browser) : IClassFixture<B
         {
             request.Headers.Add("Origin", site.Origin);
             request.Headers.Add("X-Api-Key", "page-key-1");
+            request.Headers.UserAgent.ParseAdd("Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0"); // only a browser's agent counts as system=browser
             using var used = await server.Http.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, used.EnsureSuccessStatusCode().StatusCode);
         }
