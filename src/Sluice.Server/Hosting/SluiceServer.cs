@@ -111,6 +111,7 @@ public static class SluiceServer
         app.MapConfig();
         app.MapCompare();
         app.MapChaos();
+        app.MapExport();
         app.Services.GetRequiredService<IngestRate>(); // sampling starts now, not at the first look
         if (options.Protocols.OtlpGrpcPort is not null)
         {
