@@ -67,4 +67,12 @@ public static class ErrorCodes
     public const string SettingsUnavailable = "settings_unavailable";
     public const string UnknownVersion = "unknown_version";
     public const string FeatureDisabled = "feature_disabled";
+    /// <summary>An import line or row that could not be read as an event (its line and field are named).</summary>
+    public const string InvalidImport = "invalid_import";
+
+    /// <summary>As many export jobs are running as <c>Export:MaxConcurrentJobs</c> allows.</summary>
+    public const string TooManyExports = "too_many_exports";
+
+    /// <summary>Export jobs' files hold <c>Export:MaxJobsMb</c> on disk.</summary>
+    public const string ExportSpaceFull = "export_space_full";
 }

@@ -112,6 +112,7 @@ public static class SluiceServer
         app.MapCompare();
         app.MapChaos();
         app.MapExport();
+        app.MapImport();
         app.Services.GetRequiredService<IngestRate>(); // sampling starts now, not at the first look
         if (options.Protocols.OtlpGrpcPort is not null)
         {
