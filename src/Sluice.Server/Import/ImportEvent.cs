@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Sluice.Core.Errors;
 using Sluice.Core.Events;
@@ -15,6 +15,8 @@ internal sealed record ImportEvent(long Line, string Id, long TimestampMs, byte[
 {
     private static readonly string[] IdNames = ["id", "event_id", "eventId"];
     private static readonly string[] TimeNames = ["timestamp", "time", "ts", "@timestamp", "@t"];
+
+    private const string PatternId = "pattern_id";
 
     /// <summary>Prefix of ids made from an event's content.</summary>
     public const string ContentIdPrefix = "imp-";
@@ -44,8 +46,12 @@ internal sealed record ImportEvent(long Line, string Id, long TimestampMs, byte[
 
             string? id = null;
             long? timestamp = null;
+            var times = 0;
+            var patterned = false;
             foreach (var property in root.EnumerateObject())
             {
+                times += TimeNames.Contains(property.Name) ? 1 : 0;
+                patterned |= property.Name == PatternId;
                 if (id is null && IdNames.Contains(property.Name))
                 {
                     if (property.Value.ValueKind != JsonValueKind.String || property.Value.GetString() is not { Length: > 0 } text)
@@ -74,30 +80,56 @@ internal sealed record ImportEvent(long Line, string Id, long TimestampMs, byte[
                 return null;
             }
 
-            return id is not null
-                ? new ImportEvent(line, id, timestamp.Value, json)
-                : WithContentId(line, timestamp.Value, json);
+            if (id is null)
+            {
+                // Made from the bytes as they came, before any rewriting: the same on every run.
+                id = ContentIdPrefix + Convert.ToHexStringLower(SHA256.HashData(json).AsSpan(0, 16));
+                return new ImportEvent(line, id, timestamp.Value, Rewrite(root, id));
+            }
+
+            // An export writes both 'timestamp' and 'time': the first is the time, the second must not become an
+            // attribute; and a pattern id is the importing server's to make from the message, as on any ingest.
+            return new ImportEvent(line, id, timestamp.Value, times > 1 || patterned ? Rewrite(root, null) : json);
         }
     }
 
-    /// <summary>The event with <c>"id":"imp-…"</c> put first: a hash of its bytes, the same on every run.</summary>
-    private static ImportEvent WithContentId(long line, long timestamp, byte[] json)
+    /// <summary>The event with <paramref name="id"/> put first (when given), only its first time property, and no pattern id.</summary>
+    private static byte[] Rewrite(JsonElement root, string? id)
     {
-        var id = ContentIdPrefix + Convert.ToHexStringLower(SHA256.HashData(json).AsSpan(0, 16));
-        var open = Array.IndexOf(json, (byte)'{');
-        var prefix = Encoding.UTF8.GetBytes($"{{\"id\":\"{id}\"");
-        var rest = json.AsSpan(open + 1);
-        var empty = rest.TrimStart(" \t\r\n"u8).StartsWith("}"u8);
-        var result = new byte[prefix.Length + (empty ? 0 : 1) + rest.Length];
-        prefix.CopyTo(result, 0);
-        var at = prefix.Length;
-        if (!empty)
+        var output = new ArrayBufferWriter<byte>(1024);
+        using (var json = new Utf8JsonWriter(output))
         {
-            result[at++] = (byte)',';
+            json.WriteStartObject();
+            if (id is not null)
+            {
+                json.WriteString("id", id);
+            }
+
+            var timed = false;
+            foreach (var property in root.EnumerateObject())
+            {
+                if (property.Name == PatternId)
+                {
+                    continue;
+                }
+
+                if (TimeNames.Contains(property.Name))
+                {
+                    if (timed)
+                    {
+                        continue;
+                    }
+
+                    timed = true;
+                }
+
+                property.WriteTo(json);
+            }
+
+            json.WriteEndObject();
         }
 
-        rest.CopyTo(result.AsSpan(at));
-        return new ImportEvent(line, id, timestamp, result);
+        return output.WrittenSpan.ToArray();
     }
 
     private static bool TryTime(JsonElement value, out long ms)
