@@ -67,8 +67,9 @@ public static class ErrorCodes
     public const string SettingsUnavailable = "settings_unavailable";
     public const string UnknownVersion = "unknown_version";
     public const string FeatureDisabled = "feature_disabled";
-    /// <summary>An import line or row that could not be read as an event (its line and field are named).</summary>
-    public const string InvalidImport = "invalid_import";
+
+    /// <summary>An export job's file was asked for before the job is done.</summary>
+    public const string ExportNotReady = "export_not_ready";
 
     /// <summary>As many export jobs are running as <c>Export:MaxConcurrentJobs</c> allows.</summary>
     public const string TooManyExports = "too_many_exports";

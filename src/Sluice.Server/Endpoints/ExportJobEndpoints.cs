@@ -133,7 +133,7 @@ public static class ExportJobEndpoints
     {
         if (job.State != ExportJobState.Done)
         {
-            await Problem.WriteAsync(context, StatusCodes.Status409Conflict, ErrorCodes.InvalidParameter,
+            await Problem.WriteAsync(context, StatusCodes.Status409Conflict, ErrorCodes.ExportNotReady,
                 $"the job is {job.State.ToString().ToLowerInvariant()}; its file can be downloaded once it is done", "id");
             return;
         }
