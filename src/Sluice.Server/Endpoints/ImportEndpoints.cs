@@ -95,7 +95,14 @@ public static class ImportEndpoints
         {
             var what = e is ParquetSharp.ParquetException ? "the file is not a readable Parquet file" : "the request body could not be read (bad compression or framing)";
             await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, new FieldError(ErrorCodes.MalformedBody, null,
-                $"{what}; events before line {session.Report.Lines + 1} are stored: {e.Message}"), session.Report.Write);
+                $"{what} after line {session.Report.Lines}: {e.Message}; the events counted as stored are stored, and a rerun skips them"), session.Report.Write);
+            return;
+        }
+        catch (Exception e) when (!context.RequestAborted.IsCancellationRequested && e is OperationCanceledException or DuckDB.NET.Data.DuckDBException)
+        {
+            // The look-up of a batch's ids ran past Query:TimeoutMs: nothing of that batch was stored.
+            await Problem.WriteAsync(context, StatusCodes.Status504GatewayTimeout, new FieldError(ErrorCodes.QueryTimeout, null,
+                "looking up which events are stored already took longer than Query:TimeoutMs; the events counted as stored are stored, and a rerun skips them"), session.Report.Write);
             return;
         }
         finally
