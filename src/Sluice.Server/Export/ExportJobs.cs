@@ -145,7 +145,8 @@ public sealed class ExportJobs : IDisposable
         }
     }
 
-    private long TotalBytes() => _jobs.Values.Sum(j => j.Bytes);
+    /// <summary>Bytes of the files on disk: a failed or cancelled job's file is deleted already.</summary>
+    private long TotalBytes() => _jobs.Values.Where(j => j.State is ExportJobState.Running or ExportJobState.Done).Sum(j => j.Bytes);
 
     private FieldError SpaceFull() => new(ErrorCodes.ExportSpaceFull, null,
         $"export files hold Export:MaxJobsMb ({_options.Export.MaxJobsMb} MiB); download and delete finished jobs, or wait for them to expire");

@@ -72,6 +72,26 @@ public sealed class ExportJobApiTests
     }
 
     [Fact]
+    public async Task A_job_that_would_pass_the_disk_bound_fails_and_leaves_no_file()
+    {
+        await using var server = await TestServer.StartAsync(o => o with { Export = o.Export with { MaxJobsMb = 1 } });
+        await Api.PostAsync(server, ExportImportData.Events(8000)); // about 1.6 MB as NDJSON
+        var range = JsonSerializer.Serialize(new { start = ExportImportData.Start.AddMinutes(-1).ToString("O"), end = ExportImportData.Start.AddDays(1).ToString("O") });
+        var (status, job, _) = await server.PostAsync("/api/v1/export/jobs", range);
+        Assert.Equal(202, status);
+
+        var last = (await ReadEventsAsync(server, $"/api/v1/export/jobs/{job.GetProperty("id").GetString()}/progress"))[^1];
+        Assert.Equal(("failed", "export_space_full"), (last.Name, last.Data.GetProperty("code").GetString()));
+        Assert.Empty(Directory.GetFiles(Path.Combine(server.DataDir, "exports", "jobs")));
+
+        // The failed job's file is gone, so it holds no room: a smaller export runs.
+        var small = JsonSerializer.Serialize(new { start = ExportImportData.Start.AddMinutes(-1).ToString("O"), end = ExportImportData.Start.AddSeconds(100).ToString("O") });
+        (status, job, _) = await server.PostAsync("/api/v1/export/jobs", small);
+        Assert.Equal(202, status);
+        Assert.Equal("done", (await ReadEventsAsync(server, $"/api/v1/export/jobs/{job.GetProperty("id").GetString()}/progress"))[^1].Name);
+    }
+
+    [Fact]
     public async Task A_bad_job_is_refused_naming_the_parameter()
     {
         await using var server = await TestServer.StartAsync();
