@@ -16,7 +16,7 @@ public static class ExportEndpoints
 {
     public static IEndpointRouteBuilder MapExport(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/export", ExportAsync).RequireScope(ApiScope.Read);
+        app.MapGet("/api/v1/export", ExportAsync).RequireScope(ApiScope.Read).AcceptsQuery(ExportRequest.Parameters);
         return app;
     }
 

@@ -26,7 +26,7 @@ public static class ExportJobEndpoints
     public static IEndpointRouteBuilder MapExportJobs(this IEndpointRouteBuilder app)
     {
         app.ServiceProvider.GetRequiredService<ExportJobs>(); // made now: it clears what a previous run left before any export starts
-        app.MapPost(Jobs, StartAsync).RequireScope(ApiScope.Read);
+        app.MapPost(Jobs, StartAsync).RequireScope(ApiScope.Read).AcceptsQuery(ExportRequest.Parameters);
         app.MapGet(Jobs + "/{id}", (HttpContext context, string id) => WithJob(context, id, StatusAsync)).RequireScope(ApiScope.Read);
         app.MapGet(Jobs + "/{id}/progress", (HttpContext context, string id) => WithJob(context, id, ProgressAsync)).RequireScope(ApiScope.Read);
         app.MapGet(Jobs + "/{id}/download", (HttpContext context, string id) => WithJob(context, id, DownloadAsync)).RequireScope(ApiScope.Read);

@@ -26,7 +26,7 @@ public static class ImportEndpoints
 {
     public static IEndpointRouteBuilder MapImport(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/import", ImportAsync).RequireScope(ApiScope.Ingest);
+        app.MapPost("/api/v1/import", ImportAsync).RequireScope(ApiScope.Ingest).AcceptsQuery("format");
         return app;
     }
 

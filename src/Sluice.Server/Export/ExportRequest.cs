@@ -15,6 +15,9 @@ namespace Sluice.Server.Export;
 /// </summary>
 public sealed record ExportRequest(SearchRequest Search, ExportFormat Format, bool IncludeArchive)
 {
+    /// <summary>Every parameter an export reads.</summary>
+    public static readonly string[] Parameters = ["query", "start", "end", "start_time", "end_time", "kind", "format", "include_archive"];
+
     /// <summary>Reads the parameters from a query string (the sync endpoint) or a job's JSON body turned into one.</summary>
     public static bool TryParse(IQueryCollection query, QueryOptions options, long nowMs, out ExportRequest request, out FieldError error)
     {
