@@ -66,7 +66,7 @@ public sealed class BatchAdmission(QuotaBook quotas, IQuotaCounters counters, Du
         var admitted = new AdmittedBatch(batch, claim, keys, quotas.IsEmpty ? null : quotas.Strata);
         try
         {
-            if (quotas.IsEmpty)
+            if (quotas.IsEmpty || who.QuotaExempt)
             {
                 Plan(admitted, batch, who, null, nowMs);
                 return admitted;

@@ -11,6 +11,9 @@ public sealed class RequestIdentity(string? apiKeyId, string? clientIpHash)
 
     public string? ClientIpHash { get; } = clientIpHash;
 
+    /// <summary>Neither counted against quotas nor sampled: an import replays history, it is not live traffic.</summary>
+    public bool QuotaExempt { get; init; }
+
     public byte[] ApiKeyIdUtf8 { get; } = apiKeyId is null ? [] : Encoding.UTF8.GetBytes(apiKeyId);
 
     public byte[] ClientIpHashUtf8 { get; } = clientIpHash is null ? [] : Encoding.UTF8.GetBytes(clientIpHash);

@@ -32,6 +32,9 @@ public static class Program
           sluice config history [--output table|json]
           sluice config rollback VERSION [--reason TEXT] [--output table|json]
           sluice config health [--output table|json]   (exit 1 when not healthy)
+          sluice export 'QUERY' --out FILE [--since 1h | --start T --end T] [--format ndjson|csv|parquet] [--kind log|traffic] [--job]
+            (every matching event; --job: the server writes it as a job, progress shown, the download resumes when rerun)
+          sluice import FILE... [--format ndjson|clef|parquet]   (format from the extension; .gz/.zst sent compressed; exit 3 if lines were refused)
           (sluice sql-worker is started by serve to run custom SQL in; it is not for direct use)
         connection (every command that talks to a server): [--url URL] [--profile NAME]; SLUICE_URL, SLUICE_PROFILE,
           SLUICE_API_KEY; else the profile 'default'; else http://127.0.0.1:5080 (docs/cli.md)
@@ -72,6 +75,8 @@ public static class Program
                 ["config", "history", ..] => await ConfigCommand.HistoryAsync(new CommandLine(args.Skip(2))),
                 ["config", "rollback", ..] => await ConfigCommand.RollbackAsync(new CommandLine(args.Skip(2))),
                 ["config", "health", ..] => await ConfigCommand.HealthAsync(new CommandLine(args.Skip(2))),
+                ["export", ..] => await ExportCommand.RunAsync(new CommandLine(args.Skip(1), "job")),
+                ["import", ..] => await ImportCommand.RunAsync(new CommandLine(args.Skip(1))),
                 ["compare", ..] => await CompareCommand.RunAsync(new CommandLine(args.Skip(1))),
                 ["sql-worker", ..] => SqlWorkerCommand.Run(new CommandLine(args.Skip(1))),
                 ["help", .. var topic] => Help(topic),

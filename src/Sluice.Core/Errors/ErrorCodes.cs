@@ -67,4 +67,13 @@ public static class ErrorCodes
     public const string SettingsUnavailable = "settings_unavailable";
     public const string UnknownVersion = "unknown_version";
     public const string FeatureDisabled = "feature_disabled";
+
+    /// <summary>An export job's file was asked for before the job is done.</summary>
+    public const string ExportNotReady = "export_not_ready";
+
+    /// <summary>As many export jobs are running as <c>Export:MaxConcurrentJobs</c> allows.</summary>
+    public const string TooManyExports = "too_many_exports";
+
+    /// <summary>Export jobs' files hold <c>Export:MaxJobsMb</c> on disk.</summary>
+    public const string ExportSpaceFull = "export_space_full";
 }

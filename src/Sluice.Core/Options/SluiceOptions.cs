@@ -25,6 +25,8 @@ public sealed record SluiceOptions
 
     public QueryOptions Query { get; init; } = new();
 
+    public ExportOptions Export { get; init; } = new();
+
     public RetentionOptions Retention { get; init; } = new();
 
     public MemoryOptions Memory { get; init; } = new();
@@ -667,4 +669,20 @@ public sealed record MirrorOptions
 
     /// <summary>The API key sent to the other system (a secret: never printed).</summary>
     public string ApiKey { get; init; } = "";
+}
+
+/// <summary>Export and import (docs/export-import.md).</summary>
+public sealed record ExportOptions
+{
+    /// <summary>Largest Parquet file an import takes (it is spooled to disk first: Parquet is read from its end), in MiB.</summary>
+    public int MaxImportSpoolMb { get; init; } = 1024;
+
+    /// <summary>Most export jobs running at once; one more is refused with 429 <c>too_many_exports</c>.</summary>
+    public int MaxConcurrentJobs { get; init; } = 2;
+
+    /// <summary>Most bytes all export jobs' files may hold on disk together, in MiB; past it a job fails and new ones get 507 <c>export_space_full</c>.</summary>
+    public int MaxJobsMb { get; init; } = 10 * 1024;
+
+    /// <summary>How long a finished job's file is kept for download, in minutes; then it is deleted.</summary>
+    public int JobTtlMinutes { get; init; } = 24 * 60;
 }

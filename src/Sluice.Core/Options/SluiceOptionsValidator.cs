@@ -84,6 +84,10 @@ public static class SluiceOptionsValidator
             .All(x => x == "*" || (Uri.TryCreate(x, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" && u.AbsolutePath == "/" && x.TrimEnd('/') == u.GetLeftPart(UriPartial.Authority))),
             "Cors:AllowedOrigins must be * or origins such as https://app.example (scheme, host, optional port; no path)");
         Check(errors, o.Query.MaxRows is >= 1 and <= 1_000_000, "Query:MaxRows must be 1..1000000");
+        Check(errors, o.Export.MaxImportSpoolMb is >= 1 and <= 1_048_576, "Export:MaxImportSpoolMb must be 1..1048576");
+        Check(errors, o.Export.MaxConcurrentJobs is >= 1 and <= 64, "Export:MaxConcurrentJobs must be 1..64");
+        Check(errors, o.Export.MaxJobsMb is >= 1 and <= 16_777_216, "Export:MaxJobsMb must be 1..16777216");
+        Check(errors, o.Export.JobTtlMinutes is >= 1 and <= 43_200, "Export:JobTtlMinutes must be 1..43200");
         Check(errors, o.Query.CacheTtlSeconds is >= 0 and <= 86_400, "Query:CacheTtlSeconds must be 0..86400");
         Check(errors, o.Query.CacheMaxMb is >= 1 and <= 4096, "Query:CacheMaxMb must be 1..4096");
         Check(errors, o.Query.MaxAnswerMb is >= 1 and <= 1024, "Query:MaxAnswerMb must be 1..1024");

@@ -128,6 +128,9 @@ public static class SluiceServer
         app.MapConfig();
         app.MapCompare();
         app.MapChaos();
+        app.MapExport();
+        app.MapExportJobs();
+        app.MapImport();
         app.Services.GetRequiredService<IngestRate>(); // sampling starts now, not at the first look
         if (options.Protocols.OtlpGrpcPort is not null)
         {
@@ -184,6 +187,7 @@ public static class SluiceServer
         services.AddSingleton(new QueryGate(options.Query));
         services.AddSingleton(sp => new QueryCache(options.Query.CacheTtlSeconds, options.Query.CacheMaxMb * 1024L * 1024, sp.GetRequiredService<IClock>()));
         services.AddSingleton(new IngestMemory(options));
+        services.AddSingleton<Export.ExportJobs>();
         services.AddPatterns(options, data);
         services.AddAdmission(options);
         services.AddSharedAdmission(options);
