@@ -217,9 +217,14 @@ internal sealed class SinkRunner : IAsyncDisposable
 
                 offset += length;
                 seq++;
-                if (batch.Count >= _batchEvents && !(delivered = await DeliverWithRetriesAsync(batch.Take(), stop)))
+                if (batch.Count >= _batchEvents)
                 {
-                    break;
+                    // While it is delivered, the rest of the record is waiting too.
+                    Volatile.Write(ref _bytesInHand, batch.Bytes + rows.Length - offset);
+                    if (!(delivered = await DeliverWithRetriesAsync(batch.Take(), stop)))
+                    {
+                        break;
+                    }
                 }
             }
 
@@ -291,7 +296,7 @@ internal sealed class SinkRunner : IAsyncDisposable
                 Volatile.Write(ref _deliveredThrough, batch.LastSeq);
                 Interlocked.Add(ref _delivered, batch.Count);
                 Volatile.Write(ref _lastDeliveryMs, Environment.TickCount64);
-                Volatile.Write(ref _bytesInHand, 0);
+                Volatile.Write(ref _bytesInHand, Math.Max(0, Volatile.Read(ref _bytesInHand) - batch.Rows.Length));
                 if (_sink.SavesCursorEachBatch)
                 {
                     Save();
