@@ -293,6 +293,7 @@ internal sealed class SinkRunner : IAsyncDisposable
             try
             {
                 await _sink.DeliverAsync(batch, stop);
+                CrashPoints.Reach(CrashPoints.SinkDeliveredBeforeCursor);
                 Volatile.Write(ref _deliveredThrough, batch.LastSeq);
                 Interlocked.Add(ref _delivered, batch.Count);
                 Volatile.Write(ref _lastDeliveryMs, Environment.TickCount64);

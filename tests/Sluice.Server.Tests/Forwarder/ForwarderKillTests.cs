@@ -69,6 +69,52 @@ public sealed class ForwarderKillTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// The one moment that resends: the upstream has taken a batch, the forwarder dies before saving its cursor. The
+    /// upstream is killed and restarted too before the forwarder comes back, so its duplicate window must come back
+    /// from its WAL; the resent batch is still stored once.
+    /// </summary>
+    [Fact]
+    public async Task A_forwarder_killed_between_the_upstreams_answer_and_its_cursor_save_resends_a_batch_stored_once()
+    {
+        var (upstreamData, forwarderData) = (TestServer.NewDataDir(), TestServer.NewDataDir());
+        var upstreamPort = SluiceProcess.FreePort();
+        var upstream = await SluiceProcess.StartAsync(upstreamData, upstreamPort);
+        try
+        {
+            var crash = new Dictionary<string, string> { ["SLUICE_CRASH_AT"] = "sink-delivered-before-cursor" };
+            var ids = Enumerable.Range(0, 25).Select(i => $"c{i}").ToList();
+            using (var forwarder = await Forwarders.StartAsync(forwarderData, SluiceProcess.AnyPort, upstream.Url, crash, "--batch", "10", "--interval", "100ms"))
+            {
+                using var http = Forwarders.Client(forwarder);
+                try
+                {
+                    Assert.True(await Forwarders.PostNativeAsync(http, ids, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+                }
+                catch (HttpRequestException)
+                {
+                    // Killed itself before answering: nothing to claim about the ack, the WAL decides.
+                }
+
+                Assert.True(await forwarder.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the forwarder did not reach its crash point");
+            }
+
+            Assert.Equal(10, (await Forwarders.IdsAsync(upstream.Url)).Count);
+            upstream.Dispose();
+            upstream = await SluiceProcess.StartAsync(upstreamData, upstreamPort);
+
+            using var again = await Forwarders.StartAsync(forwarderData, SluiceProcess.AnyPort, upstream.Url, "--batch", "10", "--interval", "100ms");
+            await Forwarders.UntilAsync(async () => await Forwarders.MetricAsync(again.Url, "sluice_sink_lag_events") == 0, what: "the backlog to drain");
+            var received = await Forwarders.IdsAsync(upstream.Url);
+            Assert.Equal(ids.Order(), received.Order());
+            Assert.Equal(25, await Forwarders.MetricAsync(again.Url, "sluice_sink_delivered_events_total")); // the first ten were sent again
+        }
+        finally
+        {
+            upstream.Dispose();
+        }
+    }
+
     /// <summary>Posts batches of 10 to the forwarder's port until stopped; remembers the ids of every fully acknowledged batch.</summary>
     private static async Task SendAsync(Uri forwarder, List<string> acked, CancellationToken stop)
     {

@@ -10,9 +10,18 @@ namespace Sluice.Server.Tests.Forwarder;
 internal static class Forwarders
 {
     /// <summary>Starts <c>sluice forward</c> into <paramref name="upstream"/>, its breaker quick to try again.</summary>
-    public static Task<SluiceProcess> StartAsync(string dataDir, int port, Uri upstream, params string[] extra)
+    public static Task<SluiceProcess> StartAsync(string dataDir, int port, Uri upstream, params string[] extra) =>
+        StartAsync(dataDir, port, upstream, new Dictionary<string, string>(), extra);
+
+    /// <summary>The same with extra environment variables (a crash point, a setting).</summary>
+    public static Task<SluiceProcess> StartAsync(string dataDir, int port, Uri upstream, IReadOnlyDictionary<string, string> environment, params string[] extra)
     {
         var info = new ProcessStartInfo("dotnet");
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         info.Environment["SLUICE__Breakers__OpenSeconds"] = "0.5";
         info.Environment["SLUICE__Breakers__HalfOpenProbes"] = "1";
         foreach (var arg in new[] { SluiceProcess.Executable, "forward", "--to", upstream.ToString(), "--listen", $"127.0.0.1:{port}", "--data", dataDir }.Concat(extra))
