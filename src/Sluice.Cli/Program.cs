@@ -8,6 +8,9 @@ public static class Program
     private const string Usage = """
         usage:
           sluice serve [--listen HOST:PORT] [--data DIR] [--config FILE] [--durability fsync|batch|none] [--set Section:Key=value]...
+          sluice forward --to URL [--api-key-env NAME] [--listen HOST:PORT] [--data DIR] [--batch N] [--interval DURATION]
+            (an edge that takes every ingest protocol, acks into its own WAL and forwards in batches, default 50 events
+            or 30s, to the Sluice at URL; its key from NAME or SLUICE_FORWARD_API_KEY; docs/forwarder.md)
           sluice bench gen --events N --seed S --out FILE [--start ISO|now] [--hours H]
           sluice bench ingest --url URL --file FILE [--connections C] [--batch B] [--rate EVENTS_PER_S] [--path /api/ingest] [--repeat R]
           sluice bench query --data DIR [--runs N] [--threads T]   (a stopped server's data directory)
@@ -55,6 +58,7 @@ public static class Program
             return args switch
             {
                 [] or ["serve", ..] => await ServeCommand.RunAsync(new CommandLine(args.Skip(1))),
+                ["forward", ..] => await ForwardCommand.RunAsync(new CommandLine(args.Skip(1))),
                 ["bench", "gen", ..] => await BenchGenCommand.RunAsync(new CommandLine(args.Skip(2))),
                 ["bench", "ingest", ..] => await BenchIngestCommand.RunAsync(new CommandLine(args.Skip(2))),
                 ["bench", "query", ..] => await BenchQueryCommand.RunAsync(new CommandLine(args.Skip(2))),

@@ -24,6 +24,9 @@ internal static class CrashPoints
     /// <summary>Part copied into the archive, manifest still lists the original.</summary>
     public const string ArchiveBeforeManifest = "archive-before-manifest";
 
+    /// <summary>A sink's batch taken by its receiver (a 2xx from the forwarder's upstream), the cursor not yet saved.</summary>
+    public const string SinkDeliveredBeforeCursor = "sink-delivered-before-cursor";
+
     private static readonly string? Armed = Environment.GetEnvironmentVariable("SLUICE_CRASH_AT");
 
     public static void Reach(string point)

@@ -669,6 +669,12 @@ public sealed record MirrorOptions
 
     /// <summary>The API key sent to the other system (a secret: never printed).</summary>
     public string ApiKey { get; init; } = "";
+
+    /// <summary>Most events in one request to the other system; 0: <c>Sinks:BatchEvents</c>.</summary>
+    public int BatchEvents { get; init; }
+
+    /// <summary>How long a smaller batch waits for more events before it is sent, in ms; 0: sent at once.</summary>
+    public int LingerMs { get; init; }
 }
 
 /// <summary>Export and import (docs/export-import.md).</summary>

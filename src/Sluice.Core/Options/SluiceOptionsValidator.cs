@@ -40,6 +40,8 @@ public static class SluiceOptionsValidator
         Check(errors, o.Chaos.MaxSeconds is >= 1 and <= 86_400, "Chaos:MaxSeconds must be 1..86400");
         Check(errors, o.Mirror.Url.Length == 0 || o.Mirror.Url.StartsWith("http://", StringComparison.Ordinal) || o.Mirror.Url.StartsWith("https://", StringComparison.Ordinal), "Mirror:Url must start with http:// or https://");
         Check(errors, o.Mirror.Share is >= 0 and <= 1, "Mirror:Share must be 0..1");
+        Check(errors, o.Mirror.BatchEvents is >= 0 and <= 100_000, "Mirror:BatchEvents must be 0..100000");
+        Check(errors, o.Mirror.LingerMs is >= 0 and <= 3_600_000, "Mirror:LingerMs must be 0..3600000");
         Check(errors, o.Sinks.CursorSaveMs is >= 10 and <= 600_000, "Sinks:CursorSaveMs must be 10..600000");
         Check(errors, o.Sinks.BatchEvents is >= 1 and <= 100_000, "Sinks:BatchEvents must be 1..100000");
         Check(errors, o.Sinks.MaxLagMb is >= 1 and <= 1_048_576, "Sinks:MaxLagMb must be 1..1048576");

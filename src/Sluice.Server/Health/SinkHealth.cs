@@ -22,6 +22,8 @@ internal sealed class SinkHealth(EventStore store) : IHealthSource, IMetricsSour
         {
             ["delivered_through_seq"] = s.DeliveredThroughSeq,
             ["lag_events"] = s.LagEvents,
+            ["lag_bytes"] = s.LagBytes,
+            ["oldest_pending_seconds"] = s.OldestPendingAgeMs / 1000,
             ["delivered"] = s.Delivered,
             ["holds_wal"] = s.HoldsWal,
             ["held_wal_bytes"] = s.HeldWalBytes,
@@ -41,6 +43,8 @@ internal sealed class SinkHealth(EventStore store) : IHealthSource, IMetricsSour
         }
 
         Family(text, sinks, "sluice_sink_lag_events", "gauge", "Acknowledged events a sink has not taken yet.", s => s.LagEvents);
+        Family(text, sinks, "sluice_sink_lag_bytes", "gauge", "WAL bytes of acknowledged events a sink has not taken yet.", s => s.LagBytes);
+        Family(text, sinks, "sluice_sink_oldest_pending_seconds", "gauge", "How long the oldest event a sink has not taken yet has waited (0: none waits).", s => (s.OldestPendingAgeMs ?? 0) / 1000);
         Family(text, sinks, "sluice_sink_delivered_events_total", "counter", "Events a sink has taken since start.", s => s.Delivered);
         Family(text, sinks, "sluice_sink_failed_attempts_total", "counter", "Batches a sink failed to take (each is retried).", s => s.FailedAttempts);
         Family(text, sinks, "sluice_sink_lost_events_total", "counter", "Events a sink never got because the WAL was trimmed past it (it was more than Sinks:MaxLagMb behind).", s => s.LostEvents);

@@ -31,6 +31,8 @@ internal sealed class MirrorEventSink : IEventSink
     public MirrorEventSink(MirrorOptions options, DependencyBreaker breaker, HttpClient http, ILogger logger)
     {
         _format = MirrorFormats.For(options.Protocol);
+        MaxBatchEvents = options.BatchEvents;
+        LingerMs = options.LingerMs;
         _share = options.Share;
         _apiKey = options.ApiKey;
         _target = new Uri(options.Url.TrimEnd('/') + _format.Path);
@@ -42,6 +44,13 @@ internal sealed class MirrorEventSink : IEventSink
     }
 
     public string Name => "mirror";
+
+    public int MaxBatchEvents { get; }
+
+    public int LingerMs { get; }
+
+    /// <summary>A crash resends at most the batch in flight, which the receiver's duplicate window recognises.</summary>
+    public bool SavesCursorEachBatch => true;
 
     public async ValueTask DeliverAsync(SinkBatch batch, CancellationToken cancel)
     {

@@ -26,6 +26,13 @@ public interface IEventSink
     /// in ms: 0 hands over whatever is there (Redis); ClickHouse wants few large inserts.
     /// </summary>
     int LingerMs => 0;
+
+    /// <summary>
+    /// Save the cursor after every delivered batch rather than at most once per <c>Sinks:CursorSaveMs</c>: for a
+    /// sink whose receiver must not see a batch twice after a crash (a forwarder), one small fsync per batch narrows
+    /// the resend after a crash to the batch in flight.
+    /// </summary>
+    bool SavesCursorEachBatch => false;
 }
 
 /// <summary>Consecutive acknowledged events in the row layout (docs/wal.md, "Row"), first to last by sequence number.</summary>
@@ -52,4 +59,6 @@ public sealed record SinkStatus(
     long LostEvents,
     long FailedAttempts,
     string? LastError,
-    long? LastDeliveryAgeMs);
+    long? LastDeliveryAgeMs,
+    long LagBytes = 0,
+    long? OldestPendingAgeMs = null);

@@ -27,6 +27,12 @@ internal sealed class SinkRunner : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Action _advanced;
+    private readonly AckTimeline _timeline = new();
+    private readonly string _walDirectory;
+    private readonly object _positionGate = new();
+    private (long Segment, long Offset) _readPosition;
+    private long _bytesInHand;
+    private Timer? _sampler;
     private Task? _loop;
     private long _deliveredThrough;
     private long _delivered;
@@ -39,6 +45,7 @@ internal sealed class SinkRunner : IAsyncDisposable
         _sink = sink;
         _cursor = cursor;
         _tail = new WalTail(walDirectory);
+        _walDirectory = walDirectory;
         _hot = hot;
         _batchEvents = sink.MaxBatchEvents > 0 ? sink.MaxBatchEvents : batchEvents;
         _lingerMs = sink.LingerMs;
@@ -58,7 +65,14 @@ internal sealed class SinkRunner : IAsyncDisposable
 
     public long HeldWalBytes { get; set; }
 
-    public void Start() => _loop = Task.Run(async () =>
+    public void Start()
+    {
+        _timeline.Note(_hot.MaxSeq, Environment.TickCount64);
+        _sampler = new Timer(_ => _timeline.Note(_hot.MaxSeq, Environment.TickCount64), null, 1_000, 1_000);
+        _loop = Task.Run(LoopAsync);
+    }
+
+    private async Task LoopAsync()
     {
         try
         {
@@ -70,19 +84,50 @@ internal sealed class SinkRunner : IAsyncDisposable
             Volatile.Write(ref _lastError, $"stopped: {e.GetType().Name}: {e.Message}");
             _logger.LogCritical(e, "Sink {Sink} stopped", Name);
         }
-    });
+    }
 
-    public SinkStatus Status() => new(
-        _sink.Name,
-        DeliveredThroughSeq,
-        Math.Max(0, _hot.MaxSeq - DeliveredThroughSeq),
-        Volatile.Read(ref _delivered),
-        HoldsWal,
-        HeldWalBytes,
-        _cursor.LostEvents,
-        Volatile.Read(ref _failedAttempts),
-        Volatile.Read(ref _lastError),
-        Volatile.Read(ref _lastDeliveryMs) is var at and > 0 ? Environment.TickCount64 - at : null);
+    public SinkStatus Status()
+    {
+        var delivered = DeliveredThroughSeq;
+        var lag = Math.Max(0, _hot.MaxSeq - delivered);
+        var now = Environment.TickCount64;
+        _timeline.Note(_hot.MaxSeq, now);
+        return new SinkStatus(
+            _sink.Name,
+            delivered,
+            lag,
+            Volatile.Read(ref _delivered),
+            HoldsWal,
+            HeldWalBytes,
+            _cursor.LostEvents,
+            Volatile.Read(ref _failedAttempts),
+            Volatile.Read(ref _lastError),
+            Volatile.Read(ref _lastDeliveryMs) is var at and > 0 ? now - at : null,
+            lag > 0 ? LagBytes() : 0,
+            lag > 0 ? _timeline.OldestPendingAgeMs(delivered, now) : null);
+    }
+
+    /// <summary>
+    /// WAL bytes not yet delivered: what the reader has still to read plus the rows it holds in a batch (to within
+    /// the rest of the record it is in the middle of while a batch waits to be delivered).
+    /// </summary>
+    private long LagBytes()
+    {
+        (long, long) position;
+        lock (_positionGate)
+        {
+            position = _readPosition;
+        }
+
+        try
+        {
+            return WalTail.BytesAfter(_walDirectory, position) + Volatile.Read(ref _bytesInHand);
+        }
+        catch (IOException)
+        {
+            return Volatile.Read(ref _bytesInHand); // a segment went while being listed: the next scrape counts it
+        }
+    }
 
     private async Task RunAsync(CancellationToken stop)
     {
@@ -112,6 +157,11 @@ internal sealed class SinkRunner : IAsyncDisposable
                 _logger.LogError(e, "Sink {Sink} cannot read the WAL", Name);
                 await PauseAsync(MaxPauseMs, stop);
                 continue;
+            }
+
+            lock (_positionGate)
+            {
+                _readPosition = _tail.Position;
             }
 
             // A gap (events the WAL no longer holds) ends the batch: a batch is consecutive events.
@@ -167,9 +217,14 @@ internal sealed class SinkRunner : IAsyncDisposable
 
                 offset += length;
                 seq++;
-                if (batch.Count >= _batchEvents && !(delivered = await DeliverWithRetriesAsync(batch.Take(), stop)))
+                if (batch.Count >= _batchEvents)
                 {
-                    break;
+                    // While it is delivered, the rest of the record is waiting too.
+                    Volatile.Write(ref _bytesInHand, batch.Bytes + rows.Length - offset);
+                    if (!(delivered = await DeliverWithRetriesAsync(batch.Take(), stop)))
+                    {
+                        break;
+                    }
                 }
             }
 
@@ -178,6 +233,7 @@ internal sealed class SinkRunner : IAsyncDisposable
                 break;
             }
 
+            Volatile.Write(ref _bytesInHand, batch.Bytes);
             dirty = true;
             if (Environment.TickCount64 - savedAt >= _saveEveryMs)
             {
@@ -203,6 +259,8 @@ internal sealed class SinkRunner : IAsyncDisposable
         private long _startedMs;
 
         public int Count { get; private set; }
+
+        public int Bytes => _rows.WrittenCount;
 
         public long AgeMs => Environment.TickCount64 - _startedMs;
 
@@ -235,9 +293,16 @@ internal sealed class SinkRunner : IAsyncDisposable
             try
             {
                 await _sink.DeliverAsync(batch, stop);
+                CrashPoints.Reach(CrashPoints.SinkDeliveredBeforeCursor);
                 Volatile.Write(ref _deliveredThrough, batch.LastSeq);
                 Interlocked.Add(ref _delivered, batch.Count);
                 Volatile.Write(ref _lastDeliveryMs, Environment.TickCount64);
+                Volatile.Write(ref _bytesInHand, Math.Max(0, Volatile.Read(ref _bytesInHand) - batch.Rows.Length));
+                if (_sink.SavesCursorEachBatch)
+                {
+                    Save();
+                }
+
                 return true;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -300,6 +365,11 @@ internal sealed class SinkRunner : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
+        if (_sampler is not null)
+        {
+            await _sampler.DisposeAsync();
+        }
+
         if (_loop is not null)
         {
             await _loop;

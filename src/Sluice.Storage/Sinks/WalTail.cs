@@ -16,6 +16,27 @@ internal sealed class WalTail(string directory) : IDisposable
     private long _offset;
     private readonly byte[] _header = new byte[WalFormat.RecordHeaderSize];
 
+    /// <summary>The segment and byte offset the next read starts at (segment 0: none opened yet).</summary>
+    public (long Segment, long Offset) Position => (_segment, _offset);
+
+    /// <summary>Bytes of WAL from <paramref name="position"/> to the end of the newest segment: what a reader there has still to read.</summary>
+    public static long BytesAfter(string directory, (long Segment, long Offset) position)
+    {
+        long bytes = 0;
+        foreach (var (number, path) in WalRecovery.ListSegments(directory))
+        {
+            if (number < position.Segment)
+            {
+                continue;
+            }
+
+            var length = new FileInfo(path) is { Exists: true } file ? file.Length : 0;
+            bytes += number == position.Segment ? Math.Max(0, length - position.Offset) : Math.Max(0, length - WalFormat.SegmentHeaderSize);
+        }
+
+        return bytes;
+    }
+
     /// <summary>
     /// The next record with events past <paramref name="after"/> and none past <paramref name="durableThrough"/>,
     /// its payload in <paramref name="payload"/> (grown when needed). False when there is none yet.
