@@ -145,7 +145,9 @@ public sealed class ClickHouseSandboxTests
             try
             {
                 var started = DateTime.UtcNow;
-                var slow = $"SELECT sum(cityHash64(seq, x)) FROM logs ARRAY JOIN range(100) AS x WHERE node = '{node}'";
+                // 40 µs a row sleeps 2.6 s a block whatever the machine's speed (a hash loop finished inside the second
+                // on a quiet machine); ClickHouse checks its time limit between blocks.
+                var slow = $"SELECT sum(sleepEachRow(0.00004)) FROM logs WHERE node = '{node}'";
                 var timeout = Assert.Throws<QueryTimeoutException>(() => engine.RunSql(slow, false, CancellationToken.None));
                 Assert.Equal(1_000, timeout.TimeoutMs);
                 Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10), "ClickHouse did not stop the query at its limit");
