@@ -146,19 +146,7 @@ public sealed class CliTests
     /// <summary>Runs the built <c>sluice</c> with extra environment variables and, if given, this text on stdin.</summary>
     internal static async Task<(int Exit, string Output)> Run(IReadOnlyDictionary<string, string> environment, string? stdin, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        info.ArgumentList.Add(SluiceProcess.Executable);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            info.Environment[name] = value;
-        }
-
-        using var process = Process.Start(info)!;
+        using var process = Process.Start(Cli.CliProcess.StartInfo(environment, args))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null)

@@ -30,26 +30,11 @@ internal static class BrowserClientScript
         var script = Loaded.Value;
         var response = context.Response;
         response.Headers.CacheControl = "public, max-age=3600";
-        response.Headers.ETag = script.ETag;
         response.Headers.Vary = "Accept-Encoding";
         // Pages of any origin load it with a script tag; the API's default policy (SecurityHeaders) would not hurt, but says nothing here.
         response.Headers["Cross-Origin-Resource-Policy"] = "cross-origin";
         response.ContentType = "text/javascript; charset=utf-8";
-        if (context.Request.Headers.IfNoneMatch.ToString() == script.ETag)
-        {
-            response.StatusCode = StatusCodes.Status304NotModified;
-            return Task.CompletedTask;
-        }
-
-        var gzip = context.Request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase);
-        var body = gzip ? script.Gzipped : script.Plain;
-        if (gzip)
-        {
-            response.Headers.ContentEncoding = "gzip";
-        }
-
-        response.ContentLength = body.Length;
-        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(body).AsTask();
+        return PrecompressedBody.WriteAsync(context, script.ETag, script.Plain, script.Gzipped);
     }
 
     private static Script Load()

@@ -2,6 +2,8 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 
+using Sluice.Server.Http;
+
 namespace Sluice.Server.Dashboard;
 
 /// <summary>
@@ -57,24 +59,9 @@ public sealed class DashboardAssets
 
         response.Headers.ContentSecurityPolicy = ContentPolicy;
         response.Headers.CacheControl = "no-cache"; // revalidated by ETag: a new server version is seen at once
-        response.Headers.ETag = asset.ETag;
         response.Headers.Vary = Microsoft.Extensions.Primitives.StringValues.Concat(response.Headers.Vary, "Accept-Encoding");
         response.ContentType = asset.ContentType;
-        if (context.Request.Headers.IfNoneMatch.ToString() == asset.ETag)
-        {
-            response.StatusCode = StatusCodes.Status304NotModified;
-            return Task.CompletedTask;
-        }
-
-        var gzip = context.Request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase);
-        var body = gzip ? asset.Gzipped : asset.Plain;
-        if (gzip)
-        {
-            response.Headers.ContentEncoding = "gzip";
-        }
-
-        response.ContentLength = body.Length;
-        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(body).AsTask();
+        return PrecompressedBody.WriteAsync(context, asset.ETag, asset.Plain, asset.Gzipped);
     }
 
     private static string ContentType(string file) => Path.GetExtension(file) switch

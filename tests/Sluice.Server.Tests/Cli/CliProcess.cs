@@ -29,7 +29,11 @@ internal sealed class CliProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static CliProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static CliProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        new(Process.Start(StartInfo(environment, args))!);
+
+    /// <summary>The built <c>sluice</c> with these arguments and extra environment variables, every stream redirected.</summary>
+    internal static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string> environment, IEnumerable<string> args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         info.ArgumentList.Add(SluiceProcess.Executable);
@@ -43,7 +47,7 @@ internal sealed class CliProcess : IDisposable
             info.Environment[name] = value;
         }
 
-        return new CliProcess(Process.Start(info)!);
+        return info;
     }
 
     /// <summary>Waits (up to a minute) until <paramref name="condition"/> holds; fails the test otherwise.</summary>
