@@ -80,7 +80,8 @@ internal sealed class ClickHouseRetentionJob(ClickHouseRetention retention, IClo
         while (await WaitAsync(timer, stop));
     }
 
-    private TimeSpan Interval() => TimeSpan.FromMinutes(retention.Retention.CleanupIntervalMinutes);
+    // PeriodicTimer takes at most about 49 days; a longer interval (the validator sets no upper bound) waits that long.
+    private TimeSpan Interval() => TimeSpan.FromMinutes(Math.Min(retention.Retention.CleanupIntervalMinutes, 49 * 24 * 60));
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stop)
     {
