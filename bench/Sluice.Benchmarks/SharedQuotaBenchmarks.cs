@@ -109,7 +109,7 @@ public class SharedQuotaBenchmarks
     private (BatchAdmission Admission, SharedQuotaCounters Counters) SharedAdmission(VolumeMonitor monitor, string rules)
     {
         var book = Book(rules);
-        var counters = new SharedQuotaCounters(_redis, book, 1, NullLogger.Instance);
+        var counters = new SharedQuotaCounters(_redis, () => book, 1, NullLogger.Instance);
         return (new BatchAdmission(book, counters, null, monitor), counters);
     }
 

@@ -22,7 +22,13 @@ public sealed class BatchAdmission(QuotaBook quotas, IQuotaCounters counters, Du
     {
     }
 
-    public QuotaBook Quotas => quotas;
+    private volatile QuotaBook _quotas = quotas;
+
+    /// <summary>The quota book new batches start with; a batch keeps the one it started with to the end.</summary>
+    public QuotaBook Quotas => _quotas;
+
+    /// <summary>Swaps in the book built for changed rules (<see cref="QuotaBook.Next"/>) between batches: batches under way finish on the old one.</summary>
+    public void Use(QuotaBook next) => _quotas = next;
 
     public DuplicateFilter? Duplicates => duplicates;
 
@@ -63,19 +69,21 @@ public sealed class BatchAdmission(QuotaBook quotas, IQuotaCounters counters, Du
             }
         }
 
-        var admitted = new AdmittedBatch(batch, claim, keys, quotas.IsEmpty ? null : quotas.Strata);
+        // Read once: the whole batch is planned, counted and decided by one book even if the rules change meanwhile.
+        var book = _quotas;
+        var admitted = new AdmittedBatch(batch, claim, keys, book.IsEmpty ? null : book.Strata);
         try
         {
-            if (quotas.IsEmpty || who.QuotaExempt)
+            if (book.IsEmpty || who.QuotaExempt)
             {
-                Plan(admitted, batch, who, null, nowMs);
+                Plan(book, admitted, batch, who, null, nowMs);
                 return admitted;
             }
 
-            using var tally = quotas.NewTally(nowMs, batch.Count);
-            Plan(admitted, batch, who, tally, nowMs);
+            using var tally = book.NewTally(nowMs, batch.Count);
+            Plan(book, admitted, batch, who, tally, nowMs);
             await counters.CountAsync(tally, cancel);
-            Decide(admitted, batch, who, tally, nowMs);
+            Decide(book, admitted, batch, who, tally, nowMs);
             return admitted;
         }
         catch
@@ -108,7 +116,7 @@ public sealed class BatchAdmission(QuotaBook quotas, IQuotaCounters counters, Du
     /// The first pass: duplicates are let go, arrivals counted for the volume monitor, and each other event's quota
     /// counters named in <paramref name="tally"/> (every event kept when there are no quotas).
     /// </summary>
-    private void Plan(AdmittedBatch admitted, EventBatchBuilder batch, RequestIdentity who, QuotaTally? tally, long nowMs)
+    private void Plan(QuotaBook book, AdmittedBatch admitted, EventBatchBuilder batch, RequestIdentity who, QuotaTally? tally, long nowMs)
     {
         var rows = batch.Rows.Span;
         var volumes = new VolumeRuns(volume, nowMs);
@@ -131,7 +139,7 @@ public sealed class BatchAdmission(QuotaBook quotas, IQuotaCounters counters, Du
             }
             else
             {
-                quotas.Plan(tally, ref fields, who);
+                book.Plan(tally, ref fields, who);
             }
         }
 
@@ -139,7 +147,7 @@ public sealed class BatchAdmission(QuotaBook quotas, IQuotaCounters counters, Du
     }
 
     /// <summary>The second pass, once the batch is counted: each event not let go as a duplicate gets its quota decision.</summary>
-    private void Decide(AdmittedBatch admitted, EventBatchBuilder batch, RequestIdentity who, QuotaTally tally, long nowMs)
+    private void Decide(QuotaBook book, AdmittedBatch admitted, EventBatchBuilder batch, RequestIdentity who, QuotaTally tally, long nowMs)
     {
         var rows = batch.Rows.Span;
         var ev = 0;
@@ -154,12 +162,12 @@ public sealed class BatchAdmission(QuotaBook quotas, IQuotaCounters counters, Du
             }
 
             var origin = batch.OriginOf(i);
-            var decision = quotas.Decide(tally, ev++, who, row, origin);
+            var decision = book.Decide(tally, ev++, who, row, origin);
             admitted.Remaining = Math.Min(admitted.Remaining, decision.Remaining);
             switch (decision.Outcome)
             {
                 case QuotaOutcome.Refused:
-                    var rule = quotas.Rules[decision.Rule];
+                    var rule = book.Rules[decision.Rule];
                     admitted.Refuse(i, origin.SourceIndex, QuotaError(rule, nowMs), decision.RetryAfterSeconds);
                     break;
                 case QuotaOutcome.SampledOut:

@@ -199,6 +199,12 @@ public sealed class EventStore : IDisposable
     /// <summary>Runs a cleanup on the storage worker, or with <see cref="CleanupRequest.DryRun"/> only plans it.</summary>
     public Task<CleanupReport> CleanupAsync(CleanupRequest request) => Worker.CleanupAsync(request);
 
+    /// <summary>
+    /// Applies changed retention from the next cleanup and eviction on. <c>ArchiveDir</c> is not taken: the archive
+    /// root is fixed at start, since parts already archived are listed under it.
+    /// </summary>
+    public void UseRetention(RetentionOptions retention) => Worker.Retention = retention;
+
     /// <summary>The record of the last cleanup run (the seed's <c>meta:cleanup:last_run</c>), or null if none has run.</summary>
     public JsonObject? LastCleanup() => CleanupRecord.Read(_data.Meta);
 

@@ -25,6 +25,7 @@ internal sealed class StorageWorker : ISealedChunkSink, IDisposable
     private readonly IClock _clock;
     private readonly ILogger _logger;
     private readonly CleanupRunner _cleanup;
+    private volatile RetentionOptions _retention;
     private readonly object _gate = new();
     private readonly List<HotChunk> _pending = [];
     private readonly Queue<(Action Run, Action<Exception> Fail)> _requests = new();
@@ -46,11 +47,22 @@ internal sealed class StorageWorker : ISealedChunkSink, IDisposable
         _engine = engine;
         _clock = clock;
         _logger = logger;
-        _cleanup = new CleanupRunner(options.Retention, catalog, stats, logger,
+        _retention = options.Retention;
+        _cleanup = new CleanupRunner(() => _retention, catalog, stats, logger,
             archive ?? new Sluice.Core.Resilience.DependencyBreaker("archive", options.Breakers, static e => e is IOException or UnauthorizedAccessException));
     }
 
     public StorageStats Stats { get; } = new();
+
+    /// <summary>
+    /// The retention in force: read afresh by every cleanup, eviction and scheduling of the next run, so a runtime
+    /// change applies from the next one (a run already under way finishes with the values it started with).
+    /// </summary>
+    public RetentionOptions Retention
+    {
+        get => _retention;
+        set => _retention = value;
+    }
 
 
     /// <summary>Starts the thread once the WAL has been replayed into the hot tier.</summary>
@@ -202,7 +214,7 @@ internal sealed class StorageWorker : ISealedChunkSink, IDisposable
         // Each job on its own: a seal that keeps failing (a full disk) must not stop the cleanup that frees space.
         if (_clock.UnixMilliseconds >= _nextCleanupMs)
         {
-            _nextCleanupMs = _clock.UnixMilliseconds + (_options.Retention.CleanupIntervalMinutes * 60_000L);
+            _nextCleanupMs = _clock.UnixMilliseconds + (_retention.CleanupIntervalMinutes * 60_000L);
             Attempt("cleanup", () => Cleanup(new CleanupRequest { Policy = CleanupPolicy.Scheduled, Trigger = "schedule" }));
         }
 
@@ -214,7 +226,7 @@ internal sealed class StorageWorker : ISealedChunkSink, IDisposable
             }
 
             SealPending(force: false);
-            _hot.Evict(_options.Retention.HotHours * PartInfo.HourMs, _clock.UnixMilliseconds);
+            _hot.Evict(_retention.HotHours * PartInfo.HourMs, _clock.UnixMilliseconds);
         });
         Attempt("compaction", Compact);
         _stats.Retain(_catalog.Current);
@@ -276,7 +288,7 @@ internal sealed class StorageWorker : ISealedChunkSink, IDisposable
         }
 
         Stats.AddSealed(chunks.Sum(c => (long)c.Count), parts.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
-        _hot!.Evict(_options.Retention.HotHours * PartInfo.HourMs, _clock.UnixMilliseconds);
+        _hot!.Evict(_retention.HotHours * PartInfo.HourMs, _clock.UnixMilliseconds);
         CrashPoints.Reach(CrashPoints.SealBeforeTrim);
         _wal!.TrimThrough(_sinks?.TrimLimit(persistedThrough) ?? persistedThrough);
     }

@@ -25,24 +25,38 @@ public sealed class QuotaBook
 {
     private readonly QuotaRule[] _rules;
     private readonly byte[]?[] _matches;
-    private readonly RuleWindow[] _windows;
+    private readonly RuleState[] _states;
     private readonly int _maxKeys;
-    private readonly long[] _rejected;
-    private readonly long[] _sampledOut;
-    private readonly long[] _sampledKept;
-    private readonly long[] _sampledWeight;
 
     public QuotaBook(IReadOnlyList<QuotaRule> rules, int maxKeysPerRule = 100_000, int maxStrata = 10_000)
+        : this(rules, maxKeysPerRule, new SampleStrata(maxStrata), _ => null)
+    {
+    }
+
+    private QuotaBook(IReadOnlyList<QuotaRule> rules, int maxKeysPerRule, SampleStrata strata, Func<QuotaRule, RuleState?> carried)
     {
         _rules = [.. rules];
         _matches = [.. _rules.Select(r => r.Match is null ? null : Encoding.UTF8.GetBytes(r.Match))];
         _maxKeys = maxKeysPerRule;
-        _windows = [.. _rules.Select(_ => new RuleWindow(long.MinValue, maxKeysPerRule))];
-        _rejected = new long[_rules.Length];
-        _sampledOut = new long[_rules.Length];
-        _sampledKept = new long[_rules.Length];
-        _sampledWeight = new long[_rules.Length];
-        Strata = new SampleStrata(maxStrata);
+        _states = [.. _rules.Select(r => carried(r) ?? new RuleState(new RuleWindow(long.MinValue, maxKeysPerRule)))];
+        Strata = strata;
+    }
+
+    /// <summary>
+    /// The book that replaces this one when the rules change at runtime. A rule written the same in both keeps its
+    /// counters and statistics — the very same objects, so a batch still counting on this book counts where the new
+    /// one reads; a new or changed rule starts with a fresh window. The sampling strata, and the events they hold
+    /// back, go over whole, so nothing held is lost. This book stays usable for the batches that began with it.
+    /// </summary>
+    public QuotaBook Next(IReadOnlyList<QuotaRule> rules)
+    {
+        var kept = new Dictionary<QuotaRule, RuleState>();
+        for (var r = 0; r < _rules.Length; r++)
+        {
+            kept.TryAdd(_rules[r], _states[r]);
+        }
+
+        return new QuotaBook(rules, _maxKeys, Strata, rule => kept.Remove(rule, out var state) ? state : null);
     }
 
     public IReadOnlyList<QuotaRule> Rules => _rules;
@@ -85,7 +99,7 @@ public sealed class QuotaBook
         {
             var r = tally.RuleIndexOf(first + refusedAt);
             Announce(tally, first + refusedAt, who, row);
-            Interlocked.Increment(ref _rejected[r]);
+            Interlocked.Increment(ref _states[r].Rejected);
             return new QuotaDecision(QuotaOutcome.Refused, r, 0, RetryAfterSeconds(_rules[r], nowMs), 0, 0);
         }
 
@@ -125,12 +139,12 @@ public sealed class QuotaBook
         var weight = Strata.Decide(stratum, sampleEvery, row, origin, nowMs);
         if (weight == 0)
         {
-            Interlocked.Increment(ref _sampledOut[sampledBy]);
+            Interlocked.Increment(ref _states[sampledBy].SampledOut);
             return new QuotaDecision(QuotaOutcome.SampledOut, sampledBy, 0, 0, least, stratum);
         }
 
-        Interlocked.Increment(ref _sampledKept[sampledBy]);
-        Interlocked.Add(ref _sampledWeight[sampledBy], weight);
+        Interlocked.Increment(ref _states[sampledBy].SampledKept);
+        Interlocked.Add(ref _states[sampledBy].SampledWeight, weight);
         return new QuotaDecision(QuotaOutcome.Pass, -1, weight, 0, least, stratum);
     }
 
@@ -154,7 +168,7 @@ public sealed class QuotaBook
         var owed = new List<OwedCount>();
         for (var r = 0; r < _rules.Length; r++)
         {
-            var window = Volatile.Read(ref _windows[r]);
+            var window = Volatile.Read(ref _states[r].Window);
             if (window.Index != WindowIndex(r, nowMs))
             {
                 continue; // that window is over: its counts no longer matter
@@ -191,7 +205,7 @@ public sealed class QuotaBook
 
     /// <summary>Per rule since start: events refused, let go by sampling, kept by sampling, and what those stood for.</summary>
     public IEnumerable<(QuotaRule Rule, long Rejected, long SampledOut, long SampledKept, long SampledWeight)> Stats() =>
-        _rules.Select((rule, r) => (rule, Volatile.Read(ref _rejected[r]), Volatile.Read(ref _sampledOut[r]), Volatile.Read(ref _sampledKept[r]), Volatile.Read(ref _sampledWeight[r])));
+        _rules.Select((rule, r) => (rule, Volatile.Read(ref _states[r].Rejected), Volatile.Read(ref _states[r].SampledOut), Volatile.Read(ref _states[r].SampledKept), Volatile.Read(ref _states[r].SampledWeight)));
 
     /// <summary>Seconds until the window of <paramref name="rule"/> that holds <paramref name="nowMs"/> ends (at least 1).</summary>
     public static int RetryAfterSeconds(QuotaRule rule, long nowMs)
@@ -226,7 +240,7 @@ public sealed class QuotaBook
     private RuleWindow WindowFor(int r, long nowMs)
     {
         var index = WindowIndex(r, nowMs);
-        var window = Volatile.Read(ref _windows[r]);
+        var window = Volatile.Read(ref _states[r].Window);
         if (window.Index == index)
         {
             return window;
@@ -238,7 +252,7 @@ public sealed class QuotaBook
         }
 
         var fresh = new RuleWindow(index, _maxKeys);
-        var seen = Interlocked.CompareExchange(ref _windows[r], fresh, window);
+        var seen = Interlocked.CompareExchange(ref _states[r].Window, fresh, window);
         return seen == window ? fresh : WindowFor(r, nowMs);
     }
 
@@ -262,6 +276,16 @@ public sealed class QuotaBook
         QuotaScope.ClientIp => who.ClientIpHash ?? "",
         _ => "*",
     };
+}
+
+/// <summary>One rule's current window and its counts since start: shared by successive books while the rule stays the same.</summary>
+internal sealed class RuleState(RuleWindow window)
+{
+    public RuleWindow Window = window;
+    public long Rejected;
+    public long SampledOut;
+    public long SampledKept;
+    public long SampledWeight;
 }
 
 /// <summary>What the quotas decided for one event.</summary>

@@ -8,14 +8,25 @@ namespace Sluice.ClickHouse.Retention;
 /// Keeps ClickHouse to the same retention as the node (<c>Retention:LogDays</c>, <c>Retention:TrafficHours</c>) by
 /// dropping whole daily partitions once their last hour is past it (18.16 has no TTL). A day is dropped only when
 /// every event in it is older than the retention, so the store holds at most a day more than the node.
+/// The retention is read at each run (<see cref="Retention"/>), so a runtime change applies from the next one.
 /// </summary>
 public sealed class ClickHouseRetention(ClickHouseStore store, RetentionOptions retention)
 {
+    private volatile RetentionOptions _retention = retention;
+
+    /// <summary>The retention the next run applies.</summary>
+    public RetentionOptions Retention
+    {
+        get => _retention;
+        set => _retention = value;
+    }
+
     /// <summary>Drops the expired partitions on every server holding data; answers what it dropped (table and day).</summary>
     public async Task<IReadOnlyList<string>> RunAsync(long nowMs, CancellationToken cancel)
     {
         await store.EnsureSchemaAsync(cancel);
         var dropped = new List<string>();
+        var retention = _retention;
         foreach (var server in store.DataServers)
         {
             foreach (var kind in ClickHouseSchema.Kinds)

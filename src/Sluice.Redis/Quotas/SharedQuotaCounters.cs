@@ -31,7 +31,7 @@ internal sealed class SharedQuotaCounters : IQuotaCounters
     private static readonly RedisScript Add = RedisScript.Load("quota-add.lua");
 
     private readonly RedisConnection _redis;
-    private readonly QuotaBook _book;
+    private readonly Func<QuotaBook> _book;
     private readonly LocalQuotaCounters _fallback;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
@@ -44,7 +44,7 @@ internal sealed class SharedQuotaCounters : IQuotaCounters
     private long _reconciles;
     private long _reconciledEvents;
 
-    public SharedQuotaCounters(RedisConnection redis, QuotaBook book, int nodeCount, ILogger logger)
+    public SharedQuotaCounters(RedisConnection redis, Func<QuotaBook> book, int nodeCount, ILogger logger)
     {
         _redis = redis;
         _book = book;
@@ -196,7 +196,7 @@ internal sealed class SharedQuotaCounters : IQuotaCounters
             List<OwedCount> owed;
             lock (_gate)
             {
-                owed = _book.TakeOwed(nowMs);
+                owed = _book().TakeOwed(nowMs); // the book in force: rules changed since have new keys and owe nothing
                 _epoch = (string)answer[1]!;
                 _lostPending = lost;
                 Mode.EnterShared(); // from here batches count shared; this node's owed counts follow in a moment

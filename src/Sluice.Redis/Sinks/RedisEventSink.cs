@@ -20,7 +20,7 @@ internal sealed class RedisEventSink : IEventSink
     private readonly RedisConnection _redis;
     private readonly RedisKey _mark;
     private readonly int _traceTtl;
-    private readonly int _trafficTtl;
+    private volatile int _trafficTtl;
     private readonly int _trafficBatch;
     private readonly Func<string, string> _key;
     private long _knownMark = -1;
@@ -36,6 +36,9 @@ internal sealed class RedisEventSink : IEventSink
     }
 
     public string Name => "redis";
+
+    /// <summary>Traffic keys written from the next batch on expire after the new <c>Retention:TrafficHours</c>; keys already written keep theirs.</summary>
+    public void UseRetention(RetentionOptions retention) => _trafficTtl = retention.TrafficHours * 3600;
 
     public async ValueTask DeliverAsync(SinkBatch batch, CancellationToken cancel)
     {
@@ -83,6 +86,7 @@ internal sealed class RedisEventSink : IEventSink
     private RedisValue[] Operations(SinkBatch batch)
     {
         var values = new List<RedisValue>(4 + (batch.Count * 4)) { batch.FirstSeq, batch.LastSeq };
+        var trafficTtl = _trafficTtl; // one value for the whole batch, even if it changes meanwhile
         var traffic = new Dictionary<string, List<RedisValue>>(StringComparer.Ordinal);
         var traces = new Dictionary<string, List<RedisValue>>(StringComparer.Ordinal);
         var counts = new Dictionary<(string Key, string Field), long>();
@@ -148,19 +152,19 @@ internal sealed class RedisEventSink : IEventSink
             // The seed's batches: at most Memory:BatchSize events per traffic:{date}:{hour}:batchNNN list.
             foreach (var chunk in list.Chunk(_trafficBatch))
             {
-                values.AddRange(["B", prefix, _trafficTtl, chunk.Length]);
+                values.AddRange(["B", prefix, trafficTtl, chunk.Length]);
                 values.AddRange(chunk);
             }
         }
 
         foreach (var ((key, field), n) in counts)
         {
-            values.AddRange(["H", key, field, n, _trafficTtl]);
+            values.AddRange(["H", key, field, n, trafficTtl]);
         }
 
         foreach (var (key, member) in ips)
         {
-            values.AddRange(["P", key, member, _trafficTtl]);
+            values.AddRange(["P", key, member, trafficTtl]);
         }
 
         return [.. values];

@@ -10,6 +10,7 @@ using Sluice.Core.Options;
 using Sluice.Core.Resilience;
 using Sluice.Core.Time;
 using Sluice.Query;
+using Sluice.Server.Configuration;
 using Sluice.Server.Health;
 using Sluice.Server.Metrics;
 using Sluice.Storage.Sinks;
@@ -39,21 +40,30 @@ internal static class ClickHouseServices
         services.AddSingleton(sp => new ReadPathHealth(sp.GetRequiredService<ReadPathSwitch>(), sp.GetRequiredService<RoutedQueryEngine>(), options.ClickHouse));
         services.AddSingleton<IHealthSource>(sp => sp.GetRequiredService<ReadPathHealth>());
         services.AddSingleton<IMetricsSource>(sp => sp.GetRequiredService<ReadPathHealth>());
-        services.AddSingleton(sp => new ClickHouseRetention(sp.GetRequiredService<ClickHouseStore>(), options.Retention));
+        services.AddSingleton(sp =>
+        {
+            var retention = new ClickHouseRetention(sp.GetRequiredService<ClickHouseStore>(), options.Retention);
+            sp.GetRequiredService<LiveSettings>().OnChange(ReloadableSettings.Retention, o => retention.Retention = o.Retention);
+            return retention;
+        });
         services.AddHostedService(sp => new ClickHouseRetentionJob(sp.GetRequiredService<ClickHouseRetention>(), sp.GetRequiredService<IClock>(),
-            TimeSpan.FromMinutes(options.Retention.CleanupIntervalMinutes), sp.GetRequiredService<ILogger<ClickHouseRetentionJob>>()));
+            sp.GetRequiredService<ILogger<ClickHouseRetentionJob>>()));
         return services;
     }
 }
 
-/// <summary>Runs <see cref="ClickHouseRetention"/> at start and then at every cleanup interval; a failure waits for the next run.</summary>
-internal sealed class ClickHouseRetentionJob(ClickHouseRetention retention, IClock clock, TimeSpan every, ILogger<ClickHouseRetentionJob> logger) : BackgroundService
+/// <summary>
+/// Runs <see cref="ClickHouseRetention"/> at start and then at every cleanup interval (the one in force at each
+/// run); a failure waits for the next run.
+/// </summary>
+internal sealed class ClickHouseRetentionJob(ClickHouseRetention retention, IClock clock, ILogger<ClickHouseRetentionJob> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stop)
     {
-        using var timer = new PeriodicTimer(every);
+        using var timer = new PeriodicTimer(Interval());
         do
         {
+            timer.Period = Interval();
             try
             {
                 var dropped = await retention.RunAsync(clock.UnixMilliseconds, stop);
@@ -69,6 +79,9 @@ internal sealed class ClickHouseRetentionJob(ClickHouseRetention retention, IClo
         }
         while (await WaitAsync(timer, stop));
     }
+
+    // PeriodicTimer takes at most about 49 days; a longer interval (the validator sets no upper bound) waits that long.
+    private TimeSpan Interval() => TimeSpan.FromMinutes(Math.Min(retention.Retention.CleanupIntervalMinutes, 49 * 24 * 60));
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stop)
     {

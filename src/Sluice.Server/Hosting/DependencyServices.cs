@@ -6,6 +6,7 @@ using Sluice.Redis;
 using Sluice.Redis.Sinks;
 using Sluice.Core.IO;
 using Sluice.Storage.Sinks;
+using Sluice.Server.Configuration;
 using Sluice.Server.Health;
 using Sluice.Server.Metrics;
 
@@ -28,8 +29,13 @@ internal static class DependencyServices
         {
             services.AddSingleton(sp => new RedisConnection(options.Redis, dependencies, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Redis")));
             services.AddSingleton(sp => new RedisTraceReader(sp.GetRequiredService<RedisConnection>(), options.Redis));
-            services.AddSingleton<IEventSink>(sp => new RedisEventSink(sp.GetRequiredService<RedisConnection>(), options.Redis, options.Retention, options.Memory.BatchSize,
-                NodeIdentity.LoadOrCreate(sp.GetRequiredService<DataDirectory>().Meta)));
+            services.AddSingleton<IEventSink>(sp =>
+            {
+                var sink = new RedisEventSink(sp.GetRequiredService<RedisConnection>(), options.Redis, options.Retention, options.Memory.BatchSize,
+                    NodeIdentity.LoadOrCreate(sp.GetRequiredService<DataDirectory>().Meta));
+                sp.GetRequiredService<LiveSettings>().OnChange(ReloadableSettings.Retention, o => sink.UseRetention(o.Retention));
+                return sink;
+            });
             services.AddHostedService<CleanupRecordMirror>();
         }
 

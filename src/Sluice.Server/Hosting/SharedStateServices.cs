@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Sluice.Admission;
 using Sluice.Admission.Dedup;
 using Sluice.Admission.Quotas;
 using Sluice.Core.Options;
@@ -26,7 +27,7 @@ internal static class SharedStateServices
             return services;
         }
 
-        services.AddSingleton(sp => new SharedQuotaCounters(sp.GetRequiredService<RedisConnection>(), sp.GetRequiredService<QuotaBook>(),
+        services.AddSingleton(sp => new SharedQuotaCounters(sp.GetRequiredService<RedisConnection>(), () => sp.GetRequiredService<BatchAdmission>().Quotas,
             options.Redis.NodeCount, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Sluice.Quotas")));
         services.AddSingleton<IQuotaCounters>(sp => sp.GetRequiredService<SharedQuotaCounters>());
         if (options.Dedup.Enabled)

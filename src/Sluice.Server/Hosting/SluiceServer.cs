@@ -172,6 +172,7 @@ public static class SluiceServer
                 store.Sinks.Attach(sink); // before recovery: their cursors hold the WAL from the start
             }
 
+            sp.GetRequiredService<LiveSettings>().OnChange(ReloadableSettings.Retention, o => store.UseRetention(o.Retention));
             return store;
         });
         services.AddSingleton(sp =>

@@ -31,21 +31,31 @@ public static class AdmissionServices
             sp.GetRequiredService<LiveSettings>().OnChange(ReloadableSettings.VolumeAlerts, o => monitor.Use(o.Alerts));
             return monitor;
         });
+        // The book the server starts with; after a runtime change of the rules BatchAdmission.Quotas is the one in force.
+        services.AddSingleton(sp => Announcing(sp, new QuotaBook(rules, options.Quotas.MaxKeysPerRule)));
+        // Counters and the duplicate window the nodes share, when configured (SharedStateServices); else the node's own.
         services.AddSingleton(sp =>
         {
-            var book = new QuotaBook(rules, options.Quotas.MaxKeysPerRule);
-            var monitor = sp.GetRequiredService<VolumeMonitor>();
-            var clock = sp.GetRequiredService<IClock>();
-            book.LimitReached += (rule, value) => monitor.QuotaReached(rule, value, clock.UnixMilliseconds);
-            return book;
+            var admission = new BatchAdmission(
+                sp.GetRequiredService<QuotaBook>(),
+                sp.GetService<IQuotaCounters>() ?? LocalQuotaCounters.Exact,
+                options.Dedup.Enabled ? new DuplicateFilter(options.Dedup) : null,
+                sp.GetRequiredService<VolumeMonitor>(),
+                options.Dedup.Enabled ? sp.GetService<ISharedDuplicates>() : null);
+            sp.GetRequiredService<LiveSettings>().OnChange(ReloadableSettings.Quotas, o =>
+            {
+                // Already validated with the same resolver when the change was bound; checked again rather than assumed.
+                var errors = new List<string>();
+                var next = QuotaProfiles.Resolve(o.Quotas.Profile, o.Quotas.Rules, errors);
+                if (errors.Count > 0)
+                {
+                    throw new ArgumentException(string.Join("; ", errors));
+                }
+
+                admission.Use(Announcing(sp, admission.Quotas.Next(next)));
+            });
+            return admission;
         });
-        // Counters and the duplicate window the nodes share, when configured (SharedStateServices); else the node's own.
-        services.AddSingleton(sp => new BatchAdmission(
-            sp.GetRequiredService<QuotaBook>(),
-            sp.GetService<IQuotaCounters>() ?? LocalQuotaCounters.Exact,
-            options.Dedup.Enabled ? new DuplicateFilter(options.Dedup) : null,
-            sp.GetRequiredService<VolumeMonitor>(),
-            options.Dedup.Enabled ? sp.GetService<ISharedDuplicates>() : null));
         services.AddSingleton<StoredRows>();
         services.AddSingleton<EventIntake>();
         services.AddSingleton<Syslog.SyslogListener>();
@@ -53,5 +63,14 @@ public static class AdmissionServices
         services.AddSingleton<HeldEventWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<HeldEventWriter>());
         return services;
+    }
+
+    /// <summary>Tells the volume monitor (and through it the alerts) when a rule of <paramref name="book"/> first refuses or samples.</summary>
+    private static QuotaBook Announcing(IServiceProvider sp, QuotaBook book)
+    {
+        var monitor = sp.GetRequiredService<VolumeMonitor>();
+        var clock = sp.GetRequiredService<IClock>();
+        book.LimitReached += (rule, value) => monitor.QuotaReached(rule, value, clock.UnixMilliseconds);
+        return book;
     }
 }

@@ -67,11 +67,7 @@ public sealed class HeldEventWriter(BatchAdmission admission, EventStore store, 
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (admission.Quotas.IsEmpty)
-        {
-            return;
-        }
-
+        // Runs even with no quotas: sampling rules may be set at runtime, and the strata outlive each book.
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
         try
         {
@@ -95,16 +91,13 @@ public sealed class HeldEventWriter(BatchAdmission admission, EventStore store, 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        if (!admission.Quotas.IsEmpty)
+        try
         {
-            try
-            {
-                await WriteAsync(all: true); // a clean shutdown owes nothing
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning("Writing held sampled events at shutdown failed: {Error}", e.Message);
-            }
+            await WriteAsync(all: true); // a clean shutdown owes nothing
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning("Writing held sampled events at shutdown failed: {Error}", e.Message);
         }
     }
 }

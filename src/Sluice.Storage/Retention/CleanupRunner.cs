@@ -9,8 +9,9 @@ namespace Sluice.Storage.Retention;
 /// <summary>
 /// Carries out a cleanup on the storage worker's thread: plans it (<see cref="CleanupPlanner"/>), moves or deletes
 /// the parts through one manifest change, and removes orphans — files no manifest lists, left by crashes.
+/// The retention is read at each run, so a runtime change applies from the next one.
 /// </summary>
-internal sealed class CleanupRunner(RetentionOptions options, PartCatalog catalog, PartStatsCache stats, ILogger logger, DependencyBreaker archive)
+internal sealed class CleanupRunner(Func<RetentionOptions> retention, PartCatalog catalog, PartStatsCache stats, ILogger logger, DependencyBreaker archive)
 {
     private readonly PartCatalog _catalog = catalog;
     private readonly PartStatsCache _stats = stats;
@@ -23,7 +24,7 @@ internal sealed class CleanupRunner(RetentionOptions options, PartCatalog catalo
     /// <summary>Runs (or with a dry run, only plans) the request; <paramref name="evictThrough"/> drops removed events from memory.</summary>
     public CleanupReport Run(CleanupRequest request, long startedMs, long startedTicks, Action<long> evictThrough)
     {
-        var items = CleanupPlanner.Plan(_catalog.Current, options, startedMs, request);
+        var items = CleanupPlanner.Plan(_catalog.Current, retention(), startedMs, request);
         List<string> orphans = [];
         long orphanBytes = 0;
         if (!request.DryRun)
