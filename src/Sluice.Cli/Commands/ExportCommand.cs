@@ -1,10 +1,8 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Sluice.Cli.Client;
-using Sluice.Query.Language;
 using Spectre.Console;
 
 namespace Sluice.Cli.Commands;
@@ -29,25 +27,14 @@ public static class ExportCommand
         }
 
         var parameters = new Dictionary<string, string> { ["query"] = query, ["format"] = format };
-        var since = args.Get("since");
-        var (start, end) = (args.Get("start"), args.Get("end"));
-        if (since is not null)
-        {
-            if (start is not null || !Durations.TryParse(since, out var back))
-            {
-                throw new UsageException($"--since takes a duration (30m, 1h, 7d) and no --start, not '{since}'");
-            }
-
-            start = DateTimeOffset.UtcNow.AddMilliseconds(-back).ToString("O", CultureInfo.InvariantCulture);
-        }
-
-        Add(parameters, "start", start);
-        Add(parameters, "end", end);
+        var range = TimeRange.From(args);
+        Add(parameters, "start", range.Start);
+        Add(parameters, "end", range.End);
         Add(parameters, "kind", args.Get("kind"));
         var asJob = args.Flag("job");
         using var client = Connection.Open(args);
         args.RejectUnknown();
-        using var interrupt = Interrupt();
+        using var interrupt = Interrupt.OnCtrlC();
         return asJob
             ? await JobAsync(client, parameters, output, interrupt.Token)
             : await StreamAsync(client, parameters, output, interrupt.Token);
@@ -239,16 +226,4 @@ public static class ExportCommand
 
     private static string QueryString(Dictionary<string, string> parameters) =>
         string.Join('&', parameters.Select(p => $"{p.Key}={Uri.EscapeDataString(p.Value)}"));
-
-    /// <summary>Ctrl-C cancels the request (the exit code is then 130); a partial job download stays to be resumed.</summary>
-    internal static CancellationTokenSource Interrupt()
-    {
-        var source = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            source.Cancel();
-        };
-        return source;
-    }
 }

@@ -38,7 +38,7 @@ public static class ImportCommand
             throw new UsageException($"no file '{file}'");
         }
 
-        using var interrupt = ExportCommand.Interrupt();
+        using var interrupt = Interrupt.OnCtrlC();
         var refused = 0L;
         foreach (var file in files)
         {
