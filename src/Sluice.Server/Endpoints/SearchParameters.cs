@@ -231,7 +231,8 @@ public static class SearchParameters
         return true;
     }
 
-    private static bool TryTime(IQueryCollection query, string name, ref long? value, ref FieldError error)
+    /// <summary>Reads an optional time parameter (ISO-8601 or epoch) into <paramref name="value"/>; a bad one sets <paramref name="error"/> naming it.</summary>
+    internal static bool TryTime(IQueryCollection query, string name, ref long? value, ref FieldError error)
     {
         var text = query[name].ToString();
         if (text.Length == 0)

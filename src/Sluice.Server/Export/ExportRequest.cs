@@ -83,21 +83,7 @@ public sealed record ExportRequest(SearchRequest Search, ExportFormat Format, bo
     private static bool TryTime(IQueryCollection query, string name, string alias, ref long? value, out FieldError error)
     {
         error = default;
-        var used = query.ContainsKey(name) ? name : alias;
-        var text = query[used].ToString();
-        if (text.Length == 0)
-        {
-            return true;
-        }
-
-        if (!Timestamps.TryParse(text, out var ms))
-        {
-            error = Bad(used, $"'{used}' {Timestamps.WhyNot(text)}");
-            return false;
-        }
-
-        value = ms;
-        return true;
+        return SearchParameters.TryTime(query, query.ContainsKey(name) ? name : alias, ref value, ref error);
     }
 
     private static FieldError Bad(string field, string message) => new(ErrorCodes.InvalidParameter, field, message);
