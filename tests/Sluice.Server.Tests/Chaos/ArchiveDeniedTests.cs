@@ -21,7 +21,7 @@ public sealed class ArchiveDeniedTests(ITestOutputHelper output)
     {
         var chaos = new ChaosScenario(output, "archive-denied");
         var database = ClickHouseFactAttribute.NewDatabase();
-        await using var node = await TestServer.StartAsync(o => ChaosNodes.Shipping(o, ClickHouseFactAttribute.Url!, database) with
+        await using var node = await TestServer.StartAsync(o => ChaosNodes.Shipping(o, ClickHouseFactAttribute.Url!, database, ChaosNodes.UnfaultedClickHouseTimeoutMs) with
         {
             Retention = o.Retention with { ArchiveAfterHours = 24 },
         });

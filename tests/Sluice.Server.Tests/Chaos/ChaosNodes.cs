@@ -5,9 +5,15 @@ namespace Sluice.Server.Tests.Chaos;
 /// <summary>A node's settings for the chaos rows: shipping to ClickHouse with short lingers and timeouts, small breakers so recovery is quick, chaos enabled.</summary>
 internal static class ChaosNodes
 {
-    public static SluiceOptions Shipping(SluiceOptions o, string clickhouseUrl, string database) => o with
+    /// <summary>
+    /// For rows whose fault is not ClickHouse: the product's own timeout. A 1 s one, under a loaded suite, times out
+    /// inserts that still land, and the resend stores them twice (the open case of design.md §14 "Shipping").
+    /// </summary>
+    public static readonly int UnfaultedClickHouseTimeoutMs = new ClickHouseOptions().TimeoutMs;
+
+    public static SluiceOptions Shipping(SluiceOptions o, string clickhouseUrl, string database, int clickhouseTimeoutMs = 1_000) => o with
     {
-        ClickHouse = o.ClickHouse with { Url = clickhouseUrl, Database = database, LingerMs = 100, TimeoutMs = 1_000 },
+        ClickHouse = o.ClickHouse with { Url = clickhouseUrl, Database = database, LingerMs = 100, TimeoutMs = clickhouseTimeoutMs },
         Breakers = o.Breakers with { OpenSeconds = 1, WindowSeconds = 10 },
         Chaos = o.Chaos with { Enabled = true },
     };

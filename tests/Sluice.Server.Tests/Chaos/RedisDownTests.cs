@@ -21,7 +21,7 @@ public sealed class RedisDownTests(ITestOutputHelper output)
         await using var redis = await PrivateRedis.StartAsync();
         var database = ClickHouseFactAttribute.NewDatabase();
         var keyPrefix = RedisFactAttribute.NewPrefix();
-        await using var node = await TestServer.StartAsync(o => ChaosNodes.Shipping(o, ClickHouseFactAttribute.Url!, database) with
+        await using var node = await TestServer.StartAsync(o => ChaosNodes.Shipping(o, ClickHouseFactAttribute.Url!, database, ChaosNodes.UnfaultedClickHouseTimeoutMs) with
         {
             Redis = o.Redis with { Url = redis.Url, KeyPrefix = keyPrefix, TimeoutMs = 300 },
         });
@@ -40,6 +40,8 @@ public sealed class RedisDownTests(ITestOutputHelper output)
         await using var feed = new AckedFeed(node.Http, prefix, trace);
         feed.Start();
         await chaos.WaitDetectedAsync(node.Http, "redis", down);
+        // The sink can only be behind once the feed has something acknowledged (a loaded machine may detect first).
+        await Until(() => Task.FromResult(feed.AckedCount > 0), "a batch acknowledged while Redis is down");
         await chaos.AssertShownDuringAsync(node.Http, "redis", "redis");
         var quotas = await ChaosClient.ComponentAsync(node.Http, "quotas");
         chaos.Log($"during: quotas {quotas.GetProperty("status").GetString()} ({quotas.GetProperty("details").GetProperty("state").GetString()})");
