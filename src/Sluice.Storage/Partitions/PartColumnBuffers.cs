@@ -6,45 +6,46 @@ namespace Sluice.Storage.Partitions;
 /// <summary>
 /// One string column of a row group, as UTF-8 copied from the rows into one pinned buffer: the writer reads each
 /// value where it lies (<see cref="ByteArray"/> is a pointer and a length), so no .NET string is made per value.
+/// Reused from row group to row group and part to part: its arrays are large-object-heap sized, and allocating
+/// them per part was most of the server's large-object garbage while sealing (issue 14).
 /// </summary>
 internal sealed class Utf8ColumnBuffer(int rows, bool required)
 {
     private readonly short[] _definition = new short[rows];
-    private readonly int[] _offsets = new int[rows];
-    private readonly int[] _lengths = new int[rows];
-    private readonly ByteArray[] _values = new ByteArray[rows];
+    // Value i is _bytes[_starts[i] .. _starts[i + 1]).
+    private readonly int[] _starts = new int[rows + 1];
     private byte[] _bytes = GC.AllocateUninitializedArray<byte>(64 * 1024, pinned: true);
-    private int _used, _count;
+    private int _count;
 
     /// <summary>Sets row <paramref name="row"/>'s value; rows not set stay null (the column must be optional).</summary>
     public void Set(int row, ReadOnlySpan<byte> utf8)
     {
-        if (_used + utf8.Length > _bytes.Length)
+        var used = _starts[_count];
+        if (used + utf8.Length > _bytes.Length)
         {
             // Values are addressed by offset until written, so the buffer may move: pinned arrays are never compacted.
-            var larger = GC.AllocateUninitializedArray<byte>(Math.Max(_bytes.Length * 2, _used + utf8.Length), pinned: true);
-            _bytes.AsSpan(0, _used).CopyTo(larger);
+            var larger = GC.AllocateUninitializedArray<byte>(Math.Max(_bytes.Length * 2, used + utf8.Length), pinned: true);
+            _bytes.AsSpan(0, used).CopyTo(larger);
             _bytes = larger;
         }
 
-        utf8.CopyTo(_bytes.AsSpan(_used));
-        _offsets[_count] = _used;
-        _lengths[_count++] = utf8.Length;
-        _used += utf8.Length;
+        utf8.CopyTo(_bytes.AsSpan(used));
+        _starts[++_count] = used + utf8.Length;
         _definition[row] = 1;
     }
 
-    public void Write(ColumnWriter column, int rows)
+    /// <summary>Writes the column's values, pointed at through <paramref name="scratch"/> (one array shared by a row group's columns).</summary>
+    public void Write(ColumnWriter column, int rows, ByteArray[] scratch)
     {
         var start = Marshal.UnsafeAddrOfPinnedArrayElement(_bytes, 0);
         for (var i = 0; i < _count; i++)
         {
-            _values[i] = new ByteArray(start + _offsets[i], _lengths[i]);
+            scratch[i] = new ByteArray(start + _starts[i], _starts[i + 1] - _starts[i]);
         }
 
-        ((ColumnWriter<ByteArray>)column).WriteBatch(rows, required ? default : _definition.AsSpan(0, rows), default, _values.AsSpan(0, _count));
+        ((ColumnWriter<ByteArray>)column).WriteBatch(rows, required ? default : _definition.AsSpan(0, rows), default, scratch.AsSpan(0, _count));
         Array.Clear(_definition, 0, rows);
-        (_used, _count) = (0, 0);
+        _count = 0;
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ParquetSharp;
 using Sluice.Core.Events;
 using Sluice.Core.IO;
@@ -41,7 +42,7 @@ internal static class PartFileWriter
             using (var properties = PartSchema.WriterProperties(SealZstdLevel))
             using (var file = new ParquetFileWriter(temp, schema, properties))
             {
-                using var columns = new PartColumns(Math.Min(rows.Count, RowGroupRows));
+                var columns = PartColumns.Rent();
                 foreach (var row in rows)
                 {
                     ref readonly var entry = ref row.Entry;
@@ -73,6 +74,8 @@ internal static class PartFileWriter
 
                 file.Close();
                 (text, blocks) = columns.TextIndex();
+                // Only a part written whole gives its buffers back: a failure may leave rows in them.
+                PartColumns.Return(columns);
             }
 
             PartStats.Create(summary, traces, text, blocks).Write(PartInfo.StatsPathOf(path));
@@ -116,21 +119,27 @@ internal static class PartFileWriter
         return new IOException($"writing a part failed: {e.Message}", e) { HResult = errno };
     }
 
-    /// <summary>The columns of one row group, filled row by row from the stored row format.</summary>
+    /// <summary>
+    /// The columns of one row group, filled row by row from the stored row format. Kept between parts (one per
+    /// core that seals at once), so a seal allocates no column buffers.
+    /// </summary>
     private sealed class PartColumns : IDisposable
     {
+        private static readonly ConcurrentBag<PartColumns> Idle = [];
         private readonly long[] _seq, _timestamp;
+        private readonly ByteArray[] _pointers;
         private readonly Utf8ColumnBuffer _kind, _level, _attributes;
         private readonly object[] _fields;
         private readonly AttributeJson _json = new();
         // The trigrams of one row group's messages; on each group's write they make that group's TextBlock and go
         // on into the part's.
         private readonly TextTrigrams.Builder _groupText = new(), _partText = new();
-        private readonly List<TextBlock> _blocks = [];
+        private List<TextBlock> _blocks = [];
         private int _count;
 
-        public PartColumns(int rows)
+        private PartColumns(int rows)
         {
+            _pointers = new ByteArray[rows];
             _seq = new long[rows];
             _timestamp = new long[rows];
             _kind = new Utf8ColumnBuffer(rows, required: true);
@@ -146,8 +155,28 @@ internal static class PartFileWriter
 
         public int Count => _count;
 
-        /// <summary>The text index of the part and of each row group written (call once, after the last group).</summary>
-        public (TextTrigrams? Part, List<TextBlock> Groups) TextIndex() => (_partText.Build(), _blocks);
+        public static PartColumns Rent() => Idle.TryTake(out var columns) ? columns : new PartColumns(RowGroupRows);
+
+        /// <summary>Keeps <paramref name="columns"/> for the next part, or frees it when as many as there are cores are kept.</summary>
+        public static void Return(PartColumns columns)
+        {
+            if (columns._count == 0 && Idle.Count < Environment.ProcessorCount)
+            {
+                Idle.Add(columns);
+            }
+            else
+            {
+                columns.Dispose();
+            }
+        }
+
+        /// <summary>The text index of the part and of each row group written (call once, after the last group); empties both.</summary>
+        public (TextTrigrams? Part, List<TextBlock> Groups) TextIndex()
+        {
+            var groups = _blocks;
+            _blocks = [];
+            return (_partText.Build(), groups);
+        }
 
         public void Dispose()
         {
@@ -221,12 +250,12 @@ internal static class PartFileWriter
 
             using (var column = group.NextColumn())
             {
-                _kind.Write(column, n);
+                _kind.Write(column, n, _pointers);
             }
 
             using (var column = group.NextColumn())
             {
-                _level.Write(column, n);
+                _level.Write(column, n, _pointers);
             }
 
             foreach (var field in _fields)
@@ -236,13 +265,13 @@ internal static class PartFileWriter
                 {
                     case ValueColumnBuffer<long> numbers: numbers.Write(column, n); break;
                     case ValueColumnBuffer<bool> flags: flags.Write(column, n); break;
-                    case Utf8ColumnBuffer texts: texts.Write(column, n); break;
+                    case Utf8ColumnBuffer texts: texts.Write(column, n, _pointers); break;
                 }
             }
 
             using (var column = group.NextColumn())
             {
-                _attributes.Write(column, n);
+                _attributes.Write(column, n, _pointers);
             }
 
             group.Close();

@@ -56,6 +56,58 @@ public sealed class PartWriterTests
             Assert.Equal(PartSchema.ColumnNames.Select(c => (c, SqlType(c))), columns);
         }
 
+        AssertRowsAre(connection, files, expected);
+
+        // Each row group's text index covers its run of sequence numbers, and only the run holding a word admits it.
+        var log = store.Catalog.Current.Parts.Single(p => p.Kind == EventKind.Log);
+        var blocks = store.PartStats.Get(log).TextBlocks;
+        Assert.True(blocks.Count >= 2, $"{blocks.Count} runs");
+        Assert.Equal(log.MinSeq, blocks[0].MinSeq);
+        Assert.Equal(log.MaxSeq, blocks[^1].MaxSeq);
+        var word = TextTrigrams.NeedleCodes("quokka-sighting")!;
+        var holder = blocks.Single(b => b.MinSeq <= QuokkaSeq && QuokkaSeq <= b.MaxSeq);
+        Assert.True(holder.Text!.MayContain(word));
+        Assert.All(blocks.Where(b => b != holder), b => Assert.False(b.Text!.MayContain(word)));
+        Assert.True(store.PartStats.Get(log).Text!.MayContain(word));
+    }
+
+    /// <summary>
+    /// Seals reuse their column buffers from part to part: a part of sparse rows written after a part of full ones
+    /// must not inherit a value, a null mark or an attribute from it.
+    /// </summary>
+    [Fact]
+    public async Task A_part_written_after_another_carries_nothing_over_from_it()
+    {
+        using var dir = new TempDirectory();
+        using var store = new EventStore(new SluiceOptions { DataDir = dir.Path }, DataDirectory.Open(dir.Path), Sluice.Core.Time.SystemClock.Instance, NullLogger.Instance);
+        store.Recover();
+        var full = Enumerable.Range(0, PartFileWriter.RowGroupRows + 100).Select(Expected).ToList();
+        var sparse = Enumerable.Range(0, 3000).Select(i => new ExpectedEvent(Hour + 3_600_000 + i, i % 2 == 0, EventLevel.Info,
+            new Dictionary<string, string?> { ["message"] = i % 10 == 0 ? null : $"m{i}" }, [])).ToList();
+        foreach (var round in new[] { full, sparse })
+        {
+            foreach (var chunk in round.Chunk(5000))
+            {
+                using var batch = new EventBatchBuilder();
+                foreach (var e in chunk)
+                {
+                    e.WriteTo(batch);
+                }
+
+                await store.AppendAsync(batch.Rows.ToArray(), chunk.Length);
+            }
+
+            await store.Worker.FlushAsync();
+        }
+
+        var files = $"read_parquet([{string.Join(", ", store.Catalog.Current.Parts.Select(p => Sluice.Storage.Engine.DuckDbEngine.Literal(p.Path)))}])";
+        using var connection = store.Engine.Rent();
+        AssertRowsAre(connection, files, [.. full, .. sparse]);
+    }
+
+    /// <summary>The parts' rows, in seq order, are <paramref name="expected"/>: every field, null where absent, and the attributes.</summary>
+    private static void AssertRowsAre(Sluice.Storage.Engine.DuckDbEngine.Connection connection, string files, List<ExpectedEvent> expected)
+    {
         using var command = connection.Command($"SELECT * FROM {files} ORDER BY seq");
         using var reader = command.ExecuteReader();
         var index = 0;
@@ -84,18 +136,6 @@ public sealed class PartWriterTests
         }
 
         Assert.Equal(expected.Count, index);
-
-        // Each row group's text index covers its run of sequence numbers, and only the run holding a word admits it.
-        var log = store.Catalog.Current.Parts.Single(p => p.Kind == EventKind.Log);
-        var blocks = store.PartStats.Get(log).TextBlocks;
-        Assert.True(blocks.Count >= 2, $"{blocks.Count} runs");
-        Assert.Equal(log.MinSeq, blocks[0].MinSeq);
-        Assert.Equal(log.MaxSeq, blocks[^1].MaxSeq);
-        var word = TextTrigrams.NeedleCodes("quokka-sighting")!;
-        var holder = blocks.Single(b => b.MinSeq <= QuokkaSeq && QuokkaSeq <= b.MaxSeq);
-        Assert.True(holder.Text!.MayContain(word));
-        Assert.All(blocks.Where(b => b != holder), b => Assert.False(b.Text!.MayContain(word)));
-        Assert.True(store.PartStats.Get(log).Text!.MayContain(word));
     }
 
     /// <summary>The WAL sequence number of the one event whose message holds "quokka-sighting" (seq counts from 1).</summary>
