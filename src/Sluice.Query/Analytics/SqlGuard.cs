@@ -6,8 +6,11 @@ using Sluice.Storage.Partitions;
 
 namespace Sluice.Query.Analytics;
 
-/// <summary>Custom SQL that may run: the statement as the engine re-printed it, and the event columns it can read.</summary>
-public sealed record AdmittedSql(string Sql, bool[] Columns);
+/// <summary>
+/// Custom SQL that may run: the statement as the engine re-printed it, the event columns it can read, the rows it
+/// can read (<see cref="SqlScope"/>), and whether the stored counts answer it (<see cref="SqlCountShape"/>).
+/// </summary>
+public sealed record AdmittedSql(string Sql, bool[] Columns, SqlScope Scope, SqlCountShape? CountShape = null);
 
 /// <summary>
 /// Admits custom SQL only as one read-only SELECT over the views <c>events</c>, <c>logs</c> and <c>traffic</c>. The
@@ -148,7 +151,9 @@ public static class SqlGuard
                 throw new SqlRejectedException(ErrorCodes.ForbiddenSql, 1, "the statement could not be checked: the engine prints it back as something else");
             }
 
-            return new AdmittedSql(printed, walk.Columns());
+            var node = statements[0].GetProperty("node");
+            var scope = SqlScope.Of(node);
+            return new AdmittedSql(printed, walk.Columns(), scope, SqlCountShape.Of(node, scope));
         }
         catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or JsonException)
         {

@@ -52,7 +52,7 @@ public static class SqlWorkerHost
         using var connection = engine.Rent();
         try
         {
-            AnalyticsViews.Create(connection, DuckDbDialect.Instance, request.PartPaths, Remaining(rows), request.HotColumns, kindViews: true);
+            AnalyticsViews.CreateWithKinds(connection, DuckDbDialect.Instance, request.Parts, Remaining(rows), request.HotColumns);
             var prepared = Stopwatch.GetTimestamp();
             var columns = SqlAnswerWriter.Describe(connection, request.Sql);
             using var command = connection.Command(SqlAnswerWriter.Outer(request.Sql, columns, request.MaxRows, request.MaxAnswerBytes));
