@@ -17,6 +17,7 @@ public sealed class CustomSqlScopeTests : IAsyncLifetime
     private const long Hour = 3_600_000;
     private const long From = Start + (Hour / 2) + 12_345; // inside the first hour
     private const long To = Start + (2 * Hour) + (Hour / 4) + 678; // inside the third
+    private const long Late = Start + (3 * Hour); // the fourth hour: no part of it overlaps [From, To)
     private static readonly List<Ev> Events = Generate();
     private TestServer _server = null!;
 
@@ -46,8 +47,8 @@ public sealed class CustomSqlScopeTests : IAsyncLifetime
         { $"FROM events WHERE NOT (timestamp < {From})", "from" },
         { $"FROM events WHERE timestamp + 0 >= {From} AND timestamp - 0 < {To}", "range" },
         { $"FROM logs WHERE time >= epoch_ms({From}) AND time < epoch_ms({To})", "range-log" },
-        { $"FROM events WHERE timestamp >= {From} AND timestamp < {To} AND level IN (SELECT level FROM logs WHERE timestamp < {From})", "range-in-early-levels" },
-        { $"FROM events e WHERE e.timestamp >= {From} AND (SELECT count(*) FROM events WHERE timestamp < {From}) > 0 AND timestamp < {To}", "range" },
+        { $"FROM events WHERE timestamp >= {From} AND timestamp < {To} AND level IN (SELECT level FROM logs WHERE timestamp >= {Late})", "range-in-late-levels" },
+        { $"FROM events e WHERE e.timestamp >= {From} AND (SELECT count(*) FROM events WHERE timestamp >= {Late}) > 0 AND timestamp < {To}", "range" },
         { $"FROM events WHERE timestamp >= 1.5 AND timestamp < {To}", "before-to" },
     };
 
@@ -123,7 +124,7 @@ public sealed class CustomSqlScopeTests : IAsyncLifetime
 
     private static Func<Ev, bool> Predicate(string meaning)
     {
-        var early = Events.Where(e => e.Kind == "log" && e.Ts < From).Select(e => e.Level).ToHashSet();
+        var late = Events.Where(e => e.Kind == "log" && e.Ts >= Late).Select(e => e.Level).ToHashSet();
         return meaning switch
         {
             "range" => e => e.Ts >= From && e.Ts < To,
@@ -134,7 +135,7 @@ public sealed class CustomSqlScopeTests : IAsyncLifetime
             "from-or-error" => e => e.Ts >= From || e.Level == "error",
             "from" => e => e.Ts >= From,
             "range-log" => e => e.Kind == "log" && e.Ts >= From && e.Ts < To,
-            "range-in-early-levels" => e => e.Ts >= From && e.Ts < To && early.Contains(e.Level),
+            "range-in-late-levels" => e => e.Ts >= From && e.Ts < To && late.Contains(e.Level),
             "before-to" => e => e.Ts < To,
             _ => throw new ArgumentOutOfRangeException(nameof(meaning), meaning, "no meaning written for this filter"),
         };
