@@ -1,3 +1,4 @@
+using Sluice.Core.Events;
 using Sluice.Query.Language;
 using Sluice.Query.Partitions;
 using Sluice.Query.Sql;
@@ -7,6 +8,9 @@ using Sluice.Storage.Partitions;
 
 namespace Sluice.Query.Analytics;
 
+/// <summary>A part a view reads, and the kind of every event in it.</summary>
+public readonly record struct ViewPart(string Path, EventKind Kind);
+
 /// <summary>
 /// The views analytics SQL reads — <c>events</c> over the parts and the unsealed rows copied from memory, and for
 /// custom SQL also <c>logs</c> and <c>traffic</c>, which add <c>time</c> as a TIMESTAMP — on one connection of a
@@ -14,30 +18,45 @@ namespace Sluice.Query.Analytics;
 /// </summary>
 public static class AnalyticsViews
 {
-    /// <summary>Creates the views; <paramref name="hot"/> are the unsealed rows, <paramref name="hotColumns"/> the columns copied of them.</summary>
+    /// <summary>Creates the view <c>events</c>; <paramref name="hot"/> are the unsealed rows, <paramref name="hotColumns"/> the columns copied of them.</summary>
     public static void Create(DuckDbEngine.Connection connection, ISqlDialect dialect, IReadOnlyList<string> partPaths,
-        IEnumerable<(ReadOnlyMemory<byte> Row, long Seq)> hot, bool[] hotColumns, bool kindViews)
+        IEnumerable<(ReadOnlyMemory<byte> Row, long Seq)> hot, bool[] hotColumns)
     {
-        Exec(connection, $"CREATE OR REPLACE TEMP TABLE {HotRowsTable.Name} ({HotRowsTable.ColumnDefinitions(dialect.Identifier, hotColumns)})");
-        using (var appender = connection.TempAppender(HotRowsTable.Name))
-        {
-            HotRowsTable.Append(appender, hot, hotColumns);
-        }
+        CopyHotRows(connection, dialect, hot, hotColumns);
+        Exec(connection, $"CREATE OR REPLACE TEMP VIEW {SqlCompiler.EventsView} AS {Union(dialect, partPaths, hotColumns)}");
+    }
 
-        var columns = PartRowReader.SelectList(dialect);
-        var memory = $"SELECT {HotRowsTable.SelectList(dialect.Identifier, hotColumns)} FROM {HotRowsTable.Name}";
-        var events = partPaths.Count == 0 ? memory : $"SELECT {columns} FROM {dialect.Source([.. partPaths])} UNION ALL {memory}";
+    /// <summary>
+    /// Creates <c>events</c>, <c>logs</c> and <c>traffic</c>, as custom SQL may name any of them. Each view binds its
+    /// Parquet scan (the footers of its parts) on its own, so <c>logs</c> and <c>traffic</c> read only the parts of
+    /// their kind — a part holds one kind — and not every part through <c>events</c>.
+    /// </summary>
+    public static void CreateWithKinds(DuckDbEngine.Connection connection, ISqlDialect dialect, IReadOnlyList<ViewPart> parts,
+        IEnumerable<(ReadOnlyMemory<byte> Row, long Seq)> hot, bool[] hotColumns)
+    {
+        CopyHotRows(connection, dialect, hot, hotColumns);
+        Exec(connection, $"CREATE OR REPLACE TEMP VIEW {SqlCompiler.EventsView} AS {Union(dialect, [.. parts.Select(p => p.Path)], hotColumns)}");
         var kind = dialect.Identifier(PartSchema.Kind);
         var time = $"epoch_ms({dialect.Identifier(PartSchema.Timestamp)}) AS {dialect.Identifier("time")}";
-        Exec(connection, $"CREATE OR REPLACE TEMP VIEW {SqlCompiler.EventsView} AS {events}");
-        if (!kindViews)
+        foreach (var (view, of) in new[] { ("logs", EventKind.Log), ("traffic", EventKind.Traffic) })
         {
-            return;
+            var source = Union(dialect, [.. parts.Where(p => p.Kind == of).Select(p => p.Path)], hotColumns);
+            Exec(connection, $"CREATE OR REPLACE TEMP VIEW {view} AS SELECT *, {time} FROM ({source}) WHERE {kind} = '{PartSchema.KindName(of)}'");
         }
+    }
 
-        // Each view binds the Parquet scan again (footers of every part), so only custom SQL, which may name them, gets these.
-        Exec(connection, $"CREATE OR REPLACE TEMP VIEW logs AS SELECT *, {time} FROM {SqlCompiler.EventsView} WHERE {kind} = 'log'");
-        Exec(connection, $"CREATE OR REPLACE TEMP VIEW traffic AS SELECT *, {time} FROM {SqlCompiler.EventsView} WHERE {kind} = 'traffic'");
+    private static void CopyHotRows(DuckDbEngine.Connection connection, ISqlDialect dialect, IEnumerable<(ReadOnlyMemory<byte> Row, long Seq)> hot, bool[] hotColumns)
+    {
+        Exec(connection, $"CREATE OR REPLACE TEMP TABLE {HotRowsTable.Name} ({HotRowsTable.ColumnDefinitions(dialect.Identifier, hotColumns)})");
+        using var appender = connection.TempAppender(HotRowsTable.Name);
+        HotRowsTable.Append(appender, hot, hotColumns);
+    }
+
+    /// <summary>The parts' rows and the unsealed ones, as one relation with a part's columns.</summary>
+    private static string Union(ISqlDialect dialect, IReadOnlyList<string> partPaths, bool[] hotColumns)
+    {
+        var memory = $"SELECT {HotRowsTable.SelectList(dialect.Identifier, hotColumns)} FROM {HotRowsTable.Name}";
+        return partPaths.Count == 0 ? memory : $"SELECT {PartRowReader.SelectList(dialect)} FROM {dialect.Source([.. partPaths])} UNION ALL {memory}";
     }
 
     public static void Drop(DuckDbEngine.Connection connection) =>

@@ -6,8 +6,29 @@ using Sluice.Storage.Partitions;
 
 namespace Sluice.Query.Analytics;
 
-/// <summary>Custom SQL that may run: the statement as the engine re-printed it, and the event columns it can read.</summary>
-public sealed record AdmittedSql(string Sql, bool[] Columns);
+/// <summary>
+/// Custom SQL that may run: the statement as the engine re-printed it, the event columns it can read, the rows it
+/// can read (<see cref="SqlScope"/>), and whether the stored counts answer it (<see cref="SqlCountShape"/>).
+/// </summary>
+public sealed record AdmittedSql(string Sql, bool[] Columns, SqlScope Scope, SqlCountShape? CountShape = null);
+
+/// <summary>
+/// Custom SQL parsed and walked, not yet printed back (<see cref="SqlGuard.Admit"/>): enough to answer it from the
+/// stored counts, which never run it. Only <see cref="SqlGuard.Read"/> makes one, so a tree here was walked.
+/// </summary>
+public sealed class ReadSql
+{
+    internal ReadSql(string treeJson, bool[] columns, SqlScope scope, SqlCountShape? countShape) =>
+        (TreeJson, Columns, Scope, CountShape) = (treeJson, columns, scope, countShape);
+
+    internal string TreeJson { get; }
+
+    public bool[] Columns { get; }
+
+    public SqlScope Scope { get; }
+
+    public SqlCountShape? CountShape { get; }
+}
 
 /// <summary>
 /// Admits custom SQL only as one read-only SELECT over the views <c>events</c>, <c>logs</c> and <c>traffic</c>. The
@@ -78,7 +99,10 @@ public static class SqlGuard
         ["+", "-", "*", "/", "//", "%", "**", "^", "||", "~~", "!~~", "~~*", "!~~*", "~~~", "!~~~", "&", "|", "<<", ">>", "@", "^@", "->>", "->"];
 
     /// <summary>Checks <paramref name="sql"/> on a connection of the sandboxed engine; throws <see cref="SqlRejectedException"/>.</summary>
-    public static AdmittedSql Check(string sql, DuckDbEngine.Connection connection)
+    public static AdmittedSql Check(string sql, DuckDbEngine.Connection connection) => Admit(Read(sql, connection), connection);
+
+    /// <summary>Parses <paramref name="sql"/> and walks its tree; throws <see cref="SqlRejectedException"/>.</summary>
+    public static ReadSql Read(string sql, DuckDbEngine.Connection connection)
     {
         if (string.IsNullOrWhiteSpace(sql))
         {
@@ -135,10 +159,25 @@ public static class SqlGuard
         {
             var walk = new Walk();
             walk.Visit(statements[0], []);
+            var node = statements[0].GetProperty("node");
+            var scope = SqlScope.Of(node);
+            return new ReadSql(root.GetRawText(), walk.Columns(), scope, SqlCountShape.Of(node, scope));
+        }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or JsonException)
+        {
+            // A tree of a shape the walk does not know is refused, not run unchecked.
+            throw new SqlRejectedException(ErrorCodes.ForbiddenSql, 1, "the statement could not be checked: it has a form custom SQL does not know");
+        }
+    }
 
+    /// <summary>Prints a read statement back as the SQL that runs, and checks that it reads back as the same tree.</summary>
+    public static AdmittedSql Admit(ReadSql read, DuckDbEngine.Connection connection)
+    {
+        try
+        {
             // What runs is the engine's printing of the checked tree; it must read back as that very tree, or the
             // printing added something the walk never saw.
-            using var exact = JsonDocument.Parse(ExactDistinctCounts(root.GetRawText()), new JsonDocumentOptions { MaxDepth = 512 });
+            using var exact = JsonDocument.Parse(ExactDistinctCounts(read.TreeJson), new JsonDocumentOptions { MaxDepth = 512 });
             var printed = Deserialize(connection, exact.RootElement.GetRawText());
             using var reread = JsonDocument.Parse(Serialize(connection, printed), new JsonDocumentOptions { MaxDepth = 512 });
             var again = reread.RootElement;
@@ -148,7 +187,7 @@ public static class SqlGuard
                 throw new SqlRejectedException(ErrorCodes.ForbiddenSql, 1, "the statement could not be checked: the engine prints it back as something else");
             }
 
-            return new AdmittedSql(printed, walk.Columns());
+            return new AdmittedSql(printed, read.Columns, read.Scope, read.CountShape);
         }
         catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or JsonException)
         {

@@ -19,7 +19,7 @@ namespace Sluice.Query.Analytics.Worker;
 /// </summary>
 internal static class SqlAnswerWriter
 {
-    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+    public static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
     internal enum Rendering
     {
@@ -83,7 +83,7 @@ internal static class SqlAnswerWriter
         var answer = new ArrayBufferWriter<byte>(4096);
         answer.Write("["u8);
         var row = new ArrayBufferWriter<byte>(1024);
-        using var json = new Utf8JsonWriter(row, Options);
+        using var json = new Utf8JsonWriter(row, JsonOptions);
         var count = 0;
         var truncated = TruncatedBy.None;
         while (reader.Read())
@@ -120,7 +120,7 @@ internal static class SqlAnswerWriter
     public static byte[] WriteColumns(IReadOnlyList<Column> columns)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer, Options))
+        using (var json = new Utf8JsonWriter(buffer, JsonOptions))
         {
             json.WriteStartArray();
             foreach (var column in columns)

@@ -35,26 +35,28 @@ public static class SqlWorkerHost
         var engineMb = (int)Math.Max(64, settings.MemoryBytes / 2 / (1024 * 1024));
         using var engine = new DuckDbEngine(new StorageOptions { QueryThreads = settings.Threads, QueryMemoryMb = engineMb }, [settings.Partitions, settings.Archive]);
         var roots = new PartRoots(settings.Partitions, settings.Archive);
+        // One connection for the worker's life: it runs one statement at a time, and its views may serve the next.
+        using var connection = engine.Rent();
+        var views = new SqlWorkerViews(connection);
         using var reader = new BinaryReader(input);
         using var writer = new BinaryWriter(output);
         while (SqlWorkerProtocol.ReadRequest(reader) is { } request)
         {
-            SqlWorkerProtocol.WriteReply(writer, Answer(engine, roots, request, reader));
+            SqlWorkerProtocol.WriteReply(writer, Answer(connection, views, roots, request, reader));
         }
 
         return 0;
     }
 
-    private static SqlWorkerReply Answer(DuckDbEngine engine, PartRoots roots, SqlWorkerRequest request, BinaryReader input)
+    private static SqlWorkerReply Answer(DuckDbEngine.Connection connection, SqlWorkerViews views, PartRoots roots, SqlWorkerRequest request, BinaryReader input)
     {
         var started = Stopwatch.GetTimestamp();
-        var rows = SqlWorkerProtocol.ReadRows(input).GetEnumerator();
-        using var connection = engine.Rent();
+        using var rows = SqlWorkerProtocol.ReadRows(input).GetEnumerator();
         try
         {
-            AnalyticsViews.Create(connection, DuckDbDialect.Instance, request.PartPaths, Remaining(rows), request.HotColumns, kindViews: true);
+            views.Prepare(request, rows);
             var prepared = Stopwatch.GetTimestamp();
-            var columns = SqlAnswerWriter.Describe(connection, request.Sql);
+            var columns = views.Describe(request.Sql);
             using var command = connection.Command(SqlAnswerWriter.Outer(request.Sql, columns, request.MaxRows, request.MaxAnswerBytes));
             command.UseStreamingMode = true; // rows are made as they are read, so the byte cap also stops the engine
             using var reader = command.ExecuteReader();
@@ -85,22 +87,7 @@ public static class SqlWorkerHost
             {
             }
 
-            try
-            {
-                AnalyticsViews.Drop(connection);
-            }
-            catch (DuckDBException)
-            {
-                // The next request replaces the views anyway.
-            }
-        }
-    }
-
-    private static IEnumerable<(ReadOnlyMemory<byte>, long)> Remaining(IEnumerator<(ReadOnlyMemory<byte>, long)> rows)
-    {
-        while (rows.MoveNext())
-        {
-            yield return rows.Current;
+            views.Release();
         }
     }
 }

@@ -1,7 +1,7 @@
 namespace Sluice.Query.Analytics.Worker;
 
 /// <summary>One admitted custom SQL statement for a worker, with the parts it may read and the limits of its answer.</summary>
-internal sealed record SqlWorkerRequest(string Sql, IReadOnlyList<string> PartPaths, bool[] HotColumns, int MaxRows, long MaxAnswerBytes);
+internal sealed record SqlWorkerRequest(string Sql, IReadOnlyList<ViewPart> Parts, bool[] HotColumns, int MaxRows, long MaxAnswerBytes);
 
 internal enum SqlWorkerStatus : byte
 {

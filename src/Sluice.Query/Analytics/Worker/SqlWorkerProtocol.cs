@@ -2,7 +2,7 @@ namespace Sluice.Query.Analytics.Worker;
 
 /// <summary>
 /// The frames between the server and a SQL worker over the worker's standard input and output. A request is the
-/// statement, its limits, the part paths and then the unsealed rows streamed one by one (length, bytes, seq; a zero
+/// statement, its limits, the part paths with their kinds and then the unsealed rows streamed one by one (length, bytes, seq; a zero
 /// length ends them), so neither side holds them all at once; the reply carries the rendered answer or the error.
 /// </summary>
 internal static class SqlWorkerProtocol
@@ -15,10 +15,11 @@ internal static class SqlWorkerProtocol
         writer.Write(request.Sql);
         writer.Write(request.MaxRows);
         writer.Write(request.MaxAnswerBytes);
-        writer.Write(request.PartPaths.Count);
-        foreach (var path in request.PartPaths)
+        writer.Write(request.Parts.Count);
+        foreach (var part in request.Parts)
         {
-            writer.Write(path);
+            writer.Write(part.Path);
+            writer.Write((byte)part.Kind);
         }
 
         writer.Write(request.HotColumns.Length);
@@ -59,10 +60,12 @@ internal static class SqlWorkerProtocol
         var sql = reader.ReadString();
         var maxRows = reader.ReadInt32();
         var maxBytes = reader.ReadInt64();
-        var paths = new string[reader.ReadInt32()];
-        for (var i = 0; i < paths.Length; i++)
+        var parts = new ViewPart[reader.ReadInt32()];
+        for (var i = 0; i < parts.Length; i++)
         {
-            paths[i] = reader.ReadString();
+            var path = reader.ReadString();
+            var kind = (Sluice.Core.Events.EventKind)reader.ReadByte();
+            parts[i] = Enum.IsDefined(kind) ? new ViewPart(path, kind) : throw new InvalidDataException("the SQL worker's input is out of step");
         }
 
         var columns = new bool[reader.ReadInt32()];
@@ -71,7 +74,7 @@ internal static class SqlWorkerProtocol
             columns[i] = reader.ReadBoolean();
         }
 
-        return new SqlWorkerRequest(sql, paths, columns, maxRows, maxBytes);
+        return new SqlWorkerRequest(sql, parts, columns, maxRows, maxBytes);
     }
 
     /// <summary>The request's rows, each valid until the next is read (one buffer is reused).</summary>

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using Sluice.Server.Tests.Support;
+
+namespace Sluice.Server.Tests;
+
+/// <summary>
+/// A SQL worker keeps its views (and its statements' descriptions) while the next statement would get the same
+/// ones (SqlWorkerViews): only with the same parts and no unsealed row. Rows that arrive later, parts sealed
+/// later, and another statement on the kept views must still be seen exactly.
+/// </summary>
+public sealed class CustomSqlKeptViewsTests : IAsyncLifetime
+{
+    private const long Start = 1_767_243_600_000; // 2026-01-01T05:00:00Z
+    private const long Hour = 3_600_000;
+    private TestServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await TestServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task Rows_and_parts_that_arrive_after_views_were_kept_are_counted()
+    {
+        await Post(0, 300);
+        await Api.FlushAsync(_server);
+        const string Count = "SELECT count(*) AS n FROM logs WHERE timestamp >= 1767243600000 AND timestamp < 1767250800000";
+        const string Sum = "SELECT sum(status) AS s, count(*) AS n FROM logs WHERE timestamp >= 1767243600000 AND timestamp < 1767250800000";
+
+        // Everything sealed: the second and third statements run on the views the first made.
+        Assert.Equal(300, await Long(Count, "n"));
+        Assert.Equal(300, await Long(Count, "n"));
+        Assert.Equal(300L * 201, await Long(Sum, "s"));
+
+        // New rows in memory, asked by the statement that ran last on the same parts: the views are made afresh with them.
+        await Post(300, 100);
+        Assert.Equal(400, await Long(Sum, "n"));
+        Assert.Equal(400, await Long(Sum, "n"));
+
+        // Sealed into a new part: another set of parts, other views.
+        await Api.FlushAsync(_server);
+        Assert.Equal(400, await Long(Count, "n"));
+        Assert.Equal(400, await Long(Count, "n"));
+        Assert.Equal(400L * 201, await Long(Sum, "s"));
+
+        // A statement the engine refuses on kept views leaves them usable.
+        var (status, _, _) = await _server.PostAsync("/api/logs/analytics/custom", JsonSerializer.Serialize(new { sql = "SELECT no_such_column FROM logs" }));
+        Assert.Equal(400, status);
+        Assert.Equal(400, await Long(Count, "n"));
+    }
+
+    private async Task Post(int first, int count) =>
+        await Api.PostAsync(_server, Enumerable.Range(first, count).Select(i => JsonSerializer.Serialize(new
+        {
+            id = $"k{i:D5}",
+            timestamp = Start + (i * (2 * Hour) / 400),
+            level = "info",
+            message = "kept " + i,
+            status = 201,
+        })));
+
+    private async Task<long> Long(string sql, string column)
+    {
+        var (status, body, _) = await _server.PostAsync("/api/logs/analytics/custom", JsonSerializer.Serialize(new { sql }));
+        Assert.True(status == 200, $"custom SQL answered {status}: {body}");
+        return body.GetProperty("rows")[0].GetProperty(column).GetInt64();
+    }
+}
