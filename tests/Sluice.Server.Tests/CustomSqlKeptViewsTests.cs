@@ -48,6 +48,36 @@ public sealed class CustomSqlKeptViewsTests : IAsyncLifetime
         Assert.Equal(400, await Long(Count, "n"));
     }
 
+    /// <summary>
+    /// The guard's verdict on a statement is kept by its text (SqlVerdicts): asked again, the same statement must
+    /// still be answered from the rows as they are now, by the engine or from the stored counts, and a refused one
+    /// must still be refused.
+    /// </summary>
+    [Fact]
+    public async Task A_statement_asked_again_is_answered_from_the_rows_as_they_are_now()
+    {
+        const string ByLevel = "SELECT level, count(*) AS n FROM logs WHERE timestamp >= 1767243600000 AND timestamp < 1767250800000 GROUP BY level";
+        const string Count = "SELECT count(*) AS n FROM logs WHERE message LIKE 'kept %'";
+        await Post(0, 50);
+        await Api.FlushAsync(_server);
+        Assert.Equal(50, await Long(ByLevel, "n"));
+        Assert.Equal(50, await Long(Count, "n"));
+
+        await Post(50, 70);
+        Assert.Equal(120, await Long(ByLevel, "n"));
+        Assert.Equal(120, await Long(Count, "n"));
+        await Api.FlushAsync(_server);
+        Assert.Equal(120, await Long(ByLevel, "n"));
+        Assert.Equal(120, await Long(Count, "n"));
+
+        foreach (var _ in new[] { 1, 2 })
+        {
+            var (status, body, _) = await _server.PostAsync("/api/logs/analytics/custom", JsonSerializer.Serialize(new { sql = "SELECT * FROM read_csv('x')" }));
+            Assert.Equal(400, status);
+            Assert.Equal("forbidden_sql", body.GetProperty("code").GetString());
+        }
+    }
+
     private async Task Post(int first, int count) =>
         await Api.PostAsync(_server, Enumerable.Range(first, count).Select(i => JsonSerializer.Serialize(new
         {

@@ -25,6 +25,8 @@ namespace Sluice.Query.Analytics;
 /// </summary>
 public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISqlDialect dialect, QueryOptions options, IClock clock, SqlWorkerPool workers, IPatternTemplates? templates = null) : Formulas.IFormulaRows
 {
+    private readonly SqlVerdicts _verdicts = new();
+
     private long MaxAnswerBytes => options.MaxAnswerMb * 1024L * 1024;
 
     public ISqlDialect Dialect => dialect;
@@ -140,18 +142,28 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
         }
 
         using var snapshot = store.OpenSnapshot();
-        AdmittedSql admitted;
-        using (var parser = snapshot.Sandbox.Rent())
+        var known = _verdicts.Find(sql);
+        var read = known?.Read;
+        if (read is null)
         {
-            var read = SqlGuard.Read(sql, parser);
-            // The stored counts never run the statement, so it need not be printed back (two of the guard's three engine calls).
-            if (read.CountShape is { } shape && !store.HasWeightedEvents
-                && SqlStoredCounts.TryAnswer(shape, read.Scope, new SummaryQueries(store, dialect), includeArchive, options.MaxRows) is { } stored)
-            {
-                return stored;
-            }
+            using var parser = snapshot.Sandbox.Rent();
+            read = SqlGuard.Read(sql, parser);
+            _verdicts.Remember(sql, read, null);
+        }
 
+        // The stored counts never run the statement, so it need not be printed back (two of the guard's three engine calls).
+        if (read.CountShape is { } shape && !store.HasWeightedEvents
+            && SqlStoredCounts.TryAnswer(shape, read.Scope, new SummaryQueries(store, dialect), includeArchive, options.MaxRows) is { } stored)
+        {
+            return stored;
+        }
+
+        var admitted = known?.Admitted;
+        if (admitted is null)
+        {
+            using var parser = snapshot.Sandbox.Rent();
             admitted = SqlGuard.Admit(read, parser);
+            _verdicts.Remember(sql, read, admitted);
         }
 
         return WithDeadline(cancel, token =>
