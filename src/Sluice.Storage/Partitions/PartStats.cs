@@ -9,8 +9,9 @@ namespace Sluice.Storage.Partitions;
 /// <summary>
 /// What is stored beside each part in its <c>.stats.json</c>: the part's summary (counts by field, distinct-IP
 /// sketch) and its trace index — the sorted keys (<see cref="TraceIndexFormat.KeyOf"/>) of the trace ids it holds,
-/// each with the first and last millisecond (from the hour's start) of that trace in the part. A trace lookup opens only the parts that can hold
-/// the trace and reads only the row groups of that time span; a sealed hour's summary never rereads its events.
+/// each with the first and last millisecond (from the hour's start) of that trace in the part. A trace lookup opens
+/// only the parts that can hold the trace and reads only the row groups of that time span; a sealed hour's summary
+/// never rereads its events.
 /// </summary>
 public sealed class PartStats
 {
@@ -39,7 +40,7 @@ public sealed class PartStats
     /// <summary>Sorted, distinct.</summary>
     internal uint[] TraceKeys { get; }
 
-    /// <summary>Per trace hash: its first and last event, in ms from the part's hour start.</summary>
+    /// <summary>Per trace key: its first and last event, in ms from the part's hour start.</summary>
     internal uint[] TraceFirst { get; }
 
     internal uint[] TraceLast { get; }
