@@ -1,8 +1,7 @@
-using System.Buffers.Binary;
-using System.Text.Json.Nodes;
 using ParquetSharp;
 using Sluice.Server.Tests.Support;
 using Sluice.Storage.Hot;
+using Sluice.Storage.Partitions;
 
 namespace Sluice.Server.Tests;
 
@@ -102,19 +101,15 @@ public sealed class TraceFromPartsTests
     /// <summary>Adds the trace's hash, spanning the whole hour, to the trace index of every part of the kind.</summary>
     private static void ClaimTrace(TestServer server, string kind, string traceId)
     {
-        var hash = FieldHash.Of64(System.Text.Encoding.UTF8.GetBytes(traceId));
+        var key = TraceIndexFormat.KeyOf(FieldHash.Of64(System.Text.Encoding.UTF8.GetBytes(traceId)));
         foreach (var part in Parts(server, kind))
         {
             var statsPath = Path.ChangeExtension(part, ".stats.json");
-            var root = JsonNode.Parse(File.ReadAllBytes(statsPath))!;
-            var entries = Convert.FromBase64String(root["traces"]!.GetValue<string>()).Chunk(16).ToList();
-            var claim = new byte[16];
-            BinaryPrimitives.WriteUInt64LittleEndian(claim, hash);
-            BinaryPrimitives.WriteUInt32LittleEndian(claim.AsSpan(8), 0);
-            BinaryPrimitives.WriteUInt32LittleEndian(claim.AsSpan(12), (uint)HourMs - 1);
-            entries.Add(claim);
-            root["traces"] = Convert.ToBase64String([.. entries.OrderBy(e => BinaryPrimitives.ReadUInt64LittleEndian(e)).SelectMany(e => e)]);
-            File.WriteAllText(statsPath, root.ToJsonString());
+            var stats = PartStats.Read(statsPath);
+            var entries = stats.TraceKeys.Select((k, i) => (Key: k, First: stats.TraceFirst[i], Last: stats.TraceLast[i]))
+                .Where(e => e.Key != key).Append((Key: key, First: 0u, Last: (uint)HourMs - 1)).OrderBy(e => e.Key).ToList();
+            new PartStats(stats.Summary, [.. entries.Select(e => e.Key)], [.. entries.Select(e => e.First)], [.. entries.Select(e => e.Last)], stats.Text, stats.TextBlocks)
+                .Write(statsPath);
         }
     }
 }

@@ -24,9 +24,6 @@ internal static class PartFileWriter
     /// </summary>
     public const int RowGroupRows = 32_768;
 
-    /// <summary>zstd level of a seal: level 3 costs a third of level 9 for ~3 % more bytes (storage notes).</summary>
-    public const int SealZstdLevel = 3;
-
     public static PartInfo Write(string path, EventKind kind, long hourStart, List<RowRef> rows)
     {
         var summary = new PartSummary();
@@ -39,7 +36,7 @@ internal static class PartFileWriter
         try
         {
             using (var schema = PartSchema.Build())
-            using (var properties = PartSchema.WriterProperties(SealZstdLevel))
+            using (var properties = PartSchema.WriterProperties())
             using (var file = new ParquetFileWriter(temp, schema, properties))
             {
                 var columns = PartColumns.Rent();

@@ -8,16 +8,17 @@ namespace Sluice.Storage.Partitions;
 
 /// <summary>
 /// What is stored beside each part in its <c>.stats.json</c>: the part's summary (counts by field, distinct-IP
-/// sketch) and its trace index — the sorted 64-bit hashes of the trace ids it holds, each with the first and last
-/// millisecond (from the hour's start) of that trace in the part. A trace lookup opens only the parts that can hold
-/// the trace and reads only the row groups of that time span; a sealed hour's summary never rereads its events.
+/// sketch) and its trace index — the sorted keys (<see cref="TraceIndexFormat.KeyOf"/>) of the trace ids it holds,
+/// each with the first and last millisecond (from the hour's start) of that trace in the part. A trace lookup opens
+/// only the parts that can hold the trace and reads only the row groups of that time span; a sealed hour's summary
+/// never rereads its events.
 /// </summary>
 public sealed class PartStats
 {
-    internal PartStats(PartSummary summary, ulong[] traceHashes, uint[] traceFirst, uint[] traceLast, TextTrigrams? text = null, IReadOnlyList<TextBlock>? textBlocks = null)
+    internal PartStats(PartSummary summary, uint[] traceKeys, uint[] traceFirst, uint[] traceLast, TextTrigrams? text = null, IReadOnlyList<TextBlock>? textBlocks = null)
     {
         Summary = summary;
-        TraceHashes = traceHashes;
+        TraceKeys = traceKeys;
         TraceFirst = traceFirst;
         TraceLast = traceLast;
         Text = text;
@@ -37,40 +38,58 @@ public sealed class PartStats
     public PartSummary Summary { get; }
 
     /// <summary>Sorted, distinct.</summary>
-    internal ulong[] TraceHashes { get; }
+    internal uint[] TraceKeys { get; }
 
-    /// <summary>Per trace hash: its first and last event, in ms from the part's hour start.</summary>
+    /// <summary>Per trace key: its first and last event, in ms from the part's hour start.</summary>
     internal uint[] TraceFirst { get; }
 
     internal uint[] TraceLast { get; }
 
-    /// <summary>Where the trace's events lie in the part (ms from the hour start), if the part can hold it at all.</summary>
+    /// <summary>
+    /// Where the trace of 64-bit hash <paramref name="hash"/> lies in the part (ms from the hour start), if the part
+    /// can hold it at all (the index keeps part of the hash, so a "yes" may be another trace's).
+    /// </summary>
     public bool TryFindTrace(ulong hash, out uint first, out uint last)
     {
-        var i = Array.BinarySearch(TraceHashes, hash);
+        var i = Array.BinarySearch(TraceKeys, TraceIndexFormat.KeyOf(hash));
         (first, last) = i >= 0 ? (TraceFirst[i], TraceLast[i]) : (0u, 0u);
         return i >= 0;
     }
 
-    /// <summary>Builds the index from each trace's (hash, first offset, last offset).</summary>
+    /// <summary>Builds the index from each trace's (64-bit hash, first offset, last offset).</summary>
     internal static PartStats Create(PartSummary summary, Dictionary<ulong, (uint First, uint Last)> traces, TextTrigrams? text = null, IReadOnlyList<TextBlock>? textBlocks = null)
     {
-        var hashes = traces.Keys.Order().ToArray();
-        var first = new uint[hashes.Length];
-        var last = new uint[hashes.Length];
-        for (var i = 0; i < hashes.Length; i++)
+        var byKey = new Dictionary<uint, (uint First, uint Last)>(traces.Count);
+        foreach (var (hash, span) in traces)
         {
-            (first[i], last[i]) = traces[hashes[i]];
+            Widen(byKey, TraceIndexFormat.KeyOf(hash), span);
         }
 
-        return new PartStats(summary, hashes, first, last, text, textBlocks);
+        return Create(summary, byKey, text, textBlocks);
     }
+
+    private static PartStats Create(PartSummary summary, Dictionary<uint, (uint First, uint Last)> traces, TextTrigrams? text, IReadOnlyList<TextBlock>? textBlocks)
+    {
+        var keys = traces.Keys.Order().ToArray();
+        var first = new uint[keys.Length];
+        var last = new uint[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            (first[i], last[i]) = traces[keys[i]];
+        }
+
+        return new PartStats(summary, keys, first, last, text, textBlocks);
+    }
+
+    /// <summary>Adds a trace's span under its key, widening the span of one already there.</summary>
+    private static void Widen(Dictionary<uint, (uint First, uint Last)> traces, uint key, (uint First, uint Last) span) =>
+        traces[key] = traces.TryGetValue(key, out var known) ? (Math.Min(known.First, span.First), Math.Max(known.Last, span.Last)) : span;
 
     /// <summary>Stats of parts of the same hour, merged: summaries added, trace spans widened.</summary>
     internal static PartStats Merge(IEnumerable<PartStats> parts)
     {
         var summary = new PartSummary();
-        var traces = new Dictionary<ulong, (uint First, uint Last)>();
+        var traces = new Dictionary<uint, (uint First, uint Last)>();
         var texts = new List<TextTrigrams?>();
         var blocks = new List<TextBlock>();
         var allBlocked = true;
@@ -80,12 +99,9 @@ public sealed class PartStats
             blocks.AddRange(part.TextBlocks);
             allBlocked &= part.TextBlocks.Count > 0;
             summary.Merge(part.Summary);
-            for (var i = 0; i < part.TraceHashes.Length; i++)
+            for (var i = 0; i < part.TraceKeys.Length; i++)
             {
-                var span = (part.TraceFirst[i], part.TraceLast[i]);
-                traces[part.TraceHashes[i]] = traces.TryGetValue(part.TraceHashes[i], out var known)
-                    ? (Math.Min(known.First, span.Item1), Math.Max(known.Last, span.Item2))
-                    : span;
+                Widen(traces, part.TraceKeys[i], (part.TraceFirst[i], part.TraceLast[i]));
             }
         }
 
@@ -93,18 +109,17 @@ public sealed class PartStats
         return Create(summary, traces, TextTrigrams.Merge(texts), allBlocked ? blocks : null);
     }
 
+    /// <summary>The version written: 2 keeps the trace index as <see cref="TraceIndexFormat"/> under <c>trace_index</c>.</summary>
+    internal const int FormatVersion = 2;
+
     internal void Write(string path)
     {
-        var traces = new byte[TraceHashes.Length * 16];
-        for (var i = 0; i < TraceHashes.Length; i++)
+        var root = new JsonObject
         {
-            var entry = traces.AsSpan(i * 16);
-            BinaryPrimitives.WriteUInt64LittleEndian(entry, TraceHashes[i]);
-            BinaryPrimitives.WriteUInt32LittleEndian(entry[8..], TraceFirst[i]);
-            BinaryPrimitives.WriteUInt32LittleEndian(entry[12..], TraceLast[i]);
-        }
-
-        var root = new JsonObject { ["version"] = 1, ["summary"] = Summary.ToJson(), ["traces"] = Convert.ToBase64String(traces) };
+            ["version"] = FormatVersion,
+            ["summary"] = Summary.ToJson(),
+            ["trace_index"] = Convert.ToBase64String(TraceIndexFormat.Encode(TraceKeys, TraceFirst, TraceLast)),
+        };
         if (Text is { } text)
         {
             root["text_trigrams"] = text.ToBase64();
@@ -128,22 +143,41 @@ public sealed class PartStats
     internal static PartStats Read(string path)
     {
         var root = JsonNode.Parse(File.ReadAllBytes(path)) ?? throw new InvalidDataException($"{path} is empty");
-        var bytes = Convert.FromBase64String(root["traces"]!.GetValue<string>());
-        var count = bytes.Length / 16;
-        var (hashes, first, last) = (new ulong[count], new uint[count], new uint[count]);
-        for (var i = 0; i < count; i++)
-        {
-            var entry = bytes.AsSpan(i * 16);
-            hashes[i] = BinaryPrimitives.ReadUInt64LittleEndian(entry);
-            first[i] = BinaryPrimitives.ReadUInt32LittleEndian(entry[8..]);
-            last[i] = BinaryPrimitives.ReadUInt32LittleEndian(entry[12..]);
-        }
-
+        var (keys, first, last) = root["trace_index"] is { } index
+            ? TraceIndexFormat.Decode(Convert.FromBase64String(index.GetValue<string>()))
+            : ReadVersion1Traces(Convert.FromBase64String(root["traces"]!.GetValue<string>()));
         var text = root["text_trigrams"] is { } bits ? TextTrigrams.FromBase64(bits.GetValue<string>(), root["text_trigrams_log2"]!.GetValue<int>()) : null;
         var blocks = root["text_blocks"] is JsonArray runs
             ? runs.Select(b => new TextBlock(b!["min_seq"]!.GetValue<long>(), b["max_seq"]!.GetValue<long>(),
                 b["bits"] is { } blockBits ? TextTrigrams.FromBase64(blockBits.GetValue<string>(), b["log2"]!.GetValue<int>()) : null)).ToList()
             : null;
-        return new PartStats(PartSummary.FromJson(root["summary"]!), hashes, first, last, text, blocks);
+        return new PartStats(PartSummary.FromJson(root["summary"]!), keys, first, last, text, blocks);
+    }
+
+    /// <summary>
+    /// Version 1's trace index (stats files written before version 2, still on disk): 16 bytes per trace, its whole
+    /// 64-bit hash then first and last offset, little-endian, sorted by hash. Read into version 2's keys: the keys of
+    /// hashes in order are in order too, and hashes sharing a key share its entry.
+    /// </summary>
+    private static (uint[] Keys, uint[] First, uint[] Last) ReadVersion1Traces(byte[] bytes)
+    {
+        var (keys, first, last) = (new List<uint>(bytes.Length / 16), new List<uint>(bytes.Length / 16), new List<uint>(bytes.Length / 16));
+        for (var at = 0; at + 16 <= bytes.Length; at += 16)
+        {
+            var entry = bytes.AsSpan(at);
+            var key = TraceIndexFormat.KeyOf(BinaryPrimitives.ReadUInt64LittleEndian(entry));
+            var (from, to) = (BinaryPrimitives.ReadUInt32LittleEndian(entry[8..]), BinaryPrimitives.ReadUInt32LittleEndian(entry[12..]));
+            if (keys.Count > 0 && keys[^1] == key)
+            {
+                (first[^1], last[^1]) = (Math.Min(first[^1], from), Math.Max(last[^1], to));
+                continue;
+            }
+
+            keys.Add(key);
+            first.Add(from);
+            last.Add(to);
+        }
+
+        return ([.. keys], [.. first], [.. last]);
     }
 }

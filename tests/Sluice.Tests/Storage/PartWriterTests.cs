@@ -56,6 +56,14 @@ public sealed class PartWriterTests
             Assert.Equal(PartSchema.ColumnNames.Select(c => (c, SqlType(c))), columns);
         }
 
+        // The rows below went through the encodings the writer picks per column, not only its defaults.
+        foreach (var part in parts)
+        {
+            Assert.Contains(ParquetSharp.Encoding.DeltaLengthByteArray, ColumnEncodings(part, "span_id"));
+            Assert.Contains(ParquetSharp.Encoding.DeltaBinaryPacked, ColumnEncodings(part, "seq"));
+            Assert.Contains(ParquetSharp.Encoding.DeltaByteArray, ColumnEncodings(part, "id"));
+        }
+
         AssertRowsAre(connection, files, expected);
 
         // Each row group's text index covers its run of sequence numbers, and only the run holding a word admits it.
@@ -114,6 +122,7 @@ public sealed class PartWriterTests
         while (reader.Read())
         {
             var e = expected[index++];
+            Assert.Equal(index, reader.GetInt64(0)); // seq: the WAL counts from 1, in append order
             Assert.Equal(e.Timestamp, reader.GetInt64(1));
             Assert.Equal(e.Traffic ? "traffic" : "log", reader.GetString(2));
             Assert.Equal(Levels.Name(e.Level), reader.GetString(3));
@@ -141,6 +150,15 @@ public sealed class PartWriterTests
     /// <summary>The WAL sequence number of the one event whose message holds "quokka-sighting" (seq counts from 1).</summary>
     private const long QuokkaSeq = 40_001;
 
+    /// <summary>The encodings of a column's chunk in a part's first row group, as its metadata lists them.</summary>
+    private static ParquetSharp.Encoding[] ColumnEncodings(string path, string column)
+    {
+        using var file = new ParquetSharp.ParquetFileReader(path);
+        using var metadata = file.FileMetaData;
+        using var group = file.RowGroup(0);
+        return group.MetaData.GetColumnChunkMetaData(Array.IndexOf(PartSchema.ColumnNames, column)).Encodings;
+    }
+
     private static string SqlType(string column) => column switch
     {
         "seq" or "timestamp" => "BIGINT",
@@ -163,6 +181,11 @@ public sealed class PartWriterTests
             ["message"] = i == QuokkaSeq - 1 ? "a quokka-sighting here" : i % 7 == 0 ? $"naïve \"quoted\" \\ line\nnext {i} ✓" : $"request {i} done",
             ["service"] = $"svc-{i % 5}",
             ["trace_id"] = i % 4 == 0 ? null : $"{i / 20:x32}",
+            ["span_id"] = i % 10 == 3 ? null : $"{(ulong)i * 0x9E3779B97F4A7C15UL:x16}",
+            ["request_id"] = i % 3 == 1 ? $"req-{i}" : null,
+            ["session_id"] = i % 13 == 0 ? "" : i % 2 == 0 ? $"sess-{i % 700}" : null,
+            ["user_id"] = i % 5 == 2 ? null : $"usér-{i % 300}-ß",
+            ["url"] = i % 6 == 0 ? $"https://example.com/p?q={i}&ü=✓" : null,
         };
         if (traffic)
         {
@@ -170,6 +193,7 @@ public sealed class PartWriterTests
             fields["domain"] = $"shop{i % 3}.example";
             fields["ad_click"] = i % 2 == 0 ? "True" : null;
             fields["risk"] = i % 5 == 0 ? null : (i % 100).ToString(CultureInfo.InvariantCulture);
+            fields["ip_hash"] = i % 7 == 0 ? null : $"{(ulong)(i % 997) * 0xBF58476D1CE4E5B9UL:x16}";
         }
         else
         {
