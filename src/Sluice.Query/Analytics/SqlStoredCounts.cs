@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json;
-using Sluice.Core.Events;
 using Sluice.Query.Analytics.Worker;
 using Sluice.Query.Summaries;
 using Sluice.Storage.Summaries;
@@ -19,12 +18,7 @@ internal static class SqlStoredCounts
     public static QueryAnswer? TryAnswer(SqlCountShape shape, SqlScope scope, SummaryQueries summaries, bool includeArchive, int maxRows)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var bounds = scope.Bounds;
-        var summary = new PartSummary();
-        foreach (var kind in bounds.Kind is { } only ? [only] : new[] { EventKind.Log, EventKind.Traffic })
-        {
-            summary.Merge(summaries.Summarize(kind, bounds.Start, bounds.End, includeArchive));
-        }
+        var summary = StoredCounts.Summarize(summaries, scope.Bounds, includeArchive);
 
         var levels = summary.Counts.GetValueOrDefault("level") ?? [];
         // Every event has a level; a part that kept too many values, or counts that do not add up, go to the engine.

@@ -26,11 +26,7 @@ internal static class StoredCounts
         var by = ((StatsPipe)query.Pipes[0]).By;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var bounds = QueryBounds.Of(query.Filter, nowMs);
-        var summary = new PartSummary();
-        foreach (var kind in bounds.Kind is { } only ? [only] : new[] { EventKind.Log, EventKind.Traffic })
-        {
-            summary.Merge(summaries.Summarize(kind, bounds.Start, bounds.End, includeArchive));
-        }
+        var summary = Summarize(summaries, bounds, includeArchive);
 
         var rows = new List<object?[]>();
         if (field is null)
@@ -58,5 +54,17 @@ internal static class StoredCounts
         answer.Timings.EngineMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         answer.Timings.FromStoredCounts = true;
         return answer;
+    }
+
+    /// <summary>The stored counts of every event in <paramref name="bounds"/>, of its kind or of both.</summary>
+    internal static PartSummary Summarize(SummaryQueries summaries, QueryBounds bounds, bool includeArchive)
+    {
+        var summary = new PartSummary();
+        foreach (var kind in bounds.Kind is { } only ? [only] : new[] { EventKind.Log, EventKind.Traffic })
+        {
+            summary.Merge(summaries.Summarize(kind, bounds.Start, bounds.End, includeArchive));
+        }
+
+        return summary;
     }
 }
