@@ -15,13 +15,31 @@ public sealed class HotChunk
     private int _count;
     private long _sealedTicks;
 
-    internal HotChunk(byte[] buffer)
+    /// <param name="expectedRows">Rows it is sized for: the last full chunk's count, so the row index rarely grows.</param>
+    /// <param name="retired">An evicted chunk of the same buffer size that no reader can still see: its buffer, row
+    /// index and dictionaries are taken over, so a steady load allocates no large arrays for the hot tier.</param>
+    internal HotChunk(int bufferBytes, int expectedRows, HotChunk? retired = null)
     {
-        Buffer = buffer;
-        _expectedRows = Math.Max(64, buffer.Length / 256);
-        _rows = new RowEntry[_expectedRows];
-        IdIndex = new Dictionary<ulong, int>(_expectedRows);
-        LastOfTrace = new Dictionary<ulong, int>(_expectedRows / 8);
+        _expectedRows = Math.Max(64, expectedRows);
+        if (retired is not null && retired.Buffer.Length == bufferBytes)
+        {
+            Buffer = retired.Buffer;
+            _rows = retired._rows.Length >= _expectedRows ? retired._rows : new RowEntry[_expectedRows];
+            IdIndex = retired.IdIndex;
+            LastOfTrace = retired.LastOfTrace;
+            IdIndex.Clear();
+            LastOfTrace.Clear();
+            retired.Buffer = [];
+            retired._rows = [];
+        }
+        else
+        {
+            Buffer = GC.AllocateUninitializedArray<byte>(bufferBytes);
+            _rows = new RowEntry[_expectedRows];
+            IdIndex = new Dictionary<ulong, int>(_expectedRows);
+            LastOfTrace = new Dictionary<ulong, int>(_expectedRows / 8);
+        }
+
         MinTimestamp = long.MaxValue;
         MaxTimestamp = long.MinValue;
     }
@@ -38,7 +56,7 @@ public sealed class HotChunk
     /// <summary>The rows' bytes; a row is <see cref="RowEntry.Length"/> bytes at <see cref="RowEntry.Offset"/>.</summary>
     public ReadOnlyMemory<byte> Data => Buffer;
 
-    internal byte[] Buffer { get; }
+    internal byte[] Buffer { get; private set; }
 
     /// <summary>
     /// The trigrams of this chunk's messages, built when it is sealed (it no longer changes): a search for text skips

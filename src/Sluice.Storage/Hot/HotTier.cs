@@ -28,9 +28,17 @@ internal sealed class HotTier : IWalConsumer
     private long _persistedFloor;
     private bool _warnedUnpersisted;
 
-    /// <summary>Evicted chunk buffers waiting to be reused. Fresh 8 MiB arrays cost page faults and LOH
-    /// collections: recycling them took the hot-tier copy from 17 % of ingest CPU to noise (docs/benchmarks.md).</summary>
-    private readonly Queue<byte[]> _retired = new();
+    /// <summary>Evicted chunks whose buffers and indexes wait to be reused. Fresh 8 MiB arrays cost page faults and
+    /// LOH collections: recycling the buffers took the hot-tier copy from 17 % of ingest CPU to noise, and recycling
+    /// the row indexes and dictionaries with them took ~400 MB of large-object garbage out of a 2 M-event load
+    /// (docs/benchmarks.md).</summary>
+    private readonly Queue<HotChunk> _retired = new();
+
+    /// <summary>Retired chunks kept: a new chunk starts while the previous ones are sealed, so two cover a steady load.</summary>
+    private const int RetiredChunks = 2;
+
+    /// <summary>Rows of the last chunk that filled up: the next one is sized for that many and a little more.</summary>
+    private int _rowsPerChunk;
     private int _activeReaders;
 
     public HotTier(HotTierOptions options, ISealedChunkSink sink, ILogger logger)
@@ -286,8 +294,15 @@ internal sealed class HotTier : IWalConsumer
     private HotChunk StartChunk(int rowLength)
     {
         // Allocate before touching any state, so a failed allocation leaves the tier as it was.
-        var chunk = new HotChunk(TakeBuffer(Math.Max(_options.ChunkBytes, rowLength)));
         var full = _current;
+        if (full is not null && full.Buffer.Length == _options.ChunkBytes)
+        {
+            _rowsPerChunk = full.Count;
+        }
+
+        var bufferBytes = Math.Max(_options.ChunkBytes, rowLength);
+        var expectedRows = _rowsPerChunk > 0 ? _rowsPerChunk + (_rowsPerChunk / 8) : bufferBytes / 256;
+        var chunk = new HotChunk(bufferBytes, expectedRows, TakeRetired(bufferBytes));
         Volatile.Write(ref _chunks, [.. _chunks, chunk]);
         _current = chunk;
         if (full is not null)
@@ -351,24 +366,24 @@ internal sealed class HotTier : IWalConsumer
 
                 Volatile.Write(ref _chunks, chunks[1..]);
                 Interlocked.Add(ref _rows, -oldest.Count);
-                if (oldest.Buffer.Length == _options.ChunkBytes && _retired.Count < 4)
+                if (oldest.Buffer.Length == _options.ChunkBytes && _retired.Count < RetiredChunks)
                 {
-                    _retired.Enqueue(oldest.Buffer);
+                    _retired.Enqueue(oldest);
                 }
             }
         }
     }
 
-    private byte[] TakeBuffer(int size)
+    private HotChunk? TakeRetired(int size)
     {
         // The full fence orders the eviction's write of _chunks before this read of the reader count: a reader
-        // that enters after it sees the new chunk list, so if none is inside now, none can hold a retired buffer.
-        if (size == _options.ChunkBytes && _retired.Count > 0 && Interlocked.CompareExchange(ref _activeReaders, 0, 0) == 0)
+        // that enters after it sees the new chunk list, so if none is inside now, none can hold a retired chunk.
+        lock (_indexLock)
         {
-            return _retired.Dequeue();
+            return size == _options.ChunkBytes && _retired.Count > 0 && Interlocked.CompareExchange(ref _activeReaders, 0, 0) == 0
+                ? _retired.Dequeue()
+                : null;
         }
-
-        return GC.AllocateUninitializedArray<byte>(size);
     }
 
     /// <summary>See <see cref="EnterRead"/>.</summary>

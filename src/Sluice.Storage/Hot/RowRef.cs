@@ -1,6 +1,6 @@
 namespace Sluice.Storage.Hot;
 
-/// <summary>A hot row: its chunk and its index there. Valid for as long as the caller holds it (chunks are never reused).</summary>
+/// <summary>A hot row: its chunk and its index there. Valid while the read it came from is open (<see cref="HotTier.EnterRead"/>): an evicted chunk's arrays are reused once no read is open.</summary>
 public readonly record struct RowRef(HotChunk Chunk, int Index)
 {
     public ReadOnlySpan<byte> Bytes => Chunk.RowBytes(Index);

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using Sluice.Core.Events;
 using Sluice.Core.IO;
 using Sluice.Storage.Hot;
@@ -12,23 +14,7 @@ internal static class ChunkSealer
 {
     public static (List<PartInfo> Parts, long PersistedThrough) Write(IReadOnlyList<HotChunk> chunks, string partitionsRoot)
     {
-        var groups = new Dictionary<(EventKind Kind, long Hour), List<RowRef>>();
-        foreach (var chunk in chunks)
-        {
-            var count = chunk.Count;
-            var rows = chunk.Rows;
-            for (var i = 0; i < count; i++)
-            {
-                var key = (rows[i].Kind, PartInfo.HourOf(rows[i].Timestamp));
-                if (!groups.TryGetValue(key, out var group))
-                {
-                    groups[key] = group = [];
-                }
-
-                group.Add(new RowRef(chunk, i));
-            }
-        }
-
+        var (all, groups) = Group(chunks);
         IndexText(chunks);
 
         // Groups are independent files: write them on every core. While ingest runs the cores are shared anyway;
@@ -61,8 +47,57 @@ internal static class ChunkSealer
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
             throw;
         }
+        finally
+        {
+            ArrayPool<RowRef>.Shared.Return(all, clearArray: true);
+        }
 
         return ([.. parts.Select(p => p!)], chunks[^1].LastSeq);
+    }
+
+    /// <summary>
+    /// The chunks' rows by (kind, hour), in WAL order, as slices of one pooled array: the groups are counted first
+    /// and then filled, so a seal does not grow a list of ~100 K rows per group by doubling (about 90 MB of
+    /// large-object garbage in a 2 M-event load). The caller returns the array.
+    /// </summary>
+    private static (RowRef[] Rows, Dictionary<(EventKind Kind, long Hour), ArraySegment<RowRef>> Groups) Group(IReadOnlyList<HotChunk> chunks)
+    {
+        var sizes = new Dictionary<(EventKind Kind, long Hour), int>();
+        var total = 0;
+        foreach (var chunk in chunks)
+        {
+            var count = chunk.Count;
+            var rows = chunk.Rows;
+            for (var i = 0; i < count; i++)
+            {
+                CollectionsMarshal.GetValueRefOrAddDefault(sizes, (rows[i].Kind, PartInfo.HourOf(rows[i].Timestamp)), out _)++;
+            }
+
+            total += count;
+        }
+
+        var all = ArrayPool<RowRef>.Shared.Rent(total);
+        var next = new Dictionary<(EventKind Kind, long Hour), int>(sizes.Count);
+        var groups = new Dictionary<(EventKind Kind, long Hour), ArraySegment<RowRef>>(sizes.Count);
+        var start = 0;
+        foreach (var (key, size) in sizes)
+        {
+            next[key] = start;
+            groups[key] = new ArraySegment<RowRef>(all, start, size);
+            start += size;
+        }
+
+        foreach (var chunk in chunks)
+        {
+            var count = chunk.Count;
+            var rows = chunk.Rows;
+            for (var i = 0; i < count; i++)
+            {
+                all[CollectionsMarshal.GetValueRefOrNullRef(next, (rows[i].Kind, PartInfo.HourOf(rows[i].Timestamp)))++] = new RowRef(chunk, i);
+            }
+        }
+
+        return (all, groups);
     }
 
     /// <summary>Gives each sealed chunk its text index, for searches that still read it from memory.</summary>

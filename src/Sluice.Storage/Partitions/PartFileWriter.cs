@@ -24,10 +24,10 @@ internal static class PartFileWriter
     /// </summary>
     public const int RowGroupRows = 32_768;
 
-    public static PartInfo Write(string path, EventKind kind, long hourStart, List<RowRef> rows)
+    public static PartInfo Write(string path, EventKind kind, long hourStart, ArraySegment<RowRef> rows)
     {
         var summary = new PartSummary();
-        var traces = new Dictionary<ulong, (uint First, uint Last)>();
+        var traces = new Dictionary<ulong, (uint First, uint Last)>(rows.Count / 8);
         long raw = 0, minSeq = long.MaxValue, maxSeq = long.MinValue, minTs = long.MaxValue, maxTs = long.MinValue;
         AtomicFile.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + AtomicFile.TempSuffix;

@@ -114,6 +114,61 @@ public class HotSearchTests
         Assert.Equal("id2999", Rows.Id(trace[0].Bytes));
     }
 
+    /// <summary>Evicted chunks are reused whole (buffer, row index, dictionaries): none of their rows may show again.</summary>
+    [Fact]
+    public void Reused_chunks_keep_nothing_of_their_evicted_rows()
+    {
+        var tier = NewTier(maxBytes: 256 * 1024, chunkBytes: 64 * 1024);
+        for (var i = 0; i < 5_000; i++)
+        {
+            Add(tier, Rows.Single($"id{i}", i, trace: $"t{i % 7}", message: new string('x', 50 + (i % 150))), 1);
+        }
+
+        using var read = tier.EnterRead();
+        var kept = tier.Chunks.SelectMany(c => Enumerable.Range(0, c.Count).Select(i => Rows.Id(c.RowBytes(i)))).ToList();
+        var first = int.Parse(kept[0].AsSpan(2), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(first > 1_000, "enough chunks were evicted to reuse several");
+        Assert.Equal(Enumerable.Range(first, 5_000 - first).Select(i => $"id{i}"), kept);
+        Assert.False(tier.TryFind(Encoding.UTF8.GetBytes($"id{first - 1}"), out _));
+        foreach (var id in kept)
+        {
+            Assert.True(tier.TryFind(Encoding.UTF8.GetBytes(id), out var row));
+            Assert.Equal(id, Rows.Id(row.Bytes));
+        }
+
+        for (var t = 0; t < 7; t++)
+        {
+            var expected = Enumerable.Range(first, 5_000 - first).Where(i => i % 7 == t).Reverse().Select(i => $"id{i}");
+            Assert.Equal(expected, tier.FindTrace(tier.Chunks, Encoding.UTF8.GetBytes($"t{t}")).Select(r => Rows.Id(r.Bytes)));
+        }
+    }
+
+    [Fact]
+    public void A_read_open_while_chunks_are_evicted_keeps_its_rows()
+    {
+        var tier = NewTier(maxBytes: 256 * 1024, chunkBytes: 64 * 1024);
+        for (var i = 0; i < 2_000; i++)
+        {
+            Add(tier, Rows.Single($"a{i}", i, message: new string('y', 100)), 1);
+        }
+
+        var read = tier.EnterRead();
+        var chunks = tier.Chunks;
+        var before = chunks.Select(c => Enumerable.Range(0, c.Count).Select(i => c.RowBytes(i).ToArray()).ToList()).ToList();
+        for (var i = 0; i < 4_000; i++)
+        {
+            Add(tier, Rows.Single($"b{i}", i, message: new string('z', 100)), 1);
+        }
+
+        Assert.DoesNotContain(tier.Chunks, chunks.Contains);
+        for (var c = 0; c < chunks.Count; c++)
+        {
+            Assert.Equal(before[c], Enumerable.Range(0, before[c].Count).Select(i => chunks[c].RowBytes(i).ToArray()));
+        }
+
+        read.Dispose();
+    }
+
     [Theory]
     [InlineData("hello WORLD", "world", true)]
     [InlineData("hello", "hello world", false)]
