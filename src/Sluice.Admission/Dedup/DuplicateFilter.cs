@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Sluice.Core.Options;
 
 namespace Sluice.Admission.Dedup;
@@ -89,27 +90,29 @@ public sealed class DuplicateFilter
             if (Seen(key, claim.NowMs))
             {
                 claim.MarkDuplicate(i);
+                continue;
             }
-            else if (_inFlight.TryGetValue(key.Value, out var owner))
+
+            // One lookup finds the holder or takes the key: this runs for every event of every request.
+            ref var holder = ref CollectionsMarshal.GetValueRefOrAddDefault(_inFlight, key.Value, out var held);
+            if (!held)
             {
-                if (owner == claim)
+                holder = claim;
+            }
+            else if (holder == claim)
+            {
+                // The same id twice in one request is one event. The same content twice is two: a retry
+                // resends a whole request, it does not repeat a line inside one.
+                if (!key.ByContent)
                 {
-                    // The same id twice in one request is one event. The same content twice is two: a retry
-                    // resends a whole request, it does not repeat a line inside one.
-                    if (!key.ByContent)
-                    {
-                        claim.MarkDuplicate(i);
-                    }
-                }
-                else
-                {
-                    Release(claim);
-                    return owner;
+                    claim.MarkDuplicate(i);
                 }
             }
             else
             {
-                _inFlight[key.Value] = claim;
+                var owner = holder; // read before Release changes the dictionary
+                Release(claim);
+                return owner;
             }
         }
 
@@ -123,13 +126,18 @@ public sealed class DuplicateFilter
             for (var i = 0; i < claim.Count; i++)
             {
                 var key = claim.Keys[i];
-                if (key.Value == 0 || !_inFlight.TryGetValue(key.Value, out var owner) || owner != claim)
+                if (key.Value == 0 || !_inFlight.Remove(key.Value, out var owner))
                 {
                     continue; // no key, a duplicate found here, or a repeat of a key this claim has settled already
                 }
 
+                if (owner != claim)
+                {
+                    _inFlight[key.Value] = owner; // another request's: put back (one lookup less for the usual case)
+                    continue;
+                }
+
                 // Held by this claim: stored now, or found stored by another node in the shared window.
-                _inFlight.Remove(key.Value);
                 if (stored(i) || claim.IsDuplicate(i))
                 {
                     (key.ByContent ? _contents : _ids).Add(key.Value, claim.NowMs);

@@ -3,13 +3,13 @@ namespace Sluice.Admission.Dedup;
 /// <summary>
 /// A set of 64-bit keys that forgets old ones: two generations, the older dropped when the newer is
 /// <c>window</c> old or holds half of <c>maxKeys</c>. A key is remembered for at least the window unless the key
-/// budget runs out first — then the window shortens instead of memory growing (8–20 bytes per key). Not thread-safe:
+/// budget runs out first — then the window shortens instead of memory growing (16–32 bytes per key). Not thread-safe:
 /// <see cref="DuplicateFilter"/> calls it under its lock.
 /// </summary>
 internal sealed class RecentKeys(long windowMs, int maxKeys)
 {
-    private HashSet<ulong> _current = [];
-    private HashSet<ulong> _previous = [];
+    private KeySet _current = new();
+    private KeySet _previous = new();
     private long _currentSinceMs = long.MinValue;
 
     public int Count => _current.Count + _previous.Count;

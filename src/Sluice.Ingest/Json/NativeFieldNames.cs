@@ -18,50 +18,21 @@ public static class NativeFieldNames
         "x-real-ip", "x_real_ip", "cf-connecting-ip", "true-client-ip",
     ];
 
-    private static readonly FrozenDictionary<string, FieldName> Names = Build();
-    private static readonly FrozenDictionary<string, FieldName>.AlternateLookup<ReadOnlySpan<char>> ByChars =
-        Names.GetAlternateLookup<ReadOnlySpan<char>>();
+    /// <summary>Every name and alias with its meaning (the table documented in docs/api.md).</summary>
+    public static readonly FrozenDictionary<string, FieldName> All = Build();
 
-    private static readonly FrozenSet<string> IpNames = FrozenSet.Create(StringComparer.Ordinal, ClientIpNames);
+    // Matched as UTF-8 bytes: every property name of every event goes through here.
+    private static readonly Utf8NameTable<FieldName> Names = new(All);
 
-    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> IpByChars =
-        IpNames.GetAlternateLookup<ReadOnlySpan<char>>();
+    private static readonly Utf8NameTable<bool> IpNames = new(ClientIpNames.Select(n => KeyValuePair.Create(n, true)));
 
-    public static FieldName Match(ReadOnlySpan<byte> utf8)
-    {
-        Span<char> chars = stackalloc char[32];
-        return TryAscii(utf8, chars, out var name) && ByChars.TryGetValue(name, out var field) ? field : default;
-    }
+    public static FieldName Match(ReadOnlySpan<byte> utf8) => Names.TryGetValue(utf8, out var field) ? field : default;
 
     /// <summary>True when a (nested) attribute key's last segment names a client address, which must be hashed.</summary>
     public static bool IsIpName(ReadOnlySpan<byte> utf8)
     {
         var dot = utf8.LastIndexOf((byte)'.');
-        var last = dot >= 0 ? utf8[(dot + 1)..] : utf8;
-        Span<char> chars = stackalloc char[32];
-        return TryAscii(last, chars, out var name) && IpByChars.Contains(name);
-    }
-
-    private static bool TryAscii(ReadOnlySpan<byte> utf8, Span<char> chars, out ReadOnlySpan<char> name)
-    {
-        name = default;
-        if (utf8.Length > chars.Length)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < utf8.Length; i++)
-        {
-            if (utf8[i] >= 0x80)
-            {
-                return false;
-            }
-
-            chars[i] = (char)utf8[i];
-        }
-
-        name = chars[..utf8.Length];
-        return true;
+        return IpNames.TryGetValue(dot >= 0 ? utf8[(dot + 1)..] : utf8, out _);
     }
 
     private static FrozenDictionary<string, FieldName> Build()
