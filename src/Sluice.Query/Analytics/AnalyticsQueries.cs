@@ -82,6 +82,11 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
             return stored;
         }
 
+        if (StoredDetailCounts.TryAnswer(query, now, new DetailQueries(store, dialect), includeArchive, options.MaxRows) is { } detailed)
+        {
+            return detailed;
+        }
+
         var weighted = store.HasWeightedEvents;
         var compiled = SqlCompiler.Compile(query, dialect, now, options.MaxRows, weighted);
         var bounds = QueryBounds.Of(query.Filter, now);

@@ -27,6 +27,7 @@ internal static class PartFileWriter
     public static PartInfo Write(string path, EventKind kind, long hourStart, ArraySegment<RowRef> rows)
     {
         var summary = new PartSummary();
+        var detail = new SummaryDetail(hourStart);
         var traces = new Dictionary<ulong, (uint First, uint Last)>(rows.Count / 8);
         long raw = 0, minSeq = long.MaxValue, maxSeq = long.MinValue, minTs = long.MaxValue, maxTs = long.MinValue;
         AtomicFile.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -46,6 +47,7 @@ internal static class PartFileWriter
                     var bytes = row.Bytes;
                     columns.Add(bytes, entry.Seq, out var traceId);
                     summary.Add(bytes);
+                    detail.Add(bytes);
                     raw += bytes.Length;
                     if (!traceId.IsEmpty)
                     {
@@ -75,7 +77,7 @@ internal static class PartFileWriter
                 PartColumns.Return(columns);
             }
 
-            PartStats.Create(summary, traces, text, blocks).Write(PartInfo.StatsPathOf(path));
+            PartStats.Create(summary, traces, text, blocks, detail).Write(PartInfo.StatsPathOf(path));
             AtomicFile.Publish(temp, path);
         }
         catch (Exception e)

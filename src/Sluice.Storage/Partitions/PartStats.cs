@@ -15,9 +15,10 @@ namespace Sluice.Storage.Partitions;
 /// </summary>
 public sealed class PartStats
 {
-    internal PartStats(PartSummary summary, uint[] traceKeys, uint[] traceFirst, uint[] traceLast, TextTrigrams? text = null, IReadOnlyList<TextBlock>? textBlocks = null)
+    internal PartStats(PartSummary summary, uint[] traceKeys, uint[] traceFirst, uint[] traceLast, TextTrigrams? text = null, IReadOnlyList<TextBlock>? textBlocks = null, byte[]? detail = null)
     {
         Summary = summary;
+        Detail = detail;
         TraceKeys = traceKeys;
         TraceFirst = traceFirst;
         TraceLast = traceLast;
@@ -36,6 +37,14 @@ public sealed class PartStats
     public TextTrigrams? Text { get; }
 
     public PartSummary Summary { get; }
+
+    /// <summary>
+    /// The part's <see cref="SummaryDetail"/> as encoded (kept so, about 2 KB a part-hour; a query decodes what it
+    /// reads); null for parts written before it existed, whose hours the engine counts.
+    /// </summary>
+    public byte[]? Detail { get; }
+
+    public SummaryDetail? DecodeDetail() => Detail is null ? null : SummaryDetail.Decode(Detail);
 
     /// <summary>Sorted, distinct.</summary>
     internal uint[] TraceKeys { get; }
@@ -57,7 +66,7 @@ public sealed class PartStats
     }
 
     /// <summary>Builds the index from each trace's (64-bit hash, first offset, last offset).</summary>
-    internal static PartStats Create(PartSummary summary, Dictionary<ulong, (uint First, uint Last)> traces, TextTrigrams? text = null, IReadOnlyList<TextBlock>? textBlocks = null)
+    internal static PartStats Create(PartSummary summary, Dictionary<ulong, (uint First, uint Last)> traces, TextTrigrams? text = null, IReadOnlyList<TextBlock>? textBlocks = null, SummaryDetail? detail = null)
     {
         var byKey = new Dictionary<uint, (uint First, uint Last)>(traces.Count);
         foreach (var (hash, span) in traces)
@@ -65,10 +74,10 @@ public sealed class PartStats
             Widen(byKey, TraceIndexFormat.KeyOf(hash), span);
         }
 
-        return Create(summary, byKey, text, textBlocks);
+        return Create(summary, byKey, text, textBlocks, detail);
     }
 
-    private static PartStats Create(PartSummary summary, Dictionary<uint, (uint First, uint Last)> traces, TextTrigrams? text, IReadOnlyList<TextBlock>? textBlocks)
+    private static PartStats Create(PartSummary summary, Dictionary<uint, (uint First, uint Last)> traces, TextTrigrams? text, IReadOnlyList<TextBlock>? textBlocks, SummaryDetail? detail)
     {
         var keys = traces.Keys.Order().ToArray();
         var first = new uint[keys.Length];
@@ -78,7 +87,7 @@ public sealed class PartStats
             (first[i], last[i]) = traces[keys[i]];
         }
 
-        return new PartStats(summary, keys, first, last, text, textBlocks);
+        return new PartStats(summary, keys, first, last, text, textBlocks, detail?.Encode());
     }
 
     /// <summary>Adds a trace's span under its key, widening the span of one already there.</summary>
@@ -93,8 +102,10 @@ public sealed class PartStats
         var texts = new List<TextTrigrams?>();
         var blocks = new List<TextBlock>();
         var allBlocked = true;
+        var details = new List<SummaryDetail?>();
         foreach (var part in parts)
         {
+            details.Add(part.DecodeDetail());
             texts.Add(part.Text);
             blocks.AddRange(part.TextBlocks);
             allBlocked &= part.TextBlocks.Count > 0;
@@ -106,7 +117,8 @@ public sealed class PartStats
         }
 
         // Runs are kept only if every part has them: a part without would leave its rows in no run.
-        return Create(summary, traces, TextTrigrams.Merge(texts), allBlocked ? blocks : null);
+        // Details too: a part without them (written before they existed) leaves the merged part without.
+        return Create(summary, traces, TextTrigrams.Merge(texts), allBlocked ? blocks : null, SummaryDetail.Merge(details));
     }
 
     /// <summary>The version written: 2 keeps the trace index as <see cref="TraceIndexFormat"/> under <c>trace_index</c>.</summary>
@@ -124,6 +136,11 @@ public sealed class PartStats
         {
             root["text_trigrams"] = text.ToBase64();
             root["text_trigrams_log2"] = text.Log2;
+        }
+
+        if (Detail is { } detail)
+        {
+            root["detail"] = Convert.ToBase64String(detail);
         }
 
         if (TextBlocks.Count > 0)
@@ -151,7 +168,9 @@ public sealed class PartStats
             ? runs.Select(b => new TextBlock(b!["min_seq"]!.GetValue<long>(), b["max_seq"]!.GetValue<long>(),
                 b["bits"] is { } blockBits ? TextTrigrams.FromBase64(blockBits.GetValue<string>(), b["log2"]!.GetValue<int>()) : null)).ToList()
             : null;
-        return new PartStats(PartSummary.FromJson(root["summary"]!), keys, first, last, text, blocks);
+        // "detail" (SummaryDetail) is absent from parts written before it: their hours are counted by the engine.
+        var detail = root["detail"] is { } encoded ? Convert.FromBase64String(encoded.GetValue<string>()) : null;
+        return new PartStats(PartSummary.FromJson(root["summary"]!), keys, first, last, text, blocks, detail);
     }
 
     /// <summary>

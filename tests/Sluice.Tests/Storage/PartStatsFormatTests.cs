@@ -53,6 +53,28 @@ public sealed class PartStatsFormatTests
     }
 
     [Fact]
+    public void A_part_without_details_merges_into_one_without_and_damaged_details_are_refused()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "part.stats.json");
+        File.WriteAllText(path, Version1);
+        var old = PartStats.Read(path);
+        Assert.Null(old.Detail);
+
+        // Compacted with a part that has details, the hour has none: the old part's events are in no detail.
+        var current = PartStats.Create(new PartSummary(), [], detail: new SummaryDetail(3_600_000));
+        Assert.NotNull(current.Detail);
+        Assert.Null(PartStats.Merge([current, old]).Detail);
+        Assert.NotNull(PartStats.Merge([current, current]).Detail);
+
+        var bytes = current.Detail!;
+        Assert.Equal(3_600_000, SummaryDetail.Decode(bytes).HourStart);
+        Assert.Throws<InvalidDataException>(() => SummaryDetail.Decode(bytes[..^1]));
+        Assert.Throws<InvalidDataException>(() => SummaryDetail.Decode([.. bytes, 0]));
+        Assert.Throws<InvalidDataException>(() => SummaryDetail.Decode([2, .. bytes[1..]]));
+    }
+
+    [Fact]
     public void Version_2_finds_every_trace_written_in_its_span()
     {
         using var dir = new TempDirectory();

@@ -1,0 +1,223 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sluice.Server.Tests.Support;
+
+namespace Sluice.Server.Tests;
+
+/// <summary>
+/// The dashboard shapes answered from the parts' stored details (a field's counts within one level or decision, and
+/// counts per time bin) give the engine's answer cell by cell, in the engine's order. Random events span four hours:
+/// a third sealed, a third sealed later (a second part per hour until compaction), a third in memory; ranges are whole
+/// hours and cut ones. The engine's answer is forced by adding <c>level:&gt;=trace</c>, which every event matches.
+/// </summary>
+public sealed class StoredDetailCountsTests : IAsyncLifetime
+{
+    private const long Start = 1_767_243_600_000; // 2026-01-01T05:00:00Z
+    private const long Hour = 3_600_000;
+    private const string Whole = "_time:[2026-01-01T06:00:00Z, 2026-01-01T08:00:00Z)";
+    private const string Cut = "_time:[2026-01-01T05:17:30Z, 2026-01-01T07:42:10Z)";
+    private const string Latest = "_time:[2026-01-01T08:00:00Z, 2026-01-01T09:00:00Z)";
+    private TestServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await TestServer.StartAsync();
+        var lines = Generate(new Random(41), 3000, Start, 4 * Hour);
+        await Api.PostAsync(_server, lines.Where((_, i) => i % 3 == 0));
+        await Api.FlushAsync(_server);
+        await Api.PostAsync(_server, lines.Where((_, i) => i % 3 == 1));
+        await Api.FlushAsync(_server);
+        await Api.PostAsync(_server, lines.Where((_, i) => i % 3 == 2));
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    public static TheoryData<string> Queries()
+    {
+        var data = new TheoryData<string>();
+        foreach (var range in new[] { "", Whole, Cut, Latest })
+        {
+            foreach (var kind in new[] { "", "kind:traffic", "kind:log" })
+            {
+                foreach (var shape in Shapes)
+                {
+                    data.Add($"{range} {kind} {shape}".Trim());
+                }
+            }
+        }
+
+        return data;
+    }
+
+    private static readonly string[] Shapes =
+    [
+        "decision:block | top 10 country",
+        "decision:block | top 3 country",
+        "decision:challenge | stats count() by reason",
+        "decision:allow | stats count() as n by domain",
+        "decision:block | stats count() by level",
+        "decision:block | top 5 service",
+        "level:error | stats count() by service",
+        "level:error | top 2 service",
+        "level:warn | stats count() by decision",
+        "level:info | top 10 category",
+        "level:fatal | stats count() by system",
+        "| stats count() by bin(5m)",
+        "| stats count() as n by (bin(1m), service)",
+        "| stats count() by (bin(5m), service)",
+        "| stats count() by (bin(1h), level)",
+        "| stats count() by (decision, bin(10m))",
+        "| stats count() by (bin(2m), decision)",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Queries))]
+    public async Task A_stored_detail_answer_equals_the_engines(string query)
+    {
+        var stored = await Run(query);
+        Assert.True(stored.GetProperty("timings").TryGetProperty("stored_counts", out _), $"not from stored counts: {query}");
+        var engine = await Run(Forced(query));
+        Assert.False(engine.GetProperty("timings").TryGetProperty("stored_counts", out _));
+        AssertSameTable(engine, stored, query);
+    }
+
+    [Fact]
+    public async Task The_answers_are_not_empty_and_differ_between_ranges()
+    {
+        var all = await Run("| stats count() by (bin(5m), service)");
+        var cut = await Run($"{Cut} | stats count() by (bin(5m), service)");
+        Assert.True(cut.GetProperty("rows").GetArrayLength() > 10);
+        Assert.True(all.GetProperty("rows").GetArrayLength() > cut.GetProperty("rows").GetArrayLength());
+        var blocks = await Run($"{Cut} decision:block | top 10 country");
+        Assert.Equal(5, blocks.GetProperty("rows").GetArrayLength()); // five countries in the data
+    }
+
+    [Fact]
+    public async Task Parts_written_without_details_give_the_engines_answer()
+    {
+        await using var server = await TestServer.StartAsync();
+        var lines = Generate(new Random(7), 1200, Start, 3 * Hour);
+        await Api.PostAsync(server, lines.Where((_, i) => i % 2 == 0));
+        await Api.FlushAsync(server);
+        await Api.WaitCompactedAsync(server);
+        await Api.PostAsync(server, lines.Where((_, i) => i % 2 == 1));
+        await Api.FlushAsync(server);
+        await server.StopAsync();
+
+        // As parts written before details existed: the stats files of every hour but 07:00 lose "detail".
+        var stripped = 0;
+        foreach (var path in Directory.EnumerateFiles(server.DataDir, "*.stats.json", SearchOption.AllDirectories))
+        {
+            var root = JsonNode.Parse(File.ReadAllBytes(path))!.AsObject();
+            Assert.True(root.ContainsKey("detail"), path);
+            if (!path.Contains($"{Path.DirectorySeparatorChar}07{Path.DirectorySeparatorChar}", StringComparison.Ordinal) && root.Remove("detail"))
+            {
+                File.WriteAllText(path, root.ToJsonString());
+                stripped++;
+            }
+        }
+
+        Assert.True(stripped > 0);
+        await server.RestartAsync();
+        foreach (var shape in Shapes)
+        {
+            foreach (var range in new[] { "", "_time:[2026-01-01T05:00:00Z, 2026-01-01T08:00:00Z)", "_time:[2026-01-01T05:10:00Z, 2026-01-01T07:30:00Z)" })
+            {
+                var query = $"{range} {shape}".Trim();
+                var stored = await Run(query, server);
+                AssertSameTable(await Run(Forced(query), server), stored, query);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Sampled_traffic_counts_by_its_weights_as_the_engine_does()
+    {
+        const long hourStart = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+        var clock = new ManualClock(hourStart + 60_000);
+        await using var server = await TestServer.StartAsync(o => o with { Quotas = o.Quotas with { Profile = "traffic" } }, clock: clock);
+        var random = new Random(5);
+        string Batch(int size) => string.Join('\n', Enumerable.Range(0, size).Select(i =>
+        {
+            var decision = new[] { "allow", "allow", "block", "challenge" }[random.Next(4)];
+            return JsonSerializer.Serialize(new { domain = $"d{random.Next(3)}.example", country = new[] { "DE", "US", "FR" }[random.Next(3)], decision, reason = decision == "allow" ? null : "bot", ip = $"10.0.{i % 200}.{random.Next(250)}" });
+        }));
+        for (var b = 0; b < 10; b++)
+        {
+            await server.PostAsync("/api/traffic-logs/v2", Batch(100), "application/x-ndjson");
+        }
+
+        for (var b = 0; b < 20; b++)
+        {
+            await server.PostAsync("/api/traffic-logs/v2", Batch(2000), "application/x-ndjson");
+        }
+
+        await Api.FlushAsync(server);
+        clock.Advance(TimeSpan.FromHours(2)); // the hour is whole and closed
+        var stored = await Api.SearchAllAsync(server, "kind=traffic", 10_000);
+        Assert.Contains(stored, e => e.TryGetProperty("sample_weight", out var w) && w.GetInt64() > 1);
+        foreach (var query in new[] { "decision:block | top 10 country", "decision:allow | stats count() by domain", "| stats count() by (bin(1m), decision)", "_time:[2026-01-01T00:00:00Z, 2026-01-01T01:00:00Z) level:info | top 3 decision" })
+        {
+            var answer = await Run(query, server);
+            Assert.True(answer.GetProperty("timings").TryGetProperty("stored_counts", out _), query);
+            AssertSameTable(await Run(Forced(query), server), answer, query);
+        }
+    }
+
+    /// <summary>The same query with a term every event matches, which no stored shape accepts.</summary>
+    private static string Forced(string query)
+    {
+        var pipe = query.IndexOf('|', StringComparison.Ordinal);
+        return $"{query[..pipe].TrimEnd()} level:>=trace {query[pipe..]}".TrimStart();
+    }
+
+    private static void AssertSameTable(JsonElement expected, JsonElement actual, string query)
+    {
+        Assert.Equal(expected.GetProperty("columns").ToString(), actual.GetProperty("columns").ToString());
+        Assert.Equal(expected.GetProperty("rows").ToString(), actual.GetProperty("rows").ToString());
+        Assert.Equal(expected.GetProperty("truncated").GetBoolean(), actual.GetProperty("truncated").GetBoolean());
+        Assert.True(query.Length > 0);
+    }
+
+    private async Task<JsonElement> Run(string query, TestServer? server = null)
+    {
+        var (status, body, _) = await (server ?? _server).PostAsync("/api/logs/analytics/custom", JsonSerializer.Serialize(new { query }));
+        Assert.True(status == 200, $"{query} answered {status}: {body}");
+        return body;
+    }
+
+    private static List<string> Generate(Random random, int count, long from, long span)
+    {
+        string[] levels = ["debug", "info", "info", "info", "warn", "error", "fatal"];
+        string[] services = ["auth", "billing", "cart", "Äpfel", "zeta"];
+        string[] countries = ["DE", "US", "FR", "BR", "IN"];
+        string[] decisions = ["allow", "allow", "allow", "block", "block", "challenge"];
+        string[] reasons = ["bot", "rate", "geo"];
+        var lines = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var ts = from + random.NextInt64(span);
+            var fields = new Dictionary<string, object?> { ["timestamp"] = ts, ["level"] = levels[random.Next(levels.Length)], ["message"] = "event " + i };
+            if (random.Next(5) < 2)
+            {
+                var decision = decisions[random.Next(decisions.Length)];
+                fields["kind"] = "traffic";
+                fields["domain"] = $"shop{random.Next(8)}.example";
+                fields["country"] = countries[random.Next(countries.Length)];
+                fields["decision"] = random.Next(20) == 0 ? null : decision;
+                fields["reason"] = decision == "allow" || random.Next(4) == 0 ? null : reasons[random.Next(reasons.Length)];
+                fields["service"] = random.Next(6) == 0 ? services[random.Next(services.Length)] : null;
+            }
+            else
+            {
+                fields["service"] = random.Next(15) == 0 ? null : services[random.Next(services.Length)];
+                fields["system"] = random.Next(3) == 0 ? "worker" : "backend";
+                fields["category"] = random.Next(2) == 0 ? "audit" : "app";
+            }
+
+            lines.Add(JsonSerializer.Serialize(fields.Where(f => f.Value is not null).ToDictionary()));
+        }
+
+        return lines;
+    }
+}
