@@ -92,6 +92,23 @@ public sealed class StoredDetailCountsTests : IAsyncLifetime
         Assert.Equal(5, blocks.GetProperty("rows").GetArrayLength()); // five countries in the data
     }
 
+    /// <summary>More cells than Query:MaxRows: the count stops at the bound and the engine answers, cut as it cuts.</summary>
+    [Fact]
+    public async Task More_bins_than_the_row_bound_go_to_the_engine_cut_as_it_cuts()
+    {
+        await using var server = await TestServer.StartAsync(o => o with { Query = o.Query with { MaxRows = 50 } });
+        var lines = Generate(new Random(11), 1500, Start, 2 * Hour);
+        await Api.PostAsync(server, lines);
+        await Api.FlushAsync(server);
+        const string query = "| stats count() by (bin(1m), service)";
+        var answer = await Run(query, server);
+        Assert.False(answer.GetProperty("timings").TryGetProperty("stored_counts", out _));
+        Assert.True(answer.GetProperty("truncated").GetBoolean());
+        AssertSameTable(await Run(Forced(query), server), answer, query);
+        var few = await Run("| stats count() by bin(1h)", server);
+        Assert.True(few.GetProperty("timings").TryGetProperty("stored_counts", out _));
+    }
+
     [Fact]
     public async Task Parts_written_without_details_give_the_engines_answer()
     {

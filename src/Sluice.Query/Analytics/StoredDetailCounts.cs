@@ -63,7 +63,7 @@ internal static class StoredDetailCounts
 
     private static QueryAnswer? AnswerBins(StoredDetailShape.Bins asked, QueryBounds bounds, DetailQueries details, bool includeArchive, int maxRows)
     {
-        if (details.CountBins(bounds.Kind, bounds.Start, bounds.End, includeArchive, asked.BinMs, asked.Field) is not { } counts)
+        if (details.CountBins(bounds.Kind, bounds.Start, bounds.End, includeArchive, asked.BinMs, asked.Field, maxCells: maxRows) is not { } counts)
         {
             return null;
         }

@@ -74,14 +74,17 @@ public sealed class DetailQueries(EventStore store, ISqlDialect dialect)
 
     /// <summary>
     /// Events per bin of <paramref name="binMs"/> (a multiple of a minute), by the value of <paramref name="field"/>
-    /// (null key: events without it) or, with no field, overall.
+    /// (null key: events without it) or, with no field, overall. Null when it cannot say, or when the cells pass
+    /// <paramref name="maxCells"/>: they are counted part by part and the count stops there, so a month of one-minute
+    /// bins by service never builds more than a part's worth of cells beyond the bound (the engine then answers,
+    /// cutting its rows as it always does).
     /// </summary>
-    public Dictionary<(long Bin, string? Value), long>? CountBins(EventKind? kind, long startMs, long endMs, bool includeArchive, long binMs, string? field)
+    public Dictionary<(long Bin, string? Value), long>? CountBins(EventKind? kind, long startMs, long endMs, bool includeArchive, long binMs, string? field, int maxCells)
     {
         var bins = new Dictionary<(long Bin, string? Value), long>();
         var of = field is null ? null : RowValue.Of(field);
         var done = Read(kind, startMs, endMs, includeArchive,
-            detail => detail.CountMinutes(field, binMs, bins),
+            detail => bins.Count <= maxCells && detail.CountMinutes(field, binMs, bins),
             (connection, source, where) =>
             {
                 var ts = dialect.Identifier(PartSchema.Timestamp);
@@ -89,17 +92,20 @@ public sealed class DetailQueries(EventStore store, ISqlDialect dialect)
                 var value = field is null ? "NULL" : dialect.Identifier(field);
                 using var command = connection.Command($"SELECT {bin}, {value}, CAST({Language.SqlCompiler.WeightSum(dialect)} AS BIGINT) FROM {source} {where} GROUP BY {dialect.SelectItem(1, bin)}, {dialect.SelectItem(2, value)}", where.Values);
                 using var reader = command.ExecuteReader();
-                while (reader.Read())
+                while (bins.Count <= maxCells && reader.Read())
                 {
                     Add(bins, (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1)), reader.GetInt64(2));
                 }
             },
             (row, weight) =>
             {
-                var ts = RowLayout.ReadTimestamp(row);
-                Add(bins, (ts - (ts % binMs), of?.Read(row)), weight);
+                if (bins.Count <= maxCells)
+                {
+                    var ts = RowLayout.ReadTimestamp(row);
+                    Add(bins, (ts - (ts % binMs), of?.Read(row)), weight);
+                }
             });
-        return done ? bins : null;
+        return done && bins.Count <= maxCells ? bins : null;
     }
 
     /// <summary>
