@@ -37,6 +37,7 @@ public sealed class StorageDoorTests
         "Sluice.Storage.Partitions.TextBlock",
         "Sluice.Storage.Summaries.PartSummary",
         "Sluice.Storage.Summaries.HyperLogLog",
+        "Sluice.Storage.Summaries.SummaryDetail",
         "Sluice.Storage.Engine.DuckDbEngine",
         "Sluice.Storage.Engine.DuckDbEngine+Connection",
 
