@@ -212,7 +212,7 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
         CancellationToken cancel, Func<DbDataReader, CancellationToken, T> read) =>
         WithDeadline(cancel, token => RunOnViews(bounds, predicate, columns, includeArchive, sql, values, token, read));
 
-    /// <summary>Creates the views over the parts and the unsealed rows, runs the statement, reads it, drops the views.</summary>
+    /// <summary>Creates the views over the parts and the unsealed rows (or keeps the same ones), runs the statement, reads it, drops views that hold unsealed rows.</summary>
     private T RunOnViews<T>(QueryBounds bounds, RowPredicate? predicate, bool[] columns, bool includeArchive, string sql, IReadOnlyList<object> values,
         CancellationToken token, Func<DbDataReader, CancellationToken, T> read)
     {
@@ -220,9 +220,10 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
         using var snapshot = store.OpenSnapshot();
         var parts = snapshot.Parts.Where(p => (includeArchive || p.Tier == PartTier.Partitions) && bounds.Admits(p) && bounds.AdmitsText(p, snapshot)).Select(p => p.Path).ToList();
         using var connection = snapshot.Sandbox.Rent();
+        string? keep = null;
         try
         {
-            AnalyticsViews.Create(connection, dialect, parts, AnalyticsViews.UnsealedRows(snapshot.Chunks, snapshot.Persisted, bounds, predicate), columns);
+            keep = AnalyticsViews.CreateOrKeep(connection, dialect, parts, AnalyticsViews.UnsealedRows(snapshot.Chunks, snapshot.Persisted, bounds, predicate), columns);
             var prepared = System.Diagnostics.Stopwatch.GetTimestamp();
             using var command = connection.Command(sql, values);
             command.UseStreamingMode = true; // rows are made as they are read: the answer's caps also stop the engine
@@ -250,7 +251,7 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
         }
         finally
         {
-            AnalyticsViews.Drop(connection);
+            AnalyticsViews.Release(connection, keep);
         }
     }
 

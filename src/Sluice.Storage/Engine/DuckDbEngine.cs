@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using DuckDB.NET.Data;
 using Sluice.Core.Options;
@@ -15,6 +16,7 @@ public sealed class DuckDbEngine : IDisposable
 {
     private readonly DuckDBConnection _root;
     private readonly ConcurrentBag<DuckDBConnection> _idle = [];
+    private readonly ConditionalWeakTable<DuckDBConnection, string> _keptViews = [];
 
     /// <param name="options">Thread and memory limits.</param>
     /// <param name="sandboxRoots">
@@ -80,6 +82,26 @@ public sealed class DuckDbEngine : IDisposable
 
         /// <summary>An appender for a temporary table of this connection.</summary>
         public DuckDBAppender TempAppender(string table) => connection.CreateAppender("temp", "main", table);
+
+        /// <summary>
+        /// What the temporary views left on this connection were made of, for the next renter to reuse them; null
+        /// when none were left. Whoever changes the views must clear it first.
+        /// </summary>
+        public string? KeptViews
+        {
+            get => engine._keptViews.TryGetValue(connection, out var key) ? key : null;
+            set
+            {
+                if (value is null)
+                {
+                    engine._keptViews.Remove(connection);
+                }
+                else
+                {
+                    engine._keptViews.AddOrUpdate(connection, value);
+                }
+            }
+        }
 
         public void Dispose() => engine._idle.Add(connection);
     }
