@@ -163,6 +163,12 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
             return stored;
         }
 
+        if (read.BinShape is { } bins && !store.HasWeightedEvents
+            && SqlStoredBins.TryAnswer(bins, read.Scope, new DetailQueries(store, dialect), includeArchive, options.MaxRows, MaxAnswerBytes) is { } binned)
+        {
+            return binned;
+        }
+
         var admitted = known?.Admitted;
         if (admitted is null)
         {
