@@ -169,6 +169,12 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
             return binned;
         }
 
+        if (read.WithinShape is { } within && !store.HasWeightedEvents
+            && SqlStoredWithin.TryAnswer(within, read.Scope, new DetailQueries(store, dialect), includeArchive, options.MaxRows, MaxAnswerBytes) is { } counted)
+        {
+            return counted;
+        }
+
         var admitted = known?.Admitted;
         if (admitted is null)
         {

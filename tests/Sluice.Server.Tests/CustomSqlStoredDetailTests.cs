@@ -5,15 +5,17 @@ using Sluice.Server.Tests.Support;
 namespace Sluice.Server.Tests;
 
 /// <summary>
-/// Custom SQL counting events per time bin (<c>SELECT timestamp - timestamp % D AS b[, F], count(*) … GROUP BY …</c>)
-/// is answered from the parts' stored details (SqlBinShape, SqlStoredBins) and gives the engine's table: its columns,
-/// and its rows as a set (the statements have no ORDER BY, so the engine's order is arbitrary too). Random events span
+/// Custom SQL counting events per time bin (<c>SELECT timestamp - timestamp % D AS b[, F], count(*) … GROUP BY …</c>,
+/// SqlBinShape) or a field within one level or decision (<c>SELECT F, count(*) … WHERE … P = 'X' GROUP BY F [ORDER BY
+/// count DESC [LIMIT n]]</c>, SqlWithinShape) is answered from the parts' stored details and gives the engine's table:
+/// its columns, and its rows as a set (without ORDER BY the engine's order is arbitrary too; with ORDER BY … LIMIT n
+/// the counts in order, and the rows above the n-th count, since the engine breaks ties arbitrarily). Random events span
 /// four hours: a third sealed, a third sealed later (a second part per hour), a third in memory; random statements of
 /// the shape over whole, cut and open ranges are compared with the same statement plus <c>HAVING count(*) &gt; 0</c>,
 /// which changes no row but is no shape the details answer, so the engine scans. Statements that differ slightly run
 /// on the engine.
 /// </summary>
-public sealed class CustomSqlBinsTests : IAsyncLifetime
+public sealed class CustomSqlStoredDetailTests : IAsyncLifetime
 {
     private const long Start = 1_767_243_600_000; // 2026-01-01T05:00:00Z
     private const long Hour = 3_600_000;
@@ -59,6 +61,53 @@ public sealed class CustomSqlBinsTests : IAsyncLifetime
         Assert.Equal(expected, Rows(stored));
     }
 
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public async Task A_random_within_statement_from_the_details_equals_the_engines(int seed)
+    {
+        var (template, limit) = RandomWithin(new Random(seed));
+        var sql = string.Format(CultureInfo.InvariantCulture, template, "");
+        var stored = await Sql(sql);
+        Assert.True(stored.GetProperty("timings").TryGetProperty("stored_counts", out _), $"not from the stored details: {sql}");
+        var engine = await Sql(string.Format(CultureInfo.InvariantCulture, template, " HAVING count(*) > 0"));
+        Assert.False(engine.GetProperty("timings").TryGetProperty("stored_counts", out _));
+        Assert.Equal(engine.GetProperty("columns").ToString(), stored.GetProperty("columns").ToString());
+
+        var countName = stored.GetProperty("columns")[1].GetString()!;
+        var engineRows = engine.GetProperty("rows").EnumerateArray().ToList();
+        var storedRows = stored.GetProperty("rows").EnumerateArray().ToList();
+        Assert.NotEmpty(engineRows);
+        var storedCounts = storedRows.Select(r => r.GetProperty(countName).GetInt64()).ToList();
+        Assert.Equal(storedCounts.OrderDescending(), storedCounts); // most first, always
+        if (limit is null)
+        {
+            Assert.Equal(Rows(engine), Rows(stored));
+            return;
+        }
+
+        // Ties are ordered arbitrarily by the engine: the counts in order, and the rows strictly above the last count.
+        Assert.Equal(engineRows.Select(r => r.GetProperty(countName).GetInt64()), storedCounts);
+        var last = storedCounts[^1];
+        List<string> Above(List<JsonElement> rows) => [.. rows.Where(r => r.GetProperty(countName).GetInt64() > last).Select(r => r.ToString()).Order(StringComparer.Ordinal)];
+        Assert.Equal(Above(engineRows), Above(storedRows));
+    }
+
+    [Fact]
+    public async Task The_issue_b_statement_keeps_events_without_the_field_and_breaks_ties_by_value()
+    {
+        var sql = $"SELECT country, count(*) AS c FROM traffic WHERE timestamp >= {Start + 1_234_567} AND timestamp < {Start + (3 * Hour)} AND decision = 'block' GROUP BY country ORDER BY c DESC LIMIT 10";
+        var stored = await Sql(sql);
+        Assert.True(stored.GetProperty("timings").GetProperty("stored_counts").GetBoolean());
+        Assert.Equal("""["country","c"]""", stored.GetProperty("columns").ToString());
+        Assert.Equal(Rows(await Sql(sql.Replace(" ORDER BY", " HAVING count(*) > 0 ORDER BY", StringComparison.Ordinal))), Rows(stored));
+
+        var service = await Sql("SELECT service, count(*) FROM events WHERE decision = 'block' GROUP BY service");
+        Assert.Contains(service.GetProperty("rows").EnumerateArray(), r => r.GetProperty("service").ValueKind == JsonValueKind.Null);
+        var ties = (await Sql("SELECT service, count(*) AS c FROM events WHERE decision = 'block' GROUP BY service ORDER BY c DESC"))
+            .GetProperty("rows").EnumerateArray().Select(r => (Count: r.GetProperty("c").GetInt64(), Value: r.GetProperty("service").GetString())).ToList();
+        Assert.Equal([.. ties.OrderByDescending(t => t.Count).ThenBy(t => t.Value is null).ThenBy(t => t.Value, StringComparer.Ordinal)], ties);
+    }
+
     [Fact]
     public async Task The_issue_statement_comes_from_the_details_with_the_engines_names_and_numbers()
     {
@@ -98,6 +147,19 @@ public sealed class CustomSqlBinsTests : IAsyncLifetime
     [InlineData("SELECT timestamp - timestamp % 300000 AS b, service, count(*) FILTER (WHERE level = 'info') FROM events GROUP BY b, service")]
     [InlineData("SELECT timestamp - timestamp % 300000 AS b, service, count(*) FROM events WHERE timestamp >= {0} OR level = 'info' GROUP BY b, service")]
     [InlineData("SELECT timestamp - timestamp % 300000 AS b, service, count(*) FROM (SELECT * FROM events) GROUP BY b, service")]
+    [InlineData("SELECT country, count(*) AS c FROM traffic WHERE decision = 'block' AND level = 'info' GROUP BY country")]
+    [InlineData("SELECT country, count(*) AS c FROM traffic WHERE decision = 'block' OR timestamp >= {0} GROUP BY country")]
+    [InlineData("SELECT country, count(*) AS c FROM traffic WHERE decision <> 'block' GROUP BY country")]
+    [InlineData("SELECT country, count(*) AS c FROM traffic WHERE decision = 'block' GROUP BY country HAVING count(*) > 1")]
+    [InlineData("SELECT DISTINCT country, count(*) AS c FROM traffic WHERE decision = 'block' GROUP BY country")]
+    [InlineData("SELECT country, count(*) AS c FROM traffic WHERE decision = 'block' GROUP BY country ORDER BY c")]
+    [InlineData("SELECT country, count(*) AS c FROM traffic WHERE decision = 'block' GROUP BY country ORDER BY country DESC")]
+    [InlineData("SELECT country, count(*) AS c FROM traffic WHERE decision = 'block' GROUP BY country LIMIT 3")]
+    [InlineData("SELECT country, count(*) AS c FROM traffic WHERE decision = 'block' GROUP BY country ORDER BY c DESC LIMIT 3 OFFSET 1")]
+    [InlineData("SELECT country, count(*) AS c FROM traffic WHERE country = 'DE' GROUP BY country")]
+    [InlineData("SELECT message, count(*) AS c FROM events WHERE level = 'error' GROUP BY message")]
+    [InlineData("SELECT service, count(*) AS c FROM events WHERE lower(level) = 'error' GROUP BY service")]
+    [InlineData("SELECT service, count(DISTINCT level) AS c FROM events WHERE level = 'error' GROUP BY service")]
     public async Task A_statement_that_differs_slightly_runs_on_the_engine(string template)
     {
         var sql = string.Format(CultureInfo.InvariantCulture, template, Start + 1_234_567, Start + (3 * Hour));
@@ -136,7 +198,7 @@ public sealed class CustomSqlBinsTests : IAsyncLifetime
         Assert.True(few.GetProperty("timings").TryGetProperty("stored_counts", out _));
     }
 
-    /// <summary>The details count a sampled event by its weight; <c>count(*)</c> counts rows, so with sampled events the engine answers.</summary>
+    /// <summary>The details count a sampled event by its weight; <c>count(*)</c> counts rows, so with sampled events the engine answers (both shapes).</summary>
     [Fact]
     public async Task With_sampled_events_count_star_counts_rows_on_the_engine()
     {
@@ -163,6 +225,65 @@ public sealed class CustomSqlBinsTests : IAsyncLifetime
         var binned = await Sql("SELECT timestamp - timestamp % 60000 AS b, decision, count(*) AS c FROM traffic GROUP BY b, decision", server);
         Assert.False(binned.GetProperty("timings").TryGetProperty("stored_counts", out _));
         Assert.Equal(n, binned.GetProperty("rows").EnumerateArray().Sum(r => r.GetProperty("c").GetInt64()));
+
+        var blocks = (await Sql("SELECT count(*) AS n FROM traffic WHERE decision = 'block'", server)).GetProperty("rows")[0].GetProperty("n").GetInt64();
+        var within = await Sql("SELECT country, count(*) AS c FROM traffic WHERE decision = 'block' GROUP BY country", server);
+        Assert.False(within.GetProperty("timings").TryGetProperty("stored_counts", out _));
+        Assert.Equal(blocks, within.GetProperty("rows").EnumerateArray().Sum(r => r.GetProperty("c").GetInt64()));
+    }
+
+    /// <summary>A within statement drawn at random, with <c>{0}</c> where a HAVING goes; and its LIMIT if any.</summary>
+    private static (string Template, int? Limit) RandomWithin(Random random)
+    {
+        var view = Pick(random, "events", "logs", "traffic");
+        var table = random.Next(3) == 0 ? "t" : null;
+        var q = table is null ? "" : table + ".";
+        var (primary, value) = random.Next(2) == 0 ? ("level", Pick(random, "info", "error", "warn")) : ("decision", Pick(random, "block", "allow", "challenge"));
+        if (primary == "decision" && view == "logs")
+        {
+            view = "traffic";
+        }
+
+        var field = Pick(random, "level", "decision", "country", "service", "domain", "reason", "system", "category");
+        if (field == primary)
+        {
+            field = "service";
+        }
+
+        var fieldAlias = random.Next(3) == 0 ? "f" : null;
+        var countAlias = random.Next(2) == 0 ? "c" : null;
+        var group = random.Next(3) switch { 0 => "1", 1 when fieldAlias is not null => fieldAlias, _ => q + field };
+        long from = Start + random.NextInt64(2 * Hour), to = from + random.NextInt64(Hour / 2, 2 * Hour);
+        var terms = new List<string> { random.Next(2) == 0 ? $"{q}{primary} = '{value}'" : $"'{value}' = {q}{primary}" };
+        switch (random.Next(4))
+        {
+            case 0:
+                break;
+            case 1:
+                terms.Add($"{q}timestamp BETWEEN {from} AND {to}");
+                break;
+            default:
+                terms.Add($"{q}timestamp >= {from}");
+                terms.Add($"{to} > {q}timestamp");
+                break;
+        }
+
+        terms = [.. terms.OrderBy(_ => random.Next())];
+        int? limit = null;
+        var order = "";
+        if (random.Next(3) > 0)
+        {
+            order = " ORDER BY " + Pick(random, "2", "count(*)", countAlias ?? "COUNT(*)") + " DESC";
+            if (random.Next(2) == 0)
+            {
+                limit = random.Next(1, 6);
+                order += $" LIMIT {limit}";
+            }
+        }
+
+        var sql = $"SELECT {q}{field}{(fieldAlias is null ? "" : " AS " + fieldAlias)}, count(*){(countAlias is null ? "" : " AS " + countAlias)} "
+            + $"FROM {view}{(table is null ? "" : " " + table)} WHERE {string.Join(" AND ", terms)} GROUP BY {group}{{0}}{order}";
+        return (sql, limit);
     }
 
     /// <summary>A statement of the shape, drawn at random: view, alias, bin, field, ranges, select order, names and GROUP BY forms.</summary>
