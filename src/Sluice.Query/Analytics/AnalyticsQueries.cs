@@ -163,6 +163,18 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
             return stored;
         }
 
+        if (read.BinShape is { } bins && !store.HasWeightedEvents
+            && SqlStoredBins.TryAnswer(bins, read.Scope, new DetailQueries(store, dialect), includeArchive, options.MaxRows, MaxAnswerBytes) is { } binned)
+        {
+            return binned;
+        }
+
+        if (read.WithinShape is { } within && !store.HasWeightedEvents
+            && SqlStoredWithin.TryAnswer(within, read.Scope, new DetailQueries(store, dialect), includeArchive, options.MaxRows, MaxAnswerBytes) is { } counted)
+        {
+            return counted;
+        }
+
         var admitted = known?.Admitted;
         if (admitted is null)
         {

@@ -43,7 +43,7 @@ public sealed record SqlCountShape(string LevelName, string CountName)
 
     private static bool IsLevel(JsonElement node, string table) => IsColumn(node, "level", table);
 
-    private static bool IsCountStar(JsonElement node) =>
+    internal static bool IsCountStar(JsonElement node) =>
         Text(node, "class") == "FUNCTION" && Text(node, "function_name") is { } name && string.Equals(name, "count_star", StringComparison.OrdinalIgnoreCase)
         && Text(node, "schema") is "" or "main" && Text(node, "catalog") is "" && Empty(Get(node, "children")) && IsNull(Get(node, "filter"))
         && Get(node, "distinct").ValueKind == JsonValueKind.False && Get(node, "export_state").ValueKind == JsonValueKind.False

@@ -8,7 +8,7 @@ namespace Sluice.Query.Analytics;
 
 /// <summary>
 /// Custom SQL that may run: the statement as the engine re-printed it, the event columns it can read, the rows it
-/// can read (<see cref="SqlScope"/>), and whether the stored counts answer it (<see cref="SqlCountShape"/>).
+/// can read (<see cref="SqlScope"/>), and whether the stored counts answer it (<see cref="SqlCountShape"/>, <see cref="SqlBinShape"/>, <see cref="SqlWithinShape"/>).
 /// </summary>
 public sealed record AdmittedSql(string Sql, bool[] Columns, SqlScope Scope, SqlCountShape? CountShape = null);
 
@@ -18,8 +18,8 @@ public sealed record AdmittedSql(string Sql, bool[] Columns, SqlScope Scope, Sql
 /// </summary>
 public sealed class ReadSql
 {
-    internal ReadSql(string treeJson, bool[] columns, SqlScope scope, SqlCountShape? countShape) =>
-        (TreeJson, Columns, Scope, CountShape) = (treeJson, columns, scope, countShape);
+    internal ReadSql(string treeJson, bool[] columns, SqlScope scope, SqlCountShape? countShape, SqlBinShape? binShape, SqlWithinShape? withinShape) =>
+        (TreeJson, Columns, Scope, CountShape, BinShape, WithinShape) = (treeJson, columns, scope, countShape, binShape, withinShape);
 
     internal string TreeJson { get; }
 
@@ -28,6 +28,10 @@ public sealed class ReadSql
     public SqlScope Scope { get; }
 
     public SqlCountShape? CountShape { get; }
+
+    public SqlBinShape? BinShape { get; }
+
+    public SqlWithinShape? WithinShape { get; }
 }
 
 /// <summary>
@@ -161,7 +165,7 @@ public static class SqlGuard
             walk.Visit(statements[0], []);
             var node = statements[0].GetProperty("node");
             var scope = SqlScope.Of(node);
-            return new ReadSql(root.GetRawText(), walk.Columns(), scope, SqlCountShape.Of(node, scope));
+            return new ReadSql(root.GetRawText(), walk.Columns(), scope, SqlCountShape.Of(node, scope), SqlBinShape.Of(node, scope), SqlWithinShape.Of(node, scope));
         }
         catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or JsonException)
         {

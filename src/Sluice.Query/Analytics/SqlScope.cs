@@ -61,7 +61,7 @@ public sealed record SqlScope(string? View, QueryBounds Bounds, bool OnlyTimeRan
     }
 
     /// <summary>The terms ANDed at the top of a WHERE (nested ANDs flattened).</summary>
-    private static IEnumerable<JsonElement> Conjuncts(JsonElement where)
+    internal static IEnumerable<JsonElement> Conjuncts(JsonElement where)
     {
         if (Text(where, "type") == "CONJUNCTION_AND" && Get(where, "children") is { ValueKind: JsonValueKind.Array } children)
         {
@@ -72,7 +72,7 @@ public sealed record SqlScope(string? View, QueryBounds Bounds, bool OnlyTimeRan
     }
 
     /// <summary>The range [start, end) a comparison of the view's <c>timestamp</c> with an integer admits, or null.</summary>
-    private static (long? Start, long? End)? Range(JsonElement term, string table)
+    internal static (long? Start, long? End)? Range(JsonElement term, string table)
     {
         var type = Text(term, "type");
         if (type == "COMPARE_BETWEEN")
