@@ -12,6 +12,7 @@ public static class ServeCommand
 {
     public static async Task<int> RunAsync(CommandLine args)
     {
+        NativeAllocators.Configure();
         var overrides = new Dictionary<string, string?>();
         if (args.Get("listen") is { } listen)
         {
