@@ -10,8 +10,6 @@ namespace Sluice.Server.Tests;
 /// </summary>
 public sealed class CustomSqlKeptViewsTests : IAsyncLifetime
 {
-    private const long Start = 1_767_243_600_000; // 2026-01-01T05:00:00Z
-    private const long Hour = 3_600_000;
     private TestServer _server = null!;
 
     public async Task InitializeAsync() => _server = await TestServer.StartAsync();
@@ -78,20 +76,7 @@ public sealed class CustomSqlKeptViewsTests : IAsyncLifetime
         }
     }
 
-    private async Task Post(int first, int count) =>
-        await Api.PostAsync(_server, Enumerable.Range(first, count).Select(i => JsonSerializer.Serialize(new
-        {
-            id = $"k{i:D5}",
-            timestamp = Start + (i * (2 * Hour) / 400),
-            level = "info",
-            message = "kept " + i,
-            status = 201,
-        })));
+    private Task Post(int first, int count) => KeptRows.PostAsync(_server, first, count);
 
-    private async Task<long> Long(string sql, string column)
-    {
-        var (status, body, _) = await _server.PostAsync("/api/logs/analytics/custom", JsonSerializer.Serialize(new { sql }));
-        Assert.True(status == 200, $"custom SQL answered {status}: {body}");
-        return body.GetProperty("rows")[0].GetProperty(column).GetInt64();
-    }
+    private Task<long> Long(string sql, string column) => KeptRows.FirstAsync(_server, new { sql }, column);
 }

@@ -15,24 +15,11 @@ namespace Sluice.Server.Tests;
 /// which changes no row but is no shape the details answer, so the engine scans. Statements that differ slightly run
 /// on the engine.
 /// </summary>
-public sealed class CustomSqlStoredDetailTests : IAsyncLifetime
+public sealed class CustomSqlStoredDetailTests(FourHourEventsServer data) : IClassFixture<FourHourEventsServer>
 {
-    private const long Start = 1_767_243_600_000; // 2026-01-01T05:00:00Z
-    private const long Hour = 3_600_000;
-    private TestServer _server = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await TestServer.StartAsync();
-        var lines = Generate(new Random(43), 3000, Start, 4 * Hour);
-        await Api.PostAsync(_server, lines.Where((_, i) => i % 3 == 0));
-        await Api.FlushAsync(_server);
-        await Api.PostAsync(_server, lines.Where((_, i) => i % 3 == 1));
-        await Api.FlushAsync(_server);
-        await Api.PostAsync(_server, lines.Where((_, i) => i % 3 == 2));
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    private const long Start = FourHourEvents.Start;
+    private const long Hour = FourHourEvents.Hour;
+    private readonly TestServer _server = data.Server;
 
     public static TheoryData<int> Seeds()
     {
@@ -188,7 +175,7 @@ public sealed class CustomSqlStoredDetailTests : IAsyncLifetime
     public async Task More_bins_than_the_row_bound_go_to_the_engine()
     {
         await using var server = await TestServer.StartAsync(o => o with { Query = o.Query with { MaxRows = 50 } });
-        await Api.PostAsync(server, Generate(new Random(11), 1500, Start, 2 * Hour));
+        await Api.PostAsync(server, FourHourEvents.Generate(new Random(11), 1500, Start, 2 * Hour));
         await Api.FlushAsync(server);
         var many = await Sql("SELECT timestamp - timestamp % 60000 AS b, service, count(*) FROM events GROUP BY b, service", server);
         Assert.False(many.GetProperty("timings").TryGetProperty("stored_counts", out _));
@@ -331,38 +318,5 @@ public sealed class CustomSqlStoredDetailTests : IAsyncLifetime
     private static List<string> Rows(JsonElement body) =>
         [.. body.GetProperty("rows").EnumerateArray().Select(r => r.ToString()).Order(StringComparer.Ordinal)];
 
-    private async Task<JsonElement> Sql(string sql, TestServer? server = null)
-    {
-        var (status, body, _) = await (server ?? _server).PostAsync("/api/logs/analytics/custom", JsonSerializer.Serialize(new { sql }));
-        Assert.True(status == 200, $"{sql} answered {status}: {body}");
-        return body;
-    }
-
-    private static List<string> Generate(Random random, int count, long from, long span)
-    {
-        string[] levels = ["debug", "info", "info", "info", "warn", "error", "fatal"];
-        string[] services = ["auth", "billing", "cart", "Äpfel", "zeta"];
-        string[] decisions = ["allow", "allow", "allow", "block", "block", "challenge"];
-        var lines = new List<string>();
-        for (var i = 0; i < count; i++)
-        {
-            var fields = new Dictionary<string, object?> { ["timestamp"] = from + random.NextInt64(span), ["level"] = levels[random.Next(levels.Length)], ["message"] = "event " + i };
-            if (random.Next(5) < 2)
-            {
-                fields["kind"] = "traffic";
-                fields["domain"] = $"shop{random.Next(8)}.example";
-                fields["country"] = Pick(random, "DE", "US", "FR");
-                fields["decision"] = random.Next(20) == 0 ? null : decisions[random.Next(decisions.Length)];
-                fields["service"] = random.Next(6) == 0 ? services[random.Next(services.Length)] : null;
-            }
-            else
-            {
-                fields["service"] = random.Next(15) == 0 ? null : services[random.Next(services.Length)];
-            }
-
-            lines.Add(JsonSerializer.Serialize(fields.Where(f => f.Value is not null).ToDictionary()));
-        }
-
-        return lines;
-    }
+    private Task<JsonElement> Sql(string sql, TestServer? server = null) => Api.AnalyticsAsync(server ?? _server, new { sql });
 }

@@ -10,8 +10,6 @@ namespace Sluice.Server.Tests;
 /// </summary>
 public sealed class LanguageKeptViewsTests : IAsyncLifetime
 {
-    private const long Start = 1_767_243_600_000; // 2026-01-01T05:00:00Z
-    private const long Hour = 3_600_000;
     private const string Range = "_time:[2026-01-01T05:00:00Z, 2026-01-01T07:00:00Z) ";
     private TestServer _server = null!;
 
@@ -61,20 +59,7 @@ public sealed class LanguageKeptViewsTests : IAsyncLifetime
         Assert.Equal(400, await Long(Word, "n"));
     }
 
-    private async Task Post(int first, int count) =>
-        await Api.PostAsync(_server, Enumerable.Range(first, count).Select(i => JsonSerializer.Serialize(new
-        {
-            id = $"k{i:D5}",
-            timestamp = Start + (i * (2 * Hour) / 400),
-            level = "info",
-            message = "kept " + i,
-            status = 201,
-        })));
+    private Task Post(int first, int count) => KeptRows.PostAsync(_server, first, count);
 
-    private async Task<long> Long(string query, string column)
-    {
-        var (status, body, _) = await _server.PostAsync("/api/logs/analytics/custom", JsonSerializer.Serialize(new { query }));
-        Assert.True(status == 200, $"the query answered {status}: {body}");
-        return body.GetProperty("rows")[0].GetProperty(column).GetInt64();
-    }
+    private Task<long> Long(string query, string column) => KeptRows.FirstAsync(_server, new { query }, column);
 }

@@ -10,27 +10,14 @@ namespace Sluice.Server.Tests;
 /// a third sealed, a third sealed later (a second part per hour until compaction), a third in memory; ranges are whole
 /// hours and cut ones. The engine's answer is forced by adding <c>level:&gt;=trace</c>, which every event matches.
 /// </summary>
-public sealed class StoredDetailCountsTests : IAsyncLifetime
+public sealed class StoredDetailCountsTests(FourHourEventsServer data) : IClassFixture<FourHourEventsServer>
 {
-    private const long Start = 1_767_243_600_000; // 2026-01-01T05:00:00Z
-    private const long Hour = 3_600_000;
+    private const long Start = FourHourEvents.Start;
+    private const long Hour = FourHourEvents.Hour;
     private const string Whole = "_time:[2026-01-01T06:00:00Z, 2026-01-01T08:00:00Z)";
     private const string Cut = "_time:[2026-01-01T05:17:30Z, 2026-01-01T07:42:10Z)";
     private const string Latest = "_time:[2026-01-01T08:00:00Z, 2026-01-01T09:00:00Z)";
-    private TestServer _server = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await TestServer.StartAsync();
-        var lines = Generate(new Random(41), 3000, Start, 4 * Hour);
-        await Api.PostAsync(_server, lines.Where((_, i) => i % 3 == 0));
-        await Api.FlushAsync(_server);
-        await Api.PostAsync(_server, lines.Where((_, i) => i % 3 == 1));
-        await Api.FlushAsync(_server);
-        await Api.PostAsync(_server, lines.Where((_, i) => i % 3 == 2));
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    private readonly TestServer _server = data.Server;
 
     public static TheoryData<string> Queries()
     {
@@ -97,7 +84,7 @@ public sealed class StoredDetailCountsTests : IAsyncLifetime
     public async Task More_bins_than_the_row_bound_go_to_the_engine_cut_as_it_cuts()
     {
         await using var server = await TestServer.StartAsync(o => o with { Query = o.Query with { MaxRows = 50 } });
-        var lines = Generate(new Random(11), 1500, Start, 2 * Hour);
+        var lines = FourHourEvents.Generate(new Random(11), 1500, Start, 2 * Hour);
         await Api.PostAsync(server, lines);
         await Api.FlushAsync(server);
         const string query = "| stats count() by (bin(1m), service)";
@@ -113,7 +100,7 @@ public sealed class StoredDetailCountsTests : IAsyncLifetime
     public async Task Parts_written_without_details_give_the_engines_answer()
     {
         await using var server = await TestServer.StartAsync();
-        var lines = Generate(new Random(7), 1200, Start, 3 * Hour);
+        var lines = FourHourEvents.Generate(new Random(7), 1200, Start, 3 * Hour);
         await Api.PostAsync(server, lines.Where((_, i) => i % 2 == 0));
         await Api.FlushAsync(server);
         await Api.WaitCompactedAsync(server);
@@ -196,45 +183,5 @@ public sealed class StoredDetailCountsTests : IAsyncLifetime
         Assert.True(query.Length > 0);
     }
 
-    private async Task<JsonElement> Run(string query, TestServer? server = null)
-    {
-        var (status, body, _) = await (server ?? _server).PostAsync("/api/logs/analytics/custom", JsonSerializer.Serialize(new { query }));
-        Assert.True(status == 200, $"{query} answered {status}: {body}");
-        return body;
-    }
-
-    private static List<string> Generate(Random random, int count, long from, long span)
-    {
-        string[] levels = ["debug", "info", "info", "info", "warn", "error", "fatal"];
-        string[] services = ["auth", "billing", "cart", "Äpfel", "zeta"];
-        string[] countries = ["DE", "US", "FR", "BR", "IN"];
-        string[] decisions = ["allow", "allow", "allow", "block", "block", "challenge"];
-        string[] reasons = ["bot", "rate", "geo"];
-        var lines = new List<string>();
-        for (var i = 0; i < count; i++)
-        {
-            var ts = from + random.NextInt64(span);
-            var fields = new Dictionary<string, object?> { ["timestamp"] = ts, ["level"] = levels[random.Next(levels.Length)], ["message"] = "event " + i };
-            if (random.Next(5) < 2)
-            {
-                var decision = decisions[random.Next(decisions.Length)];
-                fields["kind"] = "traffic";
-                fields["domain"] = $"shop{random.Next(8)}.example";
-                fields["country"] = countries[random.Next(countries.Length)];
-                fields["decision"] = random.Next(20) == 0 ? null : decision;
-                fields["reason"] = decision == "allow" || random.Next(4) == 0 ? null : reasons[random.Next(reasons.Length)];
-                fields["service"] = random.Next(6) == 0 ? services[random.Next(services.Length)] : null;
-            }
-            else
-            {
-                fields["service"] = random.Next(15) == 0 ? null : services[random.Next(services.Length)];
-                fields["system"] = random.Next(3) == 0 ? "worker" : "backend";
-                fields["category"] = random.Next(2) == 0 ? "audit" : "app";
-            }
-
-            lines.Add(JsonSerializer.Serialize(fields.Where(f => f.Value is not null).ToDictionary()));
-        }
-
-        return lines;
-    }
+    private Task<JsonElement> Run(string query, TestServer? server = null) => Api.AnalyticsAsync(server ?? _server, new { query });
 }

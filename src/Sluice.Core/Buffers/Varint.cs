@@ -42,6 +42,34 @@ public static class Varint
         return 0;
     }
 
+    /// <summary>
+    /// Reads a varint of at most <paramref name="bits"/> bits (up to 64) at <paramref name="at"/> and moves past it.
+    /// False, with <paramref name="at"/> unmoved, where it runs past the bytes or past the width (more bytes than the
+    /// width takes, or a bit above it set): damage, which the caller names. The stored formats read their numbers so.
+    /// </summary>
+    public static bool TryRead(ReadOnlySpan<byte> source, ref int at, int bits, out ulong value)
+    {
+        value = 0;
+        for (int i = at, shift = 0; i < source.Length && shift < bits; i++, shift += 7)
+        {
+            var payload = (ulong)(source[i] & 0x7F);
+            if (bits - shift < 7 && payload >> (bits - shift) != 0)
+            {
+                break;
+            }
+
+            value |= payload << shift;
+            if (source[i] < 0x80)
+            {
+                at = i + 1;
+                return true;
+            }
+        }
+
+        value = 0;
+        return false;
+    }
+
     public static int TryReadSigned(ReadOnlySpan<byte> source, out long value)
     {
         var read = TryRead(source, out var raw);

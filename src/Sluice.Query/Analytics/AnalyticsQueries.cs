@@ -158,7 +158,7 @@ public sealed class AnalyticsQueries(EventStore store, EventQueries search, ISql
 
         // The stored counts never run the statement, so it need not be printed back (two of the guard's three engine calls).
         if (read.CountShape is { } shape && !store.HasWeightedEvents
-            && SqlStoredCounts.TryAnswer(shape, read.Scope, new SummaryQueries(store, dialect), includeArchive, options.MaxRows) is { } stored)
+            && SqlStoredCounts.TryAnswer(shape, read.Scope, new SummaryQueries(store, dialect), includeArchive, options.MaxRows, MaxAnswerBytes) is { } stored)
         {
             return stored;
         }

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
 using Sluice.Query.Analytics.Worker;
 using Sluice.Query.Summaries;
 using Sluice.Storage.Summaries;
@@ -27,46 +25,31 @@ internal static class SqlStoredBins
         }
 
         var cells = counts.Where(c => c.Value > 0).OrderBy(c => c.Key.Bin).ThenBy(c => c.Key.Value, StringComparer.Ordinal).ToList();
-        var columns = SqlAnswerWriter.WriteColumns([.. shape.Columns.Select(c => c.Holds == SqlBinShape.Holds.Field
-            ? new SqlAnswerWriter.Column(c.Name, "VARCHAR", SqlAnswerWriter.Rendering.Text)
-            : new SqlAnswerWriter.Column(c.Name, "BIGINT", SqlAnswerWriter.Rendering.Native))]);
-        var json = new ArrayBufferWriter<byte>(4096);
-        using (var writer = new Utf8JsonWriter(json, SqlAnswerWriter.JsonOptions))
-        {
-            writer.WriteStartArray();
-            foreach (var ((bin, value), count) in cells)
+        return SqlStoredAnswer.Write(
+            [.. shape.Columns.Select(c => c.Holds == SqlBinShape.Holds.Field
+                ? new SqlAnswerWriter.Column(c.Name, "VARCHAR", SqlAnswerWriter.Rendering.Text)
+                : new SqlAnswerWriter.Column(c.Name, "BIGINT", SqlAnswerWriter.Rendering.Native))],
+            cells,
+            (writer, cell) =>
             {
-                writer.WriteStartObject();
                 foreach (var column in shape.Columns)
                 {
                     switch (column.Holds)
                     {
                         case SqlBinShape.Holds.Bin:
-                            writer.WriteNumber(column.Name, bin);
+                            writer.WriteNumber(column.Name, cell.Key.Bin);
                             break;
                         case SqlBinShape.Holds.Count:
-                            writer.WriteNumber(column.Name, count);
+                            writer.WriteNumber(column.Name, cell.Value);
                             break;
                         default:
-                            writer.WriteString(column.Name, value);
+                            writer.WriteString(column.Name, cell.Key.Value);
                             break;
                     }
                 }
-
-                writer.WriteEndObject();
-                // Bounded while it is written: past the answer's bytes the engine answers, cut as it cuts.
-                if (json.WrittenCount + writer.BytesPending > maxBytes)
-                {
-                    return null;
-                }
-            }
-
-            writer.WriteEndArray();
-        }
-
-        var answer = QueryAnswer.OfRendered(new RenderedTable(columns, json.WrittenSpan.ToArray(), cells.Count), TruncatedBy.None);
-        answer.Timings.EngineMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        answer.Timings.FromStoredCounts = true;
-        return answer;
+            },
+            maxRows,
+            maxBytes,
+            started);
     }
 }

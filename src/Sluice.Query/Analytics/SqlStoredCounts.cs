@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
-using Sluice.Query.Analytics.Worker;
 using Sluice.Query.Summaries;
 using Sluice.Storage.Summaries;
 
@@ -10,12 +7,13 @@ namespace Sluice.Query.Analytics;
 /// Answers custom SQL of the <see cref="SqlCountShape"/> — events by level over a time range — from the counts
 /// stored beside each part, as the query language does (<see cref="StoredCounts"/>): hours cut by the range's edges
 /// and unsealed rows are counted exactly by <see cref="SummaryQueries"/>, so the table is the engine's. Its rows come
-/// most frequent first (the statement has no ORDER BY, so any order is the engine's too). Only without sampled
-/// events: the stored counts count a sampled event by its weight, <c>count(*)</c> counts rows.
+/// most frequent first (the statement has no ORDER BY, so any order is the engine's too). Null — the engine answers —
+/// when the rows pass <c>Query:MaxRows</c> or the answer's bytes. Only without sampled events: the stored counts count
+/// a sampled event by its weight, <c>count(*)</c> counts rows.
 /// </summary>
 internal static class SqlStoredCounts
 {
-    public static QueryAnswer? TryAnswer(SqlCountShape shape, SqlScope scope, SummaryQueries summaries, bool includeArchive, int maxRows)
+    public static QueryAnswer? TryAnswer(SqlCountShape shape, SqlScope scope, SummaryQueries summaries, bool includeArchive, int maxRows, long maxBytes)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var summary = StoredCounts.Summarize(summaries, scope.Bounds, includeArchive);
@@ -27,34 +25,8 @@ internal static class SqlStoredCounts
             return null;
         }
 
-        var rows = levels.Where(v => v.Value > 0).OrderByDescending(v => v.Value).ThenBy(v => v.Key, StringComparer.Ordinal).ToList();
-        if (rows.Count > maxRows)
-        {
-            return null;
-        }
-
-        var columns = SqlAnswerWriter.WriteColumns([
-            new SqlAnswerWriter.Column(shape.LevelName, "VARCHAR", SqlAnswerWriter.Rendering.Text),
-            new SqlAnswerWriter.Column(shape.CountName, "BIGINT", SqlAnswerWriter.Rendering.Native),
-        ]);
-        var json = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(json, SqlAnswerWriter.JsonOptions))
-        {
-            writer.WriteStartArray();
-            foreach (var (level, count) in rows)
-            {
-                writer.WriteStartObject();
-                writer.WriteString(shape.LevelName, level);
-                writer.WriteNumber(shape.CountName, count);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-        }
-
-        var answer = QueryAnswer.OfRendered(new RenderedTable(columns, json.WrittenSpan.ToArray(), rows.Count), TruncatedBy.None);
-        answer.Timings.EngineMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        answer.Timings.FromStoredCounts = true;
-        return answer;
+        var rows = levels.Where(v => v.Value > 0).OrderByDescending(v => v.Value).ThenBy(v => v.Key, StringComparer.Ordinal)
+            .Select(v => ((string?)v.Key, v.Value)).ToList();
+        return SqlStoredAnswer.WriteCounts(shape.LevelName, shape.CountName, rows, maxRows, maxBytes, started);
     }
 }

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
-using Sluice.Query.Analytics.Worker;
 using Sluice.Query.Summaries;
 using Sluice.Storage.Summaries;
 
@@ -32,38 +29,6 @@ internal static class SqlStoredWithin
             .OrderByDescending(c => c.Count).ThenBy(c => c.Value is null).ThenBy(c => c.Value, StringComparer.Ordinal)
             .Take(shape.Limit is { } limit ? (int)Math.Min(limit, int.MaxValue) : int.MaxValue)
             .ToList();
-        if (rows.Count > maxRows)
-        {
-            return null;
-        }
-
-        var columns = SqlAnswerWriter.WriteColumns([
-            new SqlAnswerWriter.Column(shape.FieldName, "VARCHAR", SqlAnswerWriter.Rendering.Text),
-            new SqlAnswerWriter.Column(shape.CountName, "BIGINT", SqlAnswerWriter.Rendering.Native),
-        ]);
-        var json = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(json, SqlAnswerWriter.JsonOptions))
-        {
-            writer.WriteStartArray();
-            foreach (var (value, count) in rows)
-            {
-                writer.WriteStartObject();
-                writer.WriteString(shape.FieldName, value);
-                writer.WriteNumber(shape.CountName, count);
-                writer.WriteEndObject();
-                // Bounded while it is written: past the answer's bytes the engine answers, cut as it cuts.
-                if (json.WrittenCount + writer.BytesPending > maxBytes)
-                {
-                    return null;
-                }
-            }
-
-            writer.WriteEndArray();
-        }
-
-        var answer = QueryAnswer.OfRendered(new RenderedTable(columns, json.WrittenSpan.ToArray(), rows.Count), TruncatedBy.None);
-        answer.Timings.EngineMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        answer.Timings.FromStoredCounts = true;
-        return answer;
+        return SqlStoredAnswer.WriteCounts(shape.FieldName, shape.CountName, rows, maxRows, maxBytes, started);
     }
 }

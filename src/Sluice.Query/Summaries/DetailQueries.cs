@@ -117,7 +117,6 @@ public sealed class DetailQueries(EventStore store, ISqlDialect dialect)
         Action<Storage.Engine.DuckDbEngine.Connection, string, SqlWhere> fromEngine, Action<ReadOnlySpan<byte>, long> fromRow)
     {
         using var snapshot = store.OpenSnapshot();
-        var persisted = snapshot.Persisted;
         var edges = new List<PartInfo>();
         foreach (var part in snapshot.Parts)
         {
@@ -151,26 +150,7 @@ public sealed class DetailQueries(EventStore store, ISqlDialect dialect)
             fromEngine(connection, dialect.Source([.. edges.Select(p => p.Path)]), where);
         }
 
-        foreach (var chunk in snapshot.Chunks)
-        {
-            var count = chunk.Count;
-            if (count == 0 || chunk.LastSeq <= persisted || chunk.MaxTimestamp < startMs || chunk.MinTimestamp >= endMs)
-            {
-                continue;
-            }
-
-            var rows = chunk.Rows;
-            for (var i = 0; i < count; i++)
-            {
-                ref readonly var entry = ref rows[i];
-                if (entry.Seq > persisted && (kind is null || entry.Kind == kind) && entry.Timestamp >= startMs && entry.Timestamp < endMs)
-                {
-                    var row = chunk.RowBytes(i);
-                    fromRow(row, RowReader.WeightOf(row));
-                }
-            }
-        }
-
+        UnsealedRows.ForEach(snapshot, kind, startMs, endMs, row => fromRow(row.Span, RowReader.WeightOf(row.Span)));
         return true;
     }
 

@@ -25,8 +25,6 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
     public PartSummary Summarize(EventKind kind, long startMs, long endMs, bool includeArchive, Language.Filter? filter = null, long nowMs = 0)
     {
         using var snapshot = store.OpenSnapshot();
-        var persisted = snapshot.Persisted;
-        var chunks = snapshot.Chunks;
         var summary = new PartSummary();
         var edges = new List<PartInfo>();
         foreach (var part in snapshot.Parts)
@@ -49,25 +47,13 @@ public sealed class SummaryQueries(EventStore store, ISqlDialect dialect)
 
         CountEdges(snapshot, summary, edges, startMs, endMs, filter, nowMs);
         var predicate = filter is null ? null : new Language.RowPredicate(filter, nowMs);
-        foreach (var chunk in chunks)
+        UnsealedRows.ForEach(snapshot, kind, startMs, endMs, row =>
         {
-            var count = chunk.Count;
-            if (count == 0 || chunk.LastSeq <= persisted || chunk.MaxTimestamp < startMs || chunk.MinTimestamp >= endMs)
+            if (predicate is null || predicate.Matches(row))
             {
-                continue;
+                summary.Add(row.Span);
             }
-
-            var rows = chunk.Rows;
-            for (var i = 0; i < count; i++)
-            {
-                ref readonly var entry = ref rows[i];
-                if (entry.Seq > persisted && entry.Kind == kind && entry.Timestamp >= startMs && entry.Timestamp < endMs
-                    && (predicate is null || predicate.Matches(chunk.Data.Slice(entry.Offset, entry.Length))))
-                {
-                    summary.Add(chunk.RowBytes(i));
-                }
-            }
-        }
+        });
 
         return summary;
     }

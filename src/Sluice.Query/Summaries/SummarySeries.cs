@@ -93,35 +93,19 @@ public sealed class SummarySeriesQueries(EventStore store, ISqlDialect dialect)
             }
         }
 
-        var persisted = snapshot.Persisted;
-        foreach (var chunk in snapshot.Chunks)
+        UnsealedRows.ForEach(snapshot, kind, startMs, endMs, memory =>
         {
-            if (chunk.Count == 0 || chunk.LastSeq <= persisted || chunk.MaxTimestamp < startMs || chunk.MinTimestamp >= endMs)
+            var row = memory.Span;
+            var bucket = (int)((RowLayout.ReadTimestamp(row) - startMs) / bucketMs);
+            if (tag is null)
             {
-                continue;
+                Add(Levels.Name(RowLayout.ReadLevel(row)), bucket, RowReader.WeightOf(row));
             }
-
-            var rows = chunk.Rows;
-            for (var i = 0; i < chunk.Count; i++)
+            else if (RowReader.TryGetString(row, tag.Value, out var value))
             {
-                ref readonly var entry = ref rows[i];
-                if (entry.Seq <= persisted || entry.Kind != kind || entry.Timestamp < startMs || entry.Timestamp >= endMs)
-                {
-                    continue;
-                }
-
-                var row = chunk.RowBytes(i);
-                var bucket = (int)((entry.Timestamp - startMs) / bucketMs);
-                if (tag is null)
-                {
-                    Add(Levels.Name(RowLayout.ReadLevel(row)), bucket, RowReader.WeightOf(row));
-                }
-                else if (RowReader.TryGetString(row, tag.Value, out var value))
-                {
-                    Add(System.Text.Encoding.UTF8.GetString(value), bucket, RowReader.WeightOf(row));
-                }
+                Add(System.Text.Encoding.UTF8.GetString(value), bucket, RowReader.WeightOf(row));
             }
-        }
+        });
 
         return new SummarySeries(times, values);
     }

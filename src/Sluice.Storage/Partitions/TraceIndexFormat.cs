@@ -1,3 +1,5 @@
+using Sluice.Core.Buffers;
+
 namespace Sluice.Storage.Partitions;
 
 /// <summary>
@@ -70,36 +72,8 @@ internal static class TraceIndexFormat
         return (keys, first, last);
     }
 
-    private static int Write(byte[] buffer, int at, uint value)
-    {
-        while (value >= 0x80)
-        {
-            buffer[at++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
+    private static int Write(byte[] buffer, int at, uint value) => at + Varint.Write(buffer.AsSpan(at), value);
 
-        buffer[at++] = (byte)value;
-        return at;
-    }
-
-    private static uint Read(ReadOnlySpan<byte> bytes, ref int at)
-    {
-        var value = 0UL;
-        for (var shift = 0; shift < 35; shift += 7)
-        {
-            if (at >= bytes.Length)
-            {
-                throw new InvalidDataException("a trace index ends inside a number");
-            }
-
-            var b = bytes[at++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return value <= uint.MaxValue ? (uint)value : throw new InvalidDataException("a trace index holds a number past 32 bits");
-            }
-        }
-
-        throw new InvalidDataException("a trace index holds a number longer than 5 bytes");
-    }
+    private static uint Read(ReadOnlySpan<byte> bytes, ref int at) =>
+        Varint.TryRead(bytes, ref at, 32, out var value) ? (uint)value : throw new InvalidDataException("a trace index ends inside a number or holds one past 32 bits");
 }

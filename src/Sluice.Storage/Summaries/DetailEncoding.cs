@@ -1,22 +1,19 @@
 using System.Text;
+using Sluice.Core.Buffers;
 
 namespace Sluice.Storage.Summaries;
 
 /// <summary>
 /// The primitives of <see cref="SummaryDetail"/>'s bytes: unsigned LEB128 varints and strings as a varint length
-/// then UTF-8. Reads are bounded by the buffer: a length or count past what is left is damage and throws.
+/// then UTF-8 (<see cref="Varint"/>'s). Reads are bounded by the buffer and the width: a number cut short or past
+/// 64 bits, or a length or count past what is left, is damage and throws.
 /// </summary>
 internal static class DetailEncoding
 {
     public static void Write(List<byte> to, ulong value)
     {
-        while (value >= 0x80)
-        {
-            to.Add((byte)(value | 0x80));
-            value >>= 7;
-        }
-
-        to.Add((byte)value);
+        Span<byte> bytes = stackalloc byte[Varint.MaxBytes];
+        to.AddRange(bytes[..Varint.Write(bytes, value)]);
     }
 
     public static void Write(List<byte> to, string value)
@@ -26,26 +23,8 @@ internal static class DetailEncoding
         to.AddRange(bytes);
     }
 
-    public static ulong Read(ReadOnlySpan<byte> bytes, ref int at)
-    {
-        ulong value = 0;
-        for (var shift = 0; shift < 64; shift += 7)
-        {
-            if (at >= bytes.Length)
-            {
-                throw new InvalidDataException("stored counts end inside a number");
-            }
-
-            var b = bytes[at++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return value;
-            }
-        }
-
-        throw new InvalidDataException("stored counts hold a number past 64 bits");
-    }
+    public static ulong Read(ReadOnlySpan<byte> bytes, ref int at) =>
+        Varint.TryRead(bytes, ref at, 64, out var value) ? value : throw new InvalidDataException("stored counts end inside a number or hold one past 64 bits");
 
     /// <summary>A count of items that each take at least one byte: more than the bytes left is damage.</summary>
     public static int ReadCount(ReadOnlySpan<byte> bytes, ref int at)

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Sluice.Server.Tests.Support;
 
-/// <summary>Posting NDJSON and reading every event back through the search API.</summary>
+/// <summary>Posting NDJSON, asking the analytics API and reading every event back through the search API.</summary>
 public static class Api
 {
     public static async Task PostAsync(TestServer server, IEnumerable<string> lines)
@@ -18,6 +18,15 @@ public static class Api
     {
         var (status, body, _) = await server.PostAsync("/api/admin/flush", "");
         Assert.True(status == 200, $"flush answered {status}: {body}");
+    }
+
+    /// <summary>The answer to a query (<c>new { query }</c>) or custom SQL (<c>new { sql }</c>), which must be 200.</summary>
+    public static async Task<JsonElement> AnalyticsAsync(TestServer server, object request)
+    {
+        var json = JsonSerializer.Serialize(request);
+        var (status, body, _) = await server.PostAsync("/api/logs/analytics/custom", json);
+        Assert.True(status == 200, $"{json} answered {status}: {body}");
+        return body;
     }
 
     /// <summary>Waits until the worker has compacted every closed hour (part names change when it does).</summary>
