@@ -25,15 +25,26 @@ public static class StoredCountShape
             return true;
         }
 
-        field = by[0] switch
-        {
-            { BinMs: not 0 } or { Field: null } => null,
-            { Field.Source: FieldSource.Level } => "level",
-            { Field.Source: FieldSource.Canonical } key when Array.IndexOf(PartSummary.CountedFields, key.Field.Tag) >= 0 => key.Field.Name,
-            _ => null,
-        };
+        field = by[0] is { BinMs: 0, Field: { } key } ? Counted(key) : null;
         return field is not null;
     }
+
+    /// <summary>
+    /// Whether the query is <c>[_time…] [kind:…] | top N field</c> with a field the summaries count. Its rows are the
+    /// engine's top: most frequent first, then by value, and no row for events without the field.
+    /// </summary>
+    public static bool MatchesTop(ParsedQuery query, out string? field, out int count)
+    {
+        (field, count) = query.Pipes is [TopPipe top] && OnlyTimeAndKind(query.Filter) ? (Counted(top.Field), top.Count) : (null, 0);
+        return field is not null;
+    }
+
+    private static string? Counted(QueryField field) => field.Source switch
+    {
+        FieldSource.Level => "level",
+        FieldSource.Canonical when Array.IndexOf(PartSummary.CountedFields, field.Tag) >= 0 => field.Name,
+        _ => null,
+    };
 
     /// <summary>Rows of (value, count) in the stored counts' order: most frequent first, then by value, no value last.</summary>
     public static void Order(List<object?[]> rows) =>

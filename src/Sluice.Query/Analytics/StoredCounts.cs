@@ -6,7 +6,7 @@ using Sluice.Storage.Summaries;
 namespace Sluice.Query.Analytics;
 
 /// <summary>
-/// Answers <c>[_time…] [kind:…] | stats count() [as n] [by (field)]</c> from the counts stored beside each part —
+/// Answers <c>[_time…] [kind:…] | stats count() [as n] [by (field)]</c> and <c>… | top N field</c> from the counts stored beside each part —
 /// no event is read again — when the field is one the summaries count (level, service, system, category, decision,
 /// country, reason, domain). Hours cut by the range's edges are counted by the engine and unsealed rows from memory
 /// (<see cref="SummaryQueries"/>), so the answer is the engine's, exactly; ClickHouse users would reach for a
@@ -17,6 +17,11 @@ internal static class StoredCounts
     /// <param name="maxRows">Query:MaxRows: a field with more values than this is cut and says so, as the engine's answer is.</param>
     public static QueryAnswer? TryAnswer(ParsedQuery query, long nowMs, SummaryQueries summaries, bool includeArchive, int maxRows)
     {
+        if (StoredCountShape.MatchesTop(query, out var topField, out var top))
+        {
+            return AnswerTop(query, nowMs, summaries, includeArchive, maxRows, topField!, top);
+        }
+
         if (!StoredCountShape.Matches(query, out var field))
         {
             return null;
@@ -51,6 +56,23 @@ internal static class StoredCounts
 
         var columns = field is null ? new[] { new OutputColumn(count.Name, false) } : [new OutputColumn(by[0].Name, false), new OutputColumn(count.Name, false)];
         var answer = QueryAnswer.Table(columns, AnswerRows.Of(rows), maxRows);
+        answer.Timings.EngineMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        answer.Timings.FromStoredCounts = true;
+        return answer;
+    }
+
+    private static QueryAnswer? AnswerTop(ParsedQuery query, long nowMs, SummaryQueries summaries, bool includeArchive, int maxRows, string field, int top)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var values = Summarize(summaries, QueryBounds.Of(query.Filter, nowMs), includeArchive).Counts.GetValueOrDefault(field) ?? [];
+        if (values.ContainsKey(PartSummary.Other))
+        {
+            return null;
+        }
+
+        var rows = values.Where(v => v.Value > 0).OrderByDescending(v => v.Value).ThenBy(v => v.Key, StringComparer.Ordinal).Take(top)
+            .Select(v => new object?[] { v.Key, v.Value }).ToList();
+        var answer = QueryAnswer.Table([new OutputColumn(field, false), new OutputColumn("count", false)], AnswerRows.Of(rows), maxRows);
         answer.Timings.EngineMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         answer.Timings.FromStoredCounts = true;
         return answer;
