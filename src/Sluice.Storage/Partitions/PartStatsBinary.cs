@@ -12,7 +12,7 @@ namespace Sluice.Storage.Partitions;
 /// of them 0–3, take about 6 KB). Layout, numbers as unsigned LEB128 varints, strings as a varint length then UTF-8:
 /// the magic <c>SLST</c> and the version byte 3; the summary (total, field count, per field its name, value count and
 /// per value the value and its count); the sketch (its compressed length, 0 for none, then the bytes); the trace index
-/// (its length, then <see cref="TraceIndexFormat"/>); the part's trigram filter (log2 of its bits, 0 for none, then the
+/// (its length, then <see cref="TraceIndexFormat"/> in seconds); the part's trigram filter (log2 of its bits, 0 for none, then the
 /// filter's bytes); the text blocks (count, per block min seq, max − min, log2 and bytes as for the part's); the stored
 /// counts (length, 0 for none, then <see cref="SummaryDetail"/>'s bytes); last the CRC-32 of everything before it,
 /// little-endian. Every length read is checked against the bytes left before anything is allocated.
@@ -20,6 +20,12 @@ namespace Sluice.Storage.Partitions;
 internal static class PartStatsBinary
 {
     public const int Version = 3;
+
+    /// <summary>
+    /// The trace index's spans in whole seconds (<see cref="TraceIndexFormat"/>): 6.1 bytes a trace against 8.5 in
+    /// ms, −0.24 B/event on the standard dataset, for reads of a trace widened by under a second at each end.
+    /// </summary>
+    public const uint TraceResolutionMs = 1000;
 
     private static ReadOnlySpan<byte> Magic => "SLST"u8;
 
@@ -42,7 +48,7 @@ internal static class PartStatsBinary
         to.AddRange(Magic);
         to.Add(Version);
         WriteSummary(to, stats.Summary);
-        WriteBlob(to, TraceIndexFormat.Encode(stats.TraceKeys, stats.TraceFirst, stats.TraceLast));
+        WriteBlob(to, TraceIndexFormat.Encode(stats.TraceKeys, stats.TraceFirst, stats.TraceLast, TraceResolutionMs));
         WriteFilter(to, stats.Text);
         WriteNumber(to, (ulong)stats.TextBlocks.Count);
         foreach (var block in stats.TextBlocks)
@@ -82,7 +88,7 @@ internal static class PartStatsBinary
         {
             var reader = new Reader(body, Magic.Length + 1);
             var summary = ReadSummary(ref reader);
-            var (keys, first, last) = TraceIndexFormat.Decode(reader.Blob());
+            var (keys, first, last) = TraceIndexFormat.Decode(reader.Blob(), TraceResolutionMs);
             var text = ReadFilter(ref reader);
             var blockCount = reader.Count(minBytesEach: 3);
             var blocks = new List<TextBlock>(blockCount);

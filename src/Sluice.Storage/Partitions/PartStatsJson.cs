@@ -28,7 +28,7 @@ internal static class PartStatsJson
     private static PartStats Decode(JsonNode root)
     {
         var (keys, first, last) = root["trace_index"] is { } index
-            ? TraceIndexFormat.Decode(Convert.FromBase64String(index.GetValue<string>()))
+            ? TraceIndexFormat.Decode(Convert.FromBase64String(index.GetValue<string>()), resolutionMs: 1)
             : ReadVersion1Traces(Convert.FromBase64String(Member(root, "traces").GetValue<string>()));
         var text = root["text_trigrams"] is { } bits ? TextTrigrams.FromBase64(bits.GetValue<string>(), Member(root, "text_trigrams_log2").GetValue<int>()) : null;
         var blocks = root["text_blocks"] is JsonArray runs

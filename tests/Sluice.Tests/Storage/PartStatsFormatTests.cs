@@ -45,8 +45,9 @@ public sealed class PartStatsFormatTests
         Assert.Equal("SLST\u0003"u8.ToArray(), File.ReadAllBytes(rewritten)[..5]);
         var again = PartStats.Read(rewritten);
         Assert.Equal(stats.TraceKeys, again.TraceKeys);
-        Assert.Equal(stats.TraceFirst, again.TraceFirst);
-        Assert.Equal(stats.TraceLast, again.TraceLast);
+        // Version 3 keeps whole seconds: each span widened to the seconds it touches.
+        Assert.Equal([0u, 3_599_000u], again.TraceFirst);
+        Assert.Equal([999u, 3_599_999u], again.TraceLast);
     }
 
     [Fact]
@@ -72,7 +73,7 @@ public sealed class PartStatsFormatTests
     }
 
     [Fact]
-    public void Version_2_finds_every_trace_written_in_its_span()
+    public void Version_3_finds_every_trace_written_in_its_span()
     {
         using var dir = new TempDirectory();
         var random = new Random(7);
@@ -102,8 +103,9 @@ public sealed class PartStatsFormatTests
         }
 
         Assert.True(absent >= 995, $"{1000 - absent} of 1000 traces never written were found");
-        // About 8 bytes a trace, against version 1's 16 (21 in base64); the rest of this file is a few bytes.
-        Assert.InRange(new FileInfo(path).Length, 5000 * 6, (5002 * 9) + 32);
+        // About 6 bytes a trace (a key gap of ~3, the first second 2, a span of 1), against version 1's 16 (21 in
+        // base64); the rest of this file is a few bytes.
+        Assert.InRange(new FileInfo(path).Length, 5000 * 5, (5002 * 7) + 32);
     }
 
     [Theory]
@@ -147,7 +149,7 @@ public sealed class PartStatsFormatTests
 
         var read = PartStats.Read(path);
 
-        AssertSame(stats, read);
+        AssertSame(stats, read, traceResolutionMs: 1000);
         // The sketch of 3,000 addresses is stored compressed: the file is well under its 16 KB of registers.
         Assert.InRange(new FileInfo(path).Length, 100, 12_000);
     }
@@ -164,14 +166,14 @@ public sealed class PartStatsFormatTests
         var json = $$"""
             {"version":2,"summary":{"total":{{stats.Summary.Total}},"counts":{"level":{"info":2000,"error":1000},"country":{"Ü-land":3000} },
              "ips_hll":"{{Convert.ToBase64String(stats.Summary.Ips.ToBytes())}}"},
-             "trace_index":"{{Convert.ToBase64String(TraceIndexFormat.Encode(stats.TraceKeys, stats.TraceFirst, stats.TraceLast))}}",
+             "trace_index":"{{Convert.ToBase64String(TraceIndexFormat.Encode(stats.TraceKeys, stats.TraceFirst, stats.TraceLast, resolutionMs: 1))}}",
              "text_trigrams":"{{stats.Text!.ToBase64()}}","text_trigrams_log2":{{stats.Text.Log2}},
              "detail":"{{Convert.ToBase64String(stats.Detail!)}}","text_blocks":[{{blocks}}]}
             """;
         var path = Path.Combine(dir.Path, "part.stats.json");
         File.WriteAllText(path, json);
 
-        AssertSame(stats, PartStats.Read(path));
+        AssertSame(stats, PartStats.Read(path), traceResolutionMs: 1);
     }
 
     [Fact]
@@ -203,6 +205,7 @@ public sealed class PartStatsFormatTests
     [InlineData("534C535403000101FF0000000100000000")] // a field name that is not UTF-8
     [InlineData("534C53540300000501020304050100000000")] // a sketch that is not Brotli
     [InlineData("534C5354030000008001000000000000")] // a trace index of 128 bytes, 6 left
+    [InlineData("534C535403000000070101B892860200000000")] // a trace whose first second is past 32 bits of ms
     [InlineData("534C53540300000001001600000000")] // a text filter of 2^22 bits, none of its bytes there
     [InlineData("534C53540300000001000900000000")] // a text filter of 2^9 bits, smaller than any written
     [InlineData("534C535403000000010000FFFFFFFF0F")] // 4 billion text blocks
@@ -256,7 +259,7 @@ public sealed class PartStatsFormatTests
         return PartStats.Create(summary, traces, text, blocks, new SummaryDetail(3_600_000));
     }
 
-    private static void AssertSame(PartStats expected, PartStats actual)
+    private static void AssertSame(PartStats expected, PartStats actual, uint traceResolutionMs)
     {
         Assert.Equal(expected.Summary.Total, actual.Summary.Total);
         Assert.Equal(expected.Summary.Counts.Keys.Order(), actual.Summary.Counts.Keys.Order());
@@ -268,8 +271,8 @@ public sealed class PartStatsFormatTests
         Assert.Equal(expected.Summary.Ips.ToBytes(), actual.Summary.Ips.ToBytes());
         Assert.InRange(actual.Summary.Ips.Estimate(), 2900, 3100);
         Assert.Equal(expected.TraceKeys, actual.TraceKeys);
-        Assert.Equal(expected.TraceFirst, actual.TraceFirst);
-        Assert.Equal(expected.TraceLast, actual.TraceLast);
+        Assert.Equal(expected.TraceFirst.Select(t => t / traceResolutionMs * traceResolutionMs), actual.TraceFirst);
+        Assert.Equal(expected.TraceLast.Select(t => (uint)Math.Min((((t / traceResolutionMs) + 1) * (ulong)traceResolutionMs) - 1, uint.MaxValue)), actual.TraceLast);
         Assert.Equal(expected.Text!.ToBytes(), actual.Text!.ToBytes());
         Assert.Equal(expected.Text.Log2, actual.Text.Log2);
         Assert.Equal(expected.TextBlocks.Count, actual.TextBlocks.Count);
