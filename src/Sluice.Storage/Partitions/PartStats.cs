@@ -7,9 +7,9 @@ namespace Sluice.Storage.Partitions;
 /// What is stored beside each part in its stats file (<c>.stats.json</c>, binary since version 3; the name is kept
 /// so that every part, old or new, has its stats at the same path): the part's summary (counts by field, distinct-IP
 /// sketch) and its trace index — the sorted keys (<see cref="TraceIndexFormat.KeyOf"/>) of the trace ids it holds,
-/// each with the first and last millisecond (from the hour's start) of that trace in the part. A trace lookup opens
-/// only the parts that can hold the trace and reads only the row groups of that time span; a sealed hour's summary
-/// never rereads its events.
+/// each with the first and last millisecond (from the hour's start) of that trace in the part, widened to whole
+/// seconds when stored. A trace lookup opens only the parts that can hold the trace and reads only the row groups of
+/// that time span; a sealed hour's summary never rereads its events.
 /// </summary>
 public sealed class PartStats
 {
