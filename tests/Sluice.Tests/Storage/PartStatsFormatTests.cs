@@ -176,6 +176,26 @@ public sealed class PartStatsFormatTests
         AssertSame(stats, PartStats.Read(path), traceResolutionMs: 1);
     }
 
+    /// <summary>A version 3 file as this version writes it: a change of the layout must come with a new version.</summary>
+    private const string Version3 = "534C535403030107736572766963650203617069020377656201000C02010000FEFFFFFF0F8F1C0000010702000052521034";
+
+    [Fact]
+    public void Version_3_layout_is_stable()
+    {
+        var summary = new PartSummary { Total = 3 };
+        summary.Count("service", "api", 2);
+        summary.Count("service", "web", 1);
+        var traces = new Dictionary<ulong, (uint First, uint Last)> { [0x0000000100000005] = (5, 20), [0xFFFFFFFF00000000] = (3_599_999, 3_599_999) };
+        var stats = PartStats.Create(summary, traces, textBlocks: [new TextBlock(7, 9, null)]);
+
+        Assert.Equal(Version3, Convert.ToHexString(PartStatsBinary.Encode(stats)));
+        var read = PartStatsBinary.Decode(Convert.FromHexString(Version3), "golden.stats.json");
+        Assert.Equal(2, read.Summary.CountOf("service", "api"));
+        Assert.True(read.TryFindTrace(0xFFFFFFFF00000000, out var first, out var last));
+        Assert.Equal((3_599_000u, 3_599_999u), (first, last));
+        Assert.Equal((7L, 9L, (TextTrigrams?)null), (read.TextBlocks.Single().MinSeq, read.TextBlocks.Single().MaxSeq, read.TextBlocks.Single().Text));
+    }
+
     [Fact]
     public void A_damaged_version_3_file_is_refused_at_every_cut_and_flipped_byte()
     {
