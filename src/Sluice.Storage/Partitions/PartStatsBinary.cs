@@ -12,10 +12,11 @@ namespace Sluice.Storage.Partitions;
 /// of them 0–3, take about 6 KB). Layout, numbers as unsigned LEB128 varints, strings as a varint length then UTF-8:
 /// the magic <c>SLST</c> and the version byte 3; the summary (total, field count, per field its name, value count and
 /// per value the value and its count); the sketch (its compressed length, 0 for none, then the bytes); the trace index
-/// (its length, then <see cref="TraceIndexFormat"/> in seconds); the part's trigram filter (log2 of its bits, 0 for none, then the
-/// filter's bytes); the text blocks (count, per block min seq, max − min, log2 and bytes as for the part's); the stored
-/// counts (length, 0 for none, then <see cref="SummaryDetail"/>'s bytes); last the CRC-32 of everything before it,
-/// little-endian. Every length read is checked against the bytes left before anything is allocated.
+/// (its length, then <see cref="TraceIndexFormat"/> in seconds); the part's trigram filter (log2 of its bits, 0 for
+/// none, then the filter's bytes); the text blocks (count, per block min seq, max − min, log2 and bytes as for the
+/// part's); the stored counts (length, 0 for none, then <see cref="SummaryDetail"/>'s bytes); last the CRC-32 of
+/// everything before it, little-endian. Every length read is checked against the bytes left before anything is
+/// allocated. Layout: docs/storage.md, "Stats file".
 /// </summary>
 internal static class PartStatsBinary
 {
