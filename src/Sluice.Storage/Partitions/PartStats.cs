@@ -1,17 +1,15 @@
-using System.Buffers.Binary;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Sluice.Core.IO;
 using Sluice.Storage.Summaries;
 
 namespace Sluice.Storage.Partitions;
 
 /// <summary>
-/// What is stored beside each part in its <c>.stats.json</c>: the part's summary (counts by field, distinct-IP
+/// What is stored beside each part in its stats file (<c>.stats.json</c>, binary since version 3; the name is kept
+/// so that every part, old or new, has its stats at the same path): the part's summary (counts by field, distinct-IP
 /// sketch) and its trace index — the sorted keys (<see cref="TraceIndexFormat.KeyOf"/>) of the trace ids it holds,
-/// each with the first and last millisecond (from the hour's start) of that trace in the part. A trace lookup opens
-/// only the parts that can hold the trace and reads only the row groups of that time span; a sealed hour's summary
-/// never rereads its events.
+/// each with the first and last millisecond (from the hour's start) of that trace in the part, widened to whole
+/// seconds when stored. A trace lookup opens only the parts that can hold the trace and reads only the row groups of
+/// that time span; a sealed hour's summary never rereads its events.
 /// </summary>
 public sealed class PartStats
 {
@@ -121,82 +119,19 @@ public sealed class PartStats
         return Create(summary, traces, TextTrigrams.Merge(texts), allBlocked ? blocks : null, SummaryDetail.Merge(details));
     }
 
-    /// <summary>The version written: 2 keeps the trace index as <see cref="TraceIndexFormat"/> under <c>trace_index</c>.</summary>
-    internal const int FormatVersion = 2;
+    /// <summary>The version written: 3, binary (<see cref="PartStatsBinary"/>); 1 and 2 were JSON and still read.</summary>
+    internal const int FormatVersion = PartStatsBinary.Version;
 
-    internal void Write(string path)
-    {
-        var root = new JsonObject
-        {
-            ["version"] = FormatVersion,
-            ["summary"] = Summary.ToJson(),
-            ["trace_index"] = Convert.ToBase64String(TraceIndexFormat.Encode(TraceKeys, TraceFirst, TraceLast)),
-        };
-        if (Text is { } text)
-        {
-            root["text_trigrams"] = text.ToBase64();
-            root["text_trigrams_log2"] = text.Log2;
-        }
-
-        if (Detail is { } detail)
-        {
-            root["detail"] = Convert.ToBase64String(detail);
-        }
-
-        if (TextBlocks.Count > 0)
-        {
-            root["text_blocks"] = new JsonArray([.. TextBlocks.Select(b => (JsonNode)new JsonObject
-            {
-                ["min_seq"] = b.MinSeq,
-                ["max_seq"] = b.MaxSeq,
-                ["log2"] = b.Text?.Log2,
-                ["bits"] = b.Text?.ToBase64(),
-            })]);
-        }
-
-        AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(root));
-    }
-
-    internal static PartStats Read(string path)
-    {
-        var root = JsonNode.Parse(File.ReadAllBytes(path)) ?? throw new InvalidDataException($"{path} is empty");
-        var (keys, first, last) = root["trace_index"] is { } index
-            ? TraceIndexFormat.Decode(Convert.FromBase64String(index.GetValue<string>()))
-            : ReadVersion1Traces(Convert.FromBase64String(root["traces"]!.GetValue<string>()));
-        var text = root["text_trigrams"] is { } bits ? TextTrigrams.FromBase64(bits.GetValue<string>(), root["text_trigrams_log2"]!.GetValue<int>()) : null;
-        var blocks = root["text_blocks"] is JsonArray runs
-            ? runs.Select(b => new TextBlock(b!["min_seq"]!.GetValue<long>(), b["max_seq"]!.GetValue<long>(),
-                b["bits"] is { } blockBits ? TextTrigrams.FromBase64(blockBits.GetValue<string>(), b["log2"]!.GetValue<int>()) : null)).ToList()
-            : null;
-        // "detail" (SummaryDetail) is absent from parts written before it: their hours are counted by the engine.
-        var detail = root["detail"] is { } encoded ? Convert.FromBase64String(encoded.GetValue<string>()) : null;
-        return new PartStats(PartSummary.FromJson(root["summary"]!), keys, first, last, text, blocks, detail);
-    }
+    /// <summary>Writes the stats file durably: temp, fsync, rename (a crash leaves the old file or the new).</summary>
+    internal void Write(string path) => AtomicFile.Write(path, PartStatsBinary.Encode(this));
 
     /// <summary>
-    /// Version 1's trace index (stats files written before version 2, still on disk): 16 bytes per trace, its whole
-    /// 64-bit hash then first and last offset, little-endian, sorted by hash. Read into version 2's keys: the keys of
-    /// hashes in order are in order too, and hashes sharing a key share its entry.
+    /// Reads a stats file of any version: version 3 starts with its magic bytes, 1 and 2 with the '{' of a JSON
+    /// object. A damaged file throws <see cref="InvalidDataException"/>.
     /// </summary>
-    private static (uint[] Keys, uint[] First, uint[] Last) ReadVersion1Traces(byte[] bytes)
+    internal static PartStats Read(string path)
     {
-        var (keys, first, last) = (new List<uint>(bytes.Length / 16), new List<uint>(bytes.Length / 16), new List<uint>(bytes.Length / 16));
-        for (var at = 0; at + 16 <= bytes.Length; at += 16)
-        {
-            var entry = bytes.AsSpan(at);
-            var key = TraceIndexFormat.KeyOf(BinaryPrimitives.ReadUInt64LittleEndian(entry));
-            var (from, to) = (BinaryPrimitives.ReadUInt32LittleEndian(entry[8..]), BinaryPrimitives.ReadUInt32LittleEndian(entry[12..]));
-            if (keys.Count > 0 && keys[^1] == key)
-            {
-                (first[^1], last[^1]) = (Math.Min(first[^1], from), Math.Max(last[^1], to));
-                continue;
-            }
-
-            keys.Add(key);
-            first.Add(from);
-            last.Add(to);
-        }
-
-        return ([.. keys], [.. first], [.. last]);
+        var bytes = File.ReadAllBytes(path);
+        return PartStatsBinary.IsBinary(bytes) ? PartStatsBinary.Decode(bytes, path) : PartStatsJson.Decode(bytes, path);
     }
 }

@@ -18,6 +18,9 @@ public sealed class TextTrigrams
     private const int Probes = 4;
     private const int MinLog2 = 10;
 
+    /// <summary>The largest filter <see cref="Builder"/> makes: <see cref="MaxDistinct"/> trigrams at 10 bits, rounded up.</summary>
+    private const int MaxLog2 = 22;
+
     /// <summary>Past this many distinct trigrams (random text) the index would cost more than it saves: none is kept.</summary>
     public const int MaxDistinct = 1 << 18;
 
@@ -112,23 +115,30 @@ public sealed class TextTrigrams
         return new TextTrigrams(bits, log2);
     }
 
-    internal string ToBase64()
+    /// <summary>The filter's bits as bytes, little-endian words (stats files: raw in version 3, base64 in 1 and 2).</summary>
+    internal byte[] ToBytes()
     {
         var bytes = new byte[Bytes];
         Buffer.BlockCopy(_bits, 0, bytes, 0, bytes.Length);
-        return Convert.ToBase64String(bytes);
+        return bytes;
     }
 
-    internal static TextTrigrams FromBase64(string text, int log2)
+    internal string ToBase64() => Convert.ToBase64String(ToBytes());
+
+    internal static TextTrigrams FromBase64(string text, int log2) => FromBytes(Convert.FromBase64String(text), log2);
+
+    /// <summary>The byte count of a filter of 2^<paramref name="log2"/> bits, or -1 for a size never written (damage).</summary>
+    internal static int ByteCountOf(int log2) => log2 is >= MinLog2 and <= MaxLog2 ? Words(log2) * 8 : -1;
+
+    internal static TextTrigrams FromBytes(ReadOnlySpan<byte> bytes, int log2)
     {
-        var bytes = Convert.FromBase64String(text);
-        if (log2 < MinLog2 || log2 > 40 || bytes.Length != Words(log2) * 8)
+        if (bytes.Length != ByteCountOf(log2))
         {
             throw new InvalidDataException($"a text index of {bytes.Length} bytes does not match its size 2^{log2} bits");
         }
 
         var bits = new ulong[Words(log2)];
-        Buffer.BlockCopy(bytes, 0, bits, 0, bytes.Length);
+        bytes.CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(bits.AsSpan()));
         return new TextTrigrams(bits, log2);
     }
 

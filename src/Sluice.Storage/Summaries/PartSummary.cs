@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json.Nodes;
 using Sluice.Core.Events;
 using Sluice.Storage.Hot;
 
@@ -30,7 +29,7 @@ public sealed class PartSummary
     /// <summary>Field name ("level", "decision", "country" …) → value → count.</summary>
     public Dictionary<string, Dictionary<string, long>> Counts { get; } = new(StringComparer.Ordinal);
 
-    public HyperLogLog Ips { get; private set; } = new();
+    public HyperLogLog Ips { get; internal set; } = new();
 
     /// <summary>Adds one encoded row, as many events as its sample weight says (a sampled event stands for several).</summary>
     public void Add(ReadOnlySpan<byte> row)
@@ -74,47 +73,6 @@ public sealed class PartSummary
 
     public long CountOf(string field, string value) =>
         Counts.TryGetValue(field, out var values) && values.TryGetValue(value, out var n) ? n : 0;
-
-    public JsonObject ToJson()
-    {
-        var counts = new JsonObject();
-        foreach (var (field, values) in Counts)
-        {
-            var map = new JsonObject();
-            foreach (var (value, count) in values)
-            {
-                map[value] = count;
-            }
-
-            counts[field] = map;
-        }
-
-        return new JsonObject
-        {
-            ["total"] = Total,
-            ["counts"] = counts,
-            ["ips_hll"] = Ips.IsEmpty ? null : Convert.ToBase64String(Ips.ToBytes()),
-        };
-    }
-
-    internal static PartSummary FromJson(JsonNode node)
-    {
-        var summary = new PartSummary { Total = node["total"]!.GetValue<long>() };
-        foreach (var (field, values) in node["counts"]!.AsObject())
-        {
-            foreach (var (value, count) in values!.AsObject())
-            {
-                summary.Count(field, value, count!.GetValue<long>());
-            }
-        }
-
-        if (node["ips_hll"]?.GetValue<string>() is { } sketch)
-        {
-            summary.Ips = HyperLogLog.FromBytes(Convert.FromBase64String(sketch));
-        }
-
-        return summary;
-    }
 
     /// <summary>Adds <paramref name="n"/> events with this value of a field.</summary>
     public void Count(string field, string value, long n) => Values(field)[value] = Values(field).GetValueOrDefault(value) + n;

@@ -1,5 +1,6 @@
 using System.Text;
 using Sluice.Core.Events;
+using Sluice.Storage.Partitions;
 using Sluice.Storage.Summaries;
 
 namespace Sluice.Tests.Storage;
@@ -46,7 +47,7 @@ public class PartSummaryTests
         var b = Summarise(Enumerable.Range(0, 900).Select(i => ($"b{i}", "NL")));
         var ab = new PartSummary();
         ab.Merge(a);
-        ab.Merge(PartSummary.FromJson(b.ToJson()));
+        ab.Merge(PartStatsBinary.Decode(PartStatsBinary.Encode(PartStats.Create(b, [])), "b.stats.json").Summary);
         var ba = new PartSummary();
         ba.Merge(b);
         ba.Merge(a);
