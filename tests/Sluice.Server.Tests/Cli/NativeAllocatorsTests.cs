@@ -58,7 +58,7 @@ public sealed class NativeAllocatorsTests
             Assert.Equal(500, stats!["partitions"]!["log"]!["events"]!.GetValue<long>());
 
             var regions = ReservedRegions(server.ProcessId);
-            Assert.Equal(expectRegion, regions.Count > 0);
+            Assert.True(expectRegion == regions.Count > 0, $"1 GiB regions: [{string.Join("; ", regions)}]; mappings of 256 MiB or more: [{string.Join("; ", LargeMappings(server.ProcessId))}]");
         }
         finally
         {
@@ -66,7 +66,14 @@ public sealed class NativeAllocatorsTests
         }
     }
 
-    /// <summary>Anonymous read-write mappings of exactly 1 GiB at a 1 GiB-aligned address: how mimalloc reserves.</summary>
+    private static IEnumerable<string> LargeMappings(int pid) =>
+        File.ReadLines($"/proc/{pid}/maps").Where(line =>
+        {
+            var range = line.Split(' ')[0].Split('-');
+            return long.Parse(range[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture) - long.Parse(range[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture) >= 256L << 20;
+        });
+
+    /// <summary>Anonymous read-write mappings of exactly 1 GiB: how mimalloc reserves (aligned to its segments only).</summary>
     private static List<string> ReservedRegions(int pid) =>
         [.. File.ReadLines($"/proc/{pid}/maps").Where(line =>
         {
@@ -74,6 +81,6 @@ public sealed class NativeAllocatorsTests
             var range = fields[0].Split('-');
             var begin = long.Parse(range[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             var end = long.Parse(range[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            return fields.Length == 5 && fields[1] == "rw-p" && end - begin == MimallocRegionBytes && begin % MimallocRegionBytes == 0;
+            return fields.Length == 5 && fields[1] == "rw-p" && end - begin == MimallocRegionBytes;
         })];
 }
