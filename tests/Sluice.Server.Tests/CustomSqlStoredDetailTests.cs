@@ -189,22 +189,7 @@ public sealed class CustomSqlStoredDetailTests(FourHourEventsServer data) : ICla
     [Fact]
     public async Task With_sampled_events_count_star_counts_rows_on_the_engine()
     {
-        const long hourStart = 1_767_225_600_000; // 2026-01-01T00:00:00Z
-        var clock = new ManualClock(hourStart + 60_000);
-        await using var server = await TestServer.StartAsync(o => o with { Quotas = o.Quotas with { Profile = "traffic" } }, clock: clock);
-        var random = new Random(5);
-        string Batch(int size) => string.Join('\n', Enumerable.Range(0, size).Select(i =>
-        {
-            var decision = new[] { "allow", "allow", "block", "challenge" }[random.Next(4)];
-            return JsonSerializer.Serialize(new { domain = $"d{random.Next(3)}.example", country = new[] { "DE", "US", "FR" }[random.Next(3)], decision, ip = $"10.0.{i % 200}.{random.Next(250)}" });
-        }));
-        for (var b = 0; b < 30; b++)
-        {
-            await server.PostAsync("/api/traffic-logs/v2", Batch(b < 10 ? 100 : 2000), "application/x-ndjson");
-        }
-
-        await Api.FlushAsync(server);
-        clock.Advance(TimeSpan.FromHours(2));
+        await using var server = await SampledTraffic.StartAsync();
         var rows = await Sql("SELECT count(*) AS n, sum(sample_weight) AS w FROM traffic", server);
         var (n, w) = (rows.GetProperty("rows")[0].GetProperty("n").GetInt64(), rows.GetProperty("rows")[0].GetProperty("w").GetInt64());
         Assert.True(w > n, $"no sampled events: {n} rows weigh {w}");

@@ -141,27 +141,7 @@ public sealed class StoredDetailCountsTests(FourHourEventsServer data) : IClassF
     [Fact]
     public async Task Sampled_traffic_counts_by_its_weights_as_the_engine_does()
     {
-        const long hourStart = 1_767_225_600_000; // 2026-01-01T00:00:00Z
-        var clock = new ManualClock(hourStart + 60_000);
-        await using var server = await TestServer.StartAsync(o => o with { Quotas = o.Quotas with { Profile = "traffic" } }, clock: clock);
-        var random = new Random(5);
-        string Batch(int size) => string.Join('\n', Enumerable.Range(0, size).Select(i =>
-        {
-            var decision = new[] { "allow", "allow", "block", "challenge" }[random.Next(4)];
-            return JsonSerializer.Serialize(new { domain = $"d{random.Next(3)}.example", country = new[] { "DE", "US", "FR" }[random.Next(3)], decision, reason = decision == "allow" ? null : "bot", ip = $"10.0.{i % 200}.{random.Next(250)}" });
-        }));
-        for (var b = 0; b < 10; b++)
-        {
-            await server.PostAsync("/api/traffic-logs/v2", Batch(100), "application/x-ndjson");
-        }
-
-        for (var b = 0; b < 20; b++)
-        {
-            await server.PostAsync("/api/traffic-logs/v2", Batch(2000), "application/x-ndjson");
-        }
-
-        await Api.FlushAsync(server);
-        clock.Advance(TimeSpan.FromHours(2)); // the hour is whole and closed
+        await using var server = await SampledTraffic.StartAsync();
         var stored = await Api.SearchAllAsync(server, "kind=traffic", 10_000);
         Assert.Contains(stored, e => e.TryGetProperty("sample_weight", out var w) && w.GetInt64() > 1);
         foreach (var query in new[] { "decision:block | top 10 country", "decision:allow | stats count() by domain", "| stats count() by (bin(1m), decision)", "_time:[2026-01-01T00:00:00Z, 2026-01-01T01:00:00Z) level:info | top 3 decision" })
